@@ -1,0 +1,107 @@
+/**
+ * Audit record kinds: every decision the sentinel makes.
+ */
+export type AuditKind =
+  | 'webhook.received'
+  | 'webhook.refused'
+  | 'webhook.ignored'
+  | 'webhook.duplicate'
+  | 'app.refreshed'
+  | 'app.synced'
+  | 'app.skipped'
+  | 'app.failed'
+  | 'drift.found'
+  | 'drift.resolved'
+  | 'drift.repaired'
+  | 'drift.skipped'
+  | 'drift.flapping'
+  | 'scan.completed'
+  | 'instance.unreachable'
+  | 'app.rolledback'
+  | 'app.autosync.disabled'
+  | 'dr.exported'
+  | 'dr.imported';
+
+/** Outcome of the decision a record describes. */
+export type AuditOutcome = 'success' | 'failure' | 'skipped' | 'refused' | 'info';
+
+/**
+ * What a writer supplies. The store adds `id`, `ts` (unless given), `chain`, `seq`,
+ * `prevHash` and `hash`.
+ */
+export interface AuditInput {
+  kind: AuditKind;
+  outcome: AuditOutcome;
+  message: string;
+  /** ArgoCD instance name (`default` for the env-configured instance). */
+  instance?: string;
+  /** Application namespace (ArgoCD's `appNamespace`); defaults to the instance's control-plane namespace. */
+  namespace?: string;
+  app?: string;
+  project?: string;
+  /** Commit sha (or the pushed ref's target revision). */
+  revision?: string;
+  repo?: string;
+  deliveryId?: string;
+  /** Who or what caused it: `webhook:github:<pusher>`, `scheduler`, an IAM ARN, `local:<user>`. */
+  actor: string;
+  /** Structured details; must never contain secrets or whole payloads. */
+  details?: Record<string, unknown>;
+  /** ISO-8601 timestamp; defaults to now. */
+  ts?: string;
+}
+
+/** A stored, chained audit record. */
+export interface AuditRecord extends AuditInput {
+  id: string;
+  ts: string;
+  /** Hash-chain partition this record belongs to. */
+  chain: string;
+  /** Position in its chain, from 0. */
+  seq: number;
+  /** `hash` of the previous record in the chain ("" for seq 0). */
+  prevHash: string;
+  /** SHA-256 (hex) over the canonical record (without `hash`) and `prevHash`. */
+  hash: string;
+}
+
+/** Filters for `AuditStore.query`. Exactly one access path is chosen from them. */
+export interface AuditQuery {
+  instance?: string;
+  namespace?: string;
+  app?: string;
+  kind?: AuditKind;
+  /** Inclusive ISO-8601 lower bound. */
+  from?: string;
+  /** Inclusive ISO-8601 upper bound. */
+  to?: string;
+  deliveryId?: string;
+  revision?: string;
+  /** Page size. @default 50 */
+  limit?: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+/** One page of records, newest first. */
+export interface AuditPage {
+  items: AuditRecord[];
+  /** Present when more records may follow. */
+  cursor?: string;
+}
+
+/** A break found by `verify`. */
+export interface ChainBreak {
+  chain: string;
+  seq: number;
+  reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'gap' | 'missing-start';
+  message: string;
+}
+
+/** Result of walking every chain. */
+export interface VerifyReport {
+  chains: number;
+  records: number;
+  ok: boolean;
+  breaks: ChainBreak[];
+}

@@ -1,0 +1,102 @@
+/**
+ * Where a secret comes from: an environment variable (local use) or AWS Secrets
+ * Manager by name or ARN, optionally a key inside a JSON secret.
+ */
+export type SecretRef = { env: string; secretId?: never; jsonKey?: never } | { secretId: string; jsonKey?: string; env?: never };
+
+/** One ArgoCD instance. */
+export interface InstanceConfig {
+  /** Name used in the audit trail and in `/api/apps/{instance}/...`. */
+  name: string;
+  /** Base URL, e.g. `https://argocd.example.com` (a bare `host:port` means https). */
+  server: string;
+  /** Where the API token comes from. */
+  token: SecretRef;
+  /** Skip TLS verification. @default false */
+  insecure: boolean;
+  /** Namespace ArgoCD itself runs in; apps there need no `appNamespace`. @default "argocd" */
+  namespace: string;
+}
+
+/** Webhook secrets per provider. Absent = provider refused unless `allowUnsigned`. */
+export interface WebhookSecrets {
+  github?: SecretRef;
+  gitlab?: SecretRef;
+  bitbucketCloud?: SecretRef;
+  bitbucketServer?: SecretRef;
+  gogs?: SecretRef;
+  azureDevOpsUsername?: SecretRef;
+  azureDevOpsPassword?: SecretRef;
+}
+
+/** A config rule opting apps into auto-repair. All given fields must match. */
+export interface RepairRule {
+  instance?: string;
+  project?: string;
+  /** Label selector, `k=v,k2=v2` (equality only). */
+  selector?: string;
+}
+
+export interface WebhookConfig {
+  /** Largest accepted body. @default 6291456 (6 MiB) */
+  maxBodyBytes: number;
+  /** Accept deliveries from providers without a configured secret. @default false */
+  allowUnsigned: boolean;
+  secrets: WebhookSecrets;
+  /** How long a delivery id is remembered for dedupe. @default 86400 */
+  dedupeSeconds: number;
+}
+
+export interface DriftConfig {
+  /** Minutes between scheduled scans. @default 5 */
+  scheduleMinutes: number;
+  /** Repairs at most this many apps per scan. @default 10 */
+  maxRepairsPerScan: number;
+  /** Minutes after a repair before the app may be repaired again. @default 30 */
+  cooldownMinutes: number;
+  /** Concurrent managed-resources calls per instance. @default 8 */
+  detailsConcurrency: number;
+  /** Managed-resources calls at most per scan. @default 500 */
+  maxDetailsPerScan: number;
+  /** Report only, change nothing. @default false */
+  dryRun: boolean;
+  /** Prune on repair. @default false */
+  prune: boolean;
+  /** Apps opted into auto-repair besides the annotation. @default [] */
+  rules: RepairRule[];
+}
+
+export interface ArgoCDClientSettings {
+  /** Per-call timeout in ms. @default 10000 */
+  timeoutMs: number;
+  /** Retries after the first attempt on network errors, 5xx and 429. @default 3 */
+  retries: number;
+  /** Base backoff in ms (exponential, full jitter). @default 200 */
+  backoffMs: number;
+  /** Concurrent requests per instance. @default 16 */
+  concurrency: number;
+}
+
+export interface StorageConfig {
+  /** Prefix of the physical table names. @default "gitops-sentinel" */
+  tablePrefix: string;
+  /** DynamoDB endpoint override (local stack / tests). */
+  dynamodbEndpoint?: string;
+  /** AWS region. @default "us-east-1" */
+  region: string;
+}
+
+/** The validated configuration, parsed once. */
+export interface SentinelConfig {
+  instances: InstanceConfig[];
+  webhook: WebhookConfig;
+  drift: DriftConfig;
+  argocd: ArgoCDClientSettings;
+  storage: StorageConfig;
+  /** Local HTTP port. @default 8080 */
+  port: number;
+  /** Index cache TTL in seconds for the sync worker. @default 60 */
+  appIndexTtlSeconds: number;
+  /** SQS queue URL (deployed). */
+  queueUrl?: string;
+}
