@@ -1,0 +1,26 @@
+import type { SentinelConfig } from './types';
+
+/** Every default, in one place (TSDoc on each field lives in `types.ts`). */
+export const defaults: Omit<SentinelConfig, 'instances'> = {
+  webhook: { maxBodyBytes: 6 * 1024 * 1024, allowUnsigned: false, secrets: {}, dedupeSeconds: 86_400 },
+  drift: {
+    scheduleMinutes: 5,
+    maxRepairsPerScan: 10,
+    cooldownMinutes: 30,
+    detailsConcurrency: 8,
+    maxDetailsPerScan: 500,
+    dryRun: false,
+    prune: false,
+    rules: [],
+  },
+  argocd: { timeoutMs: 10_000, retries: 3, backoffMs: 200, concurrency: 16 },
+  storage: { tablePrefix: 'gitops-sentinel', region: 'us-east-1' },
+  port: 8080,
+  appIndexTtlSeconds: 60,
+};
+
+/** The control-plane namespace ArgoCD is installed in by default. */
+export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
+
+/** Name of the instance described by `ARGOCD_SERVER` / `ARGOCD_AUTH_TOKEN`. */
+export const DEFAULT_INSTANCE_NAME = 'default';

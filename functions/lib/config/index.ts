@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { load as parseYaml } from 'js-yaml';
+import { ConfigError } from './errors';
+import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME, defaults } from './defaults';
+import { fileSchema, type ConfigFile } from './schema';
+import type { InstanceConfig, SentinelConfig, WebhookSecrets } from './types';
+
+export type * from './types';
+export { ConfigError } from './errors';
+export { defaults, DEFAULT_INSTANCE_NAME, DEFAULT_ARGOCD_NAMESPACE } from './defaults';
+export { fileSchema } from './schema';
+
+type Env = Record<string, string | undefined>;
+
+/** Webhook secret environment variables (DESIGN.md) and the config key each fills. */
+export const WEBHOOK_SECRET_ENV: Record<string, keyof WebhookSecrets> = {
+  GITHUB_WEBHOOK_SECRET: 'github',
+  GITLAB_WEBHOOK_SECRET: 'gitlab',
+  BITBUCKET_WEBHOOK_UUID: 'bitbucketCloud',
+  BITBUCKET_SERVER_WEBHOOK_SECRET: 'bitbucketServer',
+  GOGS_WEBHOOK_SECRET: 'gogs',
+  AZURE_DEVOPS_USERNAME: 'azureDevOpsUsername',
+  AZURE_DEVOPS_PASSWORD: 'azureDevOpsPassword',
+};
+
+/**
+ * Normalises an ArgoCD server setting to a base URL. A bare `host:port` means https,
+ * as with the argocd CLI.
+ * @example normalizeServer('argocd.example.com:443') // 'https://argocd.example.com:443'
+ */
+export function normalizeServer(server: string): string {
+  const s = server.trim().replace(/\/+$/, '');
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`;
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`unsupported scheme ${parsed.protocol}`);
+  return url;
+}
+
+function bool(env: Env, key: string): boolean | undefined {
+  const v = env[key];
+  if (v === undefined || v === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(key, 'environment', `expected true or false, got "${v}"`);
+}
+
+function int(env: Env, key: string, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const v = env[key];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, 'environment', `expected an integer from ${min} to ${max}, got "${v}"`);
+  return n;
+}
+
+function readConfigFile(path: string): { data: unknown; source: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('SENTINEL_CONFIG', 'environment', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return { data: path.endsWith('.json') ? JSON.parse(text) : parseYaml(text), source: path };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : 'parse error';
+    throw new ConfigError('(file)', path, `not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`);
+  }
+}
+
+/**
+ * Validates raw file content against the schema.
+ * @throws ConfigError naming the first offending key and the source
+ */
+export function validateConfigFile(data: unknown, source: string): ConfigFile {
+  const result = fileSchema.safeParse(data ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.join('.');
+  const key =
+    issue.code === 'unrecognized_keys' ? [path, issue.keys[0]].filter(Boolean).join('.') : path || '(root)';
+  const problem = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+  throw new ConfigError(key, source, problem);
+}
+
+/**
+ * Parses and validates the whole configuration once: defaults, then the file named by
+ * `SENTINEL_CONFIG` (YAML or JSON) or the inline `SENTINEL_CONFIG_JSON` (deployed), then
+ * environment variables (DESIGN.md names). Takes its input, so tests never touch
+ * `process.env`.
+ * @throws ConfigError with a message that names the key and the file or variable
+ */
+export function loadConfig(env: Env = process.env): SentinelConfig {
+  let file: ConfigFile = {};
+  let source = 'environment';
+  if (env.SENTINEL_CONFIG_JSON) {
+    let data: unknown;
+    try {
+      data = JSON.parse(env.SENTINEL_CONFIG_JSON);
+    } catch {
+      throw new ConfigError('SENTINEL_CONFIG_JSON', 'environment', 'not valid JSON');
+    }
+    file = validateConfigFile(data, 'SENTINEL_CONFIG_JSON');
+  } else if (env.SENTINEL_CONFIG) {
+    const read = readConfigFile(env.SENTINEL_CONFIG);
+    source = read.source;
+    file = validateConfigFile(read.data, read.source);
+  }
+
+  const instances: InstanceConfig[] = (file.instances ?? []).map((i, n) => {
+    try {
+      return { name: i.name, server: normalizeServer(i.server), token: i.token, insecure: i.insecure ?? false, namespace: i.namespace ?? DEFAULT_ARGOCD_NAMESPACE };
+    } catch {
+      throw new ConfigError(`instances.${n}.server`, source, `not a URL or host:port: "${i.server}"`);
+    }
+  });
+  const names = new Set<string>();
+  instances.forEach((i, n) => {
+    if (names.has(i.name)) throw new ConfigError(`instances.${n}.name`, source, `duplicate instance name "${i.name}"`);
+    names.add(i.name);
+  });
+
+  if (env.ARGOCD_SERVER) {
+    let server: string;
+    try {
+      server = normalizeServer(env.ARGOCD_SERVER);
+    } catch {
+      throw new ConfigError('ARGOCD_SERVER', 'environment', `not a URL or host:port: "${env.ARGOCD_SERVER}"`);
+    }
+    if (!env.ARGOCD_AUTH_TOKEN) throw new ConfigError('ARGOCD_AUTH_TOKEN', 'environment', 'required when ARGOCD_SERVER is set');
+    const fromEnv: InstanceConfig = {
+      name: DEFAULT_INSTANCE_NAME,
+      server,
+      token: { env: 'ARGOCD_AUTH_TOKEN' },
+      insecure: bool(env, 'ARGOCD_INSECURE') ?? false,
+      namespace: env.ARGOCD_NAMESPACE || DEFAULT_ARGOCD_NAMESPACE,
+    };
+    const at = instances.findIndex((i) => i.name === DEFAULT_INSTANCE_NAME);
+    if (at >= 0) instances[at] = fromEnv;
+    else instances.unshift(fromEnv);
+  }
+
+  const secrets: WebhookSecrets = { ...(file.webhook?.secrets ?? {}) };
+  for (const [variable, key] of Object.entries(WEBHOOK_SECRET_ENV)) {
+    if (env[variable]) secrets[key] = { env: variable };
+  }
+
+  return {
+    instances,
+    webhook: {
+      ...defaults.webhook,
+      ...stripUndefined(file.webhook ?? {}),
+      secrets,
+      ...stripUndefined({ allowUnsigned: bool(env, 'SENTINEL_ALLOW_UNSIGNED'), maxBodyBytes: int(env, 'SENTINEL_MAX_BODY_BYTES', 1, 50 * 1024 * 1024) }),
+    },
+    drift: {
+      ...defaults.drift,
+      ...stripUndefined(file.drift ?? {}),
+      ...stripUndefined({ scheduleMinutes: int(env, 'SENTINEL_DRIFT_INTERVAL_MINUTES', 1, 1440), dryRun: bool(env, 'SENTINEL_DRIFT_DRY_RUN') }),
+    },
+    argocd: { ...defaults.argocd, ...stripUndefined(file.argocd ?? {}) },
+    storage: {
+      ...defaults.storage,
+      ...stripUndefined(file.storage ?? {}),
+      ...stripUndefined({ tablePrefix: env.SENTINEL_TABLE_PREFIX || undefined, dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined, region: env.AWS_REGION || undefined }),
+    },
+    port: int(env, 'PORT', 1, 65535) ?? file.port ?? defaults.port,
+    appIndexTtlSeconds: file.appIndexTtlSeconds ?? defaults.appIndexTtlSeconds,
+    queueUrl: env.SENTINEL_QUEUE_URL || file.queueUrl,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
