@@ -1,0 +1,130 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, normalizeServer } from '../../../functions/lib/config';
+
+function configFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sentinel-config-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function expectConfigError(fn: () => unknown, key: string, source: string): ConfigError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  const err = caught as ConfigError;
+  expect(err.key).toBe(key);
+  expect(err.message).toContain(key);
+  expect(err.message).toContain(source);
+  expect(err.message).not.toMatch(/\n\s+at /);
+  return err;
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults when nothing is configured', () => {
+    const config = loadConfig({});
+    expect(config.instances).toEqual([]);
+    expect(config.port).toBe(8080);
+    expect(config.webhook.maxBodyBytes).toBe(6 * 1024 * 1024);
+    expect(config.webhook.allowUnsigned).toBe(false);
+    expect(config.drift.scheduleMinutes).toBe(5);
+    expect(config.storage.tablePrefix).toBe('gitops-sentinel');
+  });
+
+  it('names the env-configured instance "default" and keeps the token as a reference, not a value', () => {
+    const config = loadConfig({ ARGOCD_SERVER: 'argocd.example.com:8443', ARGOCD_AUTH_TOKEN: 's3cr3t', ARGOCD_INSECURE: 'true' });
+    expect(config.instances).toEqual([
+      { name: 'default', server: 'https://argocd.example.com:8443', token: { env: 'ARGOCD_AUTH_TOKEN' }, insecure: true, namespace: 'argocd' },
+    ]);
+    expect(JSON.stringify(config)).not.toContain('s3cr3t');
+  });
+
+  it('requires ARGOCD_AUTH_TOKEN when ARGOCD_SERVER is set', () => {
+    expectConfigError(() => loadConfig({ ARGOCD_SERVER: 'http://127.0.0.1:8081' }), 'ARGOCD_AUTH_TOKEN', 'environment');
+  });
+
+  it('maps each webhook secret variable to its provider', () => {
+    const config = loadConfig({ GITHUB_WEBHOOK_SECRET: 'x', BITBUCKET_WEBHOOK_UUID: 'y', AZURE_DEVOPS_PASSWORD: 'z' });
+    expect(config.webhook.secrets).toEqual({
+      github: { env: 'GITHUB_WEBHOOK_SECRET' },
+      bitbucketCloud: { env: 'BITBUCKET_WEBHOOK_UUID' },
+      azureDevOpsPassword: { env: 'AZURE_DEVOPS_PASSWORD' },
+    });
+  });
+
+  it('reads several instances and policies from a YAML file, env overriding the file', () => {
+    const path = configFile(
+      'sentinel.yaml',
+      [
+        'instances:',
+        '  - name: prod-eu',
+        '    server: https://argocd.eu.example.com',
+        '    token: { secretId: arn:aws:secretsmanager:eu-west-1:123456789012:secret:argocd-eu }',
+        '  - name: staging',
+        '    server: staging.example.com',
+        '    token: { env: STAGING_TOKEN }',
+        '    namespace: gitops',
+        'drift:',
+        '  maxRepairsPerScan: 3',
+        '  rules: [{ project: payments, selector: "team=pay" }]',
+        'port: 9000',
+      ].join('\n'),
+    );
+    const config = loadConfig({ SENTINEL_CONFIG: path, PORT: '9100' });
+    expect(config.instances.map((i) => [i.name, i.server, i.namespace])).toEqual([
+      ['prod-eu', 'https://argocd.eu.example.com', 'argocd'],
+      ['staging', 'https://staging.example.com', 'gitops'],
+    ]);
+    expect(config.drift.maxRepairsPerScan).toBe(3);
+    expect(config.drift.cooldownMinutes).toBe(30);
+    expect(config.drift.rules).toEqual([{ project: 'payments', selector: 'team=pay' }]);
+    expect(config.port).toBe(9100);
+  });
+
+  it('fails on a misspelt key, naming the key and the file', () => {
+    const path = configFile('bad.yaml', 'drift:\n  maxRepairPerScan: 3\n');
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: path }), 'drift.maxRepairPerScan', path);
+  });
+
+  it('fails on a value of the wrong type, naming the nested key', () => {
+    const path = configFile('bad.yaml', 'instances:\n  - name: Prod_EU\n    server: x\n    token: { env: T }\n');
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: path }), 'instances.0.name', path);
+  });
+
+  it('fails on duplicate instance names', () => {
+    const path = configFile('dup.yaml', 'instances:\n  - { name: a, server: h1, token: { env: T } }\n  - { name: a, server: h2, token: { env: T } }\n');
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: path }), 'instances.1.name', path);
+  });
+
+  it('fails on broken YAML and on a missing file without a stack trace', () => {
+    const path = configFile('broken.yaml', 'instances: [\n');
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: path }), '(file)', path);
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: '/nonexistent/sentinel.yaml' }), 'SENTINEL_CONFIG', 'environment');
+  });
+
+  it('rejects a bad environment value, naming the variable', () => {
+    expectConfigError(() => loadConfig({ PORT: 'eighty' }), 'PORT', 'environment');
+    expectConfigError(() => loadConfig({ SENTINEL_ALLOW_UNSIGNED: 'maybe' }), 'SENTINEL_ALLOW_UNSIGNED', 'environment');
+  });
+
+  it('reads the inline JSON configuration the deployed functions get', () => {
+    const config = loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { allowUnsigned: true }, storage: { tablePrefix: 'prod' } }) });
+    expect(config.webhook.allowUnsigned).toBe(true);
+    expect(config.storage.tablePrefix).toBe('prod');
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: '{"port": "x"}' }), 'port', 'SENTINEL_CONFIG_JSON');
+  });
+});
+
+describe('normalizeServer', () => {
+  it('treats a bare host:port as https, like the argocd CLI', () => {
+    expect(normalizeServer('argocd.local:443')).toBe('https://argocd.local:443');
+    expect(normalizeServer('http://127.0.0.1:8081/')).toBe('http://127.0.0.1:8081');
+    expect(() => normalizeServer('ftp://x')).toThrow(TypeError);
+  });
+});
