@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { userInfo } from 'node:os';
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+
+/** API Gateway answers 413 above 10 MB before a Lambda ever runs; the adapter does the same. */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** An HTTP API v2 event as the local adapter builds it (IAM authorizer context included). */
+export type HttpEvent = APIGatewayProxyEventV2WithIAMAuthorizer;
+
+/** A Lambda-style HTTP handler. */
+export type HttpHandler = (event: HttpEvent) => Promise<APIGatewayProxyResultV2>;
+
+/** A route: `METHOD /path/{param}` as in API Gateway route keys (`ANY` matches every method). */
+export interface Route {
+  method: string;
+  path: string;
+  handler: HttpHandler;
+}
+
+interface CompiledRoute extends Route {
+  pattern: RegExp;
+  params: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const params: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_m, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { ...route, pattern: new RegExp(`^${source.replace(/\\\{|\\\}/g, '')}$`), params };
+}
+
+/** The identity recorded as the actor for local calls (`local:<os user>`). */
+export function localActor(): string {
+  let name = 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    // no passwd entry (some containers): keep "unknown"
+  }
+  return `local:${name}`;
+}
+
+/**
+ * Turns a Node request into an API Gateway HTTP API v2 event. Header names are
+ * lower-cased and repeated headers joined with commas, as API Gateway does.
+ */
+export function toHttpEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute | undefined, pathParameters: Record<string, string>): HttpEvent {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const text = body.toString('utf8');
+  // Binary bodies reach Lambda base64-encoded; text bodies as they are.
+  const isBase64Encoded = !Buffer.from(text, 'utf8').equals(body);
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: route ? `${route.method} ${route.path}` : '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : undefined,
+    body: body.length ? (isBase64Encoded ? body.toString('base64') : text) : undefined,
+    isBase64Encoded,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: route ? `${route.method} ${route.path}` : '$default',
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+      authorizer: {
+        iam: {
+          accessKey: 'local',
+          accountId: 'local',
+          callerId: 'local',
+          cognitoIdentity: null as never,
+          principalOrgId: 'local',
+          userArn: localActor(),
+          userId: localActor(),
+        },
+      },
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyResultV2): void {
+  if (typeof result === 'string') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(result);
+    return;
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+  const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
+  res.writeHead(result.statusCode ?? 200, headers).end(body);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/**
+ * A request listener that routes to Lambda-style handlers, like an HTTP API does:
+ * 404 for an unknown path, 405 for a known path with another method, 413 above the
+ * API Gateway payload limit, 500 (fixed message) when a handler throws.
+ */
+export function createRequestListener(routes: Route[], onError: (error: unknown) => void = () => {}) {
+  const compiled = routes.map(compile);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      const onPath = compiled.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m);
+      if (!onPath.length) return json(res, 404, { message: 'Not Found' });
+      const hit = onPath.find((x) => x.r.method === req.method || x.r.method === 'ANY');
+      if (!hit) {
+        res.setHeader('allow', [...new Set(onPath.map((x) => x.r.method))].join(', '));
+        return json(res, 405, { message: `method ${req.method} not allowed on ${path}` });
+      }
+      const body = await readBody(req, API_GATEWAY_MAX_BODY_BYTES);
+      if (body === null) return json(res, 413, { message: 'Request Entity Too Large' });
+      const params = Object.fromEntries(hit.r.params.map((p, i) => [p, decodeURIComponent(hit.m![i + 1])]));
+      send(res, await hit.r.handler(toHttpEvent(req, body, hit.r, params)));
+    } catch (error) {
+      onError(error);
+      if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
+      else res.end();
+    }
+  };
+}
