@@ -1,0 +1,21 @@
+/**
+ * Public face of the ArgoCD module: the client, the registry of instances, the typed
+ * errors and the API types. Import from here, never from the files behind it.
+ */
+export { ArgoCDClient, argoCDClientDefaults, normalizeServerUrl, serializeQuery } from './client';
+export { ArgoCDRegistry, createArgoCDClients, type ArgoCDRegistryConfig, type CreateArgoCDClientsOptions } from './registry';
+export {
+  ArgoCDError,
+  ArgoCDAuthError,
+  ArgoCDForbiddenError,
+  ArgoCDNotFoundError,
+  ArgoCDConflictError,
+  ArgoCDFailedPreconditionError,
+  ArgoCDBadRequestError,
+  ArgoCDUnavailableError,
+  GrpcCode,
+  type ArgoCDErrorDetails,
+} from './errors';
+export { Semaphore } from './semaphore';
+export { appRefOf, isOperationRunning, sourcesOf } from './app-helpers';
+export type * from './types';
