@@ -94,7 +94,14 @@ export interface AuditPage {
 export interface ChainBreak {
   chain: string;
   seq: number;
-  reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'gap' | 'missing-start';
+  /**
+   * `hash-mismatch`: the record's content no longer matches its hash (altered).
+   * `prev-hash-mismatch`: it does not link to its predecessor (replaced or inserted).
+   * `gap`: seqs are missing (deleted). `missing-start`: seq 0 is missing, or a named chain is empty.
+   * `index-mismatch`: an unhashed index attribute or the chain name disagrees with the record
+   * (hidden from queries or moved).
+   */
+  reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'gap' | 'missing-start' | 'index-mismatch';
   message: string;
 }
 
