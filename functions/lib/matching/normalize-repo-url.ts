@@ -62,8 +62,9 @@ export function normalizeRepoUrl(url: string): string {
     const scp = SCP.exec(rest);
     if (scp && !scp[1].startsWith('[')) {
       authority = scp[1];
-      // `git@host:2222/org/repo` is ambiguous; ArgoCD's regex reads the digits as a port.
-      path = scp[2].replace(/^\d+\//, '');
+      // As git reads it, everything after the colon is the path: `git@host:2222/org/repo`
+      // is repository `2222/org/repo`, not port 2222 (that needs `ssh://git@host:2222/org/repo`).
+      path = scp[2];
     } else {
       const slash = rest.indexOf('/');
       authority = slash < 0 ? rest : rest.slice(0, slash);

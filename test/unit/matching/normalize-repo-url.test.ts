@@ -32,12 +32,12 @@ describe('normalizeRepoUrl', () => {
   });
 
   it('keeps nested GitLab groups and strips the altssh host', () => {
-    expect(normalizeRepoUrl('git@altssh.gitlab.com:443/group/sub/repo.git')).toBe('gitlab.com/group/sub/repo');
+    expect(normalizeRepoUrl('ssh://git@altssh.gitlab.com:443/group/sub/repo.git')).toBe('gitlab.com/group/sub/repo');
     expect(normalizeRepoUrl('https://gitlab.com/group/sub/repo')).toBe('gitlab.com/group/sub/repo');
   });
 
-  it('maps an scp URL with a port-like first segment as ArgoCD does', () => {
-    expect(normalizeRepoUrl('git@git.example.com:2222/team/repo.git')).toBe('git.example.com/team/repo');
+  it('reads everything after the colon of an scp URL as the path, as git does', () => {
+    expect(normalizeRepoUrl('git@git.example.com:2222/team/repo.git')).toBe('git.example.com/2222/team/repo');
     expect(normalizeRepoUrl('ssh://git@git.example.com:2222/team/repo.git')).toBe('git.example.com/team/repo');
   });
 
