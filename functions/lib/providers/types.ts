@@ -37,4 +37,46 @@ export interface PushEvent {
   changedFiles: string[] | null;
   pusher: string;
   commits: PushCommit[];
+  /**
+   * The repository's default branch name when the payload states it (e.g. `main`); absent
+   * when the provider does not send it, in which case `touchedHead` is true for every branch
+   * push (as ArgoCD does), so an app tracking `HEAD` is never missed.
+   */
+  defaultBranch?: string;
+}
+
+/** What `parse` returns for a delivery that is not a push: a ping, another event, a package event. */
+export interface NotAPush {
+  ignored: true;
+  /** One line saying why, e.g. `ping`, `event "issues" is not a push`. */
+  reason: string;
+  /** The provider's delivery id (or `sha256:<hex>` of the body), for the audit trail. */
+  deliveryId: string;
+}
+
+/** Result of a provider's `parse`. */
+export type ParseResult = PushEvent | NotAPush;
+
+/** The raw request body exactly as received: a string, or the bytes of a base64 body. */
+export type RawBody = string | Uint8Array;
+
+/**
+ * One Git provider. `verify` and `parse` are separate so that a caller can only parse
+ * after verify said yes.
+ */
+export interface Provider {
+  readonly name: ProviderName;
+  /** True when the (lower-cased) headers are this provider's. */
+  detect(headers: Headers): boolean;
+  /**
+   * Checks the signature or token on the raw body, in constant time. Accepts several
+   * secrets (rotation): true when any matches. A missing or malformed signature is `false`.
+   * @throws TypeError on misuse (empty secret, body not a string or bytes)
+   */
+  verify(secret: string | readonly string[], rawBody: RawBody, headers: Headers): Promise<boolean>;
+  /**
+   * Parses a verified body.
+   * @throws MalformedPayloadError with a one-line reason
+   */
+  parse(rawBody: RawBody, headers: Headers): ParseResult;
 }
