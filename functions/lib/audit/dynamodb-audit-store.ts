@@ -305,7 +305,8 @@ export class DynamoDBAuditStore implements AuditStore {
       }
     }
     const { index, keyAttr } = PATHS[plan.path];
-    const names: Record<string, string> = { '#pk': keyAttr, '#sk': 'tsId' };
+    const names: Record<string, string> = { '#pk': keyAttr };
+    if (plan.from || plan.to) names['#sk'] = 'tsId';
     const values: Record<string, unknown> = {};
     let keyCondition = '#pk = :pk';
     if (plan.from && plan.to) {
