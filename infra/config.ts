@@ -1,0 +1,306 @@
+/**
+ * Deployment settings for the CDK app: where and how to deploy (stage, regions,
+ * sizes, alarms, VPC) from cdk.json context, plus the application configuration
+ * (instances, schedule, policies, secret names) from the same YAML/JSON file the
+ * local stack reads, validated with the same schema. Anything wrong fails synth with a
+ * `ConfigError` naming the key.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { load as parseYaml } from 'js-yaml';
+import { z } from 'zod';
+import { ConfigError, defaults, validateConfigFile } from '../functions/lib/config/index';
+import type { ConfigFile } from '../functions/lib/config/schema';
+import { REPO_ROOT } from './bundling';
+
+/** The cdk.json context key holding the deployment settings object. */
+export const CONTEXT_KEY = 'sentinel';
+
+/** Where deployment settings come from, used in error messages. */
+export const CONTEXT_SOURCE = 'cdk.json context';
+
+/** Lambda's hard limit on the total size of a function's environment variables. */
+export const LAMBDA_ENV_LIMIT_BYTES = 4096;
+
+const functionSettings = z.strictObject({
+  memoryMb: z.number().int().min(128).max(10_240).optional(),
+  timeoutSeconds: z.number().int().min(1).max(900).optional(),
+});
+
+const idList = (prefix: string) =>
+  z.array(z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `must be ${prefix}-<hex>`));
+
+/**
+ * Schema of the `sentinel` context object. Strict like the application schema, so a
+ * misspelt key fails synth. Flat context keys given with `-c key=value` (see
+ * {@link FLAT_CONTEXT_KEYS}) override the matching field.
+ */
+export const deploymentSchema = z.strictObject({
+  stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be lower-case letters, digits and -, at most 20 characters').optional(),
+  regions: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1')).min(1).optional(),
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  configFile: z.string().min(1).optional(),
+  config: z.unknown().optional(),
+  serviceName: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  tracing: z.boolean().optional(),
+  logRetentionDays: z.number().int().positive().optional(),
+  alarmEmail: z.string().email().optional(),
+  driftAlarmThreshold: z.number().int().min(1).optional(),
+  driftScanReservedConcurrency: z.number().int().min(0).max(10).optional(),
+  queue: z
+    .strictObject({
+      maxReceiveCount: z.number().int().min(1).max(1000).optional(),
+      batchSize: z.number().int().min(1).max(10).optional(),
+      maxConcurrency: z.number().int().min(2).max(1000).optional(),
+      maxBatchingWindowSeconds: z.number().int().min(0).max(300).optional(),
+    })
+    .optional(),
+  api: z
+    .strictObject({
+      throttleRateLimit: z.number().positive().optional(),
+      throttleBurstLimit: z.number().int().positive().optional(),
+    })
+    .optional(),
+  functions: z
+    .strictObject({
+      webhook: functionSettings.optional(),
+      syncWorker: functionSettings.optional(),
+      driftScan: functionSettings.optional(),
+      operatorApi: functionSettings.optional(),
+    })
+    .optional(),
+  vpc: z
+    .strictObject({
+      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be vpc-<hex>'),
+      subnetIds: idList('subnet').min(1),
+      securityGroupIds: idList('sg').optional(),
+    })
+    .optional(),
+});
+
+/** The `sentinel` context object as a user writes it. */
+export type DeploymentInput = z.infer<typeof deploymentSchema>;
+
+/** Memory and timeout of one function. */
+export interface FunctionSizing {
+  /** @default per function, see {@link DEPLOYMENT_DEFAULTS} */
+  memoryMb: number;
+  /** @default per function, see {@link DEPLOYMENT_DEFAULTS} */
+  timeoutSeconds: number;
+}
+
+/** Validated deployment settings with every default applied. */
+export interface DeploymentSettings {
+  /** Deployment stage, part of stack, table and resource names. @default "dev" */
+  stage: string;
+  /** Regions to deploy to, one stack each. @default the CLI's region (`CDK_DEFAULT_REGION`), else an environment-agnostic stack */
+  regions: (string | undefined)[];
+  /** @default the CLI's account (`CDK_DEFAULT_ACCOUNT`) */
+  account?: string;
+  /** Powertools service name of every function (the `service` metric dimension). @default "gitops-sentinel" */
+  serviceName: string;
+  /** X-Ray active tracing on every function. @default false */
+  tracing: boolean;
+  /** Retention of function and access log groups, in days. @default 30 */
+  logRetentionDays: number;
+  /** Subscribe this address to the alarm topic. @default no subscription */
+  alarmEmail?: string;
+  /** Alarm when the latest scan reports at least this many drifted apps. @default 1 */
+  driftAlarmThreshold: number;
+  /** Reserved concurrency of the drift scan (1 = scans never overlap; 0 = none reserved). @default 1 */
+  driftScanReservedConcurrency: number;
+  queue: {
+    /** Receives before a push goes to the dead-letter queue. @default 5 */
+    maxReceiveCount: number;
+    /** @default 10 */
+    batchSize: number;
+    /** Concurrent worker invocations at most; bounds the load on ArgoCD. @default 5 */
+    maxConcurrency: number;
+    /** @default 0 (a push is handled within a second) */
+    maxBatchingWindowSeconds: number;
+  };
+  api: {
+    /** Steady-state requests per second on the stage. @default 50 */
+    throttleRateLimit: number;
+    /** @default 100 */
+    throttleBurstLimit: number;
+  };
+  functions: {
+    webhook: FunctionSizing;
+    syncWorker: FunctionSizing;
+    driftScan: FunctionSizing;
+    operatorApi: FunctionSizing;
+  };
+  /** Existing VPC for the worker, scan and operator API. @default none (Lambda's own network) */
+  vpc?: { vpcId: string; subnetIds: string[]; securityGroupIds: string[] };
+}
+
+/** Every deployment default, in one place (TSDoc on each field of {@link DeploymentSettings}). */
+export const DEPLOYMENT_DEFAULTS: Omit<DeploymentSettings, 'regions' | 'account' | 'alarmEmail' | 'vpc'> = {
+  stage: 'dev',
+  serviceName: 'gitops-sentinel',
+  tracing: false,
+  logRetentionDays: 30,
+  driftAlarmThreshold: 1,
+  driftScanReservedConcurrency: 1,
+  queue: { maxReceiveCount: 5, batchSize: 10, maxConcurrency: 5, maxBatchingWindowSeconds: 0 },
+  api: { throttleRateLimit: 50, throttleBurstLimit: 100 },
+  functions: {
+    // GitHub gives up on a hook after 10 s; the webhook answers well before that.
+    webhook: { memoryMb: 512, timeoutSeconds: 10 },
+    syncWorker: { memoryMb: 512, timeoutSeconds: 60 },
+    driftScan: { memoryMb: 1024, timeoutSeconds: 240 },
+    // API Gateway HTTP APIs cut an integration off at 30 s.
+    operatorApi: { memoryMb: 512, timeoutSeconds: 29 },
+  },
+};
+
+/**
+ * Flat context keys accepted on the command line (`cdk synth -c stage=prod -c region=eu-west-1`),
+ * each overriding a field of the `sentinel` object. Lists are comma-separated.
+ */
+export const FLAT_CONTEXT_KEYS = ['stage', 'region', 'account', 'configFile', 'tracing', 'alarmEmail', 'vpcId', 'subnetIds', 'securityGroupIds'] as const;
+
+/** Reads context by key; `app.node.tryGetContext` fits. */
+export type ContextReader = (key: string) => unknown;
+
+/** Everything the stack needs, validated. */
+export interface SentinelDeployment {
+  settings: DeploymentSettings;
+  /** The validated application configuration (the file schema), as deployed. */
+  config: ConfigFile;
+  /** Where the application configuration came from. */
+  configSource: string;
+  /** `SENTINEL_CONFIG_JSON` for the functions. */
+  configJson: string;
+}
+
+const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
+const bool = (v: unknown) => (v === 'true' ? true : v === 'false' ? false : v);
+
+function fail(error: z.ZodError, prefix: string): never {
+  const issue = error.issues[0];
+  const at = issue.path.join('.');
+  const key = issue.code === 'unrecognized_keys' ? [prefix, at, issue.keys[0]].filter(Boolean).join('.') : [prefix, at].filter(Boolean).join('.');
+  throw new ConfigError(key, CONTEXT_SOURCE, issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message);
+}
+
+/**
+ * Validates the deployment settings from context and applies the defaults.
+ * @param context reads a context key
+ * @param env the process environment (`CDK_DEFAULT_REGION`, `CDK_DEFAULT_ACCOUNT`)
+ * @throws ConfigError naming the offending key, e.g. `sentinel.queue.maxReceiveCount`
+ */
+export function readDeploymentSettings(context: ContextReader, env: NodeJS.ProcessEnv = process.env): DeploymentInput & { settings: DeploymentSettings } {
+  const raw = context(CONTEXT_KEY) ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(CONTEXT_KEY, CONTEXT_SOURCE, 'must be an object');
+  const input: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  const flat = (key: (typeof FLAT_CONTEXT_KEYS)[number]) => context(key);
+  if (flat('stage') !== undefined) input.stage = flat('stage');
+  if (flat('region') !== undefined) input.regions = list(flat('region'));
+  if (flat('account') !== undefined) input.account = String(flat('account'));
+  if (flat('configFile') !== undefined) input.configFile = flat('configFile');
+  if (flat('tracing') !== undefined) input.tracing = bool(flat('tracing'));
+  if (flat('alarmEmail') !== undefined) input.alarmEmail = flat('alarmEmail');
+  if (flat('vpcId') !== undefined || flat('subnetIds') !== undefined) {
+    const vpc = { ...((input.vpc as object | undefined) ?? {}) } as Record<string, unknown>;
+    if (flat('vpcId') !== undefined) vpc.vpcId = flat('vpcId');
+    if (flat('subnetIds') !== undefined) vpc.subnetIds = list(flat('subnetIds'));
+    if (flat('securityGroupIds') !== undefined) vpc.securityGroupIds = list(flat('securityGroupIds'));
+    input.vpc = vpc;
+  }
+  const parsed = deploymentSchema.safeParse(input);
+  if (!parsed.success) fail(parsed.error, CONTEXT_KEY);
+  const d = parsed.data;
+  const D = DEPLOYMENT_DEFAULTS;
+  const sizing = (k: keyof DeploymentSettings['functions']) => ({ ...D.functions[k], ...strip(d.functions?.[k] ?? {}) });
+  const settings: DeploymentSettings = {
+    stage: d.stage ?? D.stage,
+    regions: d.regions ?? [env.CDK_DEFAULT_REGION || undefined],
+    account: d.account ?? (env.CDK_DEFAULT_ACCOUNT || undefined),
+    serviceName: d.serviceName ?? D.serviceName,
+    tracing: d.tracing ?? D.tracing,
+    logRetentionDays: d.logRetentionDays ?? D.logRetentionDays,
+    alarmEmail: d.alarmEmail,
+    driftAlarmThreshold: d.driftAlarmThreshold ?? D.driftAlarmThreshold,
+    driftScanReservedConcurrency: d.driftScanReservedConcurrency ?? D.driftScanReservedConcurrency,
+    queue: { ...D.queue, ...strip(d.queue ?? {}) },
+    api: { ...D.api, ...strip(d.api ?? {}) },
+    functions: { webhook: sizing('webhook'), syncWorker: sizing('syncWorker'), driftScan: sizing('driftScan'), operatorApi: sizing('operatorApi') },
+    vpc: d.vpc ? { vpcId: d.vpc.vpcId, subnetIds: d.vpc.subnetIds, securityGroupIds: d.vpc.securityGroupIds ?? [] } : undefined,
+  };
+  return { ...d, settings };
+}
+
+function readFile(file: string): unknown {
+  const full = path.resolve(REPO_ROOT, file);
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${CONTEXT_KEY}.configFile`, CONTEXT_SOURCE, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : 'parse error';
+    throw new ConfigError('(file)', file, `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`);
+  }
+}
+
+/**
+ * Loads and validates everything a deployment needs: the deployment settings, then the
+ * application configuration from `sentinel.config` (inline), `sentinel.configFile` /
+ * `-c configFile=...`, or the `SENTINEL_CONFIG` environment variable, in that order.
+ * Deployed functions read every secret from Secrets Manager, so a `{ env }` secret
+ * reference is refused here. Settings that only make sense locally (`port`,
+ * `queueUrl`, `storage.dynamodbEndpoint`) are dropped from the deployed copy.
+ * @throws ConfigError naming the key and its source
+ */
+export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = process.env): SentinelDeployment {
+  const input = readDeploymentSettings(context, env);
+  let data: unknown = {};
+  let source = 'defaults';
+  if (input.config !== undefined) {
+    data = input.config;
+    source = `${CONTEXT_SOURCE} ${CONTEXT_KEY}.config`;
+  } else if (input.configFile ?? env.SENTINEL_CONFIG) {
+    source = (input.configFile ?? env.SENTINEL_CONFIG) as string;
+    data = readFile(source);
+  }
+  const file = validateConfigFile(data, source);
+
+  (file.instances ?? []).forEach((instance, n) => {
+    if ('env' in instance.token) {
+      throw new ConfigError(`instances.${n}.token`, source, 'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }');
+    }
+  });
+  for (const [provider, ref] of Object.entries(file.webhook?.secrets ?? {})) {
+    if (ref && 'env' in ref) {
+      throw new ConfigError(`webhook.secrets.${provider}`, source, 'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }');
+    }
+  }
+
+  const deployed: ConfigFile = { ...file };
+  delete deployed.port;
+  delete deployed.queueUrl;
+  if (deployed.storage) {
+    deployed.storage = { ...deployed.storage };
+    delete deployed.storage.dynamodbEndpoint;
+  }
+  const configJson = JSON.stringify(deployed);
+  // Leave room for the other variables SentinelFunction sets.
+  if (Buffer.byteLength(configJson) > LAMBDA_ENV_LIMIT_BYTES - 1024) {
+    throw new ConfigError('(file)', source, `configuration is ${Buffer.byteLength(configJson)} bytes as JSON; Lambda allows ${LAMBDA_ENV_LIMIT_BYTES} bytes of environment in all, so at most ${LAMBDA_ENV_LIMIT_BYTES - 1024} here`);
+  }
+  return { settings: input.settings, config: file, configSource: source, configJson };
+}
+
+/** Minutes between scheduled drift scans, from the application config. */
+export function driftScheduleMinutes(config: ConfigFile): number {
+  return config.drift?.scheduleMinutes ?? defaults.drift.scheduleMinutes;
+}
+
+function strip<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,177 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { AUDIT_TABLE, type TableDefinition } from '../../functions/lib/config/tables';
+import { REPO_ROOT, SENTINEL_BUNDLING } from '../bundling';
+
+/** Powertools metric namespace shared by every function, the alarms and the dashboard. */
+export const METRICS_NAMESPACE = 'GitOpsSentinel';
+
+/** Props of {@link SentinelFunction}: every `NodejsFunctionProps` field plus a few of ours. */
+export interface SentinelFunctionProps extends NodejsFunctionProps {
+  /**
+   * Powertools service name (`POWERTOOLS_SERVICE_NAME`), the `service` dimension of every metric.
+   * @default "gitops-sentinel"
+   */
+  readonly serviceName?: string;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * X-Ray active tracing.
+   * @default false
+   */
+  readonly tracingEnabled?: boolean;
+}
+
+/** Access a function gets to the audit table. */
+export type AuditAccess = 'append' | 'read';
+
+/** Options of {@link SentinelFunction.bindAuditTable}. */
+export interface BindAuditTableOptions {
+  /** The audit table, built from `AUDIT_TABLE`. */
+  readonly table: dynamodb.ITable;
+  /**
+   * `append`: `PutItem` (the store writes with a condition) and `Query` on the table
+   * itself, to read the head of a hash chain. `read`: `Query` on the table and each of
+   * its indexes. Neither ever gets `UpdateItem`, `DeleteItem` or `BatchWriteItem`.
+   */
+  readonly access: AuditAccess;
+  /**
+   * The table definition whose indexes a reader may query.
+   * @default AUDIT_TABLE
+   */
+  readonly definition?: TableDefinition;
+}
+
+/** Options of {@link SentinelFunction.bindTable}. */
+export interface BindTableOptions {
+  readonly table: dynamodb.ITable;
+  /** The definition the table was built from, for index ARNs. */
+  readonly definition: TableDefinition;
+  /**
+   * `read`: `GetItem`, `BatchGetItem`, `Query` on the table and its indexes.
+   * `readWrite`: that plus `PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`
+   * (for mutable state and idempotency records only, never the audit table).
+   */
+  readonly access: 'read' | 'readWrite';
+}
+
+/**
+ * A `NodejsFunction` carrying gitops-sentinel's shared defaults. The caller's props are
+ * spread last, so any default can be overridden; `environment` is merged, not replaced.
+ *
+ * Defaults:
+ * - runtime `nodejs24.x` on `arm64`, handler `handler`
+ * - bundling by the local esbuild ({@link SENTINEL_BUNDLING}): ESM with a `createRequire`
+ *   banner, minified, linked source maps, `@aws-sdk/*` external (the runtime ships SDK v3)
+ * - environment `NODE_OPTIONS=--enable-source-maps`, `POWERTOOLS_SERVICE_NAME`,
+ *   `POWERTOOLS_METRICS_NAMESPACE=GitOpsSentinel`, `POWERTOOLS_LOG_LEVEL=INFO`
+ * - an explicit log group retained for `logRetention` (default one month), destroyed with the stack
+ * - its own role allowed to write to that log group only (no `AWSLambdaBasicExecutionRole`,
+ *   whose `logs:*` actions apply to every log group)
+ * - tracing `Disabled` (no X-Ray permissions at all), or `Active` when `tracingEnabled`
+ * - timeout 30 s, memory 512 MB, unless given
+ */
+export class SentinelFunction extends NodejsFunction {
+  /** The function's log group. */
+  readonly logGroupRef: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: SentinelFunctionProps) {
+    const { serviceName = 'gitops-sentinel', logRetention = logs.RetentionDays.ONE_MONTH, tracingEnabled = false, ...rest } = props;
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role =
+      rest.role ??
+      new iam.Role(scope, `${id}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `gitops-sentinel ${id} function`,
+      });
+    super(scope, id, {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      bundling: SENTINEL_BUNDLING,
+      timeout: Duration.seconds(30),
+      memorySize: 512,
+      // DISABLED, not PASS_THROUGH: PassThrough also grants X-Ray writes on Resource "*".
+      tracing: tracingEnabled ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      logGroup,
+      role,
+      ...rest,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...rest.environment,
+      },
+    });
+    this.logGroupRef = logGroup;
+    if (!rest.role) logGroup.grantWrite(role);
+    if (tracingEnabled) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; AWS requires Resource "*".',
+      });
+    }
+  }
+
+  /**
+   * Grants least-privilege access to the audit table. Writers (`append`) get `PutItem`
+   * and `Query` on the table (to read the head of a hash chain); readers get `Query`
+   * on the table and each index. Nobody gets `UpdateItem`, `DeleteItem` or
+   * `BatchWriteItem`, so records can be added but never changed or removed.
+   * Sets `SENTINEL_AUDIT_TABLE` to the table name.
+   */
+  bindAuditTable(options: BindAuditTableOptions): this {
+    const { table, access, definition = AUDIT_TABLE } = options;
+    const resources = access === 'append' ? [table.tableArn] : [table.tableArn, ...indexArns(table, definition)];
+    const actions = access === 'append' ? ['dynamodb:PutItem', 'dynamodb:Query'] : ['dynamodb:Query'];
+    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+    this.addEnvironment('SENTINEL_AUDIT_TABLE', table.tableName);
+    return this;
+  }
+
+  /**
+   * Grants access to a mutable table (state, idempotency) on the table and its named
+   * indexes only, and sets `SENTINEL_<ID>_TABLE` (e.g. `SENTINEL_STATE_TABLE`).
+   */
+  bindTable(options: BindTableOptions): this {
+    const { table, definition, access } = options;
+    const read = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+    const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: access === 'read' ? read : [...read, ...write], resources: [table.tableArn] }));
+    const indexes = indexArns(table, definition);
+    if (indexes.length) this.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes }));
+    this.addEnvironment(`SENTINEL_${definition.id.toUpperCase()}_TABLE`, table.tableName);
+    return this;
+  }
+
+  /**
+   * Grants `GetSecretValue`/`DescribeSecret` on each secret (existing secrets referenced
+   * by name or ARN). A secret encrypted with a customer managed key also needs
+   * `kms:Decrypt` on that key, which is not granted here.
+   */
+  bindSecrets(secrets: readonly secretsmanager.ISecret[]): this {
+    secrets.forEach((secret) => secret.grantRead(this));
+    return this;
+  }
+}
+
+/** ARNs of a table's indexes, one per index named in the definition (never `index/*`). */
+export function indexArns(table: dynamodb.ITable, definition: TableDefinition): string[] {
+  return definition.indexes.map((i) => `${table.tableArn}/index/${i.indexName}`);
+}

@@ -1,0 +1,443 @@
+import { createHash } from 'node:crypto';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { SecretRef } from '../functions/lib/config/types';
+import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableName, type KeyAttribute, type TableDefinition } from '../functions/lib/config/tables';
+import { handlerEntry, type FunctionName } from './bundling';
+import { driftScheduleMinutes, type FunctionSizing, type SentinelDeployment } from './config';
+import { METRICS_NAMESPACE, SentinelFunction } from './constructs/sentinel-function';
+
+/** Props of {@link SentinelStack}. */
+export interface SentinelStackProps extends StackProps {
+  /** Validated settings and application config, from `loadDeployment`. */
+  readonly deployment: SentinelDeployment;
+}
+
+/** Operator API routes (DESIGN.md), all IAM (SigV4) authorised when deployed. */
+export const OPERATOR_ROUTES: readonly { path: string; method: apigwv2.HttpMethod }[] = [
+  { path: '/api/audit', method: apigwv2.HttpMethod.GET },
+  { path: '/api/drift', method: apigwv2.HttpMethod.GET },
+  { path: '/api/drift/scan', method: apigwv2.HttpMethod.POST },
+  { path: '/api/stats', method: apigwv2.HttpMethod.GET },
+  { path: '/api/apps/{instance}/{namespace}/{name}/rollback', method: apigwv2.HttpMethod.POST },
+  { path: '/healthz', method: apigwv2.HttpMethod.GET },
+];
+
+/** The public webhook route, the same path as ArgoCD's own webhook endpoint. */
+export const WEBHOOK_ROUTE = { path: '/api/webhook', method: apigwv2.HttpMethod.POST } as const;
+
+/** The four functions of a stack, by role. */
+export interface SentinelFunctions {
+  webhook: SentinelFunction;
+  syncWorker: SentinelFunction;
+  driftScan: SentinelFunction;
+  operatorApi: SentinelFunction;
+}
+
+/**
+ * The whole of gitops-sentinel in one region: HTTP API, push queue with its DLQ,
+ * the four functions, the drift schedule, the three tables (from `tables.ts`), grants to
+ * existing secrets, alarms to an SNS topic and a dashboard. One stack per stage and region.
+ */
+export class SentinelStack extends Stack {
+  /** Tables by definition id. */
+  readonly tables: Record<TableDefinition['id'], dynamodb.Table>;
+  /** The functions. */
+  readonly functions: SentinelFunctions;
+  /** Pushes waiting for the sync worker. */
+  readonly queue: sqs.Queue;
+  /** Pushes the worker failed `maxReceiveCount` times. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** The HTTP API. */
+  readonly api: apigwv2.HttpApi;
+  /** Its `$default` stage (throttled, access-logged). */
+  readonly apiStage: apigwv2.HttpStage;
+  /** Alarm notifications go here. */
+  readonly alarmTopic: sns.Topic;
+  /** Every alarm, for tests and for adding actions. */
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: SentinelStackProps) {
+    super(scope, id, props);
+    const { settings, config, configJson } = props.deployment;
+    const prefix = `${config.storage?.tablePrefix ?? 'gitops-sentinel'}-${settings.stage}`;
+    const retention = retentionDays(settings.logRetentionDays);
+
+    // Tables, built from the same definitions the local stack creates its tables from.
+    this.tables = {
+      // The audit trail is the evidence: point-in-time recovery, deletion protection, and
+      // kept when the stack goes.
+      audit: tableFrom(this, 'AuditTable', AUDIT_TABLE, prefix, { pitr: true, deletionProtection: true, removalPolicy: RemovalPolicy.RETAIN }),
+      state: tableFrom(this, 'StateTable', STATE_TABLE, prefix, { pitr: true, deletionProtection: false, removalPolicy: RemovalPolicy.RETAIN }),
+      idempotency: tableFrom(this, 'IdempotencyTable', IDEMPOTENCY_TABLE, prefix, { pitr: false, deletionProtection: false, removalPolicy: RemovalPolicy.DESTROY }),
+    };
+    Validations.of(this.tables.idempotency).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason: 'Idempotency records expire by TTL within a day and are rebuilt by retries; restoring them to a point in time has no value.',
+    });
+
+    // Queue: SQS-managed encryption, TLS only. AWS guidance: visibility timeout at least six
+    // times the consumer's timeout (plus the batching window), so a slow batch is not
+    // handed to a second worker while the first still runs.
+    this.deadLetterQueue = new sqs.Queue(this, 'PushDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the push queue.' });
+    const worker = settings.functions.syncWorker;
+    this.queue = new sqs.Queue(this, 'PushQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(6 * worker.timeoutSeconds + settings.queue.maxBatchingWindowSeconds),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.queue.maxReceiveCount },
+    });
+
+    // Secrets: existing ones, by name or ARN. The webhook reads webhook secrets only; the
+    // functions that call ArgoCD read the ArgoCD tokens only.
+    const secretCache = new Map<string, secretsmanager.ISecret>();
+    const secretFor = (ref: SecretRef) => {
+      const secretId = ref.secretId as string;
+      let secret = secretCache.get(secretId);
+      if (!secret) {
+        secret = importSecret(this, `Secret${createHash('sha256').update(secretId).digest('hex').slice(0, 8)}`, secretId);
+        secretCache.set(secretId, secret);
+      }
+      return secret;
+    };
+    const webhookSecrets = Object.values(config.webhook?.secrets ?? {}).filter((r): r is SecretRef => r !== undefined).map(secretFor);
+    const argocdTokens = (config.instances ?? []).map((i) => secretFor(i.token as SecretRef));
+
+    // Network: an existing VPC, for an ArgoCD reachable only on a private network.
+    let network: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'> = {};
+    if (settings.vpc) {
+      const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: settings.vpc.vpcId, availabilityZones: [] });
+      const securityGroups = settings.vpc.securityGroupIds.length
+        ? settings.vpc.securityGroupIds.map((sg, n) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${n}`, sg))
+        : [new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', { vpc, description: 'gitops-sentinel functions: outbound to ArgoCD and AWS APIs', allowAllOutbound: true })];
+      network = {
+        vpc,
+        vpcSubnets: { subnets: settings.vpc.subnetIds.map((s, n) => ec2.Subnet.fromSubnetId(this, `Subnet${n}`, s)) },
+        securityGroups,
+      };
+    }
+
+    const common = {
+      serviceName: settings.serviceName,
+      tracingEnabled: settings.tracing,
+      logRetention: retention,
+    };
+    const baseEnv = {
+      SENTINEL_CONFIG_JSON: configJson,
+      SENTINEL_TABLE_PREFIX: prefix,
+      SENTINEL_STAGE: settings.stage,
+    };
+    const fn = (idName: string, name: FunctionName, sizing: FunctionSizing, extra: Partial<ConstructorParameters<typeof SentinelFunction>[2]> = {}) =>
+      new SentinelFunction(this, idName, {
+        ...common,
+        entry: handlerEntry(name),
+        description: `gitops-sentinel ${name} (${settings.stage})`,
+        memorySize: sizing.memoryMb,
+        timeout: Duration.seconds(sizing.timeoutSeconds),
+        ...extra,
+        environment: { ...baseEnv, ...extra.environment },
+      });
+
+    const webhook = fn('Webhook', 'webhook', settings.functions.webhook, { environment: { SENTINEL_QUEUE_URL: this.queue.queueUrl } });
+    const syncWorker = fn('SyncWorker', 'sync-worker', settings.functions.syncWorker, network);
+    const driftScan = fn('DriftScan', 'drift-scan', settings.functions.driftScan, {
+      ...network,
+      // One scan at a time: overlapping scans would double-count drift and race on repairs.
+      reservedConcurrentExecutions: settings.driftScanReservedConcurrency || undefined,
+    });
+    const operatorApi = fn('OperatorApi', 'operator-api', settings.functions.operatorApi, {
+      ...network,
+      environment: { SENTINEL_DRIFT_SCAN_FUNCTION: driftScan.functionName },
+    });
+    this.functions = { webhook, syncWorker, driftScan, operatorApi };
+
+    const { audit, state, idempotency } = this.tables;
+    webhook.bindAuditTable({ table: audit, access: 'append' })
+      .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
+      .bindTable({ table: idempotency, definition: IDEMPOTENCY_TABLE, access: 'readWrite' })
+      .bindSecrets(webhookSecrets);
+    this.queue.grantSendMessages(webhook);
+    syncWorker.bindAuditTable({ table: audit, access: 'append' })
+      .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
+      .bindTable({ table: idempotency, definition: IDEMPOTENCY_TABLE, access: 'readWrite' })
+      .bindSecrets(argocdTokens);
+    driftScan.bindAuditTable({ table: audit, access: 'append' })
+      .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
+      .bindSecrets(argocdTokens);
+    operatorApi.bindAuditTable({ table: audit, access: 'read' })
+      .bindAuditTable({ table: audit, access: 'append' })
+      .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
+      .bindSecrets(argocdTokens);
+    // "Scan now" starts the scan function asynchronously; granted on the function ARN
+    // alone (grantInvoke would add `<arn>:*` for every version and alias).
+    operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [driftScan.functionArn] }));
+
+    // Partial batch responses: only the failed pushes are retried. maxConcurrency caps
+    // simultaneous workers, and with them the calls made to ArgoCD.
+    syncWorker.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: settings.queue.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.queue.maxConcurrency,
+        maxBatchingWindow: settings.queue.maxBatchingWindowSeconds ? Duration.seconds(settings.queue.maxBatchingWindowSeconds) : undefined,
+      }),
+    );
+
+    if (settings.vpc) {
+      for (const f of [syncWorker, driftScan, operatorApi]) {
+        Validations.of(f.role!).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+          reason: 'Lambda needs the ENI permissions of this AWS managed policy to attach to the configured VPC; they allow no resource-level restriction.',
+        });
+      }
+    }
+
+    // Schedule: the drift scan every `drift.scheduleMinutes` (default 5). No retries: the
+    // next tick is the retry, and an old scan event is worth less than a fresh one.
+    const scheduleMinutes = driftScheduleMinutes(config);
+    new events.Rule(this, 'DriftScanSchedule', {
+      description: `gitops-sentinel drift scan every ${scheduleMinutes} minute(s)`,
+      schedule: events.Schedule.rate(Duration.minutes(scheduleMinutes)),
+      targets: [new eventTargets.LambdaFunction(driftScan, { retryAttempts: 0, maxEventAge: Duration.minutes(Math.max(1, Math.min(scheduleMinutes, 1440))) })],
+    });
+
+    // HTTP API: the webhook is public (the function verifies the provider's signature before
+    // it parses anything); everything else needs SigV4.
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new apigwv2.HttpApi(this, 'HttpApi', {
+      apiName: `gitops-sentinel-${settings.stage}`,
+      description: 'gitops-sentinel: Git push webhooks and the operator API',
+      createDefaultStage: false,
+    });
+    this.apiStage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.api.throttleRateLimit, burstLimit: settings.api.throttleBurstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            caller: '$context.identity.caller',
+            user: '$context.identity.userArn',
+            requestTime: '$context.requestTime',
+            method: '$context.httpMethod',
+            route: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const [webhookRoute] = this.api.addRoutes({
+      path: WEBHOOK_ROUTE.path,
+      methods: [WEBHOOK_ROUTE.method],
+      integration: new HttpLambdaIntegration('WebhookIntegration', webhook),
+    });
+    Validations.of(webhookRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'Git providers cannot sign requests with SigV4; the webhook function verifies each provider’s HMAC signature or token before parsing and answers 401 otherwise.',
+    });
+    Validations.of(webhookRoute).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'Git providers cannot present Cognito tokens; the webhook function authenticates each delivery by the provider’s signature.',
+    });
+    const iamAuthorizer = new HttpIamAuthorizer();
+    const operatorIntegration = new HttpLambdaIntegration('OperatorIntegration', operatorApi);
+    for (const route of OPERATOR_ROUTES) {
+      const [r] = this.api.addRoutes({ path: route.path, methods: [route.method], integration: operatorIntegration, authorizer: iamAuthorizer });
+      Validations.of(r).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'Operators and the sentinel CLI authenticate with IAM (SigV4), so every call carries an IAM identity for the audit trail; no Cognito user pool is involved.',
+      });
+    }
+
+    // Operations: alarms to an encrypted, TLS-only topic.
+    const topicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'gitops-sentinel alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch alarms publish to an encrypted topic only if the key lets them (an AWS
+    // managed key would not). In a key policy "*" means this key.
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: `gitops-sentinel ${settings.stage} alarms`, masterKey: topicKey, enforceSSL: true });
+    if (settings.alarmEmail) this.alarmTopic.addSubscription(new snsSubscriptions.EmailSubscription(settings.alarmEmail));
+    const notify = new cwActions.SnsAction(this.alarmTopic);
+    const alarm = (id: string, props: cloudwatch.AlarmProps) => {
+      const a = new cloudwatch.Alarm(this, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props });
+      a.addAlarmAction(notify);
+      this.alarms.push(a);
+      return a;
+    };
+
+    alarm('DeadLetterQueueNotEmpty', {
+      alarmDescription: 'Pushes the sync worker failed repeatedly are waiting in the dead-letter queue.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    for (const [name, f] of Object.entries(this.functions)) {
+      const title = name[0].toUpperCase() + name.slice(1);
+      alarm(`${title}Errors`, {
+        alarmDescription: `The ${name} function failed.`,
+        metric: f.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+      alarm(`${title}Throttles`, {
+        alarmDescription: `The ${name} function was throttled.`,
+        metric: f.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+    const metric = (metricName: string, statistic = 'Maximum', period = Duration.minutes(5)) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: settings.serviceName }, statistic, period });
+    alarm('DriftAboveThreshold', {
+      alarmDescription: `The latest drift scan found at least ${settings.driftAlarmThreshold} drifted app(s).`,
+      metric: metric('DriftedApps', 'Maximum', Duration.minutes(Math.min(Math.max(scheduleMinutes, 5), 1440))),
+      threshold: settings.driftAlarmThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    // A scan that fails, times out or never starts records no ScanDurationMs: missing data
+    // over two schedule periods is the alarm (function errors alone miss a schedule that stopped).
+    alarm('DriftScanNotCompleting', {
+      alarmDescription: 'No drift scan completed within two schedule periods.',
+      metric: metric('ScanDurationMs', 'SampleCount', Duration.minutes(Math.min(2 * scheduleMinutes, 1440))),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    alarm('InstancesUnreachable', {
+      alarmDescription: 'A drift scan could not reach at least one ArgoCD instance.',
+      metric: metric('UnreachableInstances'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `gitops-sentinel-${settings.stage}-${this.region}`.replace(/[^A-Za-z0-9_-]/g, '-') });
+    const graph = (title: string, metrics: cloudwatch.IMetric[], right?: cloudwatch.IMetric[]) => new cloudwatch.GraphWidget({ title, left: metrics, right, width: 8 });
+    dashboard.addWidgets(
+      graph('Consistency % (Git = cluster)', [metric('ConsistencyPercent', 'Minimum')]),
+      graph('Drifted apps', [metric('DriftedApps')], [metric('UnreachableInstances')]),
+      graph('Repairs and skips', [metric('Repairs', 'Sum'), metric('Skips', 'Sum')]),
+    );
+    dashboard.addWidgets(
+      graph('Scan duration (ms)', [metric('ScanDurationMs', 'p50'), metric('ScanDurationMs', 'p99'), metric('ScanDurationMs', 'Maximum')]),
+      graph('Pushes and actions', [metric('PushesReceived', 'Sum'), metric('ActionsTriggered', 'Sum')]),
+      graph('Queue', [this.queue.metricApproximateNumberOfMessagesVisible(), this.queue.metricApproximateAgeOfOldestMessage()], [this.deadLetterQueue.metricApproximateNumberOfMessagesVisible()]),
+    );
+    dashboard.addWidgets(
+      graph('Function errors', Object.values(this.functions).map((f) => f.metricErrors({ label: f.node.id }))),
+      graph('Function duration p99', Object.values(this.functions).map((f) => f.metricDuration({ statistic: 'p99', label: f.node.id }))),
+      graph('API requests and 5xx', [this.apiStage.metricCount()], [this.apiStage.metricServerError()]),
+    );
+
+    new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL; point Git webhooks at <url>api/webhook' });
+    new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
+    new CfnOutput(this, 'AuditTableName', { value: audit.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
+}
+
+/** Options for {@link tableFrom} beyond the definition. */
+interface TableOptions {
+  pitr: boolean;
+  deletionProtection: boolean;
+  removalPolicy: RemovalPolicy;
+}
+
+const attribute = (a: KeyAttribute): dynamodb.Attribute => ({
+  name: a.name,
+  type: a.type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING,
+});
+
+/**
+ * A DynamoDB table from a shared {@link TableDefinition}: keys, GSIs (projected ALL),
+ * TTL attribute and name (`<prefix>-<id>`), on-demand billing, as the local stack's
+ * `toCreateTableInput` builds them.
+ */
+export function tableFrom(scope: Construct, id: string, def: TableDefinition, prefix: string, options: TableOptions): dynamodb.Table {
+  const table = new dynamodb.Table(scope, id, {
+    tableName: tableName(prefix, def),
+    partitionKey: attribute(def.partitionKey),
+    sortKey: def.sortKey ? attribute(def.sortKey) : undefined,
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    timeToLiveAttribute: def.ttlAttribute,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: options.pitr },
+    deletionProtection: options.deletionProtection,
+    removalPolicy: options.removalPolicy,
+  });
+  for (const index of def.indexes) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.indexName,
+      partitionKey: attribute(index.partitionKey),
+      sortKey: index.sortKey ? attribute(index.sortKey) : undefined,
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+  return table;
+}
+
+/**
+ * An existing secret by name or ARN. A complete ARN (ending in the six-character suffix
+ * Secrets Manager adds) is imported as is; a partial ARN or a name gets the `-??????`
+ * suffix pattern in grants.
+ */
+export function importSecret(scope: Construct, id: string, secretId: string): secretsmanager.ISecret {
+  if (secretId.startsWith('arn:')) {
+    return /:secret:.+-[A-Za-z0-9]{6}$/.test(secretId)
+      ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, secretId)
+      : secretsmanager.Secret.fromSecretPartialArn(scope, id, secretId);
+  }
+  return secretsmanager.Secret.fromSecretNameV2(scope, id, secretId);
+}
+
+/** The `logs.RetentionDays` value for a number of days, or the next longer one CloudWatch offers. */
+export function retentionDays(days: number): logs.RetentionDays {
+  const allowed = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  return (allowed.find((v) => v >= days) ?? logs.RetentionDays.INFINITE) as logs.RetentionDays;
+}
