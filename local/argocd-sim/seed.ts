@@ -1,0 +1,93 @@
+/**
+ * Seeds for the simulator: the demo YAML (`local/seed/demo-apps.yaml`) and a
+ * deterministic generator of N synthetic apps for benchmarks.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import yaml from 'js-yaml';
+import type { SeedApp, SeedFile, SeedInstance } from './types';
+
+/** Path of the demo seed shipped with the repo. */
+export const DEMO_SEED_PATH = resolve(__dirname, '../seed/demo-apps.yaml');
+
+/**
+ * Reads and checks a seed YAML file.
+ * @throws Error naming the file and the problem
+ */
+export function loadSeedFile(path: string = DEMO_SEED_PATH): SeedFile {
+  const doc = yaml.load(readFileSync(path, 'utf8')) as SeedFile | undefined;
+  if (!doc || typeof doc !== 'object' || !doc.instances || typeof doc.instances !== 'object') {
+    throw new Error(`[gitops-sentinel/argocd-sim] ${path}: expected a top-level "instances" map`);
+  }
+  for (const [name, inst] of Object.entries(doc.instances)) {
+    for (const [i, app] of (inst.apps ?? []).entries()) {
+      if (!app?.name) throw new Error(`[gitops-sentinel/argocd-sim] ${path}: instances.${name}.apps[${i}] needs a name`);
+      if (!app.source && !app.sources?.length) throw new Error(`[gitops-sentinel/argocd-sim] ${path}: app ${name}/${app.name} needs source or sources`);
+    }
+  }
+  return doc;
+}
+
+/** Options of {@link generateSyntheticSeed}. */
+export interface SyntheticSeedOptions {
+  /** Total apps across all instances. */
+  apps: number;
+  /** Number of instances (`inst-0`, `inst-1`, ...). @default 1 */
+  instances?: number;
+  /** Projects per instance. @default 10 */
+  projects?: number;
+  /** Distinct Git repos the apps use. @default max(1, apps / 20) */
+  repos?: number;
+  /** PRNG seed, so runs are repeatable. @default 42 */
+  seed?: number;
+  /** Share of apps with auto-sync. @default 0.5 */
+  autoSyncShare?: number;
+  /** Share of apps created drifted. @default 0.02 */
+  driftShare?: number;
+}
+
+/** mulberry32: small, fast, deterministic. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Generates a seed of N small apps spread over several instances, with projects, repos
+ * shared by ~20 apps each, labels, a mix of auto-sync, annotations and a few drifted apps.
+ */
+export function generateSyntheticSeed(options: SyntheticSeedOptions): SeedFile {
+  const rnd = prng(options.seed ?? 42);
+  const nInst = Math.max(1, options.instances ?? 1);
+  const nProj = Math.max(1, options.projects ?? 10);
+  const nRepos = Math.max(1, options.repos ?? Math.ceil(options.apps / 20));
+  const instances: Record<string, SeedInstance> = {};
+  for (let i = 0; i < nInst; i++) {
+    instances[`inst-${i}`] = { projects: Array.from({ length: nProj }, (_, p) => ({ name: `team-${p}` })), apps: [] };
+  }
+  for (let n = 0; n < options.apps; n++) {
+    const inst = instances[`inst-${n % nInst}`]!;
+    const repo = Math.floor(rnd() * nRepos);
+    const auto = rnd() < (options.autoSyncShare ?? 0.5);
+    const name = `app-${n}`;
+    const app: SeedApp = {
+      name,
+      project: `team-${n % nProj}`,
+      labels: { team: `team-${n % nProj}`, env: ['dev', 'staging', 'prod'][n % 3]! },
+      source: { repoURL: `https://github.com/synthetic/repo-${repo}.git`, path: `apps/${name}`, targetRevision: n % 7 === 0 ? 'HEAD' : 'main' },
+      destination: { server: 'https://kubernetes.default.svc', namespace: `ns-${n % 50}` },
+      resources: [{ kind: 'Deployment', name, image: `ghcr.io/synthetic/${name}` }],
+      ...(auto ? { syncPolicy: { automated: { prune: true, selfHeal: rnd() < 0.5 } } } : {}),
+      ...(n % 11 === 0 ? { annotations: { 'gitops-sentinel/auto-repair': 'true' } } : {}),
+      ...(rnd() < (options.driftShare ?? 0.02) ? { drift: [{ kind: 'Deployment', name, field: 'spec.replicas', value: 3 }] } : {}),
+    };
+    inst.apps!.push(app);
+  }
+  return { instances };
+}

@@ -1,0 +1,317 @@
+/**
+ * HTTP front of the simulator (node:http): ArgoCD's REST subset with its checks in
+ * ArgoCD's order (content type, then auth, then the call), plus `/__sim/...` admin
+ * routes (no auth; the server binds to 127.0.0.1) for the local stack, CLI and benchmarks.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { ArgoCDSimulator, SimError } from './simulator';
+import type { ArgoCDSimulatorOptions, DriftSpec, FaultOptions } from './types';
+
+/** A running simulator. */
+export interface StartedArgoCDSimulator {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  /** Bearer token accepted at start (see `sim.setToken` for rotation). */
+  token: string;
+  /** The state and controller API. */
+  sim: ArgoCDSimulator;
+  /** Stops the server, drops open connections and timers. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startArgoCDSimulator}. */
+export interface StartArgoCDSimulatorOptions extends ArgoCDSimulatorOptions {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+}
+
+const MAX_BODY = 10 * 1024 * 1024;
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, err: SimError): void {
+  sendJson(res, err.httpStatus, { error: err.message, code: err.grpcCode, message: err.message, details: [] });
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new SimError(8, 'request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function queryOf(url: URL): Record<string, string | string[]> {
+  const q: Record<string, string | string[]> = {};
+  for (const k of new Set(url.searchParams.keys())) {
+    const all = url.searchParams.getAll(k);
+    q[k] = all.length > 1 ? all : all[0]!;
+  }
+  return q;
+}
+
+const delay = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+
+function parseJson(text: string): unknown {
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SimError(3, 'invalid character in request body: not valid JSON');
+  }
+}
+
+/** Builds the request handler for one simulator. */
+export function createSimulatorHandler(sim: ArgoCDSimulator): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  return (req, res) => {
+    handle(sim, req, res).catch((err: unknown) => {
+      if (res.headersSent) return res.destroy();
+      if (err instanceof SimError) sendError(res, err);
+      else sendError(res, new SimError(13, err instanceof Error ? err.message : 'internal error'));
+    });
+  };
+}
+
+async function handle(sim: ArgoCDSimulator, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://sim.local');
+  const path = url.pathname;
+  const method = (req.method ?? 'GET').toUpperCase();
+  const raw = await readBody(req);
+
+  if (path.startsWith('/__sim/')) return admin(sim, method, path, url, raw, res);
+
+  if (sim.faults.down) {
+    req.socket.destroy();
+    return;
+  }
+
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (k === 'authorization' || k === 'cookie') continue;
+    headers[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+  }
+  let body: unknown;
+  if (raw) {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+  }
+  const rec = sim.record({ method, path, query: queryOf(url), headers, contentType: req.headers['content-type'], body });
+  const finish = (status: number): void => {
+    rec.status = status;
+  };
+  res.on('finish', () => finish(res.statusCode));
+
+  await delay(sim.takeLatency(path));
+  if (sim.faults.down || res.destroyed) {
+    req.socket.destroy();
+    return;
+  }
+  const failure = sim.takeFailure(path);
+  if (failure) {
+    const code = failure === 429 ? 8 : failure === 504 ? 4 : failure === 503 ? 14 : 13;
+    sendJson(res, failure, { error: 'injected failure', code, message: 'injected failure', details: [] });
+    return;
+  }
+
+  // server/server.go enforceContentTypes: every non-GET needs the whole header to be an
+  // allowed type (default only application/json); answered by http.Error in plain text.
+  if (method !== 'GET' && (req.headers['content-type'] ?? '').toLowerCase() !== 'application/json') {
+    res.writeHead(415, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end('Invalid content type\n');
+    return;
+  }
+
+  const auth = req.headers.authorization ?? '';
+  const bearer = /^Bearer (.+)$/.exec(auth)?.[1];
+  const authenticated = !!bearer && bearer === sim.acceptedToken && !sim.takeUnauthorized();
+
+  if (method === 'GET' && path === '/api/version') return sendJson(res, 200, sim.versionInfo(authenticated));
+  if (!authenticated) {
+    const msg = bearer ? 'invalid session: token signature is invalid' : 'no session information';
+    return sendError(res, new SimError(16, msg));
+  }
+  return route(sim, method, path, url, raw, res);
+}
+
+function qs(url: URL, name: string): string | undefined {
+  return url.searchParams.get(name) ?? undefined;
+}
+
+async function route(sim: ArgoCDSimulator, method: string, path: string, url: URL, raw: string, res: http.ServerResponse): Promise<void> {
+  const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
+  // seg: ['api','v1','applications', name?, sub?]
+  if (seg[0] !== 'api' || seg[1] !== 'v1') throw new SimError(5, 'Not Found');
+
+  if (seg[2] === 'applications') {
+    if (seg.length === 3) {
+      if (method === 'GET') {
+        const projects = [...url.searchParams.getAll('projects'), ...url.searchParams.getAll('project')];
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(
+          sim.listJson({
+            name: qs(url, 'name'),
+            selector: qs(url, 'selector'),
+            projects,
+            appNamespace: qs(url, 'appNamespace'),
+            repo: qs(url, 'repo'),
+          }),
+        );
+        return;
+      }
+      if (method === 'POST') {
+        const app = sim.createApp(parseJson(raw) as never, url.searchParams.get('upsert') === 'true');
+        return sendJson(res, 200, app);
+      }
+    }
+    if (seg.length >= 4) {
+      const name = seg[3]!;
+      const sub = seg[4];
+      if (method === 'GET' && !sub) {
+        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
+        const refresh = qs(url, 'refresh');
+        if (refresh === 'normal' || refresh === 'hard') sim.refresh(sa, refresh);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(sim.appJson(sa));
+        return;
+      }
+      if (method === 'POST' && sub === 'sync') {
+        // On POST, appNamespace and project are read from the body only.
+        const body = parseJson(raw) as Record<string, unknown>;
+        const sa = sim.findApp(name, body.appNamespace as string | undefined, body.project as string | undefined);
+        return sendJson(res, 200, sim.sync(sa, body as never));
+      }
+      if (method === 'POST' && sub === 'rollback') {
+        const body = parseJson(raw) as Record<string, unknown>;
+        const sa = sim.findApp(name, body.appNamespace as string | undefined, body.project as string | undefined);
+        return sendJson(res, 200, sim.rollback(sa, body as never));
+      }
+      if (method === 'GET' && sub === 'syncwindows') {
+        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
+        return sendJson(res, 200, sim.syncWindows(sa));
+      }
+      if (method === 'GET' && sub === 'managed-resources') {
+        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
+        const items = sim.managedResources(sa, {
+          namespace: qs(url, 'namespace'),
+          name: qs(url, 'name'),
+          version: qs(url, 'version'),
+          group: qs(url, 'group'),
+          kind: qs(url, 'kind'),
+        });
+        return sendJson(res, 200, { items });
+      }
+      if (method === 'PUT' && sub === 'spec') {
+        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
+        return sendJson(res, 200, sim.updateSpec(sa, parseJson(raw) as never));
+      }
+    }
+  }
+
+  if (seg[2] === 'projects') {
+    if (seg.length === 3 && method === 'GET') return sendJson(res, 200, { metadata: {}, items: sim.listProjects() });
+    if (seg.length === 3 && method === 'POST') {
+      const body = parseJson(raw) as { project?: never; upsert?: boolean };
+      return sendJson(res, 200, sim.createProject(body.project as never, body.upsert === true));
+    }
+    if (seg.length === 4 && method === 'GET') return sendJson(res, 200, sim.getProject(seg[3]!));
+    if (seg.length === 5 && seg[4] === 'syncwindows' && method === 'GET') return sendJson(res, 200, sim.projectSyncWindows(seg[3]!));
+  }
+  throw new SimError(5, 'Not Found');
+}
+
+/** `/__sim/...`: the controller API over HTTP. */
+async function admin(sim: ArgoCDSimulator, method: string, path: string, url: URL, raw: string, res: http.ServerResponse): Promise<void> {
+  const body = (raw ? parseJson(raw) : {}) as Record<string, unknown>;
+  switch (`${method} ${path}`) {
+    case 'GET /__sim/requests': {
+      const since = Number(url.searchParams.get('since') ?? 0);
+      return sendJson(res, 200, { requests: sim.requests.filter((r) => r.seq > since), refreshes: sim.refreshes });
+    }
+    case 'DELETE /__sim/requests':
+      sim.clearRequests();
+      return sendJson(res, 200, {});
+    case 'POST /__sim/faults':
+      sim.injectFaults(body as FaultOptions);
+      return sendJson(res, 200, { faults: { ...sim.faults, pathPattern: sim.faults.pathPattern?.source } });
+    case 'DELETE /__sim/faults':
+      sim.clearFaults();
+      return sendJson(res, 200, {});
+    case 'POST /__sim/token':
+      sim.setToken(String(body.token));
+      return sendJson(res, 200, {});
+    case 'POST /__sim/drift': {
+      const app = sim.injectDrift({ name: String(body.name), namespace: body.namespace as string | undefined }, body.drift as DriftSpec);
+      return sendJson(res, 200, app);
+    }
+    case 'DELETE /__sim/drift':
+      sim.clearDrift({ name: String(url.searchParams.get('name')), namespace: url.searchParams.get('namespace') ?? undefined });
+      return sendJson(res, 200, {});
+    case 'POST /__sim/heads':
+      sim.setHead(String(body.repoURL), String(body.ref), String(body.sha));
+      if (body.reconcile) sim.reconcileAll();
+      return sendJson(res, 200, {});
+    case 'POST /__sim/reconcile':
+      sim.reconcileAll();
+      return sendJson(res, 200, {});
+    case 'GET /__sim/state':
+      return sendJson(res, 200, { instance: sim.instance, namespace: sim.namespace, apps: sim.size, projects: sim.listProjects().length, runningOperations: sim.runningOperations });
+    default:
+      throw new SimError(5, `unknown admin route ${method} ${path}`);
+  }
+}
+
+/**
+ * Starts one simulated ArgoCD instance on 127.0.0.1 (a free port by default).
+ *
+ * @example
+ * const { url, token, sim, close } = await startArgoCDSimulator({ seed: loadSeedFile('local/seed/demo-apps.yaml').instances.default });
+ */
+export async function startArgoCDSimulator(options: StartArgoCDSimulatorOptions = {}): Promise<StartedArgoCDSimulator> {
+  const sim = new ArgoCDSimulator(options);
+  const sockets = new Set<Socket>();
+  const server = http.createServer({ keepAliveTimeout: 5000 }, createSimulatorHandler(sim));
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  sim.onDown = () => {
+    for (const s of sockets) s.destroy();
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    token: sim.acceptedToken,
+    sim,
+    close: async () => {
+      sim.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
