@@ -48,7 +48,11 @@ export interface DynamoDBAuditStoreBaseOptions {
   shards?: number;
   /** Partial logger (e.g. the Powertools logger); debug/info default to no-ops, warn/error to console. */
   logger?: Partial<AuditLogger>;
-  /** Conditional writes tried per append before `AuditConflictError`. @default 32 */
+  /**
+   * Conditional writes tried per append before `AuditConflictError`. One chain takes one
+   * append per round trip, so this bounds how many writers may queue on one chain head.
+   * @default 64
+   */
   maxAttempts?: number;
   /** Chain heads remembered in process, to skip the head read on the next append. @default 1000 */
   headCacheSize?: number;
@@ -83,6 +87,9 @@ const PATHS: Record<AccessPath, { index: string; keyAttr: string }> = {
 
 /** Query requests at most per page, so a selective filter over a long range cannot run away; the page then ends early with a cursor. */
 const MAX_QUERIES_PER_PAGE = 50;
+/** Backoff between conflicting appends: full jitter over min(cap, base * 2^attempt) ms. */
+const BACKOFF_BASE_MS = 1;
+const BACKOFF_CAP_MS = 50;
 /** Chains walked at once by `verify`. */
 const VERIFY_CONCURRENCY = 4;
 
@@ -141,7 +148,7 @@ export class DynamoDBAuditStore implements AuditStore {
       defaultInstance: options.defaultInstance ?? RECORD_DEFAULTS.defaultInstance,
       defaultNamespace: options.defaultNamespace ?? RECORD_DEFAULTS.defaultNamespace,
     };
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? 32);
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 64);
     this.headCacheSize = Math.max(0, options.headCacheSize ?? 1000);
     this.defaultQueryDays = options.defaultQueryDays ?? DEFAULT_QUERY_DAYS;
     this.cursorKey =
@@ -209,8 +216,15 @@ export class DynamoDBAuditStore implements AuditStore {
       } catch (error) {
         this.heads.delete(chain);
         if (!isConditionalCheckFailed(error)) throw error;
-        // Someone else holds this seq, or our own earlier try did: the SDK retries a put whose
-        // response was lost, and the retry then fails its condition against our own record.
+        if (attempt >= this.maxAttempts) {
+          this.log.warn('audit append gave up after conflicting writes', { chain, attempts: attempt });
+          throw new AuditConflictError(chain, attempt, { cause: error });
+        }
+        // Exponential backoff with full jitter, before the re-read so the head we link to is fresh
+        // when we write; writers that lost together then spread out instead of colliding again.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt)));
+        // Someone else holds this seq, or our own earlier try does: the SDK retries a put whose
+        // response was lost, and that retry then fails its condition against our own record.
         const newer = await this.readFrom(chain, record.seq);
         const mine = newer.items.find((item) => item.id === record.id);
         if (mine) {
@@ -219,13 +233,7 @@ export class DynamoDBAuditStore implements AuditStore {
           return stored;
         }
         head = newer.head ?? (await this.readHead(chain));
-        if (attempt >= this.maxAttempts) {
-          this.log.warn('audit append gave up after conflicting writes', { chain, attempts: attempt });
-          throw new AuditConflictError(chain, attempt, { cause: error });
-        }
         this.log.debug('audit chain head moved, retrying', { chain, attempt, seq: head?.seq });
-        // Small random pause, growing with the attempts, so writers that lost together do not collide again.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(25, 2 ** attempt)));
       }
     }
   }
@@ -388,7 +396,7 @@ export class DynamoDBAuditStore implements AuditStore {
     };
     await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, chains.length) }, worker));
     breaks.sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : a.seq - b.seq));
-    if (breaks.length > 0) this.log.warn('audit verify found breaks', { breaks: breaks.length });
+    this.log.debug('audit verify done', { chains: chains.length, records, breaks: breaks.length });
     return { chains: chains.length, records, ok: breaks.length === 0, breaks };
   }
 
