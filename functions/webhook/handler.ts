@@ -1,4 +1,112 @@
-/** Placeholder until this function's issue lands; replaced by its owner. */
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+/**
+ * `POST /api/webhook`: API Gateway HTTP API (payload v2) → `receivePush` → HTTP response.
+ * Thin by design: it verifies, parses, dedupes and enqueues through `functions/lib`, and never
+ * talks to ArgoCD (nor bundles axios or the ArgoCD client; a bundle test checks it).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
+import { ConfigError, loadConfig } from '../lib/config/index';
+import { AUDIT_TABLE, IDEMPOTENCY_TABLE, tableName } from '../lib/config/tables';
+import { asSimpleLogger, createLogger } from '../lib/observability/logger';
+import { receivePush, type ReceivePushDeps } from '../lib/providers/receive-push';
+import { SQSPushQueue } from '../lib/queue/sqs-push-queue';
+import { SecretsManagerProvider } from '../lib/secrets/secrets-manager-provider';
+import { errorResponse, methodNotAllowed, resultResponse } from './responses';
+
+/** What the webhook function needs: exactly `receivePush`'s dependencies. */
+export type WebhookHandlerDeps = ReceivePushDeps;
+
+/** The handler's signature (the Lambda context is optional so the local stack can omit it). */
+export type WebhookHandler = (event: APIGatewayProxyEventV2, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * Builds a webhook handler around injected dependencies. The local stack passes the
+ * dynalite-backed stores, `EnvSecretsProvider` and the `InProcessQueue`; tests pass in-memory ones.
+ * @param deps the dependencies, or a function building them on first use (then cached; a
+ *   failed build is retried on the next request)
+ * @example
+ * const handler = createWebhookHandler({ config, secrets: new EnvSecretsProvider(), queue, auditStore, idempotency });
+ * const response = await handler(event);
+ */
+export function createWebhookHandler(deps: WebhookHandlerDeps | (() => WebhookHandlerDeps | Promise<WebhookHandlerDeps>)): WebhookHandler {
+  let ready: Promise<WebhookHandlerDeps> | undefined = typeof deps === 'function' ? undefined : Promise.resolve(deps);
+  const getDeps = (): Promise<WebhookHandlerDeps> => {
+    if (!ready) {
+      const building = Promise.resolve().then(() => (deps as () => WebhookHandlerDeps | Promise<WebhookHandlerDeps>)());
+      ready = building;
+      building.catch(() => {
+        if (ready === building) ready = undefined;
+      });
+    }
+    return ready;
+  };
+
+  return async (event, context) => {
+    let resolved: WebhookHandlerDeps | undefined;
+    try {
+      const method = event?.requestContext?.http?.method ?? 'POST';
+      if (method.toUpperCase() !== 'POST') return methodNotAllowed(method);
+      resolved = await getDeps();
+      const result = await receivePush(
+        {
+          rawBody: typeof event.body === 'string' ? event.body : '',
+          headers: lowerCaseHeaders(event.headers),
+          isBase64: event.isBase64Encoded === true,
+          ...(context?.getRemainingTimeInMillis ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
+        },
+        resolved,
+      );
+      return resultResponse(result);
+    } catch (error) {
+      const response = errorResponse(error);
+      if (response.statusCode === 500) {
+        // Name and a safe message only: never the event, its headers (Authorization) or a stack.
+        const log = resolved?.log ?? { error: (m: string, e?: Record<string, unknown>) => console.error(m, JSON.stringify(e)) };
+        log.error?.('webhook request failed', { error: error instanceof Error ? error.name : 'UnknownError', ...(error instanceof ConfigError ? { reason: error.message } : {}) });
+      }
+      return response;
+    }
+  };
+}
+
+/** API Gateway v2 already lower-cases header names; the local adapter and tests may not. */
+function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (typeof v === 'string') out[k.toLowerCase()] = v;
+  return out;
+}
+
+/**
+ * The deployed dependencies, from the environment: configuration (`loadConfig`), the audit and
+ * idempotency tables (`SENTINEL_AUDIT_TABLE`, `SENTINEL_IDEMPOTENCY_TABLE`, else derived from
+ * the table prefix), Secrets Manager, the SQS queue (`SENTINEL_QUEUE_URL`) and the Powertools logger.
+ * @throws ConfigError when the configuration is invalid or the queue URL is missing
+ */
+export function buildDeployedDeps(env: Record<string, string | undefined> = process.env): WebhookHandlerDeps {
+  const config = loadConfig(env);
+  if (!config.queueUrl) throw new ConfigError('SENTINEL_QUEUE_URL', 'environment', 'required by the webhook function');
+  const log = asSimpleLogger(createLogger('webhook'));
+  const { region, dynamodbEndpoint, tablePrefix } = config.storage;
+  const dynamo = new DynamoDBClient({ region, ...(dynamodbEndpoint ? { endpoint: dynamodbEndpoint } : {}) });
+  return {
+    config,
+    log,
+    secrets: new SecretsManagerProvider({ clientConfig: { region } }),
+    queue: new SQSPushQueue({ queueUrl: config.queueUrl, clientConfig: { region } }),
+    auditStore: new DynamoDBAuditStore({
+      tableName: env.SENTINEL_AUDIT_TABLE || tableName(tablePrefix, AUDIT_TABLE),
+      client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      logger: log,
+    }),
+    idempotency: new DynamoDBPersistenceLayer({ tableName: env.SENTINEL_IDEMPOTENCY_TABLE || tableName(tablePrefix, IDEMPOTENCY_TABLE), awsSdkV3Client: dynamo }),
+  };
+}
+
+/**
+ * The Lambda entry point. Dependencies are built once per cold start, on the first request
+ * (so importing this module never reads the environment or opens a client).
+ */
+export const handler: WebhookHandler = createWebhookHandler(() => buildDeployedDeps(process.env));

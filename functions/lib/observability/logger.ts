@@ -1,0 +1,35 @@
+/**
+ * The Powertools logger, one module per instrument (as Powertools' own example app does),
+ * so a function that only logs does not bundle metrics or tracing.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/** Service name every log line carries unless `POWERTOOLS_SERVICE_NAME` says otherwise. */
+export const SERVICE_NAME = 'gitops-sentinel';
+
+/**
+ * A Powertools logger for one function. Level from `POWERTOOLS_LOG_LEVEL` (default INFO).
+ * @param functionName added to every line as `function`
+ */
+export function createLogger(functionName: string): Logger {
+  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME, persistentKeys: { function: functionName } });
+}
+
+/** The logger shape `functions/lib` takes: a message and structured extras; any method may be missing. */
+export interface SimpleLogger {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Adapts a Powertools logger to {@link SimpleLogger} (its extras are typed more narrowly). */
+export function asSimpleLogger(logger: Logger): SimpleLogger {
+  type Extra = Parameters<Logger['info']>[1];
+  return {
+    debug: (m, e) => logger.debug(m, (e ?? {}) as Extra),
+    info: (m, e) => logger.info(m, (e ?? {}) as Extra),
+    warn: (m, e) => logger.warn(m, (e ?? {}) as Extra),
+    error: (m, e) => logger.error(m, (e ?? {}) as Extra),
+  };
+}
