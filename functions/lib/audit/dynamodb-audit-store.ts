@@ -303,6 +303,8 @@ export class DynamoDBAuditStore implements AuditStore {
    */
   async query(query: AuditQuery): Promise<AuditPage> {
     const plan = planQuery(query, this.now(), this.settings, this.defaultQueryDays);
+    // An empty range; DynamoDB would refuse a BETWEEN whose bounds are reversed.
+    if (plan.from && plan.to && plan.from > plan.to) return { items: [] };
     const fromDay = plan.from ? utcDay(plan.from) : undefined;
     let state: CursorState = { path: plan.path, day: plan.path === 'day' ? utcDay(plan.to!) : undefined };
     if (query?.cursor) {

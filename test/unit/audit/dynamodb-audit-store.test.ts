@@ -204,6 +204,7 @@ describe('DynamoDBAuditStore: query', () => {
 
     const bounded = await allPages(store, { instance: 'prod', app: 'guestbook', from: times[1], to: times[4], limit: 2 });
     expect(bounded.flat().map((r) => r.ts)).toEqual([times[4], times[3], times[2], times[1]]);
+    expect(await store.query({ instance: 'prod', app: 'guestbook', from: times[4], to: times[1] })).toEqual({ items: [] });
   });
 
   it('finds records by delivery id and by revision across chains, with paging', async () => {
