@@ -231,6 +231,11 @@ export class ArgoCDSimulator {
     this.token = token;
   }
 
+  /** Changes how long the next sync operations run. */
+  setSyncDurationMs(ms: number): void {
+    this.options.syncDurationMs = ms;
+  }
+
   /** Merges fault settings into the current ones. */
   injectFaults(f: FaultOptions): void {
     const { pathPattern, ...rest } = f;
