@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { TABLES, tableName, toCreateTableInput } from '../functions/lib/config/tables';
+import { TABLES, tableName, tableNames, toCreateTableInput, type TableNames } from '../functions/lib/config/tables';
+
+export { tableNames, type TableNames };
 
 // dynalite ships no types; this is the part of its API we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,19 +44,6 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
   });
-}
-
-/** Physical names of the tables under a prefix. */
-export interface TableNames {
-  audit: string;
-  state: string;
-  idempotency: string;
-}
-
-/** The table names for a prefix. */
-export function tableNames(prefix: string): TableNames {
-  const [audit, state, idempotency] = TABLES.map((t) => tableName(prefix, t));
-  return { audit, state, idempotency };
 }
 
 /**

@@ -93,6 +93,18 @@ export function tableName(prefix: string, def: TableDefinition): string {
   return `${prefix}-${def.id}`;
 }
 
+/** Physical names of the tables under one prefix. */
+export interface TableNames {
+  audit: string;
+  state: string;
+  idempotency: string;
+}
+
+/** The table names for a prefix. */
+export function tableNames(prefix: string): TableNames {
+  return { audit: tableName(prefix, AUDIT_TABLE), state: tableName(prefix, STATE_TABLE), idempotency: tableName(prefix, IDEMPOTENCY_TABLE) };
+}
+
 /**
  * The CreateTable input for a definition (on-demand billing, GSIs projected ALL).
  * Kept free of SDK types so CDK code can import this file too.
