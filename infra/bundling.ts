@@ -83,3 +83,4 @@ export function esbuildOptionsFor(entry: string, outfile: string) {
     metafile: true,
   };
 }
+

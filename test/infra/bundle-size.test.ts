@@ -1,0 +1,34 @@
+import { bundleFunction, type BundleResult } from '../../infra/bundle-report';
+import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling';
+
+const KB = 1024;
+
+describe('bundle sizes (deployed esbuild options)', () => {
+  const bundles = {} as Record<FunctionName, BundleResult>;
+  /** Size plus the heaviest packages, so a failure says what to cut. */
+  const report = (name: FunctionName) => ({
+    name,
+    kb: Math.round(bundles[name].bytes / KB),
+    heaviest: bundles[name].packages.slice(0, 4).map((p) => `${p.name} ${Math.round(p.bytes / KB)} KB`),
+  });
+
+  beforeAll(async () => {
+    for (const name of FUNCTION_NAMES) bundles[name] = await bundleFunction(name);
+  });
+
+  it('keeps the webhook function under 250 KB minified', () => {
+    // On failure the received value is the report: size and the heaviest packages.
+    expect(bundles.webhook.bytes < 250 * KB ? 'under 250 KB' : report('webhook')).toBe('under 250 KB');
+  });
+
+  it('keeps every function under 1 MB', () => {
+    const over = FUNCTION_NAMES.filter((n) => bundles[n].bytes >= 1024 * KB).map(report);
+    expect(over).toEqual([]);
+  });
+
+  it('leaves the AWS SDK out of every bundle, and axios out of the webhook', () => {
+    for (const name of FUNCTION_NAMES) expect(bundles[name].inputs.filter((i) => i.includes('node_modules/@aws-sdk/'))).toEqual([]);
+    expect(bundles.webhook.inputs.filter((i) => i.includes('node_modules/axios/'))).toEqual([]);
+  });
+});
+

@@ -1,0 +1,362 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Validations, type App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE } from '../../functions/lib/config/tables';
+import { loadConfig } from '../../functions/lib/config/index';
+import { OPERATOR_ROUTES, WEBHOOK_ROUTE, type SentinelStack } from '../../infra/sentinel-stack';
+import { synthApp, TEST_CONFIG, TEST_CONTEXT } from './synth';
+
+type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+
+/** Every (role logical id → statements) pair of the template's IAM policies. */
+function statementsByRole(template: Template): Map<string, any[]> {
+  const out = new Map<string, any[]>();
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    for (const role of policy.Properties.Roles as { Ref: string }[]) {
+      out.set(role.Ref, [...(out.get(role.Ref) ?? []), ...policy.Properties.PolicyDocument.Statement]);
+    }
+  }
+  return out;
+}
+
+const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** Logical id of the one resource of a type whose id starts with a prefix. */
+function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+function roleOf(template: Template, fnPrefix: string): string {
+  const fn = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', fnPrefix)];
+  return fn.Properties.Role['Fn::GetAtt'][0];
+}
+
+/** Acknowledged rules (id → reason) recorded anywhere under a construct. */
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
+  );
+}
+
+describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)', () => {
+  let app: App;
+  let stack: SentinelStack;
+  let template: Template;
+  let resources: Resources;
+
+  beforeAll(() => {
+    ({ app, stacks: [stack] } = synthApp(TEST_CONTEXT));
+    template = Template.fromStack(stack);
+    resources = template.toJSON().Resources;
+  });
+
+  describe('functions', () => {
+    it('runs all four functions on nodejs24.x, arm64, bundled as ESM', () => {
+      const fns = template.findResources('AWS::Lambda::Function');
+      expect(Object.keys(fns)).toHaveLength(4);
+      for (const fn of Object.values(fns)) {
+        expect(fn.Properties.Runtime).toBe('nodejs24.x');
+        expect(fn.Properties.Architectures).toEqual(['arm64']);
+        expect(fn.Properties.Handler).toBe('index.handler');
+        expect(fn.Properties.Environment.Variables).toMatchObject({
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'gitops-sentinel',
+          POWERTOOLS_METRICS_NAMESPACE: 'GitOpsSentinel',
+          SENTINEL_TABLE_PREFIX: 'gitops-sentinel-test',
+        });
+        expect(fn.Properties.TracingConfig).toBeUndefined();
+        expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+      }
+    });
+
+    it('hands the functions a SENTINEL_CONFIG_JSON that loadConfig accepts', () => {
+      const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+      const config = loadConfig({ SENTINEL_CONFIG_JSON: fn.Properties.Environment.Variables.SENTINEL_CONFIG_JSON });
+      expect(config.instances.map((i) => i.name)).toEqual(['prod-eu', 'prod-us']);
+      expect(config.drift.scheduleMinutes).toBe(10);
+    });
+
+    it('gives each function the timeout and memory of its role, and the webhook the queue URL', () => {
+      const props = (prefix: string) => resources[logicalId(template, 'AWS::Lambda::Function', prefix)].Properties;
+      expect(props('Webhook')).toMatchObject({ Timeout: 10, MemorySize: 512 });
+      expect(props('Webhook').Environment.Variables.SENTINEL_QUEUE_URL).toBeDefined();
+      expect(props('SyncWorker')).toMatchObject({ Timeout: 60 });
+      expect(props('DriftScan')).toMatchObject({ Timeout: 240, ReservedConcurrentExecutions: 1 });
+      expect(props('OperatorApi')).toMatchObject({ Timeout: 29 });
+    });
+
+    it('keeps every function log group for a bounded time', () => {
+      const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      expect(groups.length).toBeGreaterThanOrEqual(5);
+      groups.forEach((g) => expect(g.Properties.RetentionInDays).toBe(30));
+    });
+  });
+
+  describe('queue', () => {
+    it('sends a push to the dead-letter queue after maxReceiveCount receives', () => {
+      const dlq = logicalId(template, 'AWS::SQS::Queue', 'PushDeadLetterQueue');
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 7 },
+      });
+    });
+
+    it('encrypts both queues and refuses plain HTTP', () => {
+      const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+      expect(queues).toHaveLength(2);
+      queues.forEach((q) => expect(q.Properties.SqsManagedSseEnabled).toBe(true));
+      const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+      expect(policies).toHaveLength(2);
+      policies.forEach((p) =>
+        expect(p.Properties.PolicyDocument.Statement).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ),
+      );
+    });
+
+    it('keeps messages invisible for at least six times the worker timeout', () => {
+      const queue = resources[logicalId(template, 'AWS::SQS::Queue', 'PushQueue')];
+      const worker = resources[logicalId(template, 'AWS::Lambda::Function', 'SyncWorker')];
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Properties.Timeout);
+    });
+
+    it('feeds the worker with partial batch responses and a concurrency cap', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'SyncWorker') },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 4 },
+        BatchSize: 10,
+      });
+    });
+  });
+
+  describe('tables', () => {
+    it('builds the three tables from the shared definitions', () => {
+      for (const def of [AUDIT_TABLE, STATE_TABLE, IDEMPOTENCY_TABLE]) {
+        const table = Object.values(template.findResources('AWS::DynamoDB::Table')).find((t) => t.Properties.TableName === `gitops-sentinel-test-${def.id}`);
+        expect(table).toBeDefined();
+        expect(table!.Properties.KeySchema[0]).toEqual({ AttributeName: def.partitionKey.name, KeyType: 'HASH' });
+        expect((table!.Properties.GlobalSecondaryIndexes ?? []).map((i: { IndexName: string }) => i.IndexName).sort()).toEqual(def.indexes.map((i) => i.indexName).sort());
+        if (def.ttlAttribute) expect(table!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: def.ttlAttribute, Enabled: true });
+        expect(table!.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      }
+    });
+
+    it('protects the audit table: PITR, deletion protection, retained on stack delete', () => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        Properties: Match.objectLike({
+          TableName: 'gitops-sentinel-test-audit',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+  });
+
+  describe('IAM', () => {
+    const roles = () => statementsByRole(template);
+    const auditId = () => logicalId(template, 'AWS::DynamoDB::Table', 'AuditTable');
+    const actionsOn = (statements: any[], needle: string) =>
+      statements.filter((s) => JSON.stringify(s.Resource).includes(needle)).flatMap((s) => asList<string>(s.Action));
+
+    it('never lets anyone update, delete or batch-write the audit table', () => {
+      for (const [, statements] of roles()) {
+        const actions = actionsOn(statements, auditId());
+        for (const forbidden of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable']) {
+          expect(actions).not.toContain(forbidden);
+        }
+      }
+    });
+
+    it('gives writers PutItem and Query on the audit table only, readers Query on the table and its indexes', () => {
+      const rs = roles();
+      for (const fn of ['Webhook', 'SyncWorker', 'DriftScan']) {
+        expect(new Set(actionsOn(rs.get(roleOf(template, fn))!, auditId()))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:Query']));
+        const indexed = rs.get(roleOf(template, fn))!.filter((s) => JSON.stringify(s.Resource).includes(`${auditId()}`) && JSON.stringify(s.Resource).includes('/index/'));
+        expect(indexed).toEqual([]);
+      }
+      const operator = rs.get(roleOf(template, 'OperatorApi'))!;
+      const reader = operator.find((s) => s.Action === 'dynamodb:Query' && JSON.stringify(s.Resource).includes('/index/by-app'));
+      expect(asList(reader.Resource)).toHaveLength(1 + AUDIT_TABLE.indexes.length);
+    });
+
+    it('uses no wildcard resource anywhere', () => {
+      for (const [role, statements] of roles()) {
+        for (const s of statements) {
+          for (const r of asList(s.Resource)) {
+            expect({ role, resource: typeof r === 'string' ? r : JSON.stringify(r) }).not.toEqual(expect.objectContaining({ resource: expect.stringContaining('*') }));
+          }
+        }
+      }
+      for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+
+    it('lets the webhook read webhook secrets but no ArgoCD token, and the others the reverse', () => {
+      const rs = roles();
+      const secretsOf = (fn: string) => rs.get(roleOf(template, fn))!.filter((s) => asList<string>(s.Action).includes('secretsmanager:GetSecretValue')).map((s) => JSON.stringify(s.Resource));
+      const webhook = secretsOf('Webhook').join(' ');
+      expect(webhook).toContain('gitops-sentinel/github-webhook');
+      expect(webhook).toContain('gitops-sentinel/gitlab-webhook');
+      expect(webhook).not.toContain('argocd/');
+      for (const fn of ['SyncWorker', 'DriftScan', 'OperatorApi']) {
+        const got = secretsOf(fn).join(' ');
+        expect(got).toContain('argocd/prod-eu-token');
+        expect(got).toContain(TEST_CONFIG.instances[1].token.secretId);
+        expect(got).not.toContain('webhook');
+      }
+    });
+
+    it('lets only the webhook send to the queue and only the operator API start a scan', () => {
+      const rs = roles();
+      const has = (fn: string, action: string) => rs.get(roleOf(template, fn))!.some((s) => asList<string>(s.Action).includes(action));
+      expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi'].filter((fn) => has(fn, 'sqs:SendMessage'))).toEqual(['Webhook']);
+      expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi'].filter((fn) => has(fn, 'lambda:InvokeFunction'))).toEqual(['OperatorApi']);
+    });
+  });
+
+  describe('HTTP API', () => {
+    const routes = () => Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+
+    it('leaves POST /api/webhook public', () => {
+      const webhook = routes().find((r) => r.RouteKey === `${WEBHOOK_ROUTE.method} ${WEBHOOK_ROUTE.path}`);
+      expect(webhook).toBeDefined();
+      expect(webhook!.AuthorizationType ?? 'NONE').toBe('NONE');
+    });
+
+    it('requires IAM (SigV4) on every other route of DESIGN.md', () => {
+      const keys = ['GET /api/audit', 'GET /api/drift', 'POST /api/drift/scan', 'GET /api/stats', 'POST /api/apps/{instance}/{namespace}/{name}/rollback', 'GET /healthz'];
+      expect(OPERATOR_ROUTES.map((r) => `${r.method} ${r.path}`).sort()).toEqual([...keys].sort());
+      for (const key of keys) expect(routes().find((r) => r.RouteKey === key)).toMatchObject({ AuthorizationType: 'AWS_IAM' });
+      expect(routes()).toHaveLength(keys.length + 1);
+    });
+
+    it('throttles the stage and writes access logs', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      });
+    });
+  });
+
+  it('runs the drift scan on the configured rate', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'DriftScan'), 'Arn'] } })],
+    });
+  });
+
+  describe('operations', () => {
+    const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    it('alarms on the DLQ, errors and throttles of each function, drift, scans and reachability', () => {
+      const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
+      expect(alarms()).toHaveLength(1 + 4 * 2 + 3);
+      alarms().forEach((a) => expect(a.AlarmActions).toEqual([{ Ref: topic }]));
+      const dlq = logicalId(template, 'AWS::SQS::Queue', 'PushDeadLetterQueue');
+      expect(alarms().find((a) => JSON.stringify(a.Dimensions ?? []).includes(dlq))).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+      expect(alarms().filter((a) => a.MetricName === 'Errors')).toHaveLength(4);
+      expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(4);
+      expect(alarms().find((a) => a.MetricName === 'DriftedApps')).toMatchObject({ Namespace: 'GitOpsSentinel', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'gitops-sentinel' }] });
+      expect(alarms().find((a) => a.MetricName === 'ScanDurationMs')).toMatchObject({ TreatMissingData: 'breaching', Period: 1200 });
+    });
+
+    it('encrypts the alarm topic with a rotating key CloudWatch may use, and refuses plain HTTP', () => {
+      const key = logicalId(template, 'AWS::KMS::Key', 'AlarmTopicKey');
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } })]) },
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    });
+
+    it('draws the Powertools metrics on a dashboard', () => {
+      const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
+      const body = JSON.stringify(dashboard.Properties.DashboardBody);
+      for (const m of ['DriftedApps', 'Repairs', 'Skips', 'UnreachableInstances', 'ConsistencyPercent', 'ScanDurationMs', 'PushesReceived', 'ActionsTriggered']) {
+        expect(body).toContain(m);
+      }
+      expect(body).toContain('GitOpsSentinel');
+    });
+  });
+
+  describe('cdk-nag', () => {
+    it('reports no unacknowledged AwsSolutions finding', () => {
+      const report = new AwsSolutionsChecks().validateScope(app);
+      expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`)).toEqual([]);
+      expect(report.success).toBe(true);
+    });
+
+    it('gives every acknowledgement a written reason', () => {
+      const acks = acknowledgements(app);
+      expect(acks.length).toBeGreaterThan(0);
+      for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(40);
+    });
+
+    it('would fail without its acknowledgements (the checks really run)', () => {
+      // Build the same app with acknowledge() doing nothing.
+      const spy = jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
+      let bare: App;
+      try {
+        bare = synthApp(TEST_CONTEXT).app;
+      } finally {
+        spy.mockRestore();
+      }
+      const rules = new AwsSolutionsChecks().validateScope(bare).violations.map((v) => v.ruleName);
+      expect(rules.sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-DDB3']);
+    });
+  });
+});
+
+describe('SentinelStack variants', () => {
+  it('defaults the drift schedule to every 5 minutes', () => {
+    const { stacks } = synthApp({ sentinel: { stage: 'dflt', config: { instances: TEST_CONFIG.instances } } });
+    Template.fromStack(stacks[0]).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it('turns on X-Ray when asked, acknowledging the one wildcard AWS requires', () => {
+    const { app, stacks } = synthApp({ sentinel: { ...TEST_CONTEXT.sentinel, tracing: true } });
+    const template = Template.fromStack(stacks[0]);
+    Object.values(template.findResources('AWS::Lambda::Function')).forEach((fn) => expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' }));
+    for (const [, statements] of statementsByRole(template)) {
+      for (const s of statements.filter((st) => asList(st.Resource).includes('*'))) {
+        expect(asList<string>(s.Action).every((a) => a.startsWith('xray:'))).toBe(true);
+      }
+    }
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+
+  it('places the worker, scan and operator API in the configured VPC, never the webhook', () => {
+    const { app, stacks } = synthApp({
+      ...TEST_CONTEXT,
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetIds: 'subnet-0aaaaaaaaaaaaaaaa,subnet-0bbbbbbbbbbbbbbbb',
+      securityGroupIds: 'sg-0cccccccccccccccc',
+    });
+    const template = Template.fromStack(stacks[0]);
+    const fns = template.findResources('AWS::Lambda::Function');
+    for (const [id, fn] of Object.entries(fns)) {
+      if (id.startsWith('Webhook')) expect(fn.Properties.VpcConfig).toBeUndefined();
+      else expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'], SecurityGroupIds: ['sg-0cccccccccccccccc'] });
+    }
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+
+  it('builds one stack per region of a stage', () => {
+    const { stacks } = synthApp({ ...TEST_CONTEXT, stage: 'prod', region: 'eu-west-1,us-east-1' });
+    expect(stacks.map((s) => [s.node.id, s.region])).toEqual([
+      ['GitOpsSentinel-prod-eu-west-1', 'eu-west-1'],
+      ['GitOpsSentinel-prod-us-east-1', 'us-east-1'],
+    ]);
+  });
+});

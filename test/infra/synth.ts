@@ -1,0 +1,34 @@
+/**
+ * Builds gitops-sentinel apps for the infra tests exactly as `infra/bin/app.ts` does,
+ * minus the cdk-nag plugin (the tests run the checks themselves with `validateScope`,
+ * so a finding is an assertion failure instead of a synth error).
+ */
+import { App } from 'aws-cdk-lib';
+import { buildApp } from '../../infra/app-builder';
+import type { SentinelStack } from '../../infra/sentinel-stack';
+
+/** A configuration with two instances, two webhook secrets and a 10-minute schedule. */
+export const TEST_CONFIG = {
+  instances: [
+    { name: 'prod-eu', server: 'https://argocd.eu.example.com', token: { secretId: 'argocd/prod-eu-token' } },
+    {
+      name: 'prod-us',
+      server: 'argocd.us.example.com:443',
+      token: { secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:argocd/prod-us-AbC123', jsonKey: 'token' },
+    },
+  ],
+  webhook: { secrets: { github: { secretId: 'gitops-sentinel/github-webhook' }, gitlab: { secretId: 'gitops-sentinel/gitlab-webhook' } } },
+  drift: { scheduleMinutes: 10 },
+};
+
+/** Context of the main test deployment. */
+export const TEST_CONTEXT = {
+  sentinel: { stage: 'test', regions: ['eu-west-1'], account: '123456789012', config: TEST_CONFIG, queue: { maxReceiveCount: 7, maxConcurrency: 4 } },
+};
+
+/** An app built from context (and an empty environment, so the developer's shell cannot leak in). */
+export function synthApp(context: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): { app: App; stacks: SentinelStack[] } {
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': ['**'] } });
+  const stacks = buildApp(app, { nag: false, env });
+  return { app, stacks };
+}
