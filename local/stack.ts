@@ -2,10 +2,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { loadConfig, type SentinelConfig } from '../functions/lib/config';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { createArgoCDClients } from '../functions/lib/argocd';
+import { DynamoDBAuditStore } from '../functions/lib/audit';
+import { loadConfig, type InstanceConfig, type SentinelConfig } from '../functions/lib/config';
+import type { CoreDeps } from '../functions/lib/runtime/core-deps';
 import { EnvSecretsProvider } from '../functions/lib/secrets';
+import { createWebhookHandler } from '../functions/webhook/handler';
+import { startSimulators, type StartedSimulators } from './argocd-sim';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo, type TableNames } from './dynamo';
-import { createRequestListener, type Route } from './http-adapter';
+import { createRequestListener, type HttpHandler, type Route } from './http-adapter';
+import { InProcessQueue } from './in-process-queue';
 
 /** Options of `startLocalStack`. */
 export interface LocalStackOptions {
@@ -18,6 +26,10 @@ export interface LocalStackOptions {
    * @default `.sentinel/data` under the working directory
    */
   dataDir?: string | null;
+  /** Seed of the ArgoCD simulator (YAML path or object) when no ArgoCD is configured. @default local/seed/demo-apps.yaml */
+  simulatorSeed?: Parameters<typeof startSimulators>[0];
+  /** Simulated sync duration in ms. @default 2000 */
+  simulatorSyncMs?: number;
   /** Where status lines go. @default nothing */
   log?: (line: string) => void;
 }
@@ -30,41 +42,85 @@ export interface LocalStack {
   tables: TableNames;
   dynamodbEndpoint: string;
   dataDir: string | null;
+  /** Present when the stack started the ArgoCD simulator (no `ARGOCD_SERVER`, no instances configured). */
+  simulators?: StartedSimulators;
+  /** The in-process stand-in for the SQS queue between webhook and worker. */
+  queue: InProcessQueue;
+  /** The shared dependencies, as the handlers got them. */
+  deps: CoreDeps;
   close(): Promise<void>;
 }
 
+const json = (statusCode: number, body: unknown) => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
 /**
  * Starts everything `npm start` runs: the embedded DynamoDB (tables created from the
- * shared definitions), the real Lambda handlers behind the HTTP adapter on 127.0.0.1.
+ * shared definitions), the ArgoCD simulator unless an ArgoCD is configured, the in-process
+ * queue, and the real Lambda handlers behind the HTTP adapter on 127.0.0.1.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = { ...(options.env ?? process.env) };
   const log = options.log ?? (() => {});
-  const config = loadConfig(env);
+  let config = loadConfig(env);
   const dataDir = options.dataDir === undefined ? join(process.cwd(), '.sentinel', 'data') : options.dataDir;
-  const closers: Array<() => Promise<void>> = [];
+  const closers: Array<() => Promise<void> | void> = [];
   const close = async () => {
-    for (const c of closers.reverse()) await c().catch(() => {});
+    for (const c of closers.splice(0).reverse()) await Promise.resolve(c()).catch(() => {});
   };
 
   try {
+    let simulators: StartedSimulators | undefined;
+    if (config.instances.length === 0) {
+      simulators = await startSimulators(options.simulatorSeed, { syncDurationMs: options.simulatorSyncMs ?? 2000 });
+      closers.push(() => simulators!.close());
+      const instances: InstanceConfig[] = Object.entries(simulators.instances).map(([name, s]) => {
+        const variable = `SENTINEL_SIMULATOR_TOKEN_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+        env[variable] = s.token;
+        return { name, server: s.url, token: { env: variable }, insecure: false, namespace: 'argocd' };
+      });
+      config = { ...config, instances };
+      log(`No ARGOCD_SERVER set: started the built-in ArgoCD simulator (${instances.map((i) => `${i.name} ${i.server}`).join(', ')}).`);
+    }
+
     const dynamo = await startEmbeddedDynamo({ path: dataDir ?? undefined });
     closers.push(() => dynamo.close());
     const client = localDynamoClient(dynamo.endpoint);
-    closers.push(async () => client.destroy());
+    closers.push(() => client.destroy());
+    config = { ...config, storage: { ...config.storage, dynamodbEndpoint: dynamo.endpoint } };
     const tables = await ensureTables(client, config.storage.tablePrefix);
+    const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     const secrets = new EnvSecretsProvider(env);
-    void secrets;
-
-    const healthz: Route = {
-      method: 'GET',
-      path: '/healthz',
-      handler: async () => {
-        await client.send(new DescribeTableCommand({ TableName: tables.audit }));
-        return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'ok', instances: config.instances.map((i) => i.name) }) };
-      },
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (m: string) => log(`warn: ${m}`),
+      error: (m: string, e?: Record<string, unknown>) => log(`error: ${m}${e ? ` ${JSON.stringify(e)}` : ''}`),
     };
-    const routes: Route[] = [healthz];
+    const auditStore = new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger });
+    const argocd = createArgoCDClients(config, secrets, { logger });
+    closers.push(() => argocd.close());
+    const deps: CoreDeps = { config, doc, tables, auditStore, secrets, argocd, log: logger, now: () => new Date() };
+
+    const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 1000, concurrency: 4 });
+    closers.push(() => queue.stop());
+
+    const webhook = createWebhookHandler({
+      config,
+      secrets,
+      queue,
+      auditStore,
+      idempotency: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }),
+      log: logger,
+    });
+
+    const healthz: HttpHandler = async () => {
+      await client.send(new DescribeTableCommand({ TableName: tables.audit }));
+      return json(200, { status: 'ok', instances: config.instances.map((i) => ({ name: i.name, server: i.server })), queue: queue.stats() });
+    };
+    const routes: Route[] = [
+      { method: 'GET', path: '/healthz', handler: healthz },
+      { method: 'ANY', path: '/api/webhook', handler: (event) => webhook(event) },
+    ];
 
     const server: Server = createServer(createRequestListener(routes, (error) => log(`handler error: ${error instanceof Error ? error.message : String(error)}`)));
     server.keepAliveTimeout = 5_000;
@@ -80,7 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
     const port = (server.address() as AddressInfo).port;
-    return { url: `http://127.0.0.1:${port}`, port, config, tables, dynamodbEndpoint: dynamo.endpoint, dataDir, close };
+    return { url: `http://127.0.0.1:${port}`, port, config, tables, dynamodbEndpoint: dynamo.endpoint, dataDir, simulators, queue, deps, close };
   } catch (error) {
     await close();
     throw error;
