@@ -1,12 +1,23 @@
 /**
  * The CDK app: one gitops-sentinel stack per region of the chosen stage, checked by
- * cdk-nag's AWS Solutions rules during synth.
+ * cdk-nag's AWS Solutions rules during synth (any unacknowledged finding fails it).
  *
  *   npx cdk synth -c stage=prod -c region=eu-west-1,us-east-1 -c configFile=sentinel.yaml
+ *
+ * A bad setting fails synth with one line naming the key, e.g.
+ * `invalid configuration: drift.scheduleMinutes (sentinel.yaml): Too small: expected number to be >0`.
  */
 import { App } from 'aws-cdk-lib';
+import { ConfigError } from '../../functions/lib/config/errors';
 import { buildApp } from '../app-builder';
 
 const app = new App();
-buildApp(app);
+try {
+  buildApp(app);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  // The message names the key and its source; a stack trace would only bury it.
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
 app.synth();
