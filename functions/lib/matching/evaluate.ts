@@ -19,8 +19,24 @@ import type { IndexedApp, IndexedSource, MatchResult } from './types';
 /** A full or truncated (7+) commit sha, as ArgoCD's `IsTruncatedCommitSHA` reads one. */
 const COMMIT_SHA = /^[0-9a-f]{7,40}$/i;
 
-/** Tests one changed file (repo-relative, no leading slash). */
-type FileTest = (file: string) => boolean;
+/**
+ * One refresh path, compiled. Data rather than closures, so the hot loop stays monomorphic.
+ * - `all`: the repository root, any file matches;
+ * - `none`: climbs out of the repository, nothing matches;
+ * - `literal`: a file matches when it is the path or lies under it (one Set lookup);
+ * - `glob`: a file matches the glob, or lies under a directory that does.
+ */
+export interface PathRule {
+  kind: 'all' | 'none' | 'literal' | 'glob';
+  /** The repo-relative path or glob. */
+  path: string;
+  /** For globs: the literal directory before the first glob segment (`envs` for `envs/*\/x`), `""` when none. */
+  base: string;
+  /** For globs: matches a file. */
+  file: RegExp | null;
+  /** For globs: matches a file under a directory that matches. */
+  under: RegExp | null;
+}
 
 /** A source with everything a push needs precomputed. */
 export interface CompiledSource {
@@ -36,8 +52,8 @@ export interface CompiledSource {
   range: semver.Range | null;
   /** For `fullRef` targets: the short name (`refs/tags/v1` -> `v1`). */
   short: string;
-  /** Refresh path tests from `manifest-generate-paths`, or null when the app has no such annotation. */
-  paths: FileTest[] | null;
+  /** Refresh paths from `manifest-generate-paths`, or null when the app has no such annotation. */
+  paths: PathRule[] | null;
 }
 
 /** An app with its sources compiled. */
@@ -50,6 +66,8 @@ export interface CompiledApp {
   ignored: boolean;
   /** Annotated `gitops-sentinel/sync-on-push: "true"`. */
   syncOnPush: boolean;
+  /** Insertion order, set by `AppIndex` (0 elsewhere). */
+  seq: number;
 }
 
 /** A push with everything the rules need precomputed. */
@@ -66,6 +84,8 @@ export interface PreparedPush {
   revision: string;
   /** Repo-relative changed files, or null when the push does not list any (then paths do not filter). */
   files: string[] | null;
+  /** Every changed file and every directory above one, so a literal refresh path costs one lookup. */
+  prefixes: Set<string> | null;
 }
 
 /** Identity of an app across instances. */
@@ -97,32 +117,39 @@ function rangeOf(target: string): semver.Range | null {
   }
 }
 
-/** Module-wide cache of compiled globs; annotations repeat the same patterns across many apps. */
-const globCache = new Map<string, FileTest>();
-const GLOB_CACHE_LIMIT = 10_000;
+/** Module-wide cache of compiled rules; annotations repeat the same patterns across many apps. */
+const ruleCache = new Map<string, PathRule>();
+const RULE_CACHE_LIMIT = 20_000;
+const ALL: PathRule = { kind: 'all', path: '', base: '', file: null, under: null };
 
 /**
- * Compiles one refresh path (repo-relative, already joined with the source path) to a test.
+ * Compiles one refresh path (repo-relative, already joined with the source path).
  * A changed file matches when it is the path, lies under it, or matches it as a glob;
  * unlike ArgoCD (which uses Go's `filepath.Match` on the whole file path), a glob naming a
  * directory also matches the files under that directory (`apps/*` matches `apps/a/values.yaml`).
  */
-function compilePath(refreshPath: string): FileTest {
-  if (refreshPath === '') return () => true; // the repository root
-  if (refreshPath === '..' || refreshPath.startsWith('../')) return () => false; // escapes the repository
-  const cached = globCache.get(refreshPath);
+function compilePath(refreshPath: string): PathRule {
+  if (refreshPath === '') return ALL;
+  if (refreshPath === '..' || refreshPath.startsWith('../')) return { kind: 'none', path: refreshPath, base: '', file: null, under: null };
+  const cached = ruleCache.get(refreshPath);
   if (cached) return cached;
-  let test: FileTest;
-  if (picomatch.scan(refreshPath).isGlob) {
-    const isMatch = picomatch([refreshPath, `${refreshPath}/**`], { dot: true });
-    test = (file) => isMatch(file);
+  let rule: PathRule;
+  const scan = picomatch.scan(refreshPath);
+  if (scan.isGlob) {
+    // Plain regexes: picomatch's matcher function does per-call work that costs more than the regex.
+    rule = {
+      kind: 'glob',
+      path: refreshPath,
+      base: scan.base.replace(/\/+$/, ''),
+      file: picomatch.makeRe(refreshPath, { dot: true }),
+      under: picomatch.makeRe(`${refreshPath}/**`, { dot: true }),
+    };
   } else {
-    const dir = `${refreshPath}/`;
-    test = (file) => file === refreshPath || file.startsWith(dir);
+    rule = { kind: 'literal', path: refreshPath, base: '', file: null, under: null };
   }
-  if (globCache.size >= GLOB_CACHE_LIMIT) globCache.clear();
-  globCache.set(refreshPath, test);
-  return test;
+  if (ruleCache.size >= RULE_CACHE_LIMIT) ruleCache.clear();
+  ruleCache.set(refreshPath, rule);
+  return rule;
 }
 
 /** Repo-relative, cleaned form of a path; `""` for the root. */
@@ -136,9 +163,9 @@ function cleanRepoPath(p: string): string {
  * dropped; `/x` is repo-absolute, anything else (including `.`) relative to the source path.
  * An annotation with no usable item behaves as no annotation, as in ArgoCD.
  */
-function compileRefreshPaths(annotation: string | undefined, sourcePath: string): FileTest[] | null {
-  if (annotation === undefined) return null;
-  const tests: FileTest[] = [];
+function compileRefreshPaths(annotation: string | undefined, sourcePath: string): PathRule[] | null {
+  if (typeof annotation !== 'string') return null;
+  const tests: PathRule[] = [];
   for (const raw of annotation.split(';')) {
     const item = raw.trim();
     if (item === '') continue;
@@ -191,8 +218,9 @@ export function compileApp(app: IndexedApp): CompiledApp {
     app,
     id: appId(app),
     sources,
-    ignored: ignore !== undefined && ignore.trim().toLowerCase() !== 'false',
-    syncOnPush: (annotations[SYNC_ON_PUSH_ANNOTATION] ?? '').trim().toLowerCase() === 'true',
+    ignored: ignore !== undefined && String(ignore).trim().toLowerCase() !== 'false',
+    syncOnPush: String(annotations[SYNC_ON_PUSH_ANNOTATION] ?? '').trim().toLowerCase() === 'true',
+    seq: 0,
   };
 }
 
@@ -211,8 +239,16 @@ export function preparePush(push: PushEvent): PreparedPush {
   const short = shortRefName(ref);
   const version = push.isTag ? semver.parse(short) : null;
   const changed = push.changedFiles;
-  const files = changed && changed.length > 0 ? changed.filter((f) => typeof f === 'string').map(cleanRepoPath) : null;
-  return { push, keys, ref, short, version, revision: (push.revision ?? '').toLowerCase(), files };
+  const files = Array.isArray(changed) && changed.length > 0 ? changed.filter((f) => typeof f === 'string').map(cleanRepoPath) : null;
+  let prefixes: Set<string> | null = null;
+  if (files) {
+    prefixes = new Set();
+    for (const file of files) {
+      for (let slash = file.indexOf('/'); slash >= 0; slash = file.indexOf('/', slash + 1)) prefixes.add(file.slice(0, slash));
+      prefixes.add(file);
+    }
+  }
+  return { push, keys, ref, short, version, revision: typeof push.revision === 'string' ? push.revision.toLowerCase() : '', files, prefixes };
 }
 
 /** Why a source's targetRevision matches the push, or null when it does not. */
@@ -240,11 +276,26 @@ function revisionMatch(source: CompiledSource, p: PreparedPush): string | null {
 
 /** Why the push's files concern a source, or null when they do not. */
 function pathsMatch(source: CompiledSource, p: PreparedPush): string | null {
-  if (p.files === null) return 'push lists no changed files';
-  if (source.paths === null) return 'no manifest-generate-paths';
-  for (const file of p.files) {
-    for (const test of source.paths) {
-      if (test(file)) return `changed ${file}`;
+  const rules = source.paths;
+  if (p.files === null || p.prefixes === null) return 'push lists no changed files';
+  if (rules === null) return 'no manifest-generate-paths';
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    switch (rule.kind) {
+      case 'all':
+        return 'changes in the repository root path';
+      case 'literal':
+        if (p.prefixes.has(rule.path)) return `changes under ${rule.path}`;
+        break;
+      case 'glob':
+        if (rule.base !== '' && !p.prefixes.has(rule.base)) break;
+        for (let j = 0; j < p.files.length; j++) {
+          const file = p.files[j];
+          if (rule.file!.test(file) || rule.under!.test(file)) return `changed ${file} matches ${rule.path}`;
+        }
+        break;
+      case 'none':
+        break;
     }
   }
   return null;

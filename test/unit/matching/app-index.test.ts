@@ -12,8 +12,9 @@ function match(apps: IndexedApp[], push: PushEvent): MatchResult[] {
   return viaIndex;
 }
 
+/** Names of the matched apps, sorted (the order is checked separately). */
 function names(results: MatchResult[]): string[] {
-  return results.map((r) => r.app.name);
+  return results.map((r) => r.app.name).sort();
 }
 
 function withTarget(name: string, targetRevision: string | undefined, extra: Partial<IndexedSource> = {}): IndexedApp {
@@ -196,8 +197,8 @@ describe('Class: AppIndex', () => {
     it('refreshes unannotated apps and auto-sync apps', () => {
       const results = match([makeApp({ name: 'manual' }), makeApp({ name: 'auto', autoSync: true })], makePush());
       expect(results.map((r) => [r.app.name, r.action])).toEqual([
-        ['auto', 'refresh'],
         ['manual', 'refresh'],
+        ['auto', 'refresh'],
       ]);
       expect(results[0].revision).toBeUndefined();
     });
@@ -234,8 +235,8 @@ describe('Class: AppIndex', () => {
       ];
       const results = match(apps, makePush());
       expect(results.map((r) => [r.app.name, r.action])).toEqual([
-        ['any-value', 'skip'],
         ['ignored', 'skip'],
+        ['any-value', 'skip'],
         ['not-ignored', 'refresh'],
       ]);
       expect(results[0].reason).toContain('gitops-sentinel/ignore');
@@ -244,6 +245,22 @@ describe('Class: AppIndex', () => {
     it('explains which source matched and why', () => {
       const [result] = match([makeApp()], makePush());
       expect(result.reason).toMatch(/^source 0: targetRevision main; push lists no changed files; refresh/);
+    });
+  });
+
+  describe('Method: match (order)', () => {
+    it('answers in insertion order across repositories, an upsert moving an app to the end', () => {
+      // Prepare: c uses a second repo; the push names both repos
+      const index = new AppIndex([
+        makeApp({ name: 'a' }),
+        makeApp({ name: 'b', sources: [{ repoURL: 'https://github.com/org/other', targetRevision: 'main' }] }),
+        makeApp({ name: 'c' }),
+      ]);
+      const push = makePush({ repoUrls: ['https://github.com/org/repo', 'https://github.com/org/other'] });
+      // Act + Assess
+      expect(index.match(push).map((r) => r.app.name)).toEqual(['a', 'b', 'c']);
+      index.upsert(makeApp({ name: 'a' }));
+      expect(index.match(push).map((r) => r.app.name)).toEqual(['b', 'c', 'a']);
     });
   });
 

@@ -128,6 +128,7 @@ describe('matching (property-based)', () => {
         const current = new Map(first.map((a) => [id(a), a]));
         for (const a of changes) {
           index.upsert(a);
+          current.delete(id(a)); // an upsert moves the app to the end of the order
           current.set(id(a), a);
         }
         for (const n of removals) {
