@@ -1,7 +1,38 @@
+import { createHmac } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { LocalStack } from './stack';
 
+/** The real GitHub push sample (see events/README.md). */
+const SAMPLE_EVENT = join(__dirname, '..', 'events', 'webhook', 'github-push.json');
+
+/**
+ * Writes the sample push body next to the data and returns a copy-paste `curl` that sends it
+ * signed with the configured GitHub secret, or a hint when none is set.
+ */
+function sampleCurl(stack: LocalStack, githubSecret: string | undefined): string[] {
+  if (!githubSecret) {
+    return ['  (set GITHUB_WEBHOOK_SECRET before `npm start` and this banner prints a signed curl that sends a real GitHub push)'];
+  }
+  const event = JSON.parse(readFileSync(SAMPLE_EVENT, 'utf8')) as { body: string };
+  const dir = join(process.cwd(), '.sentinel');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'sample-github-push.json');
+  writeFileSync(file, event.body);
+  const signature = createHmac('sha256', githubSecret).update(event.body).digest('hex');
+  return [
+    `  curl -s -X POST ${stack.url}/api/webhook -H 'content-type: application/json' \\`,
+    `    -H 'x-github-event: push' -H "x-github-delivery: $(uuidgen 2>/dev/null || date +%s%N)" \\`,
+    `    -H 'x-hub-signature-256: sha256=${signature}' --data-binary @${relative(process.cwd(), file)}`,
+    `  curl -s '${stack.url}/api/audit?limit=5'`,
+  ];
+}
+
 /** The start-up banner: URLs, which ArgoCD, where data lives, a curl to try. */
-export function banner(stack: LocalStack, startupMs: number): string {
+export function banner(stack: LocalStack, startupMs: number, githubSecret?: string): string {
+  const argocd = stack.simulators
+    ? `built-in SIMULATOR (no ARGOCD_SERVER set): ${Object.entries(stack.simulators.instances).map(([n, s]) => `${n} ${s.url}`).join(', ')}`
+    : stack.config.instances.map((i) => `${i.name} -> ${i.server}`).join(', ');
   const lines = [
     '',
     `gitops-sentinel is running (ready in ${startupMs} ms)`,
@@ -9,12 +40,14 @@ export function banner(stack: LocalStack, startupMs: number): string {
     `  API        ${stack.url}`,
     `  webhook    POST ${stack.url}/api/webhook`,
     `  health     GET  ${stack.url}/healthz`,
+    `  ArgoCD     ${argocd}`,
     `  DynamoDB   ${stack.dynamodbEndpoint} (embedded dynalite)`,
     `  data       ${stack.dataDir ?? 'in memory (lost on exit)'}`,
-    `  ArgoCD     ${stack.config.instances.length ? stack.config.instances.map((i) => `${i.name} -> ${i.server}`).join(', ') : 'none configured'}`,
+    `  drift scan every ${stack.config.drift.scheduleMinutes} min${stack.config.drift.dryRun ? ' (dry run)' : ''}`,
     '',
     'Try:',
     `  curl -s ${stack.url}/healthz`,
+    ...sampleCurl(stack, githubSecret),
     '',
     'Ctrl-C stops everything.',
   ];

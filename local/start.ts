@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = Date.now();
   const stack = await startLocalStack({ log: (line) => console.log(line) });
-  console.log(banner(stack, Date.now() - started));
+  console.log(banner(stack, Date.now() - started, process.env.GITHUB_WEBHOOK_SECRET));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
