@@ -3,6 +3,7 @@
  * so a function that only logs does not bundle metrics or tracing.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 
 /** Service name every log line carries unless `POWERTOOLS_SERVICE_NAME` says otherwise. */
 export const SERVICE_NAME = 'gitops-sentinel';
@@ -25,11 +26,10 @@ export interface SimpleLogger {
 
 /** Adapts a Powertools logger to {@link SimpleLogger} (its extras are typed more narrowly). */
 export function asSimpleLogger(logger: Logger): SimpleLogger {
-  type Extra = Parameters<Logger['info']>[1];
   return {
-    debug: (m, e) => logger.debug(m, (e ?? {}) as Extra),
-    info: (m, e) => logger.info(m, (e ?? {}) as Extra),
-    warn: (m, e) => logger.warn(m, (e ?? {}) as Extra),
-    error: (m, e) => logger.error(m, (e ?? {}) as Extra),
+    debug: (m, e) => logger.debug(m, (e ?? {}) as LogAttributes),
+    info: (m, e) => logger.info(m, (e ?? {}) as LogAttributes),
+    warn: (m, e) => logger.warn(m, (e ?? {}) as LogAttributes),
+    error: (m, e) => logger.error(m, (e ?? {}) as LogAttributes),
   };
 }
