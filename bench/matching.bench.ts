@@ -7,6 +7,7 @@
  * Prints one JSON object to stdout. Run: `npx tsx bench/matching.bench.ts`
  * (env `BENCH_APPS`, `BENCH_REPOS`, `BENCH_PUSHES`, `BENCH_LINEAR_PUSHES`, `BENCH_SEED` to vary).
  */
+import os from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -238,6 +239,8 @@ process.stdout.write(
     {
       benchmark: 'matching',
       node: process.version,
+      cpus: os.cpus().length,
+      loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
       apps: APPS,
       repos: index.repoCount,
       instances: INSTANCES.length,

@@ -135,21 +135,28 @@ function compilePath(refreshPath: string): PathRule {
   if (cached) return cached;
   let rule: PathRule;
   const scan = picomatch.scan(refreshPath);
-  if (scan.isGlob) {
-    // Plain regexes: picomatch's matcher function does per-call work that costs more than the regex.
-    rule = {
-      kind: 'glob',
-      path: refreshPath,
-      base: scan.base.replace(/\/+$/, ''),
-      file: picomatch.makeRe(refreshPath, { dot: true }),
-      under: picomatch.makeRe(`${refreshPath}/**`, { dot: true }),
-    };
+  const globs = scan.isGlob ? makeRegexes(refreshPath) : null;
+  if (globs) {
+    rule = { kind: 'glob', path: refreshPath, base: scan.base.replace(/\/+$/, ''), file: globs[0], under: globs[1] };
   } else {
     rule = { kind: 'literal', path: refreshPath, base: '', file: null, under: null };
   }
   if (ruleCache.size >= RULE_CACHE_LIMIT) ruleCache.clear();
   ruleCache.set(refreshPath, rule);
   return rule;
+}
+
+/**
+ * Regexes for a glob and for the files under what it names, or null when picomatch cannot
+ * compile it (then the item is taken literally). Plain regexes, because picomatch's matcher
+ * function does per-call work that costs more than the regex itself on this hot path.
+ */
+function makeRegexes(glob: string): [RegExp, RegExp] | null {
+  try {
+    return [picomatch.makeRe(glob, { dot: true }), picomatch.makeRe(`${glob}/**`, { dot: true })];
+  } catch {
+    return null;
+  }
 }
 
 /** Repo-relative, cleaned form of a path; `""` for the root. */
