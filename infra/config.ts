@@ -109,6 +109,7 @@ export interface DeploymentSettings {
   driftAlarmThreshold: number;
   /** Reserved concurrency of the drift scan (1 = scans never overlap; 0 = none reserved). @default 1 */
   driftScanReservedConcurrency: number;
+  /** The push queue and the worker's event source. */
   queue: {
     /** Receives before a push goes to the dead-letter queue. @default 5 */
     maxReceiveCount: number;
@@ -119,12 +120,14 @@ export interface DeploymentSettings {
     /** @default 0 (a push is handled within a second) */
     maxBatchingWindowSeconds: number;
   };
+  /** Stage throttling of the HTTP API. */
   api: {
     /** Steady-state requests per second on the stage. @default 50 */
     throttleRateLimit: number;
     /** @default 100 */
     throttleBurstLimit: number;
   };
+  /** Memory and timeout per function. */
   functions: {
     webhook: FunctionSizing;
     syncWorker: FunctionSizing;

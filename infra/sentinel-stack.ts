@@ -47,9 +47,13 @@ export const WEBHOOK_ROUTE = { path: '/api/webhook', method: apigwv2.HttpMethod.
 
 /** The four functions of a stack, by role. */
 export interface SentinelFunctions {
+  /** `POST /api/webhook`: verify, parse, dedupe, enqueue. */
   webhook: SentinelFunction;
+  /** Queue consumer: match pushes to apps, refresh or sync them. */
   syncWorker: SentinelFunction;
+  /** Scheduled drift scan and policy repair. */
   driftScan: SentinelFunction;
+  /** The IAM-authorised operator routes. */
   operatorApi: SentinelFunction;
 }
 

@@ -54,6 +54,7 @@ export interface BindAuditTableOptions {
 
 /** Options of {@link SentinelFunction.bindTable}. */
 export interface BindTableOptions {
+  /** The table, built from `definition`. */
   readonly table: dynamodb.ITable;
   /** The definition the table was built from, for index ARNs. */
   readonly definition: TableDefinition;
@@ -82,15 +83,15 @@ export interface BindTableOptions {
  * - timeout 30 s, memory 512 MB, unless given
  */
 export class SentinelFunction extends NodejsFunction {
-  /** The function's log group. */
-  readonly logGroupRef: logs.LogGroup;
+  /** The function's log group (the caller's `logGroup`, or the one created here). */
+  readonly logGroupRef: logs.ILogGroupRef;
 
   constructor(scope: Construct, id: string, props: SentinelFunctionProps) {
     const { serviceName = 'gitops-sentinel', logRetention = logs.RetentionDays.ONE_MONTH, tracingEnabled = false, ...rest } = props;
-    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
-      retention: logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const ownLogGroup = rest.logGroup
+      ? undefined
+      : new logs.LogGroup(scope, `${id}LogGroup`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = rest.logGroup ?? ownLogGroup!;
     const role =
       rest.role ??
       new iam.Role(scope, `${id}Role`, {
@@ -120,7 +121,8 @@ export class SentinelFunction extends NodejsFunction {
       },
     });
     this.logGroupRef = logGroup;
-    if (!rest.role) logGroup.grantWrite(role);
+    // A caller who brings a role or a log group also brings the permission to write to it.
+    if (!rest.role && ownLogGroup) ownLogGroup.grantWrite(role);
     if (tracingEnabled) {
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
