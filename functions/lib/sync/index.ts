@@ -1,0 +1,43 @@
+/**
+ * Public face of the sync module: what the sync worker does with a push (match it against
+ * every instance's app index, refresh or sync each affected app at most once per delivery,
+ * audit every action). No AWS event shapes here; `functions/sync-worker/handler.ts` adapts SQS.
+ */
+import type { CoreDeps } from '../runtime/core-deps';
+import { ActionLedger } from './action-ledger';
+import { AppIndexCache } from './app-index-cache';
+import type { SyncDeps } from './types';
+
+export type * from './types';
+export { SyncError, IncompletePushError } from './errors';
+export { AppIndexCache, type AppIndexCacheOptions, type AppIndexCacheStats } from './app-index-cache';
+export { ActionLedger, actionPk, actionSk, type ActionClaim, type ActionLedgerOptions, type ClaimResult, type ClaimStatus } from './action-ledger';
+export { processPush } from './process-push';
+
+/** Options of {@link createSyncDeps}. */
+export interface CreateSyncDepsOptions {
+  /** See `ActionLedgerOptions.leaseSeconds`. @default 300 */
+  claimLeaseSeconds?: number;
+  /** See `ActionLedgerOptions.ttlSeconds`. @default 432000 (5 days) */
+  claimTtlSeconds?: number;
+}
+
+/**
+ * Builds the sync dependencies from the shared ones: an {@link AppIndexCache} over every
+ * instance (TTL `config.appIndexTtlSeconds`) and an {@link ActionLedger} on the state table.
+ * Call it once per process (Lambda module scope, local stack start), so the index cache lives
+ * as long as the container.
+ * @example
+ * const sync = createSyncDeps(buildCoreDeps('sync-worker'));
+ * const result = await processPush(message, sync, { receiveCount: 1, maxReceiveCount: 5 });
+ */
+export function createSyncDeps(core: Pick<CoreDeps, 'config' | 'doc' | 'tables' | 'auditStore' | 'argocd' | 'log' | 'now'>, options: CreateSyncDepsOptions = {}): SyncDeps {
+  return {
+    argocd: core.argocd,
+    auditStore: core.auditStore,
+    indexes: new AppIndexCache(core.argocd, { ttlSeconds: core.config.appIndexTtlSeconds, now: core.now, log: core.log }),
+    ledger: new ActionLedger({ doc: core.doc, tableName: core.tables.state, now: core.now, leaseSeconds: options.claimLeaseSeconds, ttlSeconds: options.claimTtlSeconds }),
+    log: core.log,
+    now: core.now,
+  };
+}

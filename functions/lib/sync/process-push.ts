@@ -1,0 +1,279 @@
+/**
+ * `processPush`: one receive of one push message. Matches the push against every instance's
+ * app index and, per affected app, refreshes or syncs it at most once per delivery, auditing
+ * each action and its outcome.
+ */
+import {
+  ArgoCDBadRequestError,
+  ArgoCDError,
+  ArgoCDFailedPreconditionError,
+  ArgoCDForbiddenError,
+  ArgoCDNotFoundError,
+  Semaphore,
+} from '../argocd/index';
+import type { AuditInput, AuditKind, AuditOutcome } from '../audit/types';
+import type { AppRef, MatchResult } from '../matching/types';
+import type { SimpleLogger } from '../observability/logger';
+import type { PushMessage } from '../queue/types';
+import type { ActionClaim } from './action-ledger';
+import type { ActionStatus, AppActionResult, ProcessPushResult, ReceiveContext, SyncDeps } from './types';
+
+/** Apps of one push acted on at once (each ArgoCD client bounds its own calls further). */
+const APP_CONCURRENCY = 32;
+
+/** What performing one action decided, before it is recorded and audited. */
+interface Decision {
+  status: Extract<ActionStatus, 'refreshed' | 'synced' | 'skipped' | 'rejected'>;
+  kind: AuditKind;
+  outcome: AuditOutcome;
+  message: string;
+  latencyMs?: number;
+  details?: Record<string, unknown>;
+}
+
+interface Ctx {
+  message: PushMessage;
+  deps: SyncDeps;
+  receive: ReceiveContext;
+  lastReceive: boolean;
+  now: () => Date;
+  log: Partial<SimpleLogger>;
+  receivedAtMs: number;
+}
+
+/** A result plus the stored claim of an `already-done` action (for the audit check). */
+type Acted = AppActionResult & { claim?: ActionClaim };
+
+/**
+ * Handles one receive of a push message.
+ *
+ * Per matched app: claim (delivery, app) in the state table; `refresh` apps (auto-sync and
+ * unannotated) get `GET .../{name}?refresh=normal`; `sync` apps (`gitops-sentinel/sync-on-push:
+ * "true"`) get a sync to the pushed revision when `GET .../syncwindows` says `canSync`, else
+ * are audited as skipped; ignored apps are audited as skipped. Actions done on an earlier
+ * receive are not repeated. An app ArgoCD answers 404 (or 403, which is what ArgoCD says for
+ * an unknown app) is checked against a fresh list: gone means skipped and dropped from the
+ * index. Transient failures (after the client's own retries) leave the action undone for the
+ * next receive; on the last receive they are audited as `app.failed`.
+ *
+ * Never throws for ArgoCD failures: the answer's `complete` says whether the message may be
+ * deleted. Throws only when the state table or the audit trail cannot be written at all.
+ *
+ * @param message the push as the webhook enqueued it
+ * @param deps clients, stores, caches (see `createSyncDeps`)
+ * @param receive receive count and the queue's `maxReceiveCount`
+ * @default receive `{ receiveCount: 1, maxReceiveCount: Infinity }` (never the last receive)
+ */
+export async function processPush(message: PushMessage, deps: SyncDeps, receive: ReceiveContext = { receiveCount: 1, maxReceiveCount: Infinity }): Promise<ProcessPushResult> {
+  if (!message?.push?.deliveryId) throw new TypeError('[gitops-sentinel/sync] message must be a PushMessage');
+  const now = deps.now ?? (() => new Date());
+  const ctx: Ctx = {
+    message,
+    deps,
+    receive,
+    lastReceive: receive.receiveCount >= receive.maxReceiveCount,
+    now,
+    log: deps.log ?? {},
+    receivedAtMs: Date.parse(message.receivedAt),
+  };
+  const { push } = message;
+
+  const instances = deps.indexes.instances;
+  const loaded = await Promise.allSettled(instances.map((i) => deps.indexes.get(i)));
+  const matches: MatchResult[] = [];
+  const unreachable: Array<{ instance: string; error: unknown }> = [];
+  loaded.forEach((r, n) => {
+    if (r.status === 'fulfilled') matches.push(...r.value.match(push));
+    else unreachable.push({ instance: instances[n]!, error: r.reason });
+  });
+
+  const limit = new Semaphore(APP_CONCURRENCY);
+  const acted = await Promise.all(matches.map((m) => limit.run(() => actOn(m, ctx))));
+
+  const done = acted.filter((a) => a.status === 'already-done' && a.claim?.audit);
+  if (done.length > 0) await reappendLostAudits(done, ctx);
+
+  if (ctx.lastReceive) {
+    for (const u of unreachable) {
+      await deps.auditStore.append({
+        kind: 'instance.unreachable',
+        outcome: 'failure',
+        message: `cannot list the apps of instance ${u.instance} to match delivery ${push.deliveryId}: ${describe(u.error)}`,
+        instance: u.instance,
+        deliveryId: push.deliveryId,
+        revision: push.revision || undefined,
+        repo: push.repoUrls[0],
+        actor: actorOf(message),
+        details: { ref: push.ref, receiveCount: receive.receiveCount, ...errorDetails(u.error) },
+        ts: now().toISOString(),
+      });
+    }
+  }
+  for (const u of unreachable) ctx.log.warn?.('app index unavailable', { instance: u.instance, deliveryId: push.deliveryId, error: describe(u.error) });
+
+  const actions: AppActionResult[] = acted.map(({ claim: _claim, ...a }) => a);
+  const complete = unreachable.length === 0 && actions.every((a) => a.status !== 'failed' && a.status !== 'in-progress');
+  return { deliveryId: push.deliveryId, actions, unreachableInstances: unreachable.map((u) => u.instance), complete, lastReceive: ctx.lastReceive };
+}
+
+/** The actor of every record about a push: `webhook:<provider>:<pusher>`. */
+function actorOf(message: PushMessage): string {
+  return `webhook:${message.push.provider}:${message.push.pusher}`;
+}
+
+async function actOn(m: MatchResult, ctx: Ctx): Promise<Acted> {
+  const { push } = ctx.message;
+  const { deps, receive, now } = ctx;
+  const ref: AppRef = { instance: m.app.instance, namespace: m.app.namespace, name: m.app.name };
+  const result: Acted = { ...ref, action: m.action, status: 'failed' };
+  const base: Omit<AuditInput, 'kind' | 'outcome' | 'message'> = {
+    instance: ref.instance,
+    namespace: ref.namespace,
+    app: ref.name,
+    project: m.app.project,
+    revision: push.revision || undefined,
+    repo: m.app.sources[m.sourceIndexes[0] ?? 0]?.repoURL || push.repoUrls[0],
+    deliveryId: push.deliveryId,
+    actor: actorOf(ctx.message),
+  };
+  const baseDetails = { action: m.action, reason: m.reason, ref: push.ref, provider: push.provider, receiveCount: receive.receiveCount };
+
+  const claim = await deps.ledger.claim(push.deliveryId, ref, { receiveCount: receive.receiveCount });
+  if (!claim.claimed) {
+    if (claim.existing?.status === 'done') return { ...result, status: 'already-done', message: claim.existing.message, claim: claim.existing };
+    return { ...result, status: 'in-progress', message: 'another receive holds this action' };
+  }
+
+  let decision: Decision;
+  try {
+    decision = await perform(m, ref, ctx);
+  } catch (error) {
+    const reason = describe(error);
+    ctx.log.warn?.('ArgoCD action failed', { ...ref, deliveryId: push.deliveryId, action: m.action, receiveCount: receive.receiveCount, lastReceive: ctx.lastReceive, error: reason });
+    if (!ctx.lastReceive) {
+      await deps.ledger.complete(push.deliveryId, ref, claim.owner, 'failed', { message: reason, receiveCount: receive.receiveCount });
+      return { ...result, status: 'failed', message: reason };
+    }
+    const audit: AuditInput = {
+      ...base,
+      kind: 'app.failed',
+      outcome: 'failure',
+      message: `${m.action} failed on the last of ${receive.receiveCount} receive(s); the push goes to the dead-letter queue: ${reason}`,
+      details: { ...baseDetails, lastReceive: true, ...errorDetails(error) },
+      ts: now().toISOString(),
+    };
+    await deps.ledger.complete(push.deliveryId, ref, claim.owner, 'failed', { message: reason, audit, receiveCount: receive.receiveCount });
+    await deps.auditStore.append(audit);
+    return { ...result, status: 'failed', audited: 'app.failed', message: reason };
+  }
+
+  const audit: AuditInput = {
+    ...base,
+    kind: decision.kind,
+    outcome: decision.outcome,
+    message: decision.message,
+    details: { ...baseDetails, ...(decision.latencyMs !== undefined ? { latencyMs: decision.latencyMs } : {}), ...decision.details },
+    ts: now().toISOString(),
+  };
+  // The claim is marked done (with the audit record in it) before the audit append: if the
+  // append fails, the redelivery finds the action done and re-appends the stored record,
+  // instead of acting a second time.
+  await deps.ledger.complete(push.deliveryId, ref, claim.owner, 'done', { message: decision.message, audit, receiveCount: receive.receiveCount });
+  await deps.auditStore.append(audit);
+  return { ...result, status: decision.status, audited: decision.kind, message: decision.message, ...(decision.latencyMs !== undefined ? { latencyMs: decision.latencyMs } : {}) };
+}
+
+/** Calls ArgoCD for one app; answers what to record. Throws only for failures worth a retry. */
+async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision> {
+  const { push } = ctx.message;
+  const latency = () => (Number.isFinite(ctx.receivedAtMs) ? Math.max(0, ctx.now().getTime() - ctx.receivedAtMs) : undefined);
+  if (m.action === 'skip') {
+    return { status: 'skipped', kind: 'app.skipped', outcome: 'skipped', message: `ignored: ${m.reason}`, details: { skipReason: 'ignored' } };
+  }
+  const client = ctx.deps.argocd.get(ref.instance);
+  const startedAt = ctx.now().getTime();
+  try {
+    if (m.action === 'refresh') {
+      await client.getApplication(ref, { refresh: 'normal' });
+      return { status: 'refreshed', kind: 'app.refreshed', outcome: 'success', message: `refreshed: ${m.reason}`, latencyMs: latency() };
+    }
+    const revision = m.revision ?? push.revision;
+    const windows = await client.getSyncWindows(ref);
+    if (!windows.canSync) {
+      return {
+        status: 'skipped',
+        kind: 'app.skipped',
+        outcome: 'skipped',
+        message: `sync to ${revision} skipped: a sync window does not allow syncing now`,
+        details: { skipReason: 'sync-window', activeWindows: windows.activeWindows.map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration })) },
+      };
+    }
+    const multiSource = m.app.sources.length > 1;
+    await client.syncApplication(
+      ref,
+      multiSource
+        ? { revisions: m.sourceIndexes.map(() => revision), sourcePositions: m.sourceIndexes.map((i) => i + 1) }
+        : { revision },
+    );
+    return { status: 'synced', kind: 'app.synced', outcome: 'success', message: `sync to ${revision} started: ${m.reason}`, latencyMs: latency(), details: { syncRevision: revision, ...(multiSource ? { sourcePositions: m.sourceIndexes.map((i) => i + 1) } : {}) } };
+  } catch (error) {
+    if (error instanceof ArgoCDForbiddenError && /sync window/i.test(error.message)) {
+      return { status: 'skipped', kind: 'app.skipped', outcome: 'skipped', message: `sync skipped: ${error.message}`, details: { skipReason: 'sync-window' } };
+    }
+    if (error instanceof ArgoCDNotFoundError || error instanceof ArgoCDForbiddenError) {
+      // ArgoCD answers 403 for an app that does not exist (when no project is given), so
+      // a fresh list decides between "gone" and "forbidden".
+      if (await ctx.deps.indexes.isGone(ref, startedAt)) {
+        return {
+          status: 'skipped',
+          kind: 'app.skipped',
+          outcome: 'skipped',
+          message: `app no longer exists in ArgoCD (HTTP ${error.httpStatus ?? '?'}); dropped from the app index`,
+          details: { skipReason: 'gone', ...errorDetails(error) },
+        };
+      }
+      if (error instanceof ArgoCDForbiddenError) return rejected(m, error, 'permission denied');
+      throw error;
+    }
+    if (error instanceof ArgoCDFailedPreconditionError && !error.operationInProgress) return rejected(m, error, 'refused');
+    if (error instanceof ArgoCDBadRequestError) return rejected(m, error, 'refused');
+    throw error;
+  }
+}
+
+/** ArgoCD refused for a reason a retry cannot change: audited as failed now, not redelivered. */
+function rejected(m: MatchResult, error: ArgoCDError, what: string): Decision {
+  return { status: 'rejected', kind: 'app.failed', outcome: 'failure', message: `${m.action} ${what} by ArgoCD: ${error.message}`, details: { final: true, ...errorDetails(error) } };
+}
+
+/**
+ * For actions an earlier receive finished: re-appends their audit record when it is missing
+ * from the trail (the earlier receive died between marking the claim done and appending).
+ */
+async function reappendLostAudits(done: Acted[], ctx: Ctx): Promise<void> {
+  const { deliveryId } = ctx.message.push;
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.deps.auditStore.query({ deliveryId, limit: 100, cursor });
+    for (const r of page.items) if (r.kind.startsWith('app.') && r.app) seen.add(`${r.instance}#${r.namespace}#${r.app}`);
+    cursor = page.cursor;
+  } while (cursor);
+  for (const a of done) {
+    const audit = a.claim!.audit!;
+    if (seen.has(`${audit.instance}#${audit.namespace}#${audit.app}`)) continue;
+    ctx.log.warn?.('re-appending a lost audit record', { deliveryId, instance: a.instance, namespace: a.namespace, app: a.name });
+    await ctx.deps.auditStore.append(audit);
+  }
+}
+
+/** One line about an error, never a stack or request headers. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function errorDetails(error: unknown): Record<string, unknown> {
+  if (error instanceof ArgoCDError) return { error: error.name, httpStatus: error.httpStatus, grpcCode: error.grpcCode, attempts: error.attempts };
+  return { error: error instanceof Error ? error.name : 'UnknownError' };
+}

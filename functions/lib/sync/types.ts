@@ -1,0 +1,73 @@
+/** Types of the sync module: what the sync worker needs and what it answers per push. */
+import type { ArgoCDRegistry } from '../argocd/index';
+import type { AuditStore } from '../audit/audit-store';
+import type { AuditKind } from '../audit/types';
+import type { MatchAction } from '../matching/types';
+import type { SimpleLogger } from '../observability/logger';
+import type { ActionLedger } from './action-ledger';
+import type { AppIndexCache } from './app-index-cache';
+
+/** What `processPush` needs. Build it once per cold start with `createSyncDeps`. */
+export interface SyncDeps {
+  /** One ArgoCD client per configured instance. */
+  argocd: ArgoCDRegistry;
+  /** The audit trail. */
+  auditStore: AuditStore;
+  /** The Application index of every instance, cached. */
+  indexes: AppIndexCache;
+  /** The (delivery, app) claims in the state table. */
+  ledger: ActionLedger;
+  /** Partial logger; missing methods are no-ops (warn/error go to the console). */
+  log?: Partial<SimpleLogger>;
+  /** Clock. @default () => new Date() */
+  now?: () => Date;
+}
+
+/** Where a message is in its delivery life: needed to know when failures are final. */
+export interface ReceiveContext {
+  /** `ApproximateReceiveCount` of the SQS record (1 on the first receive). */
+  receiveCount: number;
+  /** The queue's redrive `maxReceiveCount`: the receive that reaches it is the last one. */
+  maxReceiveCount: number;
+}
+
+/**
+ * What happened to one (delivery, app) on this receive.
+ * - `refreshed` / `synced`: ArgoCD accepted the call now;
+ * - `skipped`: audited as skipped (ignored app, sync window, app gone from ArgoCD);
+ * - `rejected`: ArgoCD refused for good (bad request, permission); audited as failed, not retried;
+ * - `already-done`: an earlier receive finished it, nothing was sent;
+ * - `in-progress`: another receive holds the claim; this message must come back later;
+ * - `failed`: the call failed after the client's retries; the message comes back (on the
+ *   last receive it is audited as failed and goes to the dead letters).
+ */
+export type ActionStatus = 'refreshed' | 'synced' | 'skipped' | 'rejected' | 'already-done' | 'in-progress' | 'failed';
+
+/** One app's outcome within a push. */
+export interface AppActionResult {
+  instance: string;
+  namespace: string;
+  name: string;
+  /** What matching asked for. */
+  action: MatchAction;
+  status: ActionStatus;
+  /** The audit kind written on this receive, if any. */
+  audited?: AuditKind;
+  /** Webhook receipt to ArgoCD accepting, in ms (only for `refreshed` and `synced`). */
+  latencyMs?: number;
+  /** One line: why (skip reason, error message). */
+  message?: string;
+}
+
+/** What one receive of a push did. */
+export interface ProcessPushResult {
+  deliveryId: string;
+  /** One entry per matched app, in match order (instances in configuration order). */
+  actions: AppActionResult[];
+  /** Instances whose app index could not be loaded (their apps are unknown). */
+  unreachableInstances: string[];
+  /** True when every action is done (or final) and every instance was matched: the message may be deleted. */
+  complete: boolean;
+  /** True when this was the last receive, so undone actions were audited as failed. */
+  lastReceive: boolean;
+}

@@ -1,0 +1,77 @@
+/**
+ * The sync worker's SQS adapter: a batch of SQS records → one `processPush` per record
+ * (Powertools Batch, records in parallel) → `{ batchItemFailures }`, so only the pushes with
+ * undone actions come back. Kept apart from `handler.ts` so the local stack and tests can
+ * build a worker around their own dependencies without the deployed ones being built.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { parsePushMessage } from '../lib/queue/message';
+import type { CoreDeps } from '../lib/runtime/core-deps';
+import { createSyncDeps, IncompletePushError, processPush, type CreateSyncDepsOptions, type SyncDeps } from '../lib/sync/index';
+
+/** The part of an SQS record the worker reads; Lambda's `SQSRecord` and the local queue's records both fit. */
+export interface SyncWorkerRecord {
+  messageId: string;
+  body: string;
+  attributes: { ApproximateReceiveCount: string };
+}
+
+/** A batch (Lambda's `SQSEvent`, or `InProcessQueueBatch` locally). */
+export interface SyncWorkerEvent {
+  Records: SyncWorkerRecord[];
+}
+
+/** The worker: a batch in, the failed message ids out. */
+export type SyncWorkerHandler = (event: SyncWorkerEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/** Options of {@link createSyncWorkerHandler}. */
+export interface SyncWorkerOptions extends CreateSyncDepsOptions {
+  /**
+   * The queue's redrive `maxReceiveCount`: on that receive, undone actions are audited as
+   * `app.failed` before the message goes to the dead letters. Must equal the queue's setting
+   * (CDK `queue.maxReceiveCount`, the local `InProcessQueue`'s `maxReceiveCount`).
+   * @default 5 (the CDK default)
+   */
+  maxReceiveCount?: number;
+}
+
+const isSyncDeps = (d: CoreDeps | SyncDeps): d is SyncDeps => 'ledger' in d && 'indexes' in d;
+
+/**
+ * Builds the worker around injected dependencies. Pass `CoreDeps` (the sync dependencies,
+ * with their app-index cache, are built once here) or ready `SyncDeps`.
+ * @example
+ * const worker = createSyncWorkerHandler(deps, { maxReceiveCount: 3 });
+ * queue.start((batch) => worker(batch));
+ */
+export function createSyncWorkerHandler(deps: CoreDeps | SyncDeps, options: SyncWorkerOptions = {}): SyncWorkerHandler {
+  if (!deps) throw new TypeError('[gitops-sentinel/sync-worker] deps are required');
+  const sync = isSyncDeps(deps) ? deps : createSyncDeps(deps, options);
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) throw new TypeError('[gitops-sentinel/sync-worker] maxReceiveCount must be a positive integer');
+
+  const recordHandler = async (record: SyncWorkerRecord): Promise<void> => {
+    // A body that is not a PushMessage fails on every receive and so ends in the dead letters.
+    const message = parsePushMessage(record.body);
+    const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount) || 1);
+    const result = await processPush(message, sync, { receiveCount, maxReceiveCount });
+    if (!result.complete) throw new IncompletePushError(result);
+  };
+
+  return async (event, context) => {
+    // One processor per invocation: it keeps per-batch state, and the local queue may run
+    // several batches at once through the same handler.
+    const processor = new BatchProcessor(EventType.SQS);
+    const response = await processPartialResponse(event as unknown as SQSEvent, recordHandler, processor, {
+      ...(context ? { context } : {}),
+      // All records failing is an answer like any other: listed, not thrown, so the
+      // invocation does not count as an error on top of the redelivery.
+      throwOnFullBatchFailure: false,
+    });
+    for (const [, error] of processor.errors.entries()) {
+      if (!(error instanceof IncompletePushError)) sync.log?.error?.('push record failed', { error: error.name, message: error.message });
+    }
+    return response as SQSBatchResponse;
+  };
+}
