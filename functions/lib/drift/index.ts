@@ -1,0 +1,21 @@
+/**
+ * Public face of the drift module: the scan, the repair policy, the state reads the
+ * operator API uses, and the types. Import from here, never from the files behind it.
+ */
+export { runDriftScan, conditionOf, unreachableReason, DRIFT_METRICS } from './scan';
+export { getDriftState, listScans, driftPk, driftSk, SCAN_KIND } from './state-store';
+export {
+  AUTO_REPAIR_ANNOTATION,
+  IGNORE_ANNOTATION,
+  evaluatePolicy,
+  lastDeployedTarget,
+  optInOf,
+  ruleMatches,
+  selectorMatches,
+  hasSelfHeal,
+  isIgnored,
+  type RepairTarget,
+  type PolicyInput,
+} from './repair-policy';
+export { diffValues, resourceDriftOf, isSecretKind, DIFF_LIMITS } from './diff';
+export type * from './types';
