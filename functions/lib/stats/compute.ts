@@ -1,0 +1,251 @@
+/**
+ * Statistics from the audit trail and the scan summaries, per UTC day and per app. Every read
+ * is a Query: the by-day index page by page (or the by-app index for one app) and the
+ * state table's by-kind index for scans; never a Scan. Memory grows with the number of apps
+ * and drift episodes in range, not with the number of records.
+ */
+import type { AuditRecord } from '../audit/types';
+import type { AppStats, DayStats, ScanPoint, StatsCounters, StatsDeps, StatsOptions, StatsReport } from './types';
+
+const DAY_MS = 86_400_000;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** Audit page size used for the walk (the store's maximum). */
+const PAGE = 1000;
+
+/** A range that cannot be used; names the parameter. */
+export class StatsRangeError extends Error {
+  /** `from` or `to`. */
+  readonly parameter: string;
+
+  constructor(parameter: string, message: string) {
+    super(message);
+    this.name = 'StatsRangeError';
+    this.parameter = parameter;
+  }
+}
+
+/**
+ * Nearest-rank percentile of an ascending array; null when empty.
+ * @param p 0..100
+ */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (!sorted.length) return null;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+interface Acc {
+  pushes: number;
+  deliveries: Set<string>;
+  refreshes: number;
+  syncs: number;
+  succeeded: number;
+  failed: number;
+  latencies: number[];
+  driftFound: number;
+  driftRepaired: number;
+  driftResolved: number;
+  repairTimes: number[];
+  rollbacks: number;
+}
+
+function newAcc(): Acc {
+  return { pushes: 0, deliveries: new Set(), refreshes: 0, syncs: 0, succeeded: 0, failed: 0, latencies: [], driftFound: 0, driftRepaired: 0, driftResolved: 0, repairTimes: [], rollbacks: 0 };
+}
+
+function finish(acc: Acc, perApp: boolean): StatsCounters {
+  const sorted = [...acc.latencies].sort((a, b) => a - b);
+  const actions = acc.succeeded + acc.failed;
+  return {
+    pushes: perApp ? acc.deliveries.size : acc.pushes,
+    refreshes: acc.refreshes,
+    syncs: acc.syncs,
+    failed: acc.failed,
+    successRate: actions ? round(acc.succeeded / actions, 4) : null,
+    latencyP50Ms: percentile(sorted, 50),
+    latencyP95Ms: percentile(sorted, 95),
+    latencySamples: sorted.length,
+    driftFound: acc.driftFound,
+    driftRepaired: acc.driftRepaired,
+    driftResolved: acc.driftResolved,
+    mttrMs: acc.repairTimes.length ? Math.round(acc.repairTimes.reduce((a, b) => a + b, 0) / acc.repairTimes.length) : null,
+    rollbacks: acc.rollbacks,
+  };
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** Resolves `from`/`to` (days or ISO times) to an inclusive ISO range. */
+export function statsRange(options: StatsOptions, now: Date): { from: string; to: string } {
+  const parse = (v: string, end: boolean, name: string): number => {
+    const ms = DATE_ONLY.test(v) ? Date.parse(`${v}T00:00:00.000Z`) + (end ? DAY_MS - 1 : 0) : Date.parse(v);
+    if (!Number.isFinite(ms)) throw new StatsRangeError(name, `${name} must be a date (yyyy-mm-dd) or an ISO-8601 time`);
+    return ms;
+  };
+  const to = options.to ? parse(options.to, true, 'to') : now.getTime();
+  const from = options.from ? parse(options.from, false, 'from') : Date.parse(new Date(to - 6 * DAY_MS).toISOString().slice(0, 10));
+  if (from > to) throw new StatsRangeError('from', 'from must not be after to');
+  const maxDays = options.maxDays ?? 31;
+  if (to - from > maxDays * DAY_MS) throw new StatsRangeError('from', `the range may span at most ${maxDays} days`);
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+}
+
+function appKeyOf(r: AuditRecord): string | undefined {
+  return r.app ? `${r.instance ?? ''}\0${r.namespace ?? ''}\0${r.app}` : undefined;
+}
+
+/**
+ * Computes per-day and per-app figures for a range (default: the last 7 days).
+ * Latency is `details.latencyMs` of `app.refreshed`/`app.synced` records when present, else the
+ * time from the delivery's `webhook.received` record to the action record.
+ * @throws StatsRangeError on an unusable range
+ */
+export async function computeStats(deps: StatsDeps, options: StatsOptions = {}): Promise<StatsReport> {
+  const now = (deps.now ?? (() => new Date()))();
+  const { from, to } = statsRange(options, now);
+  const days = new Map<string, Acc>();
+  const apps = new Map<string, { instance: string; namespace: string; app: string; acc: Acc }>();
+  const total = newAcc();
+  const received = new Map<string, number>();
+  const pending: Array<{ deliveryId: string; at: number; day: string; appKey: string }> = [];
+  const driftEvents = new Map<string, Array<{ at: number; kind: string }>>();
+  const scanRecords: ScanPoint[] = [];
+  let records = 0;
+
+  const dayAcc = (day: string) => days.get(day) ?? (days.set(day, newAcc()), days.get(day)!);
+  const appAcc = (r: AuditRecord, key: string) => {
+    let a = apps.get(key);
+    if (!a) apps.set(key, (a = { instance: r.instance ?? '', namespace: r.namespace ?? '', app: r.app!, acc: newAcc() }));
+    return a.acc;
+  };
+
+  let cursor: string | undefined;
+  do {
+    const page = await deps.auditStore.query({
+      from,
+      to,
+      limit: PAGE,
+      cursor,
+      ...(options.app ? { app: options.app } : {}),
+      ...(options.instance ? { instance: options.instance } : {}),
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+    });
+    for (const r of page.items) {
+      records++;
+      const day = r.ts.slice(0, 10);
+      const key = appKeyOf(r);
+      const targets = [total, dayAcc(day), ...(key ? [appAcc(r, key)] : [])];
+      const at = Date.parse(r.ts);
+      switch (r.kind) {
+        case 'webhook.received':
+          for (const t of targets) t.pushes++;
+          if (r.deliveryId) received.set(r.deliveryId, at);
+          break;
+        case 'app.refreshed':
+        case 'app.synced': {
+          const ok = r.outcome !== 'failure';
+          for (const t of targets) {
+            if (r.kind === 'app.refreshed') t.refreshes++;
+            else t.syncs++;
+            if (ok) t.succeeded++;
+            else t.failed++;
+            if (r.deliveryId) t.deliveries.add(r.deliveryId);
+          }
+          if (!ok) break;
+          const latency = (r.details as { latencyMs?: unknown } | undefined)?.latencyMs;
+          if (typeof latency === 'number' && Number.isFinite(latency) && latency >= 0) {
+            for (const t of targets) t.latencies.push(latency);
+          } else if (r.deliveryId) {
+            pending.push({ deliveryId: r.deliveryId, at, day, appKey: key ?? '' });
+          }
+          break;
+        }
+        case 'app.failed':
+          for (const t of targets) {
+            t.failed++;
+            if (r.deliveryId) t.deliveries.add(r.deliveryId);
+          }
+          break;
+        case 'drift.found':
+        case 'drift.resolved':
+        case 'drift.repaired':
+          if (r.kind === 'drift.found') for (const t of targets) t.driftFound++;
+          if (r.kind === 'drift.resolved') for (const t of targets) t.driftResolved++;
+          if (r.kind === 'drift.repaired' && r.outcome === 'success') for (const t of targets) t.driftRepaired++;
+          if (key && r.kind !== 'drift.repaired') (driftEvents.get(key) ?? (driftEvents.set(key, []), driftEvents.get(key)!)).push({ at, kind: r.kind });
+          break;
+        case 'app.rolledback':
+          if (r.outcome === 'success') for (const t of targets) t.rollbacks++;
+          break;
+        case 'scan.completed': {
+          const d = r.details as { consistencyPercent?: unknown; apps?: unknown; drifted?: unknown } | undefined;
+          if (typeof d?.consistencyPercent === 'number') {
+            scanRecords.push({ startedAt: r.ts, consistencyPercent: d.consistencyPercent, ...(typeof d.apps === 'number' ? { apps: d.apps } : {}), ...(typeof d.drifted === 'number' ? { drifted: d.drifted } : {}) });
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+
+  // Latency without details.latencyMs: from the delivery's webhook.received record in range.
+  for (const p of pending) {
+    const start = received.get(p.deliveryId);
+    if (start === undefined || p.at < start) continue;
+    const ms = p.at - start;
+    total.latencies.push(ms);
+    dayAcc(p.day).latencies.push(ms);
+    if (p.appKey) apps.get(p.appKey)?.acc.latencies.push(ms);
+  }
+
+  // Drift episodes: the first drift.found after the last resolution opens one, drift.resolved closes it.
+  for (const [key, events] of driftEvents) {
+    events.sort((a, b) => a.at - b.at);
+    let open: number | undefined;
+    for (const e of events) {
+      if (e.kind === 'drift.found') open ??= e.at;
+      else if (open !== undefined) {
+        const ms = e.at - open;
+        total.repairTimes.push(ms);
+        dayAcc(new Date(e.at).toISOString().slice(0, 10)).repairTimes.push(ms);
+        apps.get(key)?.acc.repairTimes.push(ms);
+        open = undefined;
+      }
+    }
+  }
+
+  const scans = (deps.listScans && !options.app ? await deps.listScans({ from, to, limit: 1000 }) : scanRecords)
+    .map((s) => ({ startedAt: s.startedAt, consistencyPercent: s.consistencyPercent, ...(s.apps !== undefined ? { apps: s.apps } : {}), ...(s.drifted !== undefined ? { drifted: s.drifted } : {}) }))
+    .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+  const scansByDay = new Map<string, number[]>();
+  for (const s of scans) {
+    const d = s.startedAt.slice(0, 10);
+    (scansByDay.get(d) ?? (scansByDay.set(d, []), scansByDay.get(d)!)).push(s.consistencyPercent);
+  }
+
+  const allDays: string[] = [];
+  for (let t = Date.parse(from.slice(0, 10)); t <= Date.parse(to); t += DAY_MS) allDays.push(new Date(t).toISOString().slice(0, 10));
+  const mean = (xs: number[] | undefined) => (xs?.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length, 2) : null);
+  const dayStats: DayStats[] = allDays.map((day) => {
+    const c = scansByDay.get(day);
+    return { day, ...finish(days.get(day) ?? newAcc(), false), scans: c?.length ?? 0, consistencyPercent: mean(c), minConsistencyPercent: c?.length ? Math.min(...c) : null };
+  });
+  const appStats: AppStats[] = [...apps.values()]
+    .map((a) => ({ instance: a.instance, namespace: a.namespace, app: a.app, ...finish(a.acc, true) }))
+    .sort((a, b) => `${a.instance}/${a.namespace}/${a.app}`.localeCompare(`${b.instance}/${b.namespace}/${b.app}`));
+  return {
+    from,
+    to,
+    records,
+    totals: { ...finish(total, false), scans: scans.length, consistencyPercent: mean(scans.map((s) => s.consistencyPercent)) },
+    days: dayStats,
+    apps: appStats,
+    scans,
+  };
+}
