@@ -25,9 +25,12 @@ for (const file of benches) {
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
   });
-  const last = run.stdout.trim().split('\n').pop() ?? '';
+  // The figures are the last JSON value printed: a one-line object, or a pretty-printed one
+  // starting at a line that opens with "{".
+  const lines = run.stdout.trimEnd().split('\n');
+  const start = lines.findLastIndex((l) => l.startsWith('{'));
   try {
-    results[name] = JSON.parse(last);
+    results[name] = JSON.parse(lines.slice(start).join('\n'));
   } catch {
     results[name] = { error: `exit ${run.status}; no JSON figures`, output: run.stdout.slice(-2000) };
   }

@@ -5,12 +5,11 @@
  * local stack reads, validated with the same schema. Anything wrong fails synth with a
  * `ConfigError` naming the key.
  */
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
-import { z } from 'zod';
-import { ConfigError, defaults, validateConfigFile } from '../functions/lib/config/index';
-import type { ConfigFile } from '../functions/lib/config/schema';
+import * as v from 'valibot';
+import { ConfigError, defaults, readConfigFile, validateConfigFile } from '../functions/lib/config/index';
+import { firstIssue, type ConfigFile } from '../functions/lib/config/schema';
 import { REPO_ROOT } from './bundling';
 
 /** The cdk.json context key holding the deployment settings object. */
@@ -22,64 +21,67 @@ export const CONTEXT_SOURCE = 'cdk.json context';
 /** Lambda's hard limit on the total size of a function's environment variables. */
 export const LAMBDA_ENV_LIMIT_BYTES = 4096;
 
-const functionSettings = z.strictObject({
-  memoryMb: z.number().int().min(128).max(10_240).optional(),
-  timeoutSeconds: z.number().int().min(1).max(900).optional(),
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(v.number(), v.integer('must be an integer'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+const pattern = (re: RegExp, message?: string) => v.pipe(v.string(), v.regex(re, message));
+
+const functionSettings = v.strictObject({
+  memoryMb: v.optional(int(128, 10_240)),
+  timeoutSeconds: v.optional(int(1, 900)),
 });
 
-const idList = (prefix: string) =>
-  z.array(z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `must be ${prefix}-<hex>`));
+const idList = (prefix: string) => v.array(pattern(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `must be ${prefix}-<hex>`));
 
 /**
  * Schema of the `sentinel` context object. Strict like the application schema, so a
  * misspelt key fails synth. Flat context keys given with `-c key=value` (see
  * {@link FLAT_CONTEXT_KEYS}) override the matching field.
  */
-export const deploymentSchema = z.strictObject({
-  stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be lower-case letters, digits and -, at most 20 characters').optional(),
-  regions: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1')).min(1).optional(),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
-  configFile: z.string().min(1).optional(),
-  config: z.unknown().optional(),
-  serviceName: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
-  tracing: z.boolean().optional(),
-  logRetentionDays: z.number().int().positive().optional(),
-  alarmEmail: z.string().email().optional(),
-  driftAlarmThreshold: z.number().int().min(1).optional(),
-  driftScanReservedConcurrency: z.number().int().min(0).max(10).optional(),
-  queue: z
-    .strictObject({
-      maxReceiveCount: z.number().int().min(1).max(1000).optional(),
-      batchSize: z.number().int().min(1).max(10).optional(),
-      maxConcurrency: z.number().int().min(2).max(1000).optional(),
-      maxBatchingWindowSeconds: z.number().int().min(0).max(300).optional(),
-    })
-    .optional(),
-  api: z
-    .strictObject({
-      throttleRateLimit: z.number().positive().optional(),
-      throttleBurstLimit: z.number().int().positive().optional(),
-    })
-    .optional(),
-  functions: z
-    .strictObject({
-      webhook: functionSettings.optional(),
-      syncWorker: functionSettings.optional(),
-      driftScan: functionSettings.optional(),
-      operatorApi: functionSettings.optional(),
-    })
-    .optional(),
-  vpc: z
-    .strictObject({
-      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be vpc-<hex>'),
-      subnetIds: idList('subnet').min(1),
-      securityGroupIds: idList('sg').optional(),
-    })
-    .optional(),
+export const deploymentSchema = v.strictObject({
+  stage: v.optional(pattern(/^[a-z][a-z0-9-]{0,19}$/, 'must be lower-case letters, digits and -, at most 20 characters')),
+  regions: v.optional(v.pipe(v.array(pattern(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1')), v.minLength(1, 'must list at least one region'))),
+  account: v.optional(pattern(/^\d{12}$/, 'must be a 12-digit AWS account id')),
+  configFile: v.optional(v.pipe(v.string(), v.minLength(1))),
+  config: v.optional(v.unknown()),
+  serviceName: v.optional(pattern(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -')),
+  tracing: v.optional(v.boolean()),
+  logRetentionDays: v.optional(int(1)),
+  alarmEmail: v.optional(v.pipe(v.string(), v.email('must be an email address'))),
+  driftAlarmThreshold: v.optional(int(1)),
+  driftScanReservedConcurrency: v.optional(int(0, 10)),
+  queue: v.optional(
+    v.strictObject({
+      maxReceiveCount: v.optional(int(1, 1000)),
+      batchSize: v.optional(int(1, 10)),
+      maxConcurrency: v.optional(int(2, 1000)),
+      maxBatchingWindowSeconds: v.optional(int(0, 300)),
+    }),
+  ),
+  api: v.optional(
+    v.strictObject({
+      throttleRateLimit: v.optional(v.pipe(v.number(), v.gtValue(0, 'must be positive'))),
+      throttleBurstLimit: v.optional(int(1)),
+    }),
+  ),
+  functions: v.optional(
+    v.strictObject({
+      webhook: v.optional(functionSettings),
+      syncWorker: v.optional(functionSettings),
+      driftScan: v.optional(functionSettings),
+      operatorApi: v.optional(functionSettings),
+    }),
+  ),
+  vpc: v.optional(
+    v.strictObject({
+      vpcId: pattern(/^vpc-[0-9a-f]{8,17}$/, 'must be vpc-<hex>'),
+      subnetIds: v.pipe(idList('subnet'), v.minLength(1, 'must list at least one subnet')),
+      securityGroupIds: v.optional(idList('sg')),
+    }),
+  ),
 });
 
 /** The `sentinel` context object as a user writes it. */
-export type DeploymentInput = z.infer<typeof deploymentSchema>;
+export type DeploymentInput = v.InferOutput<typeof deploymentSchema>;
 
 /** Memory and timeout of one function. */
 export interface FunctionSizing {
@@ -181,13 +183,6 @@ export interface SentinelDeployment {
 const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
 const bool = (v: unknown) => (v === 'true' ? true : v === 'false' ? false : v);
 
-function fail(error: z.ZodError, prefix: string): never {
-  const issue = error.issues[0];
-  const at = issue.path.join('.');
-  const key = issue.code === 'unrecognized_keys' ? [prefix, at, issue.keys[0]].filter(Boolean).join('.') : [prefix, at].filter(Boolean).join('.');
-  throw new ConfigError(key, CONTEXT_SOURCE, issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message);
-}
-
 /**
  * Validates the deployment settings from context and applies the defaults.
  * @param context reads a context key
@@ -212,9 +207,9 @@ export function readDeploymentSettings(context: ContextReader, env: NodeJS.Proce
     if (flat('securityGroupIds') !== undefined) vpc.securityGroupIds = list(flat('securityGroupIds'));
     input.vpc = vpc;
   }
-  const parsed = deploymentSchema.safeParse(input);
-  if (!parsed.success) fail(parsed.error, CONTEXT_KEY);
-  const d = parsed.data;
+  const issue = firstIssue(input, deploymentSchema);
+  if (issue) throw new ConfigError(`${CONTEXT_KEY}.${issue.key}`, CONTEXT_SOURCE, issue.problem);
+  const d = input as DeploymentInput;
   const D = DEPLOYMENT_DEFAULTS;
   const sizing = (k: keyof DeploymentSettings['functions']) => ({ ...D.functions[k], ...strip(d.functions?.[k] ?? {}) });
   const settings: DeploymentSettings = {
@@ -236,19 +231,7 @@ export function readDeploymentSettings(context: ContextReader, env: NodeJS.Proce
 }
 
 function readFile(file: string): unknown {
-  const full = path.resolve(REPO_ROOT, file);
-  let text: string;
-  try {
-    text = readFileSync(full, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${CONTEXT_KEY}.configFile`, CONTEXT_SOURCE, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  try {
-    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : 'parse error';
-    throw new ConfigError('(file)', file, `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`);
-  }
+  return readConfigFile(path.resolve(REPO_ROOT, file), (text) => parseYaml(text), `${CONTEXT_KEY}.configFile`, CONTEXT_SOURCE).data;
 }
 
 /**

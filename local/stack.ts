@@ -6,7 +6,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { createArgoCDClients } from '../functions/lib/argocd';
 import { DynamoDBAuditStore } from '../functions/lib/audit';
-import { loadConfig, type InstanceConfig, type SentinelConfig } from '../functions/lib/config';
+import { type InstanceConfig, type SentinelConfig } from '../functions/lib/config';
+import { loadLocalConfig } from '../functions/lib/config/local';
 import type { CoreDeps } from '../functions/lib/runtime/core-deps';
 import { EnvSecretsProvider } from '../functions/lib/secrets';
 import { createWebhookHandler } from '../functions/webhook/handler';
@@ -61,7 +62,7 @@ const json = (statusCode: number, body: unknown) => ({ statusCode, headers: { 'c
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = { ...(options.env ?? process.env) };
   const log = options.log ?? (() => {});
-  let config = loadConfig(env);
+  let config = loadLocalConfig(env);
   const dataDir = options.dataDir === undefined ? join(process.cwd(), '.sentinel', 'data') : options.dataDir;
   const closers: Array<() => Promise<void> | void> = [];
   const close = async () => {

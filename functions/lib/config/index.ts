@@ -1,14 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { load as parseYaml } from 'js-yaml';
 import { ConfigError } from './errors';
 import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME, defaults } from './defaults';
-import { fileSchema, type ConfigFile } from './schema';
+import { firstIssue, type ConfigFile } from './schema';
 import type { InstanceConfig, SentinelConfig, WebhookSecrets } from './types';
 
 export type * from './types';
 export { ConfigError } from './errors';
 export { defaults, DEFAULT_INSTANCE_NAME, DEFAULT_ARGOCD_NAMESPACE } from './defaults';
-export { fileSchema } from './schema';
+export { fileSchema, firstIssue, type ConfigFile } from './schema';
+
+/** Options of `loadConfig`. */
+export interface LoadConfigOptions {
+  /**
+   * Parser for YAML files. Deployed functions pass none (they get `SENTINEL_CONFIG_JSON`, and
+   * their bundles stay free of a YAML parser); `loadLocalConfig` passes js-yaml.
+   */
+  parseYaml?: (text: string) => unknown;
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -52,18 +60,28 @@ function int(env: Env, key: string, min = 1, max = Number.MAX_SAFE_INTEGER): num
   return n;
 }
 
-function readConfigFile(path: string): { data: unknown; source: string } {
+/**
+ * Reads and parses a configuration file (JSON by extension, else YAML).
+ * @param key the setting that named the file, for errors (e.g. `SENTINEL_CONFIG`)
+ * @param keySource where that setting came from, for errors
+ * @throws ConfigError when the file cannot be read or parsed (the message names the file)
+ */
+export function readConfigFile(path: string, parseYaml: LoadConfigOptions['parseYaml'], key = 'SENTINEL_CONFIG', keySource = 'environment'): { data: unknown; source: string } {
+  const isJson = path.endsWith('.json');
+  if (!isJson && !parseYaml) {
+    throw new ConfigError(key, keySource, `${path}: YAML files are read by the local stack, the CLI and the CDK app; deployed functions take SENTINEL_CONFIG_JSON or a .json file`);
+  }
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError('SENTINEL_CONFIG', 'environment', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ConfigError(key, keySource, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   try {
-    return { data: path.endsWith('.json') ? JSON.parse(text) : parseYaml(text), source: path };
+    return { data: isJson ? JSON.parse(text) : parseYaml!(text), source: path };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : 'parse error';
-    throw new ConfigError('(file)', path, `not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`);
+    throw new ConfigError('(file)', path, `not valid ${isJson ? 'JSON' : 'YAML'}: ${reason}`);
   }
 }
 
@@ -72,14 +90,9 @@ function readConfigFile(path: string): { data: unknown; source: string } {
  * @throws ConfigError naming the first offending key and the source
  */
 export function validateConfigFile(data: unknown, source: string): ConfigFile {
-  const result = fileSchema.safeParse(data ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue.path.join('.');
-  const key =
-    issue.code === 'unrecognized_keys' ? [path, issue.keys[0]].filter(Boolean).join('.') : path || '(root)';
-  const problem = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-  throw new ConfigError(key, source, problem);
+  const issue = firstIssue(data ?? {});
+  if (issue) throw new ConfigError(issue.key, source, issue.problem);
+  return (data ?? {}) as ConfigFile;
 }
 
 /**
@@ -89,7 +102,7 @@ export function validateConfigFile(data: unknown, source: string): ConfigFile {
  * `process.env`.
  * @throws ConfigError with a message that names the key and the file or variable
  */
-export function loadConfig(env: Env = process.env): SentinelConfig {
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): SentinelConfig {
   let file: ConfigFile = {};
   let source = 'environment';
   if (env.SENTINEL_CONFIG_JSON) {
@@ -101,7 +114,7 @@ export function loadConfig(env: Env = process.env): SentinelConfig {
     }
     file = validateConfigFile(data, 'SENTINEL_CONFIG_JSON');
   } else if (env.SENTINEL_CONFIG) {
-    const read = readConfigFile(env.SENTINEL_CONFIG);
+    const read = readConfigFile(env.SENTINEL_CONFIG, options.parseYaml);
     source = read.source;
     file = validateConfigFile(read.data, read.source);
   }

@@ -1,83 +1,102 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 
 /**
  * The schema of the configuration file (`SENTINEL_CONFIG`, YAML or JSON) and of the
  * deployed `SENTINEL_CONFIG_JSON`. Every object is strict, so a misspelt key fails loudly.
- * The CDK app validates the very same schema at synth time.
+ * The CDK app validates the very same schema at synth time. (valibot: a few KB in a
+ * Lambda bundle, where zod cost over 400 KB.)
  */
-const secretRef = z.union([
-  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }),
-  z.strictObject({ secretId: z.string().min(1), jsonKey: z.string().min(1).optional() }),
+const secretRef = v.union([
+  v.strictObject({ env: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')) }),
+  v.strictObject({ secretId: v.pipe(v.string(), v.minLength(1)), jsonKey: v.optional(v.pipe(v.string(), v.minLength(1))) }),
 ]);
 
-const instance = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, -)'),
-  server: z.string().min(1),
+const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(v.number(), v.integer('must be an integer'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+
+const instance = v.strictObject({
+  name: v.pipe(v.string(), v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, -)')),
+  server: nonEmpty,
   token: secretRef,
-  insecure: z.boolean().optional(),
-  namespace: z.string().min(1).optional(),
+  insecure: v.optional(v.boolean()),
+  namespace: v.optional(nonEmpty),
 });
 
-const rule = z.strictObject({
-  instance: z.string().optional(),
-  project: z.string().optional(),
-  selector: z.string().optional(),
+const rule = v.strictObject({
+  instance: v.optional(v.string()),
+  project: v.optional(v.string()),
+  selector: v.optional(v.string()),
 });
-
-const positiveInt = z.number().int().positive();
 
 /** The file schema: every field optional, defaults come from `defaults.ts`. */
-export const fileSchema = z.strictObject({
-  instances: z.array(instance).optional(),
-  webhook: z
-    .strictObject({
-      maxBodyBytes: positiveInt.max(50 * 1024 * 1024).optional(),
-      allowUnsigned: z.boolean().optional(),
-      dedupeSeconds: positiveInt.optional(),
-      secrets: z
-        .strictObject({
-          github: secretRef.optional(),
-          gitlab: secretRef.optional(),
-          bitbucketCloud: secretRef.optional(),
-          bitbucketServer: secretRef.optional(),
-          gogs: secretRef.optional(),
-          azureDevOpsUsername: secretRef.optional(),
-          azureDevOpsPassword: secretRef.optional(),
-        })
-        .optional(),
-    })
-    .optional(),
-  drift: z
-    .strictObject({
-      scheduleMinutes: positiveInt.max(1440).optional(),
-      maxRepairsPerScan: z.number().int().min(0).optional(),
-      cooldownMinutes: z.number().int().min(0).optional(),
-      detailsConcurrency: positiveInt.max(256).optional(),
-      maxDetailsPerScan: z.number().int().min(0).optional(),
-      dryRun: z.boolean().optional(),
-      prune: z.boolean().optional(),
-      rules: z.array(rule).optional(),
-    })
-    .optional(),
-  argocd: z
-    .strictObject({
-      timeoutMs: positiveInt.optional(),
-      retries: z.number().int().min(0).max(10).optional(),
-      backoffMs: z.number().int().min(0).optional(),
-      concurrency: positiveInt.max(1024).optional(),
-    })
-    .optional(),
-  storage: z
-    .strictObject({
-      tablePrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/).optional(),
-      dynamodbEndpoint: z.string().url().optional(),
-      region: z.string().min(1).optional(),
-    })
-    .optional(),
-  port: positiveInt.max(65535).optional(),
-  appIndexTtlSeconds: positiveInt.optional(),
-  queueUrl: z.string().min(1).optional(),
+export const fileSchema = v.strictObject({
+  instances: v.optional(v.array(instance)),
+  webhook: v.optional(
+    v.strictObject({
+      maxBodyBytes: v.optional(int(1, 50 * 1024 * 1024)),
+      allowUnsigned: v.optional(v.boolean()),
+      dedupeSeconds: v.optional(int(1)),
+      secrets: v.optional(
+        v.strictObject({
+          github: v.optional(secretRef),
+          gitlab: v.optional(secretRef),
+          bitbucketCloud: v.optional(secretRef),
+          bitbucketServer: v.optional(secretRef),
+          gogs: v.optional(secretRef),
+          azureDevOpsUsername: v.optional(secretRef),
+          azureDevOpsPassword: v.optional(secretRef),
+        }),
+      ),
+    }),
+  ),
+  drift: v.optional(
+    v.strictObject({
+      scheduleMinutes: v.optional(int(1, 1440)),
+      maxRepairsPerScan: v.optional(int(0)),
+      cooldownMinutes: v.optional(int(0)),
+      detailsConcurrency: v.optional(int(1, 256)),
+      maxDetailsPerScan: v.optional(int(0)),
+      dryRun: v.optional(v.boolean()),
+      prune: v.optional(v.boolean()),
+      rules: v.optional(v.array(rule)),
+    }),
+  ),
+  argocd: v.optional(
+    v.strictObject({
+      timeoutMs: v.optional(int(1)),
+      retries: v.optional(int(0, 10)),
+      backoffMs: v.optional(int(0)),
+      concurrency: v.optional(int(1, 1024)),
+    }),
+  ),
+  storage: v.optional(
+    v.strictObject({
+      tablePrefix: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,200}$/, 'must be 1-200 of A-Z a-z 0-9 _ . -'))),
+      dynamodbEndpoint: v.optional(v.pipe(v.string(), v.url())),
+      region: v.optional(nonEmpty),
+    }),
+  ),
+  port: v.optional(int(1, 65535)),
+  appIndexTtlSeconds: v.optional(int(1)),
+  queueUrl: v.optional(nonEmpty),
 });
 
 /** The configuration file as written by a user. */
-export type ConfigFile = z.infer<typeof fileSchema>;
+export type ConfigFile = v.InferOutput<typeof fileSchema>;
+
+/**
+ * The first problem of a failed validation as a dotted key and a one-line reason, or null
+ * when `data` is valid.
+ * @param schema the file schema by default; the CDK app passes its deployment schema
+ */
+export function firstIssue(data: unknown, schema: v.GenericSchema = fileSchema): { key: string; problem: string } | null {
+  const result = v.safeParse(schema, data);
+  if (result.success) return null;
+  let issue = result.issues[0];
+  // A union reports its own issue; the branch's issue is more telling (e.g. a bad `env` name).
+  while (issue.issues?.length && issue.type === 'union') issue = issue.issues[0];
+  const key = v.getDotPath(issue) ?? '(root)';
+  const problem = issue.type === 'strict_object' && issue.expected === 'never' ? 'unknown key' : issue.message;
+  return { key, problem };
+}

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, normalizeServer } from '../../../functions/lib/config';
+import { ConfigError, loadConfig as loadJsonConfig, normalizeServer } from '../../../functions/lib/config';
+import { loadLocalConfig as loadConfig } from '../../../functions/lib/config/local';
 
 function configFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-config-'));
@@ -126,5 +127,15 @@ describe('normalizeServer', () => {
     expect(normalizeServer('argocd.local:443')).toBe('https://argocd.local:443');
     expect(normalizeServer('http://127.0.0.1:8081/')).toBe('http://127.0.0.1:8081');
     expect(() => normalizeServer('ftp://x')).toThrow(TypeError);
+  });
+});
+
+describe('loadConfig without a YAML parser (deployed functions)', () => {
+  it('reads JSON files and refuses YAML files with a message saying what to use', () => {
+    const json = configFile('sentinel.json', JSON.stringify({ drift: { maxRepairsPerScan: 2 } }));
+    expect(loadJsonConfig({ SENTINEL_CONFIG: json }).drift.maxRepairsPerScan).toBe(2);
+    const yaml = configFile('sentinel.yaml', 'drift:\n  maxRepairsPerScan: 2\n');
+    const err = expectConfigError(() => loadJsonConfig({ SENTINEL_CONFIG: yaml }), 'SENTINEL_CONFIG', 'environment');
+    expect(err.message).toContain('SENTINEL_CONFIG_JSON');
   });
 });
