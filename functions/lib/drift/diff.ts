@@ -73,9 +73,14 @@ export function diffValues(live: unknown, desired: unknown, options: { oneSided?
   const walk = (a: unknown, b: unknown, path: string): void => {
     if (out.length > limit) return;
     if (IGNORED_PATHS.has(path)) return;
-    if (isObject(a) && isObject(b)) {
-      const keys = new Set([...Object.keys(b), ...(options.oneSided ? [] : Object.keys(a))]);
-      for (const k of [...keys].sort()) walk(a[k], b[k], keyPath(path, k));
+    // An object on one side only is walked too, so the paths name leaves (`data.password`).
+    const objA = isObject(a) || (a === undefined && isObject(b));
+    const objB = isObject(b) || (b === undefined && isObject(a));
+    if (objA && objB) {
+      const ra = (a ?? {}) as Record<string, unknown>;
+      const rb = (b ?? {}) as Record<string, unknown>;
+      const keys = new Set([...Object.keys(rb), ...(options.oneSided ? [] : Object.keys(ra))]);
+      for (const k of [...keys].sort()) walk(ra[k], rb[k], keyPath(path, k));
       return;
     }
     if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {

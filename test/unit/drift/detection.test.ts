@@ -1,0 +1,130 @@
+import { conditionOf, getDriftState, listScans, runDriftScan, DRIFT_METRICS } from '../../../functions/lib/drift';
+import { app, replicasDrift, startDriftEnv, type DriftEnv } from './drift-env';
+
+describe('runDriftScan: detection', () => {
+  let env: DriftEnv;
+  afterEach(() => env?.close());
+
+  it('finds drifted apps with one list call per instance and details only for drifted apps', async () => {
+    // Prepare
+    env = await startDriftEnv({
+      instances: {
+        east: { apps: [app('api', { drift: [replicasDrift('api')] }), app('web'), app('worker', { health: 'Degraded' })] },
+        west: { apps: [app('billing', { drift: [replicasDrift('billing', 7)] }), app('search')] },
+      },
+    });
+
+    // Act
+    const result = await runDriftScan(env.deps);
+
+    // Assess
+    expect(result).toMatchObject({ instances: 2, instancesScanned: 2, apps: 5, drifted: 2, degraded: 1, repaired: 0, skipped: 0, reportOnly: 2, found: 2, consistencyPercent: 60 });
+    const api = result.findings.find((f) => f.name === 'api')!;
+    expect(api).toMatchObject({ instance: 'east', condition: 'drifted', syncStatus: 'OutOfSync', transition: 'found', decision: { action: 'report', reason: 'not-opted-in' } });
+    expect(api.details).toEqual({
+      source: 'managed-resources',
+      resources: [{ group: 'apps', kind: 'Deployment', namespace: 'api', name: 'api', change: 'modified', fields: [{ path: 'spec.replicas', live: '5', desired: '1' }] }],
+    });
+    expect(result.findings.find((f) => f.name === 'worker')).toMatchObject({ condition: 'unhealthy', healthStatus: 'Degraded' });
+    for (const name of ['east', 'west']) {
+      const sim = env.sims[name]!.sim;
+      expect(sim.requestsTo('GET', '/api/v1/applications')).toHaveLength(1);
+      expect(sim.requestsTo('GET', /managed-resources$/)).toHaveLength(1);
+    }
+    // ArgoCD calls = instances + drifted apps, nothing else.
+    expect(env.requestCount()).toBe(2 + 2);
+    expect(result.argocdCalls).toBe(4);
+    expect(env.metrics).toEqual(
+      expect.arrayContaining([
+        { name: DRIFT_METRICS.driftedApps, unit: 'Count', value: 2 },
+        { name: DRIFT_METRICS.consistencyPercent, unit: 'Percent', value: 60 },
+        { name: DRIFT_METRICS.unreachableInstances, unit: 'Count', value: 0 },
+        expect.objectContaining({ name: DRIFT_METRICS.scanDurationMs, unit: 'Milliseconds' }),
+      ]),
+    );
+  });
+
+  it('reports which fields differ in a Secret but never stores its values', async () => {
+    env = await startDriftEnv({ instances: { default: { apps: [app('vault', { resources: [{ kind: 'Secret', name: 'db-credentials' }, { kind: 'Deployment', name: 'vault' }] })] } } });
+    const secretValue = 'c3VwZXItc2VjcmV0LXBhc3N3b3Jk'; // base64("super-secret-password")
+    env.sims.default!.sim.injectDrift({ name: 'vault' }, { kind: 'Secret', name: 'db-credentials', field: 'data.password', value: secretValue });
+
+    const result = await runDriftScan(env.deps);
+
+    const resources = result.findings[0]!.details!.resources;
+    expect(resources).toEqual([{ kind: 'Secret', namespace: 'vault', name: 'db-credentials', change: 'modified', fields: [{ path: 'data.password' }] }]);
+    const stored = await getDriftState(env.deps);
+    const everything = JSON.stringify({ result, stored, audit: env.audit.records() });
+    expect(everything).toContain('data.password');
+    expect(everything).not.toContain(secretValue);
+    expect(everything).not.toContain('super-secret-password');
+  });
+
+  it('audits drift.found and drift.resolved once each, not on every scan, and keeps the latest state per app', async () => {
+    env = await startDriftEnv({ instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] }), app('web')] } } });
+    const sim = env.sims.default!.sim;
+
+    const first = await runDriftScan(env.deps);
+    env.advanceMinutes(5);
+    const second = await runDriftScan(env.deps);
+    expect([first.found, second.found]).toEqual([1, 0]);
+    expect(env.records('drift.found', 'api')).toHaveLength(1);
+    expect(env.records('drift.found', 'api')[0]).toMatchObject({ instance: 'default', namespace: 'argocd', outcome: 'info', actor: 'scheduler' });
+    let [state] = await getDriftState(env.deps);
+    expect(state).toMatchObject({ name: 'api', condition: 'drifted', consecutiveScans: 2, firstSeen: first.startedAt, lastSeen: second.startedAt });
+
+    sim.clearDrift({ name: 'api' });
+    env.advanceMinutes(5);
+    const third = await runDriftScan(env.deps);
+    env.advanceMinutes(5);
+    await runDriftScan(env.deps);
+    expect(third).toMatchObject({ drifted: 0, resolved: 1, consistencyPercent: 100 });
+    expect(env.records('drift.resolved', 'api')).toHaveLength(1);
+    expect(env.records('drift.found', 'api')).toHaveLength(1);
+    [state] = await getDriftState(env.deps);
+    expect(state).toMatchObject({ name: 'api', condition: 'ok', resolvedAt: third.startedAt });
+    expect(state!.details).toBeUndefined();
+    expect(await getDriftState(env.deps, { includeResolved: false })).toEqual([]);
+    expect(env.records('scan.completed')).toHaveLength(4);
+  });
+
+  it('lists scan summaries newest first through the by-kind index, within a time range', async () => {
+    env = await startDriftEnv({ instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] })] } } });
+    const a = await runDriftScan(env.deps);
+    env.advanceMinutes(5);
+    const b = await runDriftScan(env.deps, { dryRun: true, actor: 'local:alice' });
+    env.advanceMinutes(5);
+    const c = await runDriftScan(env.deps);
+
+    const all = await listScans(env.deps);
+    expect(all.map((s) => s.scanId)).toEqual([c.scanId, b.scanId, a.scanId]);
+    expect(all[1]).toMatchObject({ dryRun: true, actor: 'local:alice', apps: 1, drifted: 1, consistencyPercent: 0, instances: 1, unreachable: [] });
+    expect((await listScans(env.deps, { from: b.startedAt, to: b.startedAt })).map((s) => s.scanId)).toEqual([b.scanId]);
+    expect((await listScans(env.deps, { limit: 1 })).map((s) => s.scanId)).toEqual([c.scanId]);
+    expect(await listScans(env.deps, { from: c.startedAt, to: a.startedAt })).toEqual([]);
+  });
+
+  it('gives field details for at most maxDetailsPerScan drifted apps and names the rest from status', async () => {
+    env = await startDriftEnv({
+      instances: { default: { apps: ['a', 'b', 'c'].map((n) => app(n, { drift: [replicasDrift(n)] })) } },
+      drift: { maxDetailsPerScan: 1, detailsConcurrency: 1 },
+    });
+    const result = await runDriftScan(env.deps);
+    expect(result).toMatchObject({ drifted: 3, detailsFetched: 1, detailsSkipped: 2 });
+    expect(env.sims.default!.sim.requestsTo('GET', /managed-resources$/)).toHaveLength(1);
+    const sources = result.findings.map((f) => f.details?.source).sort();
+    expect(sources).toEqual(['managed-resources', 'status', 'status']);
+    expect(result.findings.find((f) => f.details?.source === 'status')!.details!.resources).toEqual([
+      expect.objectContaining({ kind: 'Deployment', change: 'modified' }),
+    ]);
+  });
+});
+
+describe('conditionOf', () => {
+  it('treats an OutOfSync resource as drift, Unknown as unknown, Degraded and Missing health as unhealthy', () => {
+    expect(conditionOf({ status: { sync: { status: 'Synced' }, resources: [{ kind: 'Service', status: 'OutOfSync' }] } })).toBe('drifted');
+    expect(conditionOf({ status: { sync: { status: 'Unknown' } } })).toBe('unknown');
+    expect(conditionOf({ status: { sync: { status: 'Synced' }, health: { status: 'Missing' } } })).toBe('unhealthy');
+    expect(conditionOf({ status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } } })).toBe('ok');
+  });
+});

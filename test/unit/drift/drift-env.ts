@@ -1,0 +1,103 @@
+/**
+ * Test environment for the drift scan: simulated ArgoCD instances over real HTTP, the
+ * real ArgoCD registry (tokens through a SecretsProvider), dynalite tables and an
+ * in-memory audit store, with a clock the test moves.
+ */
+import { createArgoCDClients, type ArgoCDRegistry } from '../../../functions/lib/argocd';
+import type { AuditKind, AuditRecord } from '../../../functions/lib/audit/types';
+import { defaults } from '../../../functions/lib/config/defaults';
+import type { DriftConfig, SecretRef } from '../../../functions/lib/config/types';
+import type { DriftDeps, DriftMetricUnit } from '../../../functions/lib/drift';
+import type { SecretsProvider } from '../../../functions/lib/secrets/types';
+import { startArgoCDSimulator, type SeedApp, type SeedInstance, type StartedArgoCDSimulator } from '../../../local/argocd-sim';
+import { createTestTables } from '../../helpers/dynamo';
+import { InMemoryAuditStore } from '../../helpers/in-memory-audit-store';
+
+/** Options of {@link startDriftEnv}. */
+export interface DriftEnvOptions {
+  /** Seed per instance name (instances are configured in this order). */
+  instances: Record<string, SeedInstance>;
+  drift?: Partial<DriftConfig>;
+  /** Replaces the token source (default: each sim's current token). */
+  secrets?: SecretsProvider;
+  /** Client settings. */
+  argocd?: Partial<{ timeoutMs: number; retries: number; backoffMs: number; concurrency: number }>;
+}
+
+/** A running environment. */
+export interface DriftEnv {
+  sims: Record<string, StartedArgoCDSimulator>;
+  registry: ArgoCDRegistry;
+  deps: DriftDeps;
+  audit: InMemoryAuditStore;
+  metrics: Array<{ name: string; unit: DriftMetricUnit; value: number }>;
+  /** Moves the scan clock forward. */
+  advanceMinutes(minutes: number): void;
+  /** Audit records of one kind (optionally for one app). */
+  records(kind: AuditKind, app?: string): AuditRecord[];
+  /** Requests every sim received (admin routes are not recorded). */
+  requestCount(): number;
+  clearRequests(): void;
+  close(): Promise<void>;
+}
+
+/** The default `Deployment` + `Service` app with a source on `main`. */
+export function app(name: string, extra: Partial<SeedApp> = {}): SeedApp {
+  return { name, source: { repoURL: `https://github.com/acme/${name}.git`, path: '.', targetRevision: 'main' }, history: 2, ...extra };
+}
+
+/** Drift of `spec.replicas` on the app's Deployment. */
+export function replicasDrift(name: string, value = 5) {
+  return { kind: 'Deployment', name, field: 'spec.replicas', value };
+}
+
+/** Starts one simulator per instance, a registry aimed at them, fresh tables. */
+export async function startDriftEnv(options: DriftEnvOptions): Promise<DriftEnv> {
+  const sims: Record<string, StartedArgoCDSimulator> = {};
+  for (const [name, seed] of Object.entries(options.instances)) {
+    sims[name] = await startArgoCDSimulator({ instance: name, seed, syncDurationMs: 20, token: `tok-${name}-0123456789` });
+  }
+  const tables = await createTestTables('drift');
+  const secrets: SecretsProvider = options.secrets ?? {
+    get: async (ref: SecretRef) => sims[String(ref.env)]!.sim.acceptedToken,
+    refresh: async (ref: SecretRef) => sims[String(ref.env)]!.sim.acceptedToken,
+  };
+  const registry = createArgoCDClients(
+    {
+      instances: Object.keys(sims).map((name) => ({ name, server: sims[name]!.url, token: { env: name }, insecure: false, namespace: 'argocd' })),
+      argocd: { timeoutMs: 2000, retries: 1, backoffMs: 1, concurrency: 16, ...options.argocd },
+    },
+    secrets,
+    { logger: { warn: () => undefined, error: () => undefined, info: () => undefined } },
+  );
+  let clock = new Date('2025-06-02T10:00:00.000Z').getTime();
+  const audit = new InMemoryAuditStore({ now: () => new Date(clock) });
+  const metrics: DriftEnv['metrics'] = [];
+  const deps: DriftDeps = {
+    config: { drift: { ...defaults.drift, ...options.drift } },
+    doc: tables.doc,
+    tables: tables.names,
+    auditStore: audit,
+    argocd: registry,
+    now: () => new Date(clock),
+    metrics: { addMetric: (name, unit, value) => metrics.push({ name, unit, value }) },
+  };
+  return {
+    sims,
+    registry,
+    deps,
+    audit,
+    metrics,
+    advanceMinutes: (m) => {
+      clock += m * 60_000;
+    },
+    records: (kind, appName) => audit.records().filter((r) => r.kind === kind && (appName === undefined || r.app === appName)),
+    requestCount: () => Object.values(sims).reduce((n, s) => n + s.sim.requests.length, 0),
+    clearRequests: () => Object.values(sims).forEach((s) => s.sim.clearRequests()),
+    close: async () => {
+      registry.close();
+      await Promise.all(Object.values(sims).map((s) => s.close()));
+      tables.client.destroy();
+    },
+  };
+}
