@@ -78,7 +78,8 @@ export class AppIndexCache {
     const now = this.#now().getTime();
     if (entry.index && now - entry.listedAt < this.#ttlMs) return entry.index;
     try {
-      return await this.#reload(instance, now - this.#ttlMs);
+      // Any list that started within the TTL will do (one that is running included).
+      return await this.#reload(instance, now - this.#ttlMs + 1);
     } catch (error) {
       if (!entry.index) throw error;
       this.#stats.staleServed++;
