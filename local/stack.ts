@@ -10,7 +10,9 @@ import { type InstanceConfig, type SentinelConfig } from '../functions/lib/confi
 import { loadLocalConfig } from '../functions/lib/config/local';
 import type { CoreDeps } from '../functions/lib/runtime/core-deps';
 import { EnvSecretsProvider } from '../functions/lib/secrets';
+import { createSyncWorkerHandler } from '../functions/sync-worker/worker';
 import { createWebhookHandler } from '../functions/webhook/handler';
+import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator-api/handler';
 import { startSimulators, type StartedSimulators } from './argocd-sim';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo, type TableNames } from './dynamo';
 import { createRequestListener, type HttpHandler, type Route } from './http-adapter';
@@ -104,6 +106,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 1000, concurrency: 4 });
     closers.push(() => queue.stop());
+    // The sync worker consumes the queue as the Lambda does SQS; same maxReceiveCount, so the
+    // last receive audits undone actions as failed before the message goes to the dead letters.
+    const worker = createSyncWorkerHandler(deps, { maxReceiveCount: 3 });
+    queue.start((batch) => worker(batch));
 
     const webhook = createWebhookHandler({
       config,
@@ -114,6 +120,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log: logger,
     });
 
+    const operatorApi = createOperatorApiHandler(deps);
+
     const healthz: HttpHandler = async () => {
       await client.send(new DescribeTableCommand({ TableName: tables.audit }));
       return json(200, { status: 'ok', instances: config.instances.map((i) => ({ name: i.name, server: i.server })), queue: queue.stats() });
@@ -121,6 +129,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const routes: Route[] = [
       { method: 'GET', path: '/healthz', handler: healthz },
       { method: 'ANY', path: '/api/webhook', handler: (event) => webhook(event) },
+      // The operator API: one handler behind each of its routes, as API Gateway routes them.
+      ...OPERATOR_ROUTES.filter((r) => r.path !== '/healthz').map((r): Route => ({ method: r.method, path: r.path, handler: (event) => operatorApi(event) })),
     ];
 
     const server: Server = createServer(createRequestListener(routes, (error) => log(`handler error: ${error instanceof Error ? error.message : String(error)}`)));

@@ -1,4 +1,75 @@
-/** Placeholder until this function's issue lands; replaced by its owner. */
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+/**
+ * The operator API (HTTP API, IAM-authenticated when deployed): audit queries and chain
+ * verification, drift state and scan-now, statistics, the app list, rollback, and the
+ * disaster-recovery export/import. Thin: event → one `functions/lib` call → response, with one
+ * error mapping (`responses.ts`). The actor of every audited action is the caller's identity.
+ */
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { buildCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
+import { QueryParams } from './params';
+import { errorResponse, methodNotAllowed, ok, routeNotFound } from './responses';
+import { matchRoute, type OperatorEvent } from './routes';
+
+export { OPERATOR_ROUTES, matchRoute, type OperatorRoute, type OperatorEvent } from './routes';
+
+/** The handler's signature. */
+export type OperatorApiHandler = (event: OperatorEvent) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * The caller's identity: the IAM principal ARN from the request context (API Gateway puts it
+ * there after SigV4 authentication; the local adapter puts `local:<os user>`).
+ */
+export function actorOf(event: OperatorEvent): string {
+  const iam = event?.requestContext?.authorizer?.iam;
+  return iam?.userArn || iam?.userId || 'unknown';
+}
+
+/**
+ * Builds the operator API handler around injected dependencies (the local stack and tests
+ * pass dynalite- and simulator-backed ones).
+ * @param deps the dependencies, or a function building them on first use (cached; a failed build is retried)
+ * @example
+ * const handler = createOperatorApiHandler(deps);
+ * const res = await handler(event); // GET /api/audit?app=guestbook
+ */
+export function createOperatorApiHandler(deps: CoreDeps | (() => CoreDeps | Promise<CoreDeps>)): OperatorApiHandler {
+  let ready: Promise<CoreDeps> | undefined = typeof deps === 'function' ? undefined : Promise.resolve(deps);
+  const getDeps = (): Promise<CoreDeps> => {
+    if (!ready) {
+      const building = Promise.resolve().then(() => (deps as () => CoreDeps | Promise<CoreDeps>)());
+      ready = building;
+      building.catch(() => {
+        if (ready === building) ready = undefined;
+      });
+    }
+    return ready;
+  };
+
+  return async (event) => {
+    let resolved: CoreDeps | undefined;
+    const method = event?.requestContext?.http?.method ?? 'GET';
+    const path = event?.rawPath ?? event?.requestContext?.http?.path ?? '/';
+    try {
+      const match = matchRoute(method, path);
+      if (match.kind === 'none') return routeNotFound(path);
+      if (match.kind === 'method') return methodNotAllowed(method, match.allowed);
+      resolved = await getDeps();
+      const result = await match.route.run({ event, deps: resolved, query: new QueryParams(event.queryStringParameters), params: match.params, actor: actorOf(event) });
+      return ok(result);
+    } catch (error) {
+      const response = errorResponse(error);
+      if (response.statusCode === 500 || response.statusCode === 502) {
+        // Name only: never the event (it holds the caller's signature), a stack or a token.
+        const log = resolved?.log ?? { error: (m: string, e?: Record<string, unknown>) => console.error(m, JSON.stringify(e)) };
+        log.error('operator API request failed', { route: `${method} ${path.slice(0, 200)}`, error: error instanceof Error ? error.name : 'UnknownError' });
+      }
+      return response;
+    }
+  };
+}
+
+/**
+ * The Lambda entry point; dependencies (config, DynamoDB, Secrets Manager, ArgoCD clients)
+ * are built once per cold start, on the first request.
+ */
+export const handler: OperatorApiHandler = createOperatorApiHandler(() => buildCoreDeps('operator-api'));
