@@ -2,6 +2,7 @@
  * `ArgoCDClient`: the only code in gitops-sentinel that speaks HTTP to ArgoCD.
  * One client per instance; calls follow the REST contract in ArgoCD's swagger.json.
  */
+import { normalizeServer } from '../config/index';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type Method } from 'axios';
@@ -54,21 +55,6 @@ export const argoCDClientDefaults = {
   maxBackoffMs: 5_000,
   concurrency: 16,
 } as const;
-
-/**
- * Turns `ARGOCD_SERVER`-style input into a base URL: a bare `host:port` means https,
- * as it does for the argocd CLI; a trailing slash is dropped.
- */
-export function normalizeServerUrl(server: string): string {
-  const s = server.trim();
-  if (!s) throw new TypeError('[gitops-sentinel/argocd] server must not be empty');
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`;
-  const url = new URL(withScheme);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`[gitops-sentinel/argocd] server must be http(s), got ${url.protocol}`);
-  }
-  return withScheme.replace(/\/+$/, '');
-}
 
 /** Repeated keys (`projects=a&projects=b`), as grpc-gateway expects; never `projects[]=`. */
 export function serializeQuery(query: Query | undefined): string {
@@ -126,7 +112,7 @@ export class ArgoCDClient {
     if (!options.name) throw new TypeError('[gitops-sentinel/argocd] name is required');
     if (typeof options.getToken !== 'function') throw new TypeError('[gitops-sentinel/argocd] getToken is required');
     this.name = options.name;
-    this.baseUrl = normalizeServerUrl(options.server);
+    this.baseUrl = normalizeServer(options.server);
     this.namespace = options.namespace ?? argoCDClientDefaults.namespace;
     this.getToken = options.getToken;
     this.refreshToken = options.refreshToken;

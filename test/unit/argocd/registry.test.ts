@@ -1,4 +1,4 @@
-import { createArgoCDClients, normalizeServerUrl } from '../../../functions/lib/argocd';
+import { createArgoCDClients } from '../../../functions/lib/argocd';
 import { parseCron, cronMatches, parseGoDuration } from '../../../local/argocd-sim';
 import { startSimWithClient, type SimAndClient } from '../../helpers/argocd-sim';
 
@@ -30,13 +30,6 @@ describe('createArgoCDClients', () => {
     } finally {
       registry.close();
     }
-  });
-});
-
-describe('normalizeServerUrl', () => {
-  it('treats a bare host:port as https, as the argocd CLI does', () => {
-    expect(normalizeServerUrl('argocd.example.com:8443')).toBe('https://argocd.example.com:8443');
-    expect(normalizeServerUrl('http://127.0.0.1:8081/')).toBe('http://127.0.0.1:8081');
   });
 });
 
