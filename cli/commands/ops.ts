@@ -1,0 +1,193 @@
+/** `sentinel drift`, `apps`, `rollback` and `stats`. */
+import type { Command } from 'commander';
+import { contextOf, intOption } from '../context';
+import { CliError, EXIT } from '../errors';
+import { emit, progress, short, table, type CliIO } from '../output';
+
+interface DriftState {
+  instance: string;
+  namespace: string;
+  name: string;
+  condition: string;
+  syncStatus: string;
+  healthStatus: string;
+  firstSeen: string;
+  flapping: boolean;
+  lastDecision?: { action: string; reason: string };
+}
+
+interface Finding {
+  instance: string;
+  namespace: string;
+  name: string;
+  condition: string;
+  syncStatus: string;
+  healthStatus: string;
+  decision?: { action: string; reason: string };
+  transition?: string;
+}
+
+interface AppsResponse {
+  instances: Array<{ name: string; reachable: boolean; error?: string; apps: Array<Record<string, unknown> & { namespace: string; name: string }> }>;
+}
+
+/** Registers the operational commands. */
+export function registerOps(program: Command, io: CliIO): void {
+  program
+    .command('drift')
+    .description('current drift state per app; --scan runs a scan now (audited with your identity)')
+    .option('--instance <name>', 'only this ArgoCD instance')
+    .option('--scan', 'run a drift scan now and show its findings')
+    .option('--dry-run', 'with --scan: report what would be repaired, change nothing')
+    .option('--include-resolved', 'also list apps whose drift was resolved')
+    .option('--exit-code', 'exit 2 when drift is found')
+    .action(async (o: { instance?: string; scan?: boolean; dryRun?: boolean; includeResolved?: boolean; exitCode?: boolean }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      let drifted: number;
+      if (o.scan) {
+        progress(io, 'scanning...');
+        const result = await ctx.api.post<{ apps: number; drifted: number; repaired: number; consistencyPercent: number; durationMs: number; findings: Finding[] }>('/api/drift/scan', {
+          ...(o.dryRun ? { dryRun: true } : {}),
+          ...(o.instance ? { instances: [o.instance] } : {}),
+        });
+        progress(io, `scanned ${result.apps} apps in ${result.durationMs} ms`, true);
+        drifted = result.drifted;
+        emit(ctx.io, ctx.format, result, () =>
+          `${result.apps} apps, ${result.drifted} drifted, ${result.repaired} repaired, consistency ${result.consistencyPercent}%\n` +
+          table(result.findings, [
+            { header: 'app', get: (f) => `${f.instance}/${f.namespace}/${f.name}` },
+            { header: 'condition', get: (f) => f.condition },
+            { header: 'sync', get: (f) => f.syncStatus },
+            { header: 'health', get: (f) => f.healthStatus },
+            { header: 'decision', get: (f) => (f.decision ? `${f.decision.action} (${f.decision.reason})` : (f.transition ?? '')) },
+          ]),
+        );
+      } else {
+        const state = await ctx.api.get<{ apps: DriftState[]; drifted: number; lastScan?: { startedAt: string; consistencyPercent: number } }>('/api/drift', {
+          instance: o.instance,
+          includeResolved: o.includeResolved ? true : undefined,
+        });
+        drifted = state.drifted;
+        emit(ctx.io, ctx.format, state, () =>
+          (state.lastScan ? `last scan ${state.lastScan.startedAt}, consistency ${state.lastScan.consistencyPercent}%\n` : 'no scan yet\n') +
+          table(state.apps, [
+            { header: 'app', get: (a) => `${a.instance}/${a.namespace}/${a.name}` },
+            { header: 'condition', get: (a) => a.condition },
+            { header: 'sync', get: (a) => a.syncStatus },
+            { header: 'health', get: (a) => a.healthStatus },
+            { header: 'since', get: (a) => a.firstSeen },
+            { header: 'flapping', get: (a) => (a.flapping ? 'yes' : '') },
+            { header: 'last decision', get: (a) => (a.lastDecision ? `${a.lastDecision.action} (${a.lastDecision.reason})` : '') },
+          ]),
+        );
+      }
+      if (o.exitCode && drifted > 0) throw new CliError(EXIT.finding, `${drifted} app(s) drifted`);
+    });
+
+  program
+    .command('apps')
+    .description('applications per instance with sync and health status')
+    .option('--instance <name>', 'only this ArgoCD instance')
+    .action(async (o: { instance?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      const res = await ctx.api.get<AppsResponse>('/api/apps', { instance: o.instance });
+      const rows: Array<Record<string, unknown>> = res.instances.flatMap((i) => i.apps.map((a) => ({ instance: i.name, ...a })));
+      emit(ctx.io, ctx.format, res, () =>
+        table(rows, [
+          { header: 'instance', get: (r) => r.instance },
+          { header: 'namespace', get: (r) => r.namespace },
+          { header: 'name', get: (r) => r.name },
+          { header: 'project', get: (r) => r.project },
+          { header: 'sync', get: (r) => r.sync },
+          { header: 'health', get: (r) => r.health },
+          { header: 'auto-sync', get: (r) => (r.autoSync ? 'yes' : 'no') },
+          { header: 'revision', get: (r) => short(r.revision) },
+          { header: 'operation', get: (r) => r.operation },
+        ]) + res.instances.filter((i) => !i.reachable).map((i) => `instance ${i.name} unreachable (${i.error})\n`).join(''),
+      );
+    });
+
+  program
+    .command('rollback')
+    .description('roll an app back to a commit or history id through the operator API (audited with your identity)')
+    .argument('<app>', 'app name, or instance/namespace/name')
+    .requiredOption('--to <sha|id>', 'commit sha (in the history, or a full sha of an older known commit) or history id')
+    .option('--instance <name>', 'ArgoCD instance', 'default')
+    .option('--namespace <ns>', 'application namespace', 'argocd')
+    .option('--disable-auto-sync', 'turn auto-sync off first (ArgoCD refuses a rollback while it is on); audited so it can be restored')
+    .option('--dry-run', 'ask ArgoCD for a dry run; change nothing')
+    .option('--prune', 'delete resources that are not in the target revision')
+    .option('--wait <seconds>', 'wait up to this long (max 25) for the operation to finish', intOption('--wait', 0))
+    .action(async (app: string, o: { to: string; instance: string; namespace: string; disableAutoSync?: boolean; dryRun?: boolean; prune?: boolean; wait?: number }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      const parts = app.split('/');
+      if (parts.length !== 1 && parts.length !== 3) throw new CliError(EXIT.usage, 'app must be NAME or INSTANCE/NAMESPACE/NAME');
+      const [instance, namespace, name] = parts.length === 3 ? parts : [o.instance, o.namespace, app];
+      if (!instance || !namespace || !name) throw new CliError(EXIT.usage, 'app must be NAME or INSTANCE/NAMESPACE/NAME');
+      const path = `/api/apps/${encodeURIComponent(instance)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/rollback`;
+      const result = await ctx.api.post<{
+        method: string;
+        historyId?: number;
+        revision: string;
+        previousRevision?: string;
+        dryRun: boolean;
+        autoSyncDisabled?: { previousAutomated: unknown };
+        wouldDisableAutoSync?: boolean;
+        operation?: { phase?: string; message?: string };
+        auditId?: string;
+      }>(path, {
+        to: o.to,
+        ...(o.dryRun ? { dryRun: true } : {}),
+        ...(o.prune ? { prune: true } : {}),
+        ...(o.disableAutoSync ? { disableAutoSync: true } : {}),
+        ...(o.wait ? { waitSeconds: Math.min(25, o.wait) } : {}),
+      });
+      emit(ctx.io, ctx.format, result, () =>
+        [
+          `${result.dryRun ? 'dry run: ' : ''}${instance}/${namespace}/${name}: ${result.method === 'rollback' ? `rollback to history id ${result.historyId}` : 'sync to older commit'} ${result.revision} (was ${short(result.previousRevision) || 'unknown'})`,
+          ...(result.autoSyncDisabled ? [`auto-sync turned off first; previous policy ${JSON.stringify(result.autoSyncDisabled.previousAutomated)} is in the audit trail (app.autosync.disabled)`] : []),
+          ...(result.wouldDisableAutoSync ? ['would turn auto-sync off first'] : []),
+          `operation: ${result.operation?.phase ?? 'unknown'}${result.operation?.message ? ` (${result.operation.message})` : ''}`,
+          ...(result.auditId ? [`audit record: ${result.auditId}`] : []),
+        ].join('\n') + '\n',
+      );
+    });
+
+  program
+    .command('stats')
+    .description('per-day (or per-app) figures: pushes, refreshes/syncs, success rate, latency p50/p95, drift, MTTR, consistency')
+    .option('--from <day>', 'first day (yyyy-mm-dd); default 6 days before --to')
+    .option('--to <day>', 'last day (yyyy-mm-dd); default today')
+    .option('--app <name>', 'only this app')
+    .option('--instance <name>', 'only this instance')
+    .option('--namespace <ns>', 'only this namespace')
+    .option('--by <what>', 'table rows: day or app', 'day')
+    .action(async (o: { from?: string; to?: string; app?: string; instance?: string; namespace?: string; by: string }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      if (o.by !== 'day' && o.by !== 'app') throw new CliError(EXIT.usage, '--by must be day or app');
+      const stats = await ctx.api.get<{ records: number; totals: Record<string, unknown>; days: Array<Record<string, unknown>>; apps: Array<Record<string, unknown>> }>('/api/stats', {
+        from: o.from,
+        to: o.to,
+        app: o.app,
+        instance: o.instance,
+        namespace: o.namespace,
+      });
+      const pct = (v: unknown) => (typeof v === 'number' ? `${Math.round(v * 1000) / 10}%` : '');
+      const common = [
+        { header: 'pushes', get: (r: Record<string, unknown>) => r.pushes },
+        { header: 'refreshes', get: (r: Record<string, unknown>) => r.refreshes },
+        { header: 'syncs', get: (r: Record<string, unknown>) => r.syncs },
+        { header: 'success', get: (r: Record<string, unknown>) => pct(r.successRate) },
+        { header: 'p50 ms', get: (r: Record<string, unknown>) => r.latencyP50Ms },
+        { header: 'p95 ms', get: (r: Record<string, unknown>) => r.latencyP95Ms },
+        { header: 'drift found', get: (r: Record<string, unknown>) => r.driftFound },
+        { header: 'repaired', get: (r: Record<string, unknown>) => r.driftRepaired },
+        { header: 'MTTR s', get: (r: Record<string, unknown>) => (typeof r.mttrMs === 'number' ? Math.round(r.mttrMs / 1000) : '') },
+      ];
+      emit(ctx.io, ctx.format, stats, () =>
+        o.by === 'day'
+          ? table(stats.days, [{ header: 'day', get: (r) => r.day }, ...common, { header: 'consistency', get: (r) => (typeof r.consistencyPercent === 'number' ? `${r.consistencyPercent}%` : '') }])
+          : table(stats.apps, [{ header: 'app', get: (r) => `${r.instance}/${r.namespace}/${r.app}` }, ...common]),
+      );
+    });
+}
