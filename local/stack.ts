@@ -33,6 +33,11 @@ export interface LocalStackOptions {
   simulatorSeed?: Parameters<typeof startSimulators>[0];
   /** Simulated sync duration in ms. @default 2000 */
   simulatorSyncMs?: number;
+  /**
+   * A DynamoDB (or dynalite) already running elsewhere, e.g. in its own process so that it does
+   * not share the stack's event loop (benchmarks); then `dataDir` is ignored. @default start the embedded one
+   */
+  dynamodbEndpoint?: string;
   /** Where status lines go. @default nothing */
   log?: (line: string) => void;
 }
@@ -85,7 +90,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log(`No ARGOCD_SERVER set: started the built-in ArgoCD simulator (${instances.map((i) => `${i.name} ${i.server}`).join(', ')}).`);
     }
 
-    const dynamo = await startEmbeddedDynamo({ path: dataDir ?? undefined });
+    const dynamo = options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint, close: () => undefined } : await startEmbeddedDynamo({ path: dataDir ?? undefined });
     closers.push(() => dynamo.close());
     const client = localDynamoClient(dynamo.endpoint);
     closers.push(() => client.destroy());

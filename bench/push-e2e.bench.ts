@@ -1,0 +1,339 @@
+/**
+ * End-to-end push benchmark on the local stack, in one process: the HTTP adapter and the real
+ * webhook handler (verify, parse, Powertools idempotency on dynalite, audit, enqueue), the
+ * in-process queue, the real sync worker (app index, claims, audit) and the ArgoCD simulator
+ * over HTTP. Three scenarios, each on a fresh stack:
+ *
+ * - `latency`: one delivery at a time; time from sending the webhook request to the simulator
+ *   registering the refresh (or the sync, for sync-on-push apps). Target p99 < 1 s.
+ * - `throughput`: deliveries sent open-loop at `BENCH_RATE` (default 300/s) for
+ *   `BENCH_DURATION_S` (default 60) s; every delivery must end with one refresh in the
+ *   simulator and its `webhook.received` + `app.refreshed` records in the audit table.
+ * - `faults`: `BENCH_FAULT_DELIVERIES` (default 10,000) requests of which 30% re-send an earlier
+ *   delivery, while the simulator answers 10% of calls with 503 and adds `BENCH_FAULT_LATENCY_MS`
+ *   (default 10) ms to every call; each delivery has its own app, so the simulator's refreshes
+ *   per app are the actions per (delivery, app) and must all be exactly 1.
+ *
+ * `BENCH_SCENARIOS=latency,throughput,faults` picks scenarios. Prints one JSON object last.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { SeedApp } from '../local/argocd-sim';
+import { startLocalStack, type LocalStack } from '../local/stack';
+
+const SECRET = 'bench-secret';
+const TEMPLATE = JSON.parse(JSON.parse(readFileSync(join(__dirname, '../events/webhook/github-push.json'), 'utf8')).body as string) as Record<string, unknown>;
+const env = process.env;
+const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+
+const repoUrl = (i: number) => `https://github.com/bench/repo-${i}.git`;
+
+/** A signed GitHub push of `master` to repo `i`. */
+function delivery(i: number, deliveryId = randomUUID()) {
+  const sha = createHmac('sha1', 'sha').update(deliveryId).digest('hex');
+  const body = JSON.stringify({
+    ...TEMPLATE,
+    ref: 'refs/heads/master',
+    after: sha,
+    repository: { ...(TEMPLATE.repository as object), name: `repo-${i}`, full_name: `bench/repo-${i}`, html_url: `https://github.com/bench/repo-${i}`, clone_url: repoUrl(i), ssh_url: `git@github.com:bench/repo-${i}.git`, git_url: `git://github.com/bench/repo-${i}.git`, url: `https://github.com/bench/repo-${i}`, default_branch: 'master' },
+  });
+  const headers = {
+    'content-type': 'application/json',
+    'x-github-event': 'push',
+    'x-github-delivery': deliveryId,
+    'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+  };
+  return { deliveryId, body, headers };
+}
+
+function seedApps(n: number, syncOnPushEvery = 0): SeedApp[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `app-${i}`,
+    source: { repoURL: repoUrl(i), path: '.', targetRevision: 'master' },
+    resources: [{ kind: 'Deployment', name: `app-${i}` }],
+    ...(syncOnPushEvery && i % syncOnPushEvery === 1 ? { annotations: { 'gitops-sentinel/sync-on-push': 'true' } } : {}),
+  }));
+}
+
+/**
+ * dynalite in a child process (`BENCH_DYNAMO=process`, the default), so the embedded DynamoDB
+ * gets its own core instead of sharing the stack's event loop; `BENCH_DYNAMO=embedded` keeps
+ * it in process as `npm start` does.
+ */
+let dynamoChild: { endpoint: string; child: ChildProcess } | undefined;
+async function externalDynamo(): Promise<string | undefined> {
+  if ((env.BENCH_DYNAMO ?? 'process') === 'embedded') return undefined;
+  if (dynamoChild) return dynamoChild.endpoint;
+  const code = "const s=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});s.listen(0,'127.0.0.1',()=>process.stdout.write(String(s.address().port)+'\\n'))";
+  const child = spawn(process.execPath, ['-e', code], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()));
+    child.once('exit', (c) => reject(new Error(`dynalite exited ${c}`)));
+  });
+  dynamoChild = { endpoint: `http://127.0.0.1:${port}`, child };
+  return dynamoChild.endpoint;
+}
+
+async function stackWith(apps: SeedApp[]): Promise<LocalStack> {
+  const dynamodbEndpoint = await externalDynamo();
+  return startLocalStack({
+    ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
+    env: { GITHUB_WEBHOOK_SECRET: SECRET, SENTINEL_TABLE_PREFIX: `bench-${randomUUID().slice(0, 6)}`, PATH: env.PATH },
+    port: 0,
+    dataDir: null,
+    simulatorSyncMs: 5,
+    simulatorSeed: { instances: { default: { apps } } },
+  });
+}
+
+/** Calls `onAction(appName, kind)` when the simulator registers a refresh or starts a sync. */
+function watchActions(stack: LocalStack, onAction: (name: string, kind: 'refresh' | 'sync') => void): void {
+  const sim = stack.simulators!.instances.default.sim as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const kind of ['refresh', 'sync'] as const) {
+    const original = sim[kind].bind(sim);
+    sim[kind] = (sa: unknown, ...rest: unknown[]) => {
+      const out = original(sa, ...rest);
+      onAction((sa as { app: { metadata: { name: string } } }).app.metadata.name, kind);
+      return out;
+    };
+  }
+}
+
+async function post(stack: LocalStack, d: ReturnType<typeof delivery>): Promise<{ status: number; body: { status?: string } }> {
+  const res = await fetch(`${stack.url}/api/webhook`, { method: 'POST', headers: d.headers, body: d.body });
+  return { status: res.status, body: (await res.json()) as { status?: string } };
+}
+
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
+const round = (x: number) => Math.round(x * 10) / 10;
+const summary = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { n: s.length, p50: round(pct(s, 50)), p90: round(pct(s, 90)), p99: round(pct(s, 99)), max: round(s[s.length - 1] ?? NaN) };
+};
+
+/** Counts audit records per kind and the distinct delivery ids per kind (a bench-only Scan). */
+async function auditCounts(stack: LocalStack) {
+  const perKind: Record<string, number> = {};
+  const deliveries: Record<string, Map<string, number>> = {};
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await stack.deps.doc.send(new ScanCommand({ TableName: stack.tables.audit, ProjectionExpression: 'kind, deliveryId', ExclusiveStartKey }));
+    for (const item of page.Items ?? []) {
+      const kind = item.kind as string;
+      perKind[kind] = (perKind[kind] ?? 0) + 1;
+      const byId = (deliveries[kind] ??= new Map());
+      byId.set(item.deliveryId as string, (byId.get(item.deliveryId as string) ?? 0) + 1);
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return { perKind, deliveries };
+}
+
+async function latencyScenario() {
+  const n = num('BENCH_LATENCY_DELIVERIES', 300);
+  const stack = await stackWith(seedApps(n, 4));
+  const waiting = new Map<string, (at: number) => void>();
+  watchActions(stack, (name) => waiting.get(name)?.(performance.now()));
+  const refresh: number[] = [];
+  const sync: number[] = [];
+  const accepted: number[] = [];
+  // One warm-up delivery: the first push lists the apps (the index is cached afterwards).
+  for (let i = -1; i < n; i++) {
+    const app = i < 0 ? 0 : i;
+    const d = delivery(app);
+    const arrived = new Promise<number>((resolve) => waiting.set(`app-${app}`, resolve));
+    const t0 = performance.now();
+    const res = await post(stack, d);
+    const t1 = performance.now();
+    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+    const at = await arrived;
+    waiting.delete(`app-${app}`);
+    if (i < 0) continue;
+    accepted.push(t1 - t0);
+    (app % 4 === 1 ? sync : refresh).push(at - t0);
+  }
+  await stack.queue.drain();
+  await stack.close();
+  return { deliveries: n, webhookAcceptedMs: summary(accepted), webhookToRefreshMs: summary(refresh), webhookToSyncMs: summary(sync), webhookToActionMs: summary([...refresh, ...sync]), targetP99Ms: 1000 };
+}
+
+async function throughputScenario() {
+  const rate = num('BENCH_RATE', 300);
+  const durationS = num('BENCH_DURATION_S', 60);
+  const nApps = num('BENCH_APPS', 1000);
+  const maxInFlight = num('BENCH_MAX_IN_FLIGHT', 512);
+  const stack = await stackWith(seedApps(nApps));
+  let refreshes = 0;
+  watchActions(stack, () => refreshes++);
+  await post(stack, delivery(0)); // warm-up: lists the apps once
+  await stack.queue.drain();
+  refreshes = 0;
+  const warmStats = stack.queue.stats();
+
+  const sent: string[] = [];
+  const statuses: Record<string, number> = {};
+  let inFlight = 0;
+  let maxSeenInFlight = 0;
+  let skippedForInFlightCap = 0;
+  let maxBacklog = 0;
+  const pending = new Set<Promise<void>>();
+  const start = performance.now();
+  const total = Math.round(rate * durationS);
+  let next = 0;
+  const processedAt: number[] = [];
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+      while (next < due) {
+        if (inFlight >= maxInFlight) {
+          skippedForInFlightCap++;
+          break;
+        }
+        const d = delivery(next % nApps);
+        next++;
+        sent.push(d.deliveryId);
+        inFlight++;
+        maxSeenInFlight = Math.max(maxSeenInFlight, inFlight);
+        const p = post(stack, d)
+          .then((r) => {
+            const key = `${r.status} ${r.body.status ?? ''}`;
+            statuses[key] = (statuses[key] ?? 0) + 1;
+          })
+          .catch(() => {
+            statuses.networkError = (statuses.networkError ?? 0) + 1;
+          })
+          .finally(() => {
+            inFlight--;
+            pending.delete(p);
+          });
+        pending.add(p);
+      }
+      const q = stack.queue.stats();
+      maxBacklog = Math.max(maxBacklog, q.pending + q.inFlight);
+      processedAt.push(q.succeeded);
+      if (next >= total) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 5);
+  });
+  const sendEnd = performance.now();
+  await Promise.all([...pending]);
+  const acceptedEnd = performance.now();
+  await stack.queue.drain();
+  const drainedEnd = performance.now();
+  const q = stack.queue.stats();
+  const audit = await auditCounts(stack);
+  const received = audit.deliveries['webhook.received'] ?? new Map();
+  const refreshed = audit.deliveries['app.refreshed'] ?? new Map();
+  const lostDeliveries = sent.filter((id) => !refreshed.has(id)).length;
+  const lostReceivedRecords = sent.filter((id) => !received.has(id)).length;
+  await stack.close();
+  const elapsedS = (drainedEnd - start) / 1000;
+  return {
+    offeredRatePerS: rate,
+    durationS,
+    apps: nApps,
+    sent: sent.length,
+    sendSeconds: round((sendEnd - start) / 1000),
+    acceptedRatePerS: round(sent.length / ((acceptedEnd - start) / 1000)),
+    processedRatePerS: round((q.succeeded - warmStats.succeeded) / elapsedS),
+    drainAfterLastSendMs: round(drainedEnd - sendEnd),
+    maxQueueBacklog: maxBacklog,
+    maxRequestsInFlight: maxSeenInFlight,
+    ticksHeldBackByInFlightCap: skippedForInFlightCap,
+    responses: statuses,
+    simulatorRefreshes: refreshes,
+    queue: { ...q, deadLettered: q.deadLettered },
+    audit: audit.perKind,
+    lostDeliveries,
+    lostAuditRecords: lostReceivedRecords + lostDeliveries,
+    duplicateAppRecords: [...refreshed.values()].filter((c) => c > 1).length,
+  };
+}
+
+async function faultsScenario() {
+  const requests = num('BENCH_FAULT_DELIVERIES', 10_000);
+  const duplicateShare = 0.3;
+  const unique = Math.round(requests * (1 - duplicateShare));
+  const concurrency = num('BENCH_FAULT_CONCURRENCY', 64);
+  const stack = await stackWith(seedApps(unique));
+  const perApp = new Map<string, number>();
+  watchActions(stack, (name) => perApp.set(name, (perApp.get(name) ?? 0) + 1));
+  const sim = stack.simulators!.instances.default.sim;
+  sim.injectFaults({ failRate: 0.1, failStatus: 503, latencyMs: num('BENCH_FAULT_LATENCY_MS', 10) });
+
+  // Deliveries 0..unique-1, each to its own app; 30% of the requests re-send one already sent
+  // (sometimes while the first is still in flight).
+  const originals = Array.from({ length: unique }, (_, i) => delivery(i));
+  const plan: Array<ReturnType<typeof delivery>> = [];
+  let o = 0;
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  while (plan.length < requests) {
+    const wantDuplicate = o > 0 && (o >= unique || rnd() < duplicateShare);
+    if (wantDuplicate) plan.push(originals[Math.floor(rnd() * o)]!);
+    else plan.push(originals[o++]!);
+  }
+  const statuses: Record<string, number> = {};
+  const start = performance.now();
+  let cursor = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (cursor < plan.length) {
+        const d = plan[cursor++]!;
+        const r = await post(stack, d).catch(() => ({ status: 0, body: {} as { status?: string } }));
+        const key = `${r.status} ${r.body.status ?? ''}`;
+        statuses[key] = (statuses[key] ?? 0) + 1;
+      }
+    }),
+  );
+  const sentEnd = performance.now();
+  await stack.queue.drain();
+  const drained = performance.now();
+  const q = stack.queue.stats();
+  const audit = await auditCounts(stack);
+  const injected = sim.requests.filter((r) => r.status === 503).length;
+  const counts = originals.map((_, i) => perApp.get(`app-${i}`) ?? 0);
+  const accounted = originals.filter((d) => {
+    const done = audit.deliveries['app.refreshed']?.get(d.deliveryId) ?? 0;
+    const failed = audit.deliveries['app.failed']?.get(d.deliveryId) ?? 0;
+    return (audit.deliveries['webhook.received']?.get(d.deliveryId) ?? 0) === 1 && done + failed === 1;
+  }).length;
+  await stack.close();
+  return {
+    requests,
+    uniqueDeliveries: unique,
+    duplicateRequests: requests - unique,
+    simulatorFailRate: 0.1,
+    simulatorLatencyMs: num('BENCH_FAULT_LATENCY_MS', 10),
+    injected503sInLast10kRecordedRequests: injected,
+    responses: statuses,
+    sendSeconds: round((sentEnd - start) / 1000),
+    totalSeconds: round((drained - start) / 1000),
+    queue: q,
+    actionsPerDeliveryApp: { exactlyOne: counts.filter((c) => c === 1).length, zero: counts.filter((c) => c === 0).length, moreThanOne: counts.filter((c) => c > 1).length },
+    audit: audit.perKind,
+    deliveriesFullyAccounted: accounted,
+    duplicatesAudited: audit.perKind['webhook.duplicate'] ?? 0,
+  };
+}
+
+async function main() {
+  const wanted = (env.BENCH_SCENARIOS ?? 'latency,throughput,faults').split(',').map((s) => s.trim());
+  const scenarios: Record<string, unknown> = {};
+  if (wanted.includes('latency')) scenarios.latency = await latencyScenario();
+  if (wanted.includes('throughput')) scenarios.throughput = await throughputScenario();
+  if (wanted.includes('faults')) scenarios.faults = await faultsScenario();
+  dynamoChild?.child.kill();
+  process.stdout.write(`${JSON.stringify({ benchmark: 'push-e2e', node: process.version, cpus: cpus().length, dynamodb: dynamoChild ? 'dynalite in a child process' : 'dynalite in process', scenarios })}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`push-e2e bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
