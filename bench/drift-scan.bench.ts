@@ -76,7 +76,7 @@ async function runOnce(apps: number, dynamoEndpoint: string, prefix: string, aud
     const repairs = all.reduce((n, s) => n + s.sim.requestsTo('POST', /\/sync$/).length, 0);
     for (const s of all) s.sim.clearRequests();
     t = performance.now();
-    const second = await runDriftScan(deps);
+    await runDriftScan(deps);
     const secondScanMs = performance.now() - t;
     return {
       apps: first.apps,
@@ -91,7 +91,6 @@ async function runOnce(apps: number, dynamoEndpoint: string, prefix: string, aud
       argocdCallsSecondScan: calls(),
       consistencyPercent: first.consistencyPercent,
     };
-    void second;
   } finally {
     registry.close();
     await sims.close();
