@@ -116,6 +116,12 @@ async function follow(ctx: CommandContext, o: AuditOptions, signal?: AbortSignal
   }
 }
 
+function secondsOption(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < 0.05) throw new CliError(EXIT.usage, `--interval must be a number of seconds >= 0.05, got "${value}"`);
+  return n;
+}
+
 /** Registers `audit` and `audit verify`. */
 export function registerAudit(program: Command, io: CliIO): void {
   const audit = program
@@ -134,7 +140,7 @@ export function registerAudit(program: Command, io: CliIO): void {
     .option('--all', 'follow cursors to the end (progress on stderr)')
     .option('--max <n>', 'with --all, stop after this many records', intOption('--max'), 10000)
     .option('-f, --follow', 'tail the trail by polling; Ctrl-C ends it')
-    .option('--interval <seconds>', 'poll interval of --follow', intOption('--interval'), 2)
+    .option('--interval <seconds>', 'poll interval of --follow (decimals allowed)', secondsOption, 2)
     .action(async (o: AuditOptions, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       if (o.follow) {
