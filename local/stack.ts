@@ -17,6 +17,8 @@ import { startSimulators, type StartedSimulators } from './argocd-sim';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo, type TableNames } from './dynamo';
 import { createRequestListener, type HttpHandler, type Route } from './http-adapter';
 import { InProcessQueue } from './in-process-queue';
+import { startScheduler, type Scheduler } from './scheduler';
+import { createDriftScanHandler } from '../functions/drift-scan/handler';
 
 /** Options of `startLocalStack`. */
 export interface LocalStackOptions {
@@ -38,6 +40,12 @@ export interface LocalStackOptions {
    * not share the stack's event loop (benchmarks); then `dataDir` is ignored. @default start the embedded one
    */
   dynamodbEndpoint?: string;
+  /**
+   * Run the drift scan on its schedule (`drift.scheduleMinutes`), the first one at start, as
+   * EventBridge does when deployed. Off by default so tests decide when scans run; `npm start` turns it on.
+   * @default false
+   */
+  driftScheduler?: boolean;
   /** Where status lines go. @default nothing */
   log?: (line: string) => void;
 }
@@ -126,6 +134,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const operatorApi = createOperatorApiHandler(deps);
+
+    let scheduler: Scheduler<unknown> | undefined;
+    if (options.driftScheduler) {
+      // No metrics sink locally: EMF lines would flood the terminal.
+      const driftScan = createDriftScanHandler(deps);
+      scheduler = startScheduler({
+        intervalMs: config.drift.scheduleMinutes * 60_000,
+        runAtStart: true,
+        run: () => driftScan({ 'detail-type': 'Scheduled Event' }),
+        onError: (e) => log(`drift scan failed: ${e instanceof Error ? e.message : String(e)}`),
+      });
+      closers.push(() => scheduler!.stop());
+    }
 
     const healthz: HttpHandler = async () => {
       await client.send(new DescribeTableCommand({ TableName: tables.audit }));
