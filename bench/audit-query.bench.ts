@@ -1,0 +1,206 @@
+/**
+ * `GET /api/audit` latency for one page of 100 records from a large audit table: seeds
+ * dynalite (on disk, so 1M records fit in memory) with BatchWriteItem — sealed, chained
+ * records with their index attributes, 1,000 apps over 30 days — up to 1,000,000 records or
+ * `SEED_SECONDS` (default 180) of seeding, whichever comes first, then measures p50/p99 of
+ * one page through the operator API over HTTP, through the CLI in-process, and through the
+ * CLI as a subprocess (node + tsx start-up included). Prints one JSON object on its last line.
+ *
+ * Run: npx tsx bench/audit-query.bench.ts   (env: SEED_TARGET, SEED_SECONDS, SAMPLES)
+ */
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { run } from '../cli/main';
+import { ArgoCDRegistry } from '../functions/lib/argocd';
+import { DynamoDBAuditStore, indexAttributes, newAuditId, sealRecord } from '../functions/lib/audit';
+import { loadConfig } from '../functions/lib/config';
+import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator-api/handler';
+import type { CoreDeps } from '../functions/lib/runtime/core-deps';
+import { EnvSecretsProvider } from '../functions/lib/secrets';
+import { ensureTables, localDynamoClient, startEmbeddedDynamo } from '../local/dynamo';
+
+/** Child mode: run dynalite in its own process (its own core), print the endpoint, live until killed. */
+if (process.argv[2] === '--dynalite') {
+  void startEmbeddedDynamo({ path: process.argv[3] }).then((d) => process.send?.({ endpoint: d.endpoint }));
+}
+
+async function startDynaliteProcess(path: string): Promise<{ endpoint: string; child: ChildProcess }> {
+  const child = fork(__filename, ['--dynalite', path], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { endpoint: string }).endpoint));
+    child.once('exit', (code) => reject(new Error(`dynalite exited ${code}`)));
+  });
+  return { endpoint, child };
+}
+import { createRequestListener } from '../local/http-adapter';
+
+const TARGET = Number(process.env.SEED_TARGET ?? 1_000_000);
+const SEED_SECONDS = Number(process.env.SEED_SECONDS ?? 180);
+const SAMPLES = Number(process.env.SAMPLES ?? 200);
+const APPS = 1000;
+const DAYS = 30;
+const END = Date.parse('2024-06-30T23:59:59.000Z');
+const START = END - DAYS * 86_400_000;
+const KINDS = ['app.refreshed', 'app.synced', 'drift.found', 'drift.resolved', 'app.skipped'] as const;
+
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! * 100) / 100 : 0;
+}
+
+function summary(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  return { samples: s.length, p50Ms: pct(s, 50), p99Ms: pct(s, 99), maxMs: Math.round(s[s.length - 1]! * 100) / 100 };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sentinel-bench-audit-'));
+  // dynalite in a separate process: seeding then uses both cores (client marshalling + dynalite).
+  const dynamo = await startDynaliteProcess(dataDir);
+  const client = localDynamoClient(dynamo.endpoint);
+  const tables = await ensureTables(client, 'bench');
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+
+  // Seed: one chain per app, records in time order, spread evenly over 30 days.
+  const step = (END - START) / TARGET;
+  const heads = new Map<number, string>();
+  let next = 0;
+  const seedStart = performance.now();
+  const deadline = seedStart + SEED_SECONDS * 1000;
+  const makeItem = (i: number) => {
+    const app = i % APPS;
+    const seq = Math.floor(i / APPS);
+    const ts = new Date(Math.floor(START + i * step)).toISOString();
+    const record = sealRecord({
+      id: newAuditId(Date.parse(ts)),
+      ts,
+      kind: KINDS[i % KINDS.length]!,
+      outcome: 'success',
+      actor: 'bench',
+      message: `record ${i}`,
+      instance: 'default',
+      namespace: 'argocd',
+      app: `app-${app}`,
+      revision: (i % 997).toString(16).padStart(40, '0'),
+      deliveryId: `d-${Math.floor(i / 3)}`,
+      chain: `app#default#argocd#app-${app}`,
+      seq,
+      prevHash: heads.get(app) ?? '',
+    });
+    heads.set(app, record.hash);
+    return { ...record, ...indexAttributes(record) };
+  };
+  const writer = async () => {
+    while (next < TARGET && performance.now() < deadline) {
+      const batch = [];
+      for (let k = 0; k < 25 && next < TARGET; k++) batch.push({ PutRequest: { Item: makeItem(next++) } });
+      let items: Record<string, unknown> | undefined = { [tables.audit]: batch };
+      while (items && Object.keys(items).length) {
+        const res: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: items as never }));
+        items = res.UnprocessedItems && Object.keys(res.UnprocessedItems).length ? (res.UnprocessedItems as never) : undefined;
+      }
+      if (next % 50_000 < 25) process.stderr.write(`seeded ${next}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, writer));
+  const seeded = next;
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  process.stderr.write(`seeded ${seeded} records in ${seedSeconds.toFixed(1)} s\n`);
+
+  // The operator API over HTTP, as the local stack serves it.
+  const config = loadConfig({});
+  const deps: CoreDeps = {
+    config,
+    doc,
+    tables,
+    auditStore: new DynamoDBAuditStore({ tableName: tables.audit, client: doc }),
+    secrets: new EnvSecretsProvider({}),
+    argocd: new ArgoCDRegistry([]),
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    now: () => new Date(END),
+  };
+  const api = createOperatorApiHandler(deps);
+  const server = createServer(createRequestListener(OPERATOR_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: (e) => api(e) }))));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const lastTs = new Date(Math.floor(START + (seeded - 1) * step));
+  const seededDays = Math.max(1, Math.ceil((lastTs.getTime() - START) / 86_400_000));
+  const rnd = (n: number) => Math.floor(Math.random() * n);
+  const dayQuery = () => {
+    const day = new Date(START + rnd(seededDays) * 86_400_000).toISOString().slice(0, 10);
+    return { from: day, to: day };
+  };
+  const queries = {
+    byApp: () => ({ app: `app-${rnd(APPS)}`, instance: 'default' }),
+    byDay: dayQuery,
+  };
+
+  const results: Record<string, unknown> = {};
+  for (const [name, make] of Object.entries(queries)) {
+    const times: number[] = [];
+    let items = 0;
+    for (let i = 0; i < SAMPLES; i++) {
+      const q = new URLSearchParams({ ...make(), limit: '100' });
+      const t0 = performance.now();
+      const res = await fetch(`${url}/api/audit?${q}`);
+      const body = (await res.json()) as { items: unknown[] };
+      times.push(performance.now() - t0);
+      items += body.items.length;
+      if (res.status !== 200) throw new Error(`API answered ${res.status}`);
+    }
+    results[`api_${name}`] = { ...summary(times), meanItemsPerPage: Math.round(items / SAMPLES) };
+
+    const cliTimes: number[] = [];
+    const sink = { write: () => true };
+    for (let i = 0; i < SAMPLES; i++) {
+      const q = make() as Record<string, string>;
+      const argv = ['--api', url, 'audit', '--limit', '100', '--json', ...Object.entries(q).flatMap(([k, v]) => [`--${k}`, v])];
+      const t0 = performance.now();
+      const code = await run(argv, { stdout: sink, stderr: sink, env: {} });
+      cliTimes.push(performance.now() - t0);
+      if (code !== 0) throw new Error(`CLI exited ${code}`);
+    }
+    results[`cliInProcess_${name}`] = summary(cliTimes);
+  }
+
+  const bin = join(__dirname, '../cli/bin/sentinel.js');
+  const subTimes: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const q = queries.byApp();
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, [bin, '--api', url, 'audit', '--limit', '100', '--json', '--app', q.app, '--instance', q.instance], { maxBuffer: 16 << 20 }, (e) => (e ? reject(e) : resolve())),
+    );
+    subTimes.push(performance.now() - t0);
+  }
+  results.cliSubprocess_byApp = summary(subTimes);
+
+  server.close();
+  server.closeAllConnections();
+  client.destroy();
+  dynamo.child.kill();
+  rmSync(dataDir, { recursive: true, force: true });
+  console.log(
+    JSON.stringify({
+      records: seeded,
+      targetRecords: TARGET,
+      seedSeconds: Math.round(seedSeconds * 10) / 10,
+      seedRecordsPerSecond: Math.round(seeded / seedSeconds),
+      pageSize: 100,
+      ...results,
+    }),
+  );
+}
+
+if (process.argv[2] !== '--dynalite') {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
