@@ -16,7 +16,7 @@ import {
 import { InvalidCursorError } from '../lib/audit/errors';
 import { DrValidationError } from '../lib/dr/errors';
 import { AutoSyncEnabledError, InvalidRollbackTargetError, OperationInProgressError, RollbackNotFoundError } from '../lib/rollback/errors';
-import { StatsRangeError } from '../lib/stats/compute';
+import { StatsRangeError } from '../lib/stats/errors';
 import { InvalidParameterError, ResourceNotFoundError } from './params';
 
 /** The fixed message of every 500. */

@@ -5,24 +5,13 @@
  * and drift episodes in range, not with the number of records.
  */
 import type { AuditRecord } from '../audit/types';
+import { StatsRangeError } from './errors';
 import type { AppStats, DayStats, ScanPoint, StatsCounters, StatsDeps, StatsOptions, StatsReport } from './types';
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 /** Audit page size used for the walk (the store's maximum). */
 const PAGE = 1000;
-
-/** A range that cannot be used; names the parameter. */
-export class StatsRangeError extends Error {
-  /** `from` or `to`. */
-  readonly parameter: string;
-
-  constructor(parameter: string, message: string) {
-    super(message);
-    this.name = 'StatsRangeError';
-    this.parameter = parameter;
-  }
-}
 
 /**
  * Nearest-rank percentile of an ascending array; null when empty.
