@@ -270,15 +270,23 @@ async function faultsScenario() {
   // Deliveries 0..unique-1, each to its own app; 30% of the requests re-send one already sent
   // (sometimes while the first is still in flight).
   const originals = Array.from({ length: unique }, (_, i) => delivery(i));
-  const plan: Array<ReturnType<typeof delivery>> = [];
-  let o = 0;
+  // Exactly `unique` originals and `requests - unique` re-sends, each re-send placed at a
+  // random point after its original (close behind it, so some arrive while it is in flight).
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  while (plan.length < requests) {
-    const wantDuplicate = o > 0 && (o >= unique || rnd() < duplicateShare);
-    if (wantDuplicate) plan.push(originals[Math.floor(rnd() * o)]!);
-    else plan.push(originals[o++]!);
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const pendingResends: Array<[at: number, original: number]> = [];
+  for (let k = 0; k < requests - unique; k++) {
+    const j = Math.floor(rnd() * unique);
+    pendingResends.push([Math.min(unique - 1, j + Math.floor(rnd() * 50)), j]);
   }
+  pendingResends.sort((a, b) => a[0] - b[0]);
+  const plan: Array<ReturnType<typeof delivery>> = [];
+  let r = 0;
+  for (let i = 0; i < unique; i++) {
+    plan.push(originals[i]!);
+    while (r < pendingResends.length && pendingResends[r]![0] === i) plan.push(originals[pendingResends[r++]![1]]!);
+  }
+  if (plan.length !== requests) throw new Error(`plan has ${plan.length} requests, expected ${requests}`);
   const statuses: Record<string, number> = {};
   const start = performance.now();
   let cursor = 0;

@@ -169,7 +169,8 @@ export class SentinelStack extends Stack {
       });
 
     const webhook = fn('Webhook', 'webhook', settings.functions.webhook, { environment: { SENTINEL_QUEUE_URL: this.queue.queueUrl } });
-    const syncWorker = fn('SyncWorker', 'sync-worker', settings.functions.syncWorker, network);
+    // The worker audits undone actions as failed on the last receive, so it must know the redrive limit.
+    const syncWorker = fn('SyncWorker', 'sync-worker', settings.functions.syncWorker, { ...network, environment: { SENTINEL_MAX_RECEIVE_COUNT: String(settings.queue.maxReceiveCount) } });
     const driftScan = fn('DriftScan', 'drift-scan', settings.functions.driftScan, {
       ...network,
       // One scan at a time: overlapping scans would double-count drift and race on repairs.
