@@ -133,7 +133,8 @@ async function main(): Promise<void> {
   const seededDays = Math.max(1, Math.ceil((lastTs.getTime() - START) / 86_400_000));
   const rnd = (n: number) => Math.floor(Math.random() * n);
   const dayQuery = () => {
-    const day = new Date(START + rnd(seededDays) * 86_400_000).toISOString().slice(0, 10);
+    // START is the last second of its UTC day: draw from the full days after it.
+    const day = new Date(START + (1 + rnd(Math.max(1, seededDays - 1))) * 86_400_000).toISOString().slice(0, 10);
     return { from: day, to: day };
   };
   const queries = {
