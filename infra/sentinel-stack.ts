@@ -22,6 +22,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { SecretRef } from '../functions/lib/config/types';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableName, type KeyAttribute, type TableDefinition } from '../functions/lib/config/tables';
+import { OPERATOR_ROUTES as API_ROUTES } from '../functions/operator-api/routes';
 import { handlerEntry, type FunctionName } from './bundling';
 import { driftScheduleMinutes, type FunctionSizing, type SentinelDeployment } from './config';
 import { METRICS_NAMESPACE, SentinelFunction } from './constructs/sentinel-function';
@@ -32,18 +33,19 @@ export interface SentinelStackProps extends StackProps {
   readonly deployment: SentinelDeployment;
 }
 
-/** Operator API routes (DESIGN.md), all IAM (SigV4) authorised when deployed. */
-export const OPERATOR_ROUTES: readonly { path: string; method: apigwv2.HttpMethod }[] = [
-  { path: '/api/audit', method: apigwv2.HttpMethod.GET },
-  { path: '/api/drift', method: apigwv2.HttpMethod.GET },
-  { path: '/api/drift/scan', method: apigwv2.HttpMethod.POST },
-  { path: '/api/stats', method: apigwv2.HttpMethod.GET },
-  { path: '/api/apps/{instance}/{namespace}/{name}/rollback', method: apigwv2.HttpMethod.POST },
-  { path: '/healthz', method: apigwv2.HttpMethod.GET },
-];
+/**
+ * Operator API routes, all IAM (SigV4) authorised when deployed: taken from the operator
+ * API's own route table, so a route added there is deployed too.
+ */
+export const OPERATOR_ROUTES: readonly { path: string; method: apigwv2.HttpMethod }[] = API_ROUTES.map((r) => ({
+  path: r.path,
+  method: apigwv2.HttpMethod[r.method],
+}));
 
 /** The public webhook route, the same path as ArgoCD's own webhook endpoint. */
-export const WEBHOOK_ROUTE = { path: '/api/webhook', method: apigwv2.HttpMethod.POST } as const;
+// ANY, not POST: the function itself answers 405 to other methods (DESIGN.md), where API
+// Gateway would answer a bare 404.
+export const WEBHOOK_ROUTE = { path: '/api/webhook', method: apigwv2.HttpMethod.ANY } as const;
 
 /** The four functions of a stack, by role. */
 export interface SentinelFunctions {
