@@ -36,13 +36,24 @@ export async function startEmbeddedDynamo(options: { path?: string; port?: numbe
   };
 }
 
-/** A DynamoDB client aimed at a local endpoint with dummy credentials. */
+/**
+ * A DynamoDB client aimed at a local endpoint with dummy credentials. dynalite checks that a
+ * request carries an Authorization header but not its signature, so the client sends a fixed
+ * one instead of computing SigV4 per call (signing was a tenth of the local stack's CPU).
+ */
 export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
+    signer: {
+      sign: async (request) => {
+        request.headers.authorization = 'AWS4-HMAC-SHA256 Credential=local/19700101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
+        request.headers['x-amz-date'] = '19700101T000000Z';
+        return request;
+      },
+    },
   });
 }
 

@@ -33,15 +33,18 @@ function compile(route: Route): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source.replace(/\\\{|\\\}/g, '')}$`), params };
 }
 
-/** The identity recorded as the actor for local calls (`local:<os user>`). */
+let actor: string | undefined;
+
+/** The identity recorded as the actor for local calls (`local:<os user>`), looked up once. */
 export function localActor(): string {
+  if (actor) return actor;
   let name = 'unknown';
   try {
     name = userInfo().username;
   } catch {
     // no passwd entry (some containers): keep "unknown"
   }
-  return `local:${name}`;
+  return (actor = `local:${name}`);
 }
 
 /**
