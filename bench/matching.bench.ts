@@ -7,6 +7,7 @@
  * Prints one JSON object to stdout. Run: `npx tsx bench/matching.bench.ts`
  * (env `BENCH_APPS`, `BENCH_REPOS`, `BENCH_PUSHES`, `BENCH_LINEAR_PUSHES`, `BENCH_SEED` to vary).
  */
+import { prng } from '../local/argocd-sim/seed';
 import os from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import v8 from 'node:v8';
@@ -22,18 +23,7 @@ const PUSHES = Number(process.env.BENCH_PUSHES ?? 5_000);
 const LINEAR_PUSHES = Number(process.env.BENCH_LINEAR_PUSHES ?? 300);
 const INSTANCES = ['prod-eu', 'prod-us', 'staging', 'dev'];
 
-/** mulberry32: a small seeded PRNG, so that every run sees the same apps and pushes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(Number(process.env.BENCH_SEED ?? 42));
+const random = prng(Number(process.env.BENCH_SEED ?? 42));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
 const chance = (p: number): boolean => random() < p;
 const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');

@@ -46,8 +46,8 @@ export interface SyntheticSeedOptions {
   driftShare?: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
+/** mulberry32: a small seeded PRNG, so generated data is the same on every run. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
