@@ -112,7 +112,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       warn: (m: string) => log(`warn: ${m}`),
       error: (m: string, e?: Record<string, unknown>) => log(`error: ${m}${e ? ` ${JSON.stringify(e)}` : ''}`),
     };
-    const auditStore = new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger });
+    // The local stack is the only writer of its audit table, so a cached chain head is never
+    // stale: remember every chain (one per app plus the system shards) instead of the default
+    // 1000, which a push load over 1000+ apps cycles through, missing on every append.
+    const auditStore = new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger, headCacheSize: 1_000_000 });
     const argocd = createArgoCDClients(config, secrets, { logger });
     closers.push(() => argocd.close());
     const deps: CoreDeps = { config, doc, tables, auditStore, secrets, argocd, log: logger, now: () => new Date() };
