@@ -16,9 +16,10 @@
  *
  * `BENCH_SCENARIOS=latency,throughput,faults` picks scenarios. Prints one JSON object last.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -161,44 +162,76 @@ async function latencyScenario() {
   return { deliveries: n, webhookAcceptedMs: summary(accepted), webhookToRefreshMs: summary(refresh), webhookToSyncMs: summary(sync), webhookToActionMs: summary([...refresh, ...sync]), targetP99Ms: 1000 };
 }
 
-async function throughputScenario() {
-  const rate = num('BENCH_RATE', 300);
-  const durationS = num('BENCH_DURATION_S', 60);
-  const nApps = num('BENCH_APPS', 1000);
-  const maxInFlight = num('BENCH_MAX_IN_FLIGHT', 512);
-  const stack = await stackWith(seedApps(nApps));
-  let refreshes = 0;
-  watchActions(stack, () => refreshes++);
-  await post(stack, delivery(0)); // warm-up: lists the apps once
-  await stack.queue.drain();
-  refreshes = 0;
-  const warmStats = stack.queue.stats();
+/** What the throughput load generator is asked to do. */
+interface OpenLoopJob {
+  url: string;
+  rate: number;
+  durationS: number;
+  nApps: number;
+  maxInFlight: number;
+}
 
+/** What it reports; times are epoch ms (`performance.timeOrigin + performance.now()`), comparable across processes. */
+interface OpenLoopResult {
+  sent: string[];
+  statuses: Record<string, number>;
+  maxSeenInFlight: number;
+  skippedForInFlightCap: number;
+  start: number;
+  sendEnd: number;
+  acceptedEnd: number;
+}
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * Sends `rate` deliveries/s open-loop for `durationS` s (at most `maxInFlight` unanswered), as
+ * GitHub would: each its own signed request, over keep-alive connections (node:http, lighter
+ * than fetch). `onTick` runs every 5 ms tick (the in-process mode samples the queue there).
+ */
+async function openLoop(job: OpenLoopJob, onTick: () => void = () => {}): Promise<OpenLoopResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: job.maxInFlight });
+  const target = new URL(`${job.url}/api/webhook`);
+  const send = (d: ReturnType<typeof delivery>) =>
+    new Promise<{ status: number; body: { status?: string } }>((resolve, reject) => {
+      const req = request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...d.headers, 'content-length': Buffer.byteLength(d.body) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as { status?: string } });
+          } catch (e) {
+            reject(e);
+          }
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(d.body);
+    });
   const sent: string[] = [];
   const statuses: Record<string, number> = {};
   let inFlight = 0;
   let maxSeenInFlight = 0;
   let skippedForInFlightCap = 0;
-  let maxBacklog = 0;
   const pending = new Set<Promise<void>>();
-  const start = performance.now();
-  const total = Math.round(rate * durationS);
+  const total = Math.round(job.rate * job.durationS);
   let next = 0;
-  const processedAt: number[] = [];
+  const t0 = performance.now();
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
-      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * job.rate));
       while (next < due) {
-        if (inFlight >= maxInFlight) {
+        if (inFlight >= job.maxInFlight) {
           skippedForInFlightCap++;
           break;
         }
-        const d = delivery(next % nApps);
+        const d = delivery(next % job.nApps);
         next++;
         sent.push(d.deliveryId);
         inFlight++;
         maxSeenInFlight = Math.max(maxSeenInFlight, inFlight);
-        const p = post(stack, d)
+        const p = send(d)
           .then((r) => {
             const key = `${r.status} ${r.body.status ?? ''}`;
             statuses[key] = (statuses[key] ?? 0) + 1;
@@ -212,18 +245,71 @@ async function throughputScenario() {
           });
         pending.add(p);
       }
-      const q = stack.queue.stats();
-      maxBacklog = Math.max(maxBacklog, q.pending + q.inFlight);
-      processedAt.push(q.succeeded);
+      onTick();
       if (next >= total) {
         clearInterval(tick);
         resolve();
       }
     }, 5);
   });
-  const sendEnd = performance.now();
+  const sendEnd = epochNow();
   await Promise.all([...pending]);
-  const acceptedEnd = performance.now();
+  const acceptedEnd = epochNow();
+  agent.destroy();
+  return { sent, statuses, maxSeenInFlight, skippedForInFlightCap, start: performance.timeOrigin + t0, sendEnd, acceptedEnd };
+}
+
+/**
+ * The load generator in its own process (`BENCH_LOADGEN=process`, the default): the webhook
+ * senders are external actors, so they get their own event loop instead of taking turns with
+ * the stack's; `BENCH_LOADGEN=inprocess` sends from the bench process itself.
+ */
+function openLoopInChild(job: OpenLoopJob): Promise<OpenLoopResult> {
+  return new Promise((resolve, reject) => {
+    // fork keeps the parent's execArgv, so the child runs this file under tsx too.
+    const child = fork(__filename, [], { env: { ...env, BENCH_ROLE: 'loadgen' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m) => resolve(m as OpenLoopResult));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`load generator exited ${code}`)));
+    child.send(job);
+  });
+}
+
+async function throughputScenario() {
+  const rate = num('BENCH_RATE', 300);
+  const durationS = num('BENCH_DURATION_S', 60);
+  const nApps = num('BENCH_APPS', 1000);
+  const maxInFlight = num('BENCH_MAX_IN_FLIGHT', 512);
+  const stack = await stackWith(seedApps(nApps));
+  let refreshes = 0;
+  watchActions(stack, () => refreshes++);
+  await post(stack, delivery(0)); // warm-up: lists the apps once
+  await stack.queue.drain();
+  refreshes = 0;
+  const warmStats = stack.queue.stats();
+
+  let maxBacklog = 0;
+  const sample = () => {
+    const q = stack.queue.stats();
+    maxBacklog = Math.max(maxBacklog, q.pending + q.inFlight);
+  };
+  const job: OpenLoopJob = { url: stack.url, rate, durationS, nApps, maxInFlight };
+  let run: OpenLoopResult;
+  if (loadgenMode() === 'process') {
+    const sampler = setInterval(sample, 5);
+    try {
+      run = await openLoopInChild(job);
+    } finally {
+      clearInterval(sampler);
+    }
+  } else {
+    run = await openLoop(job, sample);
+  }
+  const { sent, statuses, start } = run;
+  // The load generator's clock and ours share the epoch: convert to this process' performance.now().
+  const sendEnd = run.sendEnd - performance.timeOrigin;
+  const acceptedEnd = run.acceptedEnd - performance.timeOrigin;
+  const startAt = start - performance.timeOrigin;
   await stack.queue.drain();
   const drainedEnd = performance.now();
   const q = stack.queue.stats();
@@ -233,19 +319,20 @@ async function throughputScenario() {
   const lostDeliveries = sent.filter((id) => !refreshed.has(id)).length;
   const lostReceivedRecords = sent.filter((id) => !received.has(id)).length;
   await stack.close();
-  const elapsedS = (drainedEnd - start) / 1000;
+  const elapsedS = (drainedEnd - startAt) / 1000;
   return {
     offeredRatePerS: rate,
     durationS,
     apps: nApps,
+    loadGenerator: loadgenMode() === 'process' ? 'own process (node:http, keep-alive)' : 'in the bench process (node:http, keep-alive)',
     sent: sent.length,
-    sendSeconds: round((sendEnd - start) / 1000),
-    acceptedRatePerS: round(sent.length / ((acceptedEnd - start) / 1000)),
+    sendSeconds: round((sendEnd - startAt) / 1000),
+    acceptedRatePerS: round(sent.length / ((acceptedEnd - startAt) / 1000)),
     processedRatePerS: round((q.succeeded - warmStats.succeeded) / elapsedS),
     drainAfterLastSendMs: round(drainedEnd - sendEnd),
     maxQueueBacklog: maxBacklog,
-    maxRequestsInFlight: maxSeenInFlight,
-    ticksHeldBackByInFlightCap: skippedForInFlightCap,
+    maxRequestsInFlight: run.maxSeenInFlight,
+    ticksHeldBackByInFlightCap: run.skippedForInFlightCap,
     responses: statuses,
     simulatorRefreshes: refreshes,
     queue: { ...q, deadLettered: q.deadLettered },
@@ -255,6 +342,8 @@ async function throughputScenario() {
     duplicateAppRecords: [...refreshed.values()].filter((c) => c > 1).length,
   };
 }
+
+const loadgenMode = () => ((env.BENCH_LOADGEN ?? 'process') === 'inprocess' ? 'inprocess' : 'process');
 
 async function faultsScenario() {
   const requests = num('BENCH_FAULT_DELIVERIES', 10_000);
@@ -341,7 +430,20 @@ async function main() {
   process.stdout.write(`${JSON.stringify({ benchmark: 'push-e2e', node: process.version, cpus: cpus().length, dynamodb: dynamoChild ? 'dynalite in a child process' : 'dynalite in process', scenarios })}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`push-e2e bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+if (env.BENCH_ROLE === 'loadgen') {
+  // The throughput scenario's load generator (see openLoopInChild): one job in, one result out.
+  process.once('message', (job) => {
+    openLoop(job as OpenLoopJob).then(
+      (result) => process.send!(result, () => process.exit(0)),
+      (error: unknown) => {
+        process.stderr.write(`push-e2e load generator failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  });
+} else {
+  main().catch((error: unknown) => {
+    process.stderr.write(`push-e2e bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}
