@@ -6,6 +6,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { runDriftScan, type DriftDeps, type DriftScanOptions, type ScanSummary } from '../lib/drift/index';
 import { metrics } from '../lib/observability/metrics';
 import { buildCoreDeps } from '../lib/runtime/core-deps';
+import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
 
 /** What the drift-scan function needs: `runDriftScan`'s dependencies, plus an optional flush for metrics. */
 export type DriftScanHandlerDeps = DriftDeps & {
@@ -31,11 +32,10 @@ export type DriftScanHandler = (event?: DriftScanEvent, context?: Partial<Contex
  * const handler = createDriftScanHandler({ config, doc, tables, auditStore, argocd });
  * const summary = await handler({ 'detail-type': 'Scheduled Event' });
  */
-export function createDriftScanHandler(deps: DriftScanHandlerDeps | (() => DriftScanHandlerDeps)): DriftScanHandler {
-  let ready: DriftScanHandlerDeps | undefined = typeof deps === 'function' ? undefined : deps;
+export function createDriftScanHandler(deps: DepsOrBuilder<DriftScanHandlerDeps>): DriftScanHandler {
+  const getDeps = lazyDeps(deps);
   return async (event = {}) => {
-    ready ??= (deps as () => DriftScanHandlerDeps)();
-    const d = ready;
+    const d = await getDeps();
     const scheduled = event['detail-type'] === 'Scheduled Event';
     try {
       const { findings: _findings, ...summary } = await runDriftScan(d, {

@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { buildCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
+import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
 import { QueryParams } from './params';
 import { errorResponse, methodNotAllowed, ok, routeNotFound } from './responses';
 import { matchRoute, type OperatorEvent } from './routes';
@@ -32,18 +33,8 @@ export function actorOf(event: OperatorEvent): string {
  * const handler = createOperatorApiHandler(deps);
  * const res = await handler(event); // GET /api/audit?app=guestbook
  */
-export function createOperatorApiHandler(deps: CoreDeps | (() => CoreDeps | Promise<CoreDeps>)): OperatorApiHandler {
-  let ready: Promise<CoreDeps> | undefined = typeof deps === 'function' ? undefined : Promise.resolve(deps);
-  const getDeps = (): Promise<CoreDeps> => {
-    if (!ready) {
-      const building = Promise.resolve().then(() => (deps as () => CoreDeps | Promise<CoreDeps>)());
-      ready = building;
-      building.catch(() => {
-        if (ready === building) ready = undefined;
-      });
-    }
-    return ready;
-  };
+export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>): OperatorApiHandler {
+  const getDeps = lazyDeps(deps);
 
   return async (event) => {
     let resolved: CoreDeps | undefined;

@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from '../lib/config/index';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, tableName } from '../lib/config/tables';
 import { asSimpleLogger, createLogger } from '../lib/observability/logger';
 import { receivePush, type ReceivePushDeps } from '../lib/providers/receive-push';
+import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
 import { SQSPushQueue } from '../lib/queue/sqs-push-queue';
 import { SecretsManagerProvider } from '../lib/secrets/secrets-manager-provider';
 import { errorResponse, methodNotAllowed, resultResponse } from './responses';
@@ -31,18 +32,8 @@ export type WebhookHandler = (event: APIGatewayProxyEventV2, context?: Pick<Cont
  * const handler = createWebhookHandler({ config, secrets: new EnvSecretsProvider(), queue, auditStore, idempotency });
  * const response = await handler(event);
  */
-export function createWebhookHandler(deps: WebhookHandlerDeps | (() => WebhookHandlerDeps | Promise<WebhookHandlerDeps>)): WebhookHandler {
-  let ready: Promise<WebhookHandlerDeps> | undefined = typeof deps === 'function' ? undefined : Promise.resolve(deps);
-  const getDeps = (): Promise<WebhookHandlerDeps> => {
-    if (!ready) {
-      const building = Promise.resolve().then(() => (deps as () => WebhookHandlerDeps | Promise<WebhookHandlerDeps>)());
-      ready = building;
-      building.catch(() => {
-        if (ready === building) ready = undefined;
-      });
-    }
-    return ready;
-  };
+export function createWebhookHandler(deps: DepsOrBuilder<WebhookHandlerDeps>): WebhookHandler {
+  const getDeps = lazyDeps(deps);
 
   return async (event, context) => {
     let resolved: WebhookHandlerDeps | undefined;
