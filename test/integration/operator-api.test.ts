@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../functions/lib/audit/types';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { waitFor } from '../helpers/argocd-sim';
 
 const GUESTBOOK_REPO = 'https://github.com/argoproj/argocd-example-apps.git';
 const OLD_SHA = 'a'.repeat(40);
@@ -214,7 +215,7 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
     });
 
     it('syncs to an older commit the audit trail knows', async () => {
-      await waitForIdle(() => sim().getApp('guestbook'));
+      await waitFor(() => sim().getApp('guestbook').status?.operationState?.phase !== 'Running', 'the rollback operation to finish');
       sim().clearRequests();
       const res = await api(stack, 'POST', '/api/apps/prod/argocd/guestbook/rollback', { to: OLD_SHA, waitSeconds: 5 });
       expect(res.status).toBe(200);
@@ -341,11 +342,3 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
     expect(broken).toMatchObject({ status: 400, body: { parameter: 'body' } });
   });
 });
-
-async function waitForIdle(get: () => { status?: { operationState?: { phase?: string } } }): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (get().status?.operationState?.phase === 'Running') {
-    if (Date.now() > deadline) throw new Error('operation still running');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
