@@ -11,9 +11,11 @@ import {
   assertVerifyArgs,
   bodyText,
   branchName,
+  buildPushEvent,
   checkRef,
   checkSha,
   collectCommits,
+  type CommitReader,
   deliveryIdFrom,
   header,
   ignored,
@@ -24,9 +26,7 @@ import {
   refKind,
   str,
   tokenMatches,
-  touchesHead,
   urls,
-  type CommitReader,
 } from './internal';
 import type { Headers, ParseResult, RawBody } from './types';
 
@@ -85,18 +85,16 @@ export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   const { commits } = collectCommits(deleted ? [] : resource.commits, commitReader);
   const by = obj(resource, 'pushedBy');
   const pusher = str(by, 'uniqueName') ?? str(by, 'displayName') ?? 'unknown';
-  return {
+  return buildPushEvent({
     provider: name,
     deliveryId,
     repoUrls,
     revision,
     ref,
-    isTag: kind === 'tag',
-    touchedHead: touchesHead(ref, defaultBranch),
     deleted,
+    defaultBranch,
     changedFiles: null,
-    pusher: pusher.slice(0, 200),
+    pusher,
     commits,
-    ...(defaultBranch ? { defaultBranch } : {}),
-  };
+  });
 }

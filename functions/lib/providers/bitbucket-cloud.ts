@@ -10,9 +10,11 @@ import {
   assertVerifyArgs,
   bodyText,
   branchName,
+  buildPushEvent,
   checkRef,
   checkSha,
   collectCommits,
+  type CommitReader,
   deliveryIdFrom,
   header,
   ignored,
@@ -22,9 +24,7 @@ import {
   printable,
   str,
   tokenMatches,
-  touchesHead,
   urls,
-  type CommitReader,
 } from './internal';
 import type { Headers, ParseResult, RawBody } from './types';
 
@@ -88,18 +88,16 @@ export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   const { commits } = collectCommits(deleted ? [] : change.commits, commitReader);
   const actor = obj(body, 'actor');
   const pusher = str(actor, 'nickname') ?? str(actor, 'display_name') ?? str(actor, 'username') ?? 'unknown';
-  return {
+  return buildPushEvent({
     provider: name,
     deliveryId,
     repoUrls,
     revision,
     ref,
-    isTag: type === 'tag',
-    touchedHead: touchesHead(ref, defaultBranch),
     deleted,
+    defaultBranch,
     changedFiles: null,
-    pusher: pusher.slice(0, 200),
+    pusher,
     commits,
-    ...(defaultBranch ? { defaultBranch } : {}),
-  };
+  });
 }

@@ -10,6 +10,7 @@ import {
   assertBodyAndHeaders,
   assertVerifyArgs,
   bodyText,
+  buildPushEvent,
   checkRef,
   checkSha,
   deliveryIdFrom,
@@ -21,7 +22,6 @@ import {
   printable,
   refKind,
   str,
-  touchesHead,
   urls,
   verifyHmacSha256Hex,
 } from './internal';
@@ -67,17 +67,17 @@ export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   if (repoUrls.length === 0) throw new MalformedPayloadError('repository has no clone URL');
   const actor = obj(body, 'actor');
   const pusher = str(actor, 'slug') ?? str(actor, 'name') ?? str(actor, 'displayName') ?? 'unknown';
-  return {
+  return buildPushEvent({
     provider: name,
     deliveryId,
     repoUrls,
-    revision: deleted ? '' : revision,
+    revision,
     ref,
-    isTag: kind === 'tag',
-    touchedHead: touchesHead(ref, undefined),
     deleted,
+    // The payload does not name the default branch; every branch push counts as touching it, as in ArgoCD.
+    defaultBranch: undefined,
     changedFiles: null,
-    pusher: pusher.slice(0, 200),
+    pusher,
     commits: deleted ? [] : [{ id: revision }],
-  };
+  });
 }

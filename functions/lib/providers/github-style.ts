@@ -6,19 +6,19 @@
 import { MalformedPayloadError } from './errors';
 import {
   branchName,
+  buildPushEvent,
   checkRef,
   checkSha,
   collectCommits,
   githubStyleCommits,
   ignored,
+  type Json,
   num,
   obj,
   printable,
   refKind,
   str,
-  touchesHead,
   urls,
-  type Json,
 } from './internal';
 import type { ParseResult, ProviderName } from './types';
 
@@ -54,18 +54,16 @@ export function parseGitHubStylePush(provider: ProviderName, body: Json, deliver
     str(obj(body, 'pusher'), 'login') ??
     str(obj(body, 'sender'), 'login') ??
     'unknown';
-  return {
+  return buildPushEvent({
     provider,
     deliveryId,
     repoUrls,
-    revision: deleted ? '' : after,
+    revision: after,
     ref,
-    isTag: kind === 'tag',
-    touchedHead: touchesHead(ref, defaultBranch),
     deleted,
+    defaultBranch,
     changedFiles,
-    pusher: pusher.slice(0, 200),
+    pusher,
     commits,
-    ...(defaultBranch ? { defaultBranch } : {}),
-  };
+  });
 }

@@ -8,6 +8,7 @@ import {
   assertVerifyArgs,
   bodyText,
   branchName,
+  buildPushEvent,
   checkRef,
   checkSha,
   collectCommits,
@@ -22,7 +23,6 @@ import {
   refKind,
   str,
   tokenMatches,
-  touchesHead,
   urls,
 } from './internal';
 import type { Headers, ParseResult, RawBody } from './types';
@@ -88,18 +88,16 @@ export function parse(rawBody: RawBody, headers: Headers): ParseResult {
     ? { commits: [], changedFiles: null }
     : collectCommits(body.commits, githubStyleCommits, num(body, 'total_commits_count'));
   const pusher = str(body, 'user_username') ?? str(body, 'user_name') ?? 'unknown';
-  return {
+  return buildPushEvent({
     provider: name,
     deliveryId,
     repoUrls,
     revision: after,
     ref,
-    isTag: refType === 'tag',
-    touchedHead: touchesHead(ref, defaultBranch),
     deleted,
+    defaultBranch,
     changedFiles,
-    pusher: pusher.slice(0, 200),
+    pusher,
     commits,
-    ...(defaultBranch ? { defaultBranch } : {}),
-  };
+  });
 }

@@ -4,7 +4,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { MalformedPayloadError } from './errors';
-import type { Headers, NotAPush, PushCommit, RawBody } from './types';
+import type { Headers, NotAPush, ProviderName, PushCommit, PushEvent, RawBody } from './types';
 
 /** Prefix of every misuse `TypeError` of this module. */
 export const PREFIX = '[gitops-sentinel/providers]';
@@ -311,3 +311,41 @@ export const githubStyleCommits: CommitReader = {
   timestamp: (c) => c.timestamp,
   files: (c) => [c.added, c.modified, c.removed],
 };
+
+/** What a provider reads from its payload; {@link buildPushEvent} derives the rest. */
+export interface PushFields {
+  provider: ProviderName;
+  deliveryId: string;
+  repoUrls: string[];
+  /** Full ref, already checked to be a branch or a tag. */
+  ref: string;
+  /** The sha the ref points to after the push (ignored when `deleted`). */
+  revision: string;
+  deleted: boolean;
+  defaultBranch: string | undefined;
+  changedFiles: string[] | null;
+  pusher: string;
+  commits: PushCommit[];
+}
+
+/**
+ * The one place a {@link PushEvent} is assembled, so every provider keeps the same rules:
+ * a deleted ref has revision `""`, `isTag` and `touchedHead` follow from the ref, the pusher is
+ * cut to 200 characters.
+ */
+export function buildPushEvent(f: PushFields): PushEvent {
+  return {
+    provider: f.provider,
+    deliveryId: f.deliveryId,
+    repoUrls: f.repoUrls,
+    revision: f.deleted ? '' : f.revision,
+    ref: f.ref,
+    isTag: refKind(f.ref) === 'tag',
+    touchedHead: touchesHead(f.ref, f.defaultBranch),
+    deleted: f.deleted,
+    changedFiles: f.changedFiles,
+    pusher: f.pusher.slice(0, 200),
+    commits: f.commits,
+    ...(f.defaultBranch ? { defaultBranch: f.defaultBranch } : {}),
+  };
+}
