@@ -2,30 +2,8 @@
 import type { Command } from 'commander';
 import { contextOf, intOption } from '../context';
 import { CliError, EXIT } from '../errors';
+import type { AppDriftState, DriftScanResult, ScanSummary } from '../../functions/lib/drift/types';
 import { emit, progress, short, table, type CliIO } from '../output';
-
-interface DriftState {
-  instance: string;
-  namespace: string;
-  name: string;
-  condition: string;
-  syncStatus: string;
-  healthStatus: string;
-  firstSeen: string;
-  flapping: boolean;
-  lastDecision?: { action: string; reason: string };
-}
-
-interface Finding {
-  instance: string;
-  namespace: string;
-  name: string;
-  condition: string;
-  syncStatus: string;
-  healthStatus: string;
-  decision?: { action: string; reason: string };
-  transition?: string;
-}
 
 interface AppsResponse {
   instances: Array<{ name: string; reachable: boolean; error?: string; apps: Array<Record<string, unknown> & { namespace: string; name: string }> }>;
@@ -46,7 +24,7 @@ export function registerOps(program: Command, io: CliIO): void {
       let drifted: number;
       if (o.scan) {
         progress(io, 'scanning...');
-        const result = await ctx.api.post<{ apps: number; drifted: number; repaired: number; consistencyPercent: number; durationMs: number; findings: Finding[] }>('/api/drift/scan', {
+        const result = await ctx.api.post<DriftScanResult>('/api/drift/scan', {
           ...(o.dryRun ? { dryRun: true } : {}),
           ...(o.instance ? { instances: [o.instance] } : {}),
         });
@@ -63,7 +41,7 @@ export function registerOps(program: Command, io: CliIO): void {
           ]),
         );
       } else {
-        const state = await ctx.api.get<{ apps: DriftState[]; drifted: number; lastScan?: { startedAt: string; consistencyPercent: number } }>('/api/drift', {
+        const state = await ctx.api.get<{ apps: AppDriftState[]; drifted: number; lastScan?: ScanSummary }>('/api/drift', {
           instance: o.instance,
           includeResolved: o.includeResolved ? true : undefined,
         });
