@@ -69,14 +69,46 @@ let dynamoChild: { endpoint: string; child: ChildProcess } | undefined;
 async function externalDynamo(): Promise<string | undefined> {
   if ((env.BENCH_DYNAMO ?? 'process') === 'embedded') return undefined;
   if (dynamoChild) return dynamoChild.endpoint;
-  const code = "const s=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});s.listen(0,'127.0.0.1',()=>process.stdout.write(String(s.address().port)+'\\n'))";
-  const child = spawn(process.execPath, ['-e', code], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  // The child answers each line on stdin with its own CPU time, for the per-delivery CPU figures.
+  const code =
+    "process.on('SIGTERM',()=>process.exit(0));process.stdin.on('data',()=>process.stdout.write(JSON.stringify(process.cpuUsage())+'\\n'));" +
+    "const s=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});s.listen(0,'127.0.0.1',()=>process.stdout.write(String(s.address().port)+'\\n'))";
+  const child = spawn(process.execPath, [...(env.BENCH_DYNAMO_NODE_ARGS ? env.BENCH_DYNAMO_NODE_ARGS.split(' ') : []), '-e', code], { cwd: join(__dirname, '..'), stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()));
     child.once('exit', (c) => reject(new Error(`dynalite exited ${c}`)));
   });
   dynamoChild = { endpoint: `http://127.0.0.1:${port}`, child };
   return dynamoChild.endpoint;
+}
+
+/** CPU time (user + system, ms) the dynalite child has used so far; undefined when it runs embedded. */
+async function dynamoCpuMs(): Promise<number | undefined> {
+  if (!dynamoChild) return undefined;
+  const { child } = dynamoChild;
+  const line = new Promise<string>((resolve) => child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim())));
+  child.stdin!.write('\n');
+  const usage = JSON.parse(await line) as NodeJS.CpuUsage;
+  return (usage.user + usage.system) / 1000;
+}
+
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Counts the stack's DynamoDB calls per operation (the document client shares the client's middleware stack). */
+function countDynamoCalls(stack: LocalStack): Record<string, number> {
+  const counts: Record<string, number> = {};
+  stack.deps.doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const op = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      counts[op] = (counts[op] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCountCalls' },
+  );
+  return counts;
 }
 
 async function stackWith(apps: SeedApp[]): Promise<LocalStack> {
@@ -180,6 +212,8 @@ interface OpenLoopResult {
   start: number;
   sendEnd: number;
   acceptedEnd: number;
+  /** CPU time the load generator used while sending (ms), signing excluded (done before). */
+  cpuMs: number;
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -187,14 +221,17 @@ const epochNow = () => performance.timeOrigin + performance.now();
 /**
  * Sends `rate` deliveries/s open-loop for `durationS` s (at most `maxInFlight` unanswered), as
  * GitHub would: each its own signed request, over keep-alive connections (node:http, lighter
- * than fetch). `onTick` runs every 5 ms tick (the in-process mode samples the queue there).
+ * than fetch). Every delivery is built and signed before the clock starts (GitHub signs on its
+ * own servers, not on the two cores under test). `onTick` runs every 5 ms tick (the in-process
+ * mode samples the queue there).
  */
 async function openLoop(job: OpenLoopJob, onTick: () => void = () => {}): Promise<OpenLoopResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: job.maxInFlight });
   const target = new URL(`${job.url}/api/webhook`);
-  const send = (d: ReturnType<typeof delivery>) =>
+  type Signed = { deliveryId: string; body: Buffer; headers: Record<string, string | number> };
+  const send = (d: Signed) =>
     new Promise<{ status: number; body: { status?: string } }>((resolve, reject) => {
-      const req = request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...d.headers, 'content-length': Buffer.byteLength(d.body) } }, (res) => {
+      const req = request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: d.headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -216,7 +253,13 @@ async function openLoop(job: OpenLoopJob, onTick: () => void = () => {}): Promis
   let skippedForInFlightCap = 0;
   const pending = new Set<Promise<void>>();
   const total = Math.round(job.rate * job.durationS);
+  const planned: Signed[] = Array.from({ length: total }, (_, i) => {
+    const d = delivery(i % job.nApps);
+    const body = Buffer.from(d.body);
+    return { deliveryId: d.deliveryId, body, headers: { ...d.headers, 'content-length': body.length } };
+  });
   let next = 0;
+  const cpu0 = ownCpuMs();
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
@@ -226,7 +269,7 @@ async function openLoop(job: OpenLoopJob, onTick: () => void = () => {}): Promis
           skippedForInFlightCap++;
           break;
         }
-        const d = delivery(next % job.nApps);
+        const d = planned[next]!;
         next++;
         sent.push(d.deliveryId);
         inFlight++;
@@ -255,8 +298,9 @@ async function openLoop(job: OpenLoopJob, onTick: () => void = () => {}): Promis
   const sendEnd = epochNow();
   await Promise.all([...pending]);
   const acceptedEnd = epochNow();
+  const cpuMs = ownCpuMs() - cpu0;
   agent.destroy();
-  return { sent, statuses, maxSeenInFlight, skippedForInFlightCap, start: performance.timeOrigin + t0, sendEnd, acceptedEnd };
+  return { sent, statuses, maxSeenInFlight, skippedForInFlightCap, start: performance.timeOrigin + t0, sendEnd, acceptedEnd, cpuMs };
 }
 
 /**
@@ -287,6 +331,9 @@ async function throughputScenario() {
   await stack.queue.drain();
   refreshes = 0;
   const warmStats = stack.queue.stats();
+  const dynamoCalls = countDynamoCalls(stack);
+  const stackCpu0 = ownCpuMs();
+  const dynamoCpu0 = await dynamoCpuMs();
 
   let maxBacklog = 0;
   const sample = () => {
@@ -312,7 +359,11 @@ async function throughputScenario() {
   const startAt = start - performance.timeOrigin;
   await stack.queue.drain();
   const drainedEnd = performance.now();
+  const stackCpu = ownCpuMs() - stackCpu0;
+  const dynamoCpu0End = await dynamoCpuMs();
+  const dynamoCpu = dynamoCpu0End === undefined || dynamoCpu0 === undefined ? undefined : dynamoCpu0End - dynamoCpu0;
   const q = stack.queue.stats();
+  const calls = { ...dynamoCalls };
   const audit = await auditCounts(stack);
   const received = audit.deliveries['webhook.received'] ?? new Map();
   const refreshed = audit.deliveries['app.refreshed'] ?? new Map();
@@ -340,6 +391,31 @@ async function throughputScenario() {
     lostDeliveries,
     lostAuditRecords: lostReceivedRecords + lostDeliveries,
     duplicateAppRecords: [...refreshed.values()].filter((c) => c > 1).length,
+    cost: costPerDelivery({ deliveries: sent.length, rate, stackCpu, dynamoCpu, loadgenCpu: loadgenMode() === 'process' ? run.cpuMs : undefined, calls }),
+  };
+}
+
+/**
+ * Where the CPU goes, per delivery, from start of sending to drained: the stack process (HTTP
+ * adapter, webhook, queue, worker, simulator, AWS SDK), dynalite's process and the load
+ * generator's; the DynamoDB calls the stack made; and the throughput those costs allow on this
+ * machine's cores (`cores x 1000 / total ms`) next to the budget the offered rate leaves.
+ */
+function costPerDelivery(m: { deliveries: number; rate: number; stackCpu: number; dynamoCpu: number | undefined; loadgenCpu: number | undefined; calls: Record<string, number> }) {
+  const per = (x: number | undefined) => (x === undefined ? undefined : Math.round((x / m.deliveries) * 100) / 100);
+  const total = m.stackCpu + (m.dynamoCpu ?? 0) + (m.loadgenCpu ?? 0);
+  const cores = cpus().length;
+  const callsPerDelivery = Object.fromEntries(Object.entries(m.calls).map(([op, n]) => [op, Math.round((n / m.deliveries) * 100) / 100]));
+  return {
+    cpuMsPerDelivery: {
+      stackProcess: per(m.stackCpu),
+      dynalite: per(m.dynamoCpu) ?? 'in the stack process',
+      loadGenerator: per(m.loadgenCpu) ?? 'in the stack process',
+      total: per(total),
+    },
+    dynamodbCallsPerDelivery: { ...callsPerDelivery, all: Math.round((Object.values(m.calls).reduce((a, b) => a + b, 0) / m.deliveries) * 100) / 100 },
+    cpuBudgetMsPerDeliveryAtOfferedRate: Math.round(((cores * 1000) / m.rate) * 100) / 100,
+    cpuBoundCeilingPerS: Math.round((cores * 1000) / (total / m.deliveries)),
   };
 }
 
