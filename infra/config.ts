@@ -49,6 +49,9 @@ export const deploymentSchema = v.strictObject({
   alarmEmail: v.optional(v.pipe(v.string(), v.email('must be an email address'))),
   driftAlarmThreshold: v.optional(int(1)),
   driftScanReservedConcurrency: v.optional(int(0, 10)),
+  secretsKmsKeyArns: v.optional(
+    v.array(pattern(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)')),
+  ),
   queue: v.optional(
     v.strictObject({
       maxReceiveCount: v.optional(int(1, 1000)),
@@ -111,6 +114,12 @@ export interface DeploymentSettings {
   driftAlarmThreshold: number;
   /** Reserved concurrency of the drift scan (1 = scans never overlap; 0 = none reserved). @default 1 */
   driftScanReservedConcurrency: number;
+  /**
+   * Customer managed KMS keys that encrypt the referenced secrets: each function that reads
+   * secrets may `kms:Decrypt` with them, only through Secrets Manager in its own region.
+   * @default [] (secrets encrypted with the AWS managed key need no grant)
+   */
+  secretsKmsKeyArns: string[];
   /** The push queue and the worker's event source. */
   queue: {
     /** Receives before a push goes to the dead-letter queue. @default 5 */
@@ -148,6 +157,7 @@ export const DEPLOYMENT_DEFAULTS: Omit<DeploymentSettings, 'regions' | 'account'
   logRetentionDays: 30,
   driftAlarmThreshold: 1,
   driftScanReservedConcurrency: 1,
+  secretsKmsKeyArns: [],
   queue: { maxReceiveCount: 5, batchSize: 10, maxConcurrency: 5, maxBatchingWindowSeconds: 0 },
   api: { throttleRateLimit: 50, throttleBurstLimit: 100 },
   functions: {
@@ -222,6 +232,7 @@ export function readDeploymentSettings(context: ContextReader, env: NodeJS.Proce
     alarmEmail: d.alarmEmail,
     driftAlarmThreshold: d.driftAlarmThreshold ?? D.driftAlarmThreshold,
     driftScanReservedConcurrency: d.driftScanReservedConcurrency ?? D.driftScanReservedConcurrency,
+    secretsKmsKeyArns: d.secretsKmsKeyArns ?? D.secretsKmsKeyArns,
     queue: { ...D.queue, ...strip(d.queue ?? {}) },
     api: { ...D.api, ...strip(d.api ?? {}) },
     functions: { webhook: sizing('webhook'), syncWorker: sizing('syncWorker'), driftScan: sizing('driftScan'), operatorApi: sizing('operatorApi') },

@@ -188,19 +188,19 @@ export class SentinelStack extends Stack {
     webhook.bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
       .bindTable({ table: idempotency, definition: IDEMPOTENCY_TABLE, access: 'readWrite' })
-      .bindSecrets(webhookSecrets);
+      .bindSecrets(webhookSecrets, settings.secretsKmsKeyArns);
     this.queue.grantSendMessages(webhook);
     syncWorker.bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
       .bindTable({ table: idempotency, definition: IDEMPOTENCY_TABLE, access: 'readWrite' })
-      .bindSecrets(argocdTokens);
+      .bindSecrets(argocdTokens, settings.secretsKmsKeyArns);
     driftScan.bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
-      .bindSecrets(argocdTokens);
+      .bindSecrets(argocdTokens, settings.secretsKmsKeyArns);
     operatorApi.bindAuditTable({ table: audit, access: 'read' })
       .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
-      .bindSecrets(argocdTokens);
+      .bindSecrets(argocdTokens, settings.secretsKmsKeyArns);
     // "Scan now" starts the scan function asynchronously; granted on the function ARN
     // alone (grantInvoke would add `<arn>:*` for every version and alias).
     operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [driftScan.functionArn] }));

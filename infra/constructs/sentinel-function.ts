@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -164,11 +164,21 @@ export class SentinelFunction extends NodejsFunction {
 
   /**
    * Grants `GetSecretValue`/`DescribeSecret` on each secret (existing secrets referenced
-   * by name or ARN). A secret encrypted with a customer managed key also needs
-   * `kms:Decrypt` on that key, which is not granted here.
+   * by name or ARN) and, for secrets encrypted with customer managed keys, `kms:Decrypt` on
+   * those keys, only when Secrets Manager in this stack's region asks (`kms:ViaService`).
+   * @param kmsKeyArns the keys that encrypt these secrets (none for the AWS managed key)
    */
-  bindSecrets(secrets: readonly secretsmanager.ISecret[]): this {
+  bindSecrets(secrets: readonly secretsmanager.ISecret[], kmsKeyArns: readonly string[] = []): this {
     secrets.forEach((secret) => secret.grantRead(this));
+    if (secrets.length > 0 && kmsKeyArns.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [...kmsKeyArns],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     return this;
   }
 }

@@ -37,6 +37,9 @@ describe('deployment config (synth-time validation)', () => {
     expect(synthError({ sentinel: { queue: { maxRecieveCount: 3 } } }).key).toBe('sentinel.queue.maxRecieveCount');
     expect(synthError({ stage: 'Prod!' }).key).toBe('sentinel.stage');
     expect(synthError({ vpcId: 'vpc-0123456789abcdef0' }).key).toBe('sentinel.vpc.subnetIds');
+    const keyError = synthError({ sentinel: { secretsKmsKeyArns: ['alias/secrets'] } });
+    expect(keyError.key).toBe('sentinel.secretsKmsKeyArns.0');
+    expect(keyError.message).toMatch(/KMS key ARN/);
   });
 
   it('refuses secrets from environment variables, which deployed functions do not have', () => {
@@ -71,5 +74,8 @@ describe('deployment config (synth-time validation)', () => {
     const { settings } = readDeploymentSettings(ctx({ sentinel: { stage: 'dev', queue: { batchSize: 5 } }, stage: 'prod', region: 'eu-west-1, us-east-1', tracing: 'true' }), {});
     expect(settings).toMatchObject({ stage: 'prod', regions: ['eu-west-1', 'us-east-1'], tracing: true, queue: { ...DEPLOYMENT_DEFAULTS.queue, batchSize: 5 } });
     expect(readDeploymentSettings(ctx({}), { CDK_DEFAULT_REGION: 'ap-south-1' }).settings.regions).toEqual(['ap-south-1']);
+    expect(settings.secretsKmsKeyArns).toEqual([]);
+    const mrk = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef';
+    expect(readDeploymentSettings(ctx({ sentinel: { secretsKmsKeyArns: [mrk] } }), {}).settings.secretsKmsKeyArns).toEqual([mrk]);
   });
 });

@@ -5,7 +5,7 @@ import type { IConstruct } from 'constructs';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE } from '../../functions/lib/config/tables';
 import { loadConfig } from '../../functions/lib/config/index';
 import { OPERATOR_ROUTES, WEBHOOK_ROUTE, type SentinelStack } from '../../infra/sentinel-stack';
-import { synthApp, TEST_CONFIG, TEST_CONTEXT } from './synth';
+import { SECRETS_KEY_ARN, synthApp, TEST_CONFIG, TEST_CONTEXT } from './synth';
 
 type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 
@@ -211,6 +211,16 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         expect(got).toContain('argocd/prod-eu-token');
         expect(got).toContain(TEST_CONFIG.instances[1].token.secretId);
         expect(got).not.toContain('webhook');
+      }
+    });
+
+    it('lets every function that reads secrets decrypt them with the configured key, only through Secrets Manager', () => {
+      const rs = roles();
+      for (const fn of ['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi']) {
+        const decrypt = rs.get(roleOf(template, fn))!.filter((s) => asList<string>(s.Action).includes('kms:Decrypt'));
+        expect(decrypt).toHaveLength(1);
+        expect(decrypt[0].Resource).toBe(SECRETS_KEY_ARN);
+        expect(decrypt[0].Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } });
       }
     });
 

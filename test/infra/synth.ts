@@ -21,9 +21,19 @@ export const TEST_CONFIG = {
   drift: { scheduleMinutes: 10 },
 };
 
+/** The customer managed key the test deployment's secrets are encrypted with. */
+export const SECRETS_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
+
 /** Context of the main test deployment. */
 export const TEST_CONTEXT = {
-  sentinel: { stage: 'test', regions: ['eu-west-1'], account: '123456789012', config: TEST_CONFIG, queue: { maxReceiveCount: 7, maxConcurrency: 4 } },
+  sentinel: {
+    stage: 'test',
+    regions: ['eu-west-1'],
+    account: '123456789012',
+    config: TEST_CONFIG,
+    queue: { maxReceiveCount: 7, maxConcurrency: 4 },
+    secretsKmsKeyArns: [SECRETS_KEY_ARN],
+  },
 };
 
 /** An app built from context (and an empty environment, so the developer's shell cannot leak in). */
