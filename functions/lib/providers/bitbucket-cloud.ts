@@ -1,7 +1,8 @@
 /**
- * Bitbucket Cloud: `X-Hook-UUID` (compared with the configured hook UUID, as ArgoCD does),
- * `X-Event-Key` (`repo:push`), `X-Request-UUID` as the delivery id. The payload lists no
- * changed files, so `changedFiles` is always `null`.
+ * Bitbucket Cloud: a hook with a secret signs the raw body (`X-Hub-Signature: sha256=<hex>`,
+ * HMAC-SHA256); a hook without one is recognised by `X-Hook-UUID` compared with the configured
+ * hook UUID, as ArgoCD does. `X-Event-Key` (`repo:push`), `X-Request-UUID` as the delivery id.
+ * The payload lists no changed files, so `changedFiles` is always `null`.
  */
 import { MalformedPayloadError } from './errors';
 import {
@@ -25,6 +26,7 @@ import {
   str,
   tokenMatches,
   urls,
+  verifyHmacSha256Hex,
 } from './internal';
 import type { Headers, ParseResult, RawBody } from './types';
 
@@ -41,9 +43,15 @@ function normalizeUuid(value: string): string {
   return value.trim().replace(/^\{|\}$/g, '').toLowerCase();
 }
 
-/** Compares `X-Hook-UUID` with the configured UUID (braces and letter case ignored). */
+/**
+ * A signed delivery (`X-Hub-Signature`) must carry the HMAC-SHA256 of the raw body under the
+ * configured secret; an unsigned one must carry the configured hook UUID in `X-Hook-UUID`
+ * (braces and letter case ignored). The setting holds either, or both during a change.
+ */
 export async function verify(secret: string | readonly string[], rawBody: RawBody, headers: Headers): Promise<boolean> {
   const secrets = assertVerifyArgs(secret, rawBody, headers);
+  const signature = header(headers, 'x-hub-signature');
+  if (signature !== undefined) return verifyHmacSha256Hex(secrets, rawBody, signature, 'sha256=');
   const given = header(headers, 'x-hook-uuid');
   return tokenMatches(secrets.map(normalizeUuid), given === undefined ? undefined : normalizeUuid(given));
 }

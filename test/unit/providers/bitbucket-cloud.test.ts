@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import * as bitbucketCloud from '../../../functions/lib/providers/bitbucket-cloud';
 import { MalformedPayloadError } from '../../../functions/lib/providers/errors';
 import { sample, TEST_BITBUCKET_UUID } from './fixtures';
@@ -17,6 +18,29 @@ describe('verify (Bitbucket Cloud)', () => {
   it('returns false for another UUID or none', async () => {
     await expect(bitbucketCloud.verify(TEST_BITBUCKET_UUID, '{}', { 'x-hook-uuid': '{00000000-1d2a-4e6f-9a0b-7c1d2e3f4a5b}' })).resolves.toBe(false);
     await expect(bitbucketCloud.verify(TEST_BITBUCKET_UUID, '{}', {})).resolves.toBe(false);
+  });
+
+  describe('a hook with a secret (X-Hub-Signature)', () => {
+    const secret = 'bb-cloud-hook-secret';
+    const { body, headers } = sample('bitbucket-cloud-push');
+    // Known-good value: HMAC-SHA256 of the sample body under the secret, as Bitbucket Cloud sends it.
+    const signed = (b: string, key = secret) => ({ ...headers, 'x-hub-signature': `sha256=${createHmac('sha256', key).update(b).digest('hex')}` });
+
+    it('accepts the signature of the raw body', async () => {
+      await expect(bitbucketCloud.verify(secret, body, signed(body))).resolves.toBe(true);
+      await expect(bitbucketCloud.verify([TEST_BITBUCKET_UUID, secret], Buffer.from(body), signed(body))).resolves.toBe(true);
+    });
+
+    it('refuses a signature under another secret, of another body, or malformed', async () => {
+      await expect(bitbucketCloud.verify(secret, body, signed(body, 'other'))).resolves.toBe(false);
+      await expect(bitbucketCloud.verify(secret, `${body} `, signed(body))).resolves.toBe(false);
+      await expect(bitbucketCloud.verify(secret, body, { ...headers, 'x-hub-signature': 'sha256=zz' })).resolves.toBe(false);
+    });
+
+    it('does not fall back to the hook UUID once a signature is sent', async () => {
+      // The sample carries the right X-Hook-UUID; a wrong signature still fails.
+      await expect(bitbucketCloud.verify(TEST_BITBUCKET_UUID, body, signed(body, 'other'))).resolves.toBe(false);
+    });
   });
 });
 

@@ -114,6 +114,8 @@ function carriesValidAuth(provider: string, rawHeaders: Record<string, string>, 
     case 'gitlab':
       return eq(h['x-gitlab-token'], TEST_SECRET);
     case 'bitbucket-cloud':
+      // A signed delivery is judged by its signature (the setting is the HMAC key), else by the hook UUID.
+      if (h['x-hub-signature'] !== undefined) return eq(h['x-hub-signature'].toLowerCase(), `sha256=${createHmac('sha256', TEST_BITBUCKET_UUID).update(body).digest('hex')}`);
       return h['x-hook-uuid']?.trim().replace(/^\{|\}$/g, '').toLowerCase() === TEST_BITBUCKET_UUID.replace(/[{}]/g, '');
     case 'azure-devops':
       return /^basic /i.test(h.authorization ?? '') && Buffer.from(h.authorization.trim().slice(6).trim(), 'base64').toString() === `${TEST_AZURE_USER}:${TEST_SECRET}`;
