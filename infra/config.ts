@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import * as v from 'valibot';
-import { ConfigError, defaults, readConfigFile, validateConfigFile } from '../functions/lib/config/index';
+import { ConfigError, defaults, readConfigFile, secretRefsOf, validateConfigFile } from '../functions/lib/config/index';
 import { firstIssue, type ConfigFile } from '../functions/lib/config/schema';
 import { REPO_ROOT } from './bundling';
 
@@ -272,10 +272,13 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
       throw new ConfigError(`instances.${n}.token`, source, 'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }');
     }
   });
-  for (const [provider, ref] of Object.entries(file.webhook?.secrets ?? {})) {
-    if (ref && 'env' in ref) {
-      throw new ConfigError(`webhook.secrets.${provider}`, source, 'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }');
-    }
+  for (const [provider, setting] of Object.entries(file.webhook?.secrets ?? {})) {
+    secretRefsOf(setting).forEach((ref, n) => {
+      if ('env' in ref) {
+        const key = Array.isArray(setting) ? `webhook.secrets.${provider}.${n}` : `webhook.secrets.${provider}`;
+        throw new ConfigError(key, source, 'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }');
+      }
+    });
   }
 
   const deployed: ConfigFile = { ...file };

@@ -21,6 +21,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { SecretRef } from '../functions/lib/config/types';
+import { secretRefsOf } from '../functions/lib/config/index';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableName, type KeyAttribute, type TableDefinition } from '../functions/lib/config/tables';
 import { OPERATOR_ROUTES as API_ROUTES } from '../functions/operator-api/routes';
 import { handlerEntry, type FunctionName } from './bundling';
@@ -130,7 +131,7 @@ export class SentinelStack extends Stack {
       }
       return secret;
     };
-    const webhookSecrets = Object.values(config.webhook?.secrets ?? {}).filter((r): r is SecretRef => r !== undefined).map(secretFor);
+    const webhookSecrets = Object.values(config.webhook?.secrets ?? {}).flatMap((setting) => secretRefsOf(setting)).map(secretFor);
     const argocdTokens = (config.instances ?? []).map((i) => secretFor(i.token as SecretRef));
 
     // Network: an existing VPC, for an ArgoCD reachable only on a private network.

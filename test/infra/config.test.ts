@@ -46,6 +46,7 @@ describe('deployment config (synth-time validation)', () => {
     const error = synthError({ sentinel: { config: { instances: [{ name: 'a', server: 'https://a', token: { env: 'ARGOCD_AUTH_TOKEN' } }] } } });
     expect(error.key).toBe('instances.0.token');
     expect(synthError({ sentinel: { config: { webhook: { secrets: { github: { env: 'GITHUB_WEBHOOK_SECRET' } } } } } }).key).toBe('webhook.secrets.github');
+    expect(synthError({ sentinel: { config: { webhook: { secrets: { github: [{ secretId: 'new' }, { env: 'OLD' }] } } } } }).key).toBe('webhook.secrets.github.1');
   });
 
   it('reads the same YAML file the local stack reads, from context or SENTINEL_CONFIG', () => {

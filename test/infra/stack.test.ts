@@ -203,7 +203,8 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       const rs = roles();
       const secretsOf = (fn: string) => rs.get(roleOf(template, fn))!.filter((s) => asList<string>(s.Action).includes('secretsmanager:GetSecretValue')).map((s) => JSON.stringify(s.Resource));
       const webhook = secretsOf('Webhook').join(' ');
-      expect(webhook).toContain('gitops-sentinel/github-webhook');
+      expect(webhook).toContain('secret:gitops-sentinel/github-webhook-??????');
+      expect(webhook).toContain('secret:gitops-sentinel/github-webhook-previous-??????');
       expect(webhook).toContain('gitops-sentinel/gitlab-webhook');
       expect(webhook).not.toContain('argocd/');
       for (const fn of ['SyncWorker', 'DriftScan', 'OperatorApi']) {

@@ -17,7 +17,8 @@ export const TEST_CONFIG = {
       token: { secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:argocd/prod-us-AbC123', jsonKey: 'token' },
     },
   ],
-  webhook: { secrets: { github: { secretId: 'gitops-sentinel/github-webhook' }, gitlab: { secretId: 'gitops-sentinel/gitlab-webhook' } } },
+  // GitHub's secret mid-rotation: both are read.
+  webhook: { secrets: { github: [{ secretId: 'gitops-sentinel/github-webhook' }, { secretId: 'gitops-sentinel/github-webhook-previous' }], gitlab: { secretId: 'gitops-sentinel/gitlab-webhook' } } },
   drift: { scheduleMinutes: 10 },
 };
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME, defaults } from './defaults';
 import { firstIssue, type ConfigFile } from './schema';
-import type { InstanceConfig, SentinelConfig, WebhookSecrets } from './types';
+import type { InstanceConfig, SecretRef, SentinelConfig, WebhookSecrets, WebhookSecretSetting } from './types';
 
 export type * from './types';
 export { ConfigError } from './errors';
@@ -19,6 +19,12 @@ export interface LoadConfigOptions {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The references of a webhook secret setting, as a list (one, or several during a rotation). */
+export function secretRefsOf(setting: WebhookSecretSetting | undefined): readonly SecretRef[] {
+  if (setting === undefined) return [];
+  return Array.isArray(setting) ? (setting as readonly SecretRef[]) : [setting as SecretRef];
+}
 
 /** Webhook secret environment variables (DESIGN.md) and the config key each fills. */
 export const WEBHOOK_SECRET_ENV: Record<string, keyof WebhookSecrets> = {

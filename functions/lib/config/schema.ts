@@ -11,6 +11,9 @@ const secretRef = v.union([
   v.strictObject({ secretId: v.pipe(v.string(), v.minLength(1)), jsonKey: v.optional(v.pipe(v.string(), v.minLength(1))) }),
 ]);
 
+/** A webhook secret, or 1-5 of them while one is rotated. */
+const webhookSecret = v.union([secretRef, v.pipe(v.array(secretRef), v.minLength(1, 'must list at least one secret'), v.maxLength(5, 'must list at most 5 secrets'))]);
+
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(v.number(), v.integer('must be an integer'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
@@ -39,13 +42,13 @@ export const fileSchema = v.strictObject({
       dedupeSeconds: v.optional(int(1)),
       secrets: v.optional(
         v.strictObject({
-          github: v.optional(secretRef),
-          gitlab: v.optional(secretRef),
-          bitbucketCloud: v.optional(secretRef),
-          bitbucketServer: v.optional(secretRef),
-          gogs: v.optional(secretRef),
-          azureDevOpsUsername: v.optional(secretRef),
-          azureDevOpsPassword: v.optional(secretRef),
+          github: v.optional(webhookSecret),
+          gitlab: v.optional(webhookSecret),
+          bitbucketCloud: v.optional(webhookSecret),
+          bitbucketServer: v.optional(webhookSecret),
+          gogs: v.optional(webhookSecret),
+          azureDevOpsUsername: v.optional(webhookSecret),
+          azureDevOpsPassword: v.optional(webhookSecret),
         }),
       ),
     }),

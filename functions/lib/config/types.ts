@@ -18,15 +18,21 @@ export interface InstanceConfig {
   namespace: string;
 }
 
+/**
+ * One provider's webhook secret, or several while one is being rotated (a delivery passes
+ * when any of them verifies it; list the new one first).
+ */
+export type WebhookSecretSetting = SecretRef | readonly SecretRef[];
+
 /** Webhook secrets per provider. Absent = provider refused unless `allowUnsigned`. */
 export interface WebhookSecrets {
-  github?: SecretRef;
-  gitlab?: SecretRef;
-  bitbucketCloud?: SecretRef;
-  bitbucketServer?: SecretRef;
-  gogs?: SecretRef;
-  azureDevOpsUsername?: SecretRef;
-  azureDevOpsPassword?: SecretRef;
+  github?: WebhookSecretSetting;
+  gitlab?: WebhookSecretSetting;
+  bitbucketCloud?: WebhookSecretSetting;
+  bitbucketServer?: WebhookSecretSetting;
+  gogs?: WebhookSecretSetting;
+  azureDevOpsUsername?: WebhookSecretSetting;
+  azureDevOpsPassword?: WebhookSecretSetting;
 }
 
 /** A config rule opting apps into auto-repair. All given fields must match. */

@@ -9,7 +9,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { AuditStore } from '../audit/audit-store';
 import type { AuditInput } from '../audit/types';
-import { WEBHOOK_SECRET_ENV } from '../config/index';
+import { secretRefsOf, WEBHOOK_SECRET_ENV } from '../config/index';
 import type { WebhookConfig, WebhookSecrets } from '../config/types';
 import type { PushQueue } from '../queue/types';
 import { SecretNotFoundError } from '../secrets/errors';
@@ -196,21 +196,31 @@ function decode(input: ReceivePushInput, max: number): Buffer | string {
   return bytes;
 }
 
-async function resolveSecret(provider: ProviderName, deps: ReceivePushDeps): Promise<string | null> {
-  const keys = SECRET_KEYS[provider];
-  const refs = keys.map((k) => deps.config.webhook.secrets[k]);
-  if (refs.some((r) => r === undefined)) return null;
-  try {
-    const values = await Promise.all(refs.map((r) => deps.secrets.get(r!)));
-    // Azure DevOps basic auth: the provider compares "username:password".
-    return values.join(':');
-  } catch (error) {
-    if (error instanceof SecretNotFoundError) {
-      deps.log?.error?.('webhook secret is configured but cannot be found', { provider, reason: error.message });
-      return null;
-    }
-    throw error;
-  }
+/**
+ * The values a delivery from `provider` may be verified with: one per configured secret
+ * (several while one is rotated), `username:password` pairs for Azure DevOps. A secret that
+ * cannot be found is logged and left out; null when none is left (or none is configured).
+ */
+async function resolveSecret(provider: ProviderName, deps: ReceivePushDeps): Promise<string[] | null> {
+  const perKey = SECRET_KEYS[provider].map((k) => secretRefsOf(deps.config.webhook.secrets[k]));
+  if (perKey.some((refs) => refs.length === 0)) return null;
+  const found = await Promise.all(
+    perKey.map(async (refs) => {
+      const values = await Promise.all(
+        refs.map((ref) =>
+          deps.secrets.get(ref).catch((error: unknown) => {
+            if (!(error instanceof SecretNotFoundError)) throw error;
+            deps.log?.error?.('webhook secret is configured but cannot be found', { provider, reason: error.message });
+            return undefined;
+          }),
+        ),
+      );
+      return values.filter((value): value is string => value !== undefined);
+    }),
+  );
+  if (found.some((values) => values.length === 0)) return null;
+  // Azure DevOps basic auth: the provider compares "username:password", so every pairing.
+  return found.reduce((acc, values) => acc.flatMap((prefix) => values.map((value) => (prefix === '' ? value : `${prefix}:${value}`))), ['']);
 }
 
 async function receive(input: ReceivePushInput, deps: ReceivePushDeps, attempt: Attempt, now: () => Date): Promise<ReceivePushResult> {

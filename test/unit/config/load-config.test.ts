@@ -114,6 +114,16 @@ describe('loadConfig', () => {
     expectConfigError(() => loadConfig({ SENTINEL_ALLOW_UNSIGNED: 'maybe' }), 'SENTINEL_ALLOW_UNSIGNED', 'environment');
   });
 
+  it('takes one webhook secret or a list of up to 5 while one is rotated', () => {
+    const rotating = [{ secretId: 'github-webhook-new' }, { secretId: 'github-webhook-old' }];
+    const config = loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: rotating, gitlab: { env: 'GL' } } } }) });
+    expect(config.webhook.secrets.github).toEqual(rotating);
+    expect(config.webhook.secrets.gitlab).toEqual({ env: 'GL' });
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: '{"webhook":{"secrets":{"github":[]}}}' }), 'webhook.secrets.github', 'SENTINEL_CONFIG_JSON');
+    const six = Array.from({ length: 6 }, (_, i) => ({ env: `S${i}` }));
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: six } } }) }), 'webhook.secrets.github', 'SENTINEL_CONFIG_JSON');
+  });
+
   it('reads the inline JSON configuration the deployed functions get', () => {
     const config = loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { allowUnsigned: true }, storage: { tablePrefix: 'prod' } }) });
     expect(config.webhook.allowUnsigned).toBe(true);

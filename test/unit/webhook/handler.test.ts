@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoDBAuditStore } from '../../../functions/lib/audit/dynamodb-audit-store';
@@ -212,6 +212,31 @@ describe('webhook handler', () => {
     expect(audit.records[0]).toMatchObject({ kind: 'webhook.refused', message: expect.stringContaining('GITHUB_WEBHOOK_SECRET') });
     const gitea = await call(fresh('gitea-push'));
     expect(gitea.statusCode).toBe(202);
+  });
+
+  it('accepts deliveries signed with any secret of a rotation, and the rest when one of them is gone', async () => {
+    const { GITHUB_WEBHOOK_SECRET: _gh, AZURE_DEVOPS_PASSWORD: _az, ...rest } = TEST_ENV;
+    const secrets = { github: [{ env: 'GH_NEW' }, { env: 'GH_OLD' }, { env: 'GH_DELETED' }], azureDevOpsPassword: [{ env: 'AZ_NEW' }, { env: 'AZ_OLD' }] };
+    const env = { ...rest, GH_NEW: 'new-github-secret', GH_OLD: TEST_SECRET, AZ_NEW: 'new-azure-password', AZ_OLD: TEST_SECRET, SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets } }) };
+    const { call, queue } = setup(env);
+    // Signed with the old secret (the fixtures sign with TEST_SECRET), then with the new one.
+    expect((await call(fresh('github-push'))).statusCode).toBe(202);
+    const withNew = fresh('github-push');
+    const body = withNew.body as string;
+    withNew.headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', 'new-github-secret').update(body).digest('hex')}`;
+    expect((await call(withNew)).statusCode).toBe(202);
+    const withOther = fresh('github-push');
+    withOther.headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', 'not-configured').update(withOther.body as string).digest('hex')}`;
+    expect((await call(withOther)).statusCode).toBe(401);
+    // Azure DevOps: the username with either password.
+    expect((await call(fresh('azure-devops-push'))).statusCode).toBe(202);
+    const azure = fresh('azure-devops-push');
+    azure.headers.authorization = `Basic ${Buffer.from(`${TEST_ENV.AZURE_DEVOPS_USERNAME}:new-azure-password`).toString('base64')}`;
+    expect((await call(azure)).statusCode).toBe(202);
+    expect(queue.bodies).toHaveLength(4);
+    // GH_DELETED is not in the environment: logged, the other two still verify.
+    expect(logLines.some((l) => l.includes('webhook secret is configured but cannot be found') && l.includes('GH_DELETED'))).toBe(true);
+    expect(logLines.join('\n')).not.toContain('new-github-secret');
   });
 
   it('names both Azure DevOps settings and GOGS_WEBHOOK_SECRET for Gitea', async () => {
