@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { contextOf, intOption } from '../context';
 import { CliError, EXIT } from '../errors';
+import type { ClearFlappingResult } from '../../functions/lib/drift/clear-flapping';
 import type { AppDriftState, DriftScanResult, ScanSummary } from '../../functions/lib/drift/types';
 import { emit, progress, short, table, type CliIO } from '../output';
 
@@ -9,9 +10,18 @@ interface AppsResponse {
   instances: Array<{ name: string; reachable: boolean; error?: string; apps: Array<Record<string, unknown> & { namespace: string; name: string }> }>;
 }
 
+/** `NAME` (with --instance/--namespace) or `INSTANCE/NAMESPACE/NAME` → the app's API path. */
+function appPath(app: string, o: { instance: string; namespace: string }): { label: string; path: string } {
+  const parts = app.split('/');
+  if (parts.length !== 1 && parts.length !== 3) throw new CliError(EXIT.usage, 'app must be NAME or INSTANCE/NAMESPACE/NAME');
+  const [instance, namespace, name] = parts.length === 3 ? parts : [o.instance, o.namespace, app];
+  if (!instance || !namespace || !name) throw new CliError(EXIT.usage, 'app must be NAME or INSTANCE/NAMESPACE/NAME');
+  return { label: `${instance}/${namespace}/${name}`, path: `/api/apps/${encodeURIComponent(instance)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}` };
+}
+
 /** Registers the operational commands. */
 export function registerOps(program: Command, io: CliIO): void {
-  program
+  const drift = program
     .command('drift')
     .description('current drift state per app; --scan runs a scan now (audited with your identity)')
     .option('--instance <name>', 'only this ArgoCD instance')
@@ -62,6 +72,22 @@ export function registerOps(program: Command, io: CliIO): void {
       if (o.exitCode && drifted > 0) throw new CliError(EXIT.finding, `${drifted} app(s) drifted`);
     });
 
+  drift
+    .command('clear-flapping')
+    .description('clear an app\'s flapping mark once you have dealt with the cause, so scans may repair it again (audited with your identity)')
+    .argument('<app>', 'app name, or instance/namespace/name')
+    .option('--instance <name>', 'ArgoCD instance (default: default)')
+    .option('--namespace <ns>', 'application namespace', 'argocd')
+    .option('--reason <text>', 'why, for the audit trail')
+    .action(async (app: string, o: { namespace: string; reason?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      // `drift` has an --instance of its own, which commander hands the option to.
+      const instance = (cmd.optsWithGlobals() as { instance?: string }).instance ?? 'default';
+      const { label, path } = appPath(app, { instance, namespace: o.namespace });
+      const result = await ctx.api.post<ClearFlappingResult>(`${path}/clear-flapping`, o.reason ? { reason: o.reason } : {});
+      emit(ctx.io, ctx.format, result, () => (result.cleared ? `${label}: flapping mark cleared; the next scan treats it like any drifted app\n` : `${label}: was not flapping; nothing changed\n`));
+    });
+
   program
     .command('apps')
     .description('applications per instance with sync and health status')
@@ -98,11 +124,8 @@ export function registerOps(program: Command, io: CliIO): void {
     .option('--wait <seconds>', 'wait up to this long (max 25) for the operation to finish', intOption('--wait', 0))
     .action(async (app: string, o: { to: string; instance: string; namespace: string; disableAutoSync?: boolean; dryRun?: boolean; prune?: boolean; wait?: number }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const parts = app.split('/');
-      if (parts.length !== 1 && parts.length !== 3) throw new CliError(EXIT.usage, 'app must be NAME or INSTANCE/NAMESPACE/NAME');
-      const [instance, namespace, name] = parts.length === 3 ? parts : [o.instance, o.namespace, app];
-      if (!instance || !namespace || !name) throw new CliError(EXIT.usage, 'app must be NAME or INSTANCE/NAMESPACE/NAME');
-      const path = `/api/apps/${encodeURIComponent(instance)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/rollback`;
+      const { label, path: appApi } = appPath(app, o);
+      const path = `${appApi}/rollback`;
       const result = await ctx.api.post<{
         method: string;
         historyId?: number;
@@ -122,7 +145,7 @@ export function registerOps(program: Command, io: CliIO): void {
       });
       emit(ctx.io, ctx.format, result, () =>
         [
-          `${result.dryRun ? 'dry run: ' : ''}${instance}/${namespace}/${name}: ${result.method === 'rollback' ? `rollback to history id ${result.historyId}` : 'sync to older commit'} ${result.revision} (was ${short(result.previousRevision) || 'unknown'})`,
+          `${result.dryRun ? 'dry run: ' : ''}${label}: ${result.method === 'rollback' ? `rollback to history id ${result.historyId}` : 'sync to older commit'} ${result.revision} (was ${short(result.previousRevision) || 'unknown'})`,
           ...(result.autoSyncDisabled ? [`auto-sync turned off first; previous policy ${JSON.stringify(result.autoSyncDisabled.previousAutomated)} is in the audit trail (app.autosync.disabled)`] : []),
           ...(result.wouldDisableAutoSync ? ['would turn auto-sync off first'] : []),
           `operation: ${result.operation?.phase ?? 'unknown'}${result.operation?.message ? ` (${result.operation.message})` : ''}`,

@@ -43,6 +43,7 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'drift.repaired': true,
   'drift.skipped': true,
   'drift.flapping': true,
+  'drift.flapping.cleared': true,
   'scan.completed': true,
   'instance.unreachable': true,
   'app.rolledback': true,

@@ -15,6 +15,7 @@ import {
 } from '../lib/argocd/errors';
 import { InvalidCursorError } from '../lib/audit/errors';
 import { DrValidationError } from '../lib/dr/errors';
+import { DriftStateNotFoundError } from '../lib/drift/index';
 import { AutoSyncEnabledError, InvalidRollbackTargetError, OperationInProgressError, RollbackNotFoundError } from '../lib/rollback/errors';
 import { StatsRangeError } from '../lib/stats/errors';
 import { InvalidParameterError, ResourceNotFoundError } from './params';
@@ -64,6 +65,7 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   if (error instanceof DrValidationError) return json(400, { error: 'invalid-parameter', parameter: error.parameter, message: oneLine(error.message) });
   if (error instanceof ResourceNotFoundError) return json(404, { error: 'not-found', what: error.what, message: error.message });
   if (error instanceof RollbackNotFoundError) return json(404, { error: 'not-found', what: error.what, message: error.message });
+  if (error instanceof DriftStateNotFoundError) return json(404, { error: 'not-found', what: 'drift-state', message: error.message });
   if (error instanceof AutoSyncEnabledError) {
     return json(409, { error: 'auto-sync-enabled', message: error.message, automated: error.automated, hint: 'retry with "disableAutoSync": true (sentinel rollback --disable-auto-sync)' });
   }

@@ -7,7 +7,7 @@ import { appRefOf, isOperationRunning, type Application } from '../lib/argocd/in
 import { MAX_LIMIT } from '../lib/audit/query-plan';
 import type { AuditKind } from '../lib/audit/types';
 import { exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
-import { getDriftState, listScans, runDriftScan } from '../lib/drift/index';
+import { clearFlapping, getDriftState, listScans, runDriftScan } from '../lib/drift/index';
 import { rollbackApplication } from '../lib/rollback/index';
 import type { CoreDeps } from '../lib/runtime/core-deps';
 import { computeStats } from '../lib/stats/index';
@@ -189,6 +189,17 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         waitSeconds: bodyField.number(body, 'waitSeconds', 0, 25),
         actor,
       });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/apps/{instance}/{namespace}/{name}/clear-flapping',
+    run: async ({ deps, event, params, actor }) => {
+      const body = parseJsonBody(event.body, event.isBase64Encoded);
+      bodyField.allowOnly(body, 'reason');
+      if (body.reason !== undefined && typeof body.reason !== 'string') throw new InvalidParameterError('reason', 'reason must be a string');
+      requireInstance(deps, params.instance);
+      return clearFlapping(deps, { ref: { instance: params.instance!, namespace: params.namespace!, name: params.name! }, actor, ...(body.reason ? { reason: body.reason } : {}) });
     },
   },
   {

@@ -8,6 +8,7 @@ import yaml from 'js-yaml';
 import { ApiClient } from '../../cli/api-client';
 import { EXIT, run, type CliIO } from '../../cli/main';
 import { signRequest } from '../../cli/sigv4';
+import { putAppState } from '../../functions/lib/drift/state-store';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { waitFor } from '../helpers/argocd-sim';
 
@@ -129,6 +130,24 @@ describe('sentinel CLI against the local stack', () => {
     const state = await cli('drift', '--exit-code', '--json');
     expect(state.code).toBe(EXIT.finding);
     stack.simulators!.instances.prod.sim.clearDrift({ name: 'autoapp' });
+  });
+
+  it('clears a flapping mark through the API, audited with the caller; not flapping changes nothing; no state is exit 4', async () => {
+    // A state as the scan leaves it after a re-drift within the cooldown.
+    const now = new Date().toISOString();
+    const flapping = { instance: 'prod', namespace: 'argocd', name: 'guestbook', project: 'shop', condition: 'drifted' as const, syncStatus: 'OutOfSync', healthStatus: 'Healthy', firstSeen: now, lastSeen: now, consecutiveScans: 3, lastRepairAt: now, flapping: true, flappingSince: now, version: 0 };
+    expect(await putAppState(stack.deps.doc, stack.tables.state, flapping, undefined)).toBeDefined();
+
+    const cleared = await cli('drift', 'clear-flapping', 'prod/argocd/guestbook', '--reason', 'fixed the HPA');
+    expect(cleared).toMatchObject({ code: EXIT.ok, out: expect.stringMatching(/flapping mark cleared/) });
+    const drift = JSON.parse((await cli('drift', '--instance', 'prod', '--json')).out) as { apps: Array<{ name: string; flapping: boolean }> };
+    expect(drift.apps.find((a) => a.name === 'guestbook')).toMatchObject({ flapping: false });
+    const audit = JSON.parse((await cli('audit', '--kind', 'drift.flapping.cleared', '--json')).out) as { items: Array<Record<string, unknown>> };
+    expect(audit.items).toEqual([expect.objectContaining({ app: 'guestbook', actor: expect.stringMatching(/^local:/), message: expect.stringContaining('fixed the HPA') })]);
+
+    expect((await cli('drift', 'clear-flapping', 'guestbook', '--instance', 'prod')).out).toMatch(/was not flapping/);
+    expect((await cli('drift', 'clear-flapping', 'ghost', '--instance', 'prod')).code).toBe(EXIT.notFound);
+    expect((await cli('drift', 'clear-flapping', 'guestbook', '--instance', 'nowhere')).code).toBe(EXIT.notFound);
   });
 
   it('rolls back, explains auto-sync, and reports not found with exit 4', async () => {

@@ -15,6 +15,7 @@ export type AuditKind =
   | 'drift.repaired'
   | 'drift.skipped'
   | 'drift.flapping'
+  | 'drift.flapping.cleared'
   | 'scan.completed'
   | 'instance.unreachable'
   | 'app.rolledback'

@@ -18,4 +18,5 @@ export {
   type PolicyInput,
 } from './repair-policy';
 export { diffValues, resourceDriftOf, isSecretKind, DIFF_LIMITS } from './diff';
+export { clearFlapping, DriftStateNotFoundError, type ClearFlappingDeps, type ClearFlappingResult } from './clear-flapping';
 export type * from './types';

@@ -1,5 +1,5 @@
 import { fakeSha } from '../../../local/argocd-sim';
-import { getDriftState, runDriftScan } from '../../../functions/lib/drift';
+import { clearFlapping, DriftStateNotFoundError, getDriftState, runDriftScan } from '../../../functions/lib/drift';
 import { waitFor } from '../../helpers/argocd-sim';
 import { app, replicasDrift, startDriftEnv, type DriftEnv } from './drift-env';
 
@@ -209,6 +209,29 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     expect(decisionOf(after, 'api')).toMatchObject({ reason: 'flapping' });
     expect(syncs(env)).toHaveLength(1);
     expect(env.records('drift.flapping', 'api')).toHaveLength(1);
+
+    // The human clears the mark; the next scan repairs the app again.
+    const ref = { instance: 'default', namespace: 'argocd', name: 'api' };
+    const cleared = await clearFlapping(env.deps, { ref, actor: 'local:alice', reason: 'removed the HPA fighting the manifest' });
+    expect(cleared).toMatchObject({ cleared: true, state: { flapping: false, condition: 'drifted' } });
+    expect(cleared.state.flappingSince).toBeUndefined();
+    expect(env.records('drift.flapping.cleared', 'api')).toEqual([
+      expect.objectContaining({ actor: 'local:alice', outcome: 'success', message: expect.stringContaining('removed the HPA'), details: expect.objectContaining({ flappingSince: flapping.startedAt }) }),
+    ]);
+    const again = await runDriftScan(env.deps);
+    expect(decisionOf(again, 'api')).toMatchObject({ action: 'repair' });
+    expect(syncs(env)).toHaveLength(2);
+    // Clearing again changes nothing and audits nothing.
+    await operationDone(env, 'api');
+    expect(await clearFlapping(env.deps, { ref, actor: 'local:alice' })).toMatchObject({ cleared: false });
+    expect(env.records('drift.flapping.cleared', 'api')).toHaveLength(1);
+  });
+
+  it('clearFlapping answers DriftStateNotFoundError for an app that never drifted', async () => {
+    env = await startDriftEnv({ instances: { default: { apps: [app('calm')] } } });
+    await runDriftScan(env.deps);
+    await expect(clearFlapping(env.deps, { ref: { instance: 'default', namespace: 'argocd', name: 'calm' }, actor: 'local:alice' })).rejects.toBeInstanceOf(DriftStateNotFoundError);
+    expect(env.records('drift.flapping.cleared')).toHaveLength(0);
   });
 
   it('dryRun reports what it would repair and changes nothing: the simulator receives no sync', async () => {
