@@ -39,6 +39,13 @@ export const ESM_REQUIRE_BANNER =
 export const EXTERNAL_MODULES = ['@aws-sdk/*'];
 
 /**
+ * Packages swapped for a smaller stand-in in every bundle (esbuild `alias`; paths relative to
+ * the repository root, where esbuild resolves them). `form-data`: axios's multipart support,
+ * which the ArgoCD client never uses; Node's global FormData replaces it (infra/stubs).
+ */
+export const BUNDLE_ALIASES: Record<string, string> = { 'form-data': './infra/stubs/form-data.mjs' };
+
+/**
  * Bundling options shared by every function: ESM (smaller, tree-shaken through
  * `module` entry points), minified, linked source maps (no sources embedded, to keep
  * the zip small; `NODE_OPTIONS=--enable-source-maps` maps stack traces), the AWS SDK
@@ -56,6 +63,7 @@ export const SENTINEL_BUNDLING: BundlingOptions = {
   mainFields: ['module', 'main'],
   banner: ESM_REQUIRE_BANNER,
   externalModules: EXTERNAL_MODULES,
+  esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
   forceDockerBundling: false,
 };
 
@@ -79,6 +87,8 @@ export function esbuildOptionsFor(entry: string, outfile: string) {
     mainFields: ['module', 'main'],
     banner: { js: ESM_REQUIRE_BANNER },
     external: EXTERNAL_MODULES,
+    alias: BUNDLE_ALIASES,
+    absWorkingDir: REPO_ROOT,
     logLevel: 'silent' as const,
     metafile: true,
   };
