@@ -4,11 +4,11 @@
  * is that someone saying so: the mark goes, the next scan treats the app like any other
  * drifted app again (cooldown included), and the audit trail records who cleared it.
  */
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditStore } from '../audit/audit-store';
 import type { TableNames } from '../config/tables';
 import type { AppRef } from '../matching/types';
-import { driftPk, driftSk, putAppState, RESOLVED_TTL_SECONDS } from './state-store';
+import { putAppState, readAppState, RESOLVED_TTL_SECONDS } from './state-store';
 import type { AppDriftState } from './types';
 
 /** What {@link clearFlapping} needs. */
@@ -16,7 +16,6 @@ export interface ClearFlappingDeps {
   doc: DynamoDBDocumentClient;
   tables: Pick<TableNames, 'state'>;
   auditStore: Pick<AuditStore, 'append'>;
-  now?: () => Date;
 }
 
 /** Answer of {@link clearFlapping}. */
@@ -48,15 +47,14 @@ const ATTEMPTS = 5;
 export async function clearFlapping(deps: ClearFlappingDeps, input: { ref: AppRef; actor: string; reason?: string }): Promise<ClearFlappingResult> {
   const { ref, actor } = input;
   for (let attempt = 1; ; attempt++) {
-    const res = await deps.doc.send(new GetCommand({ TableName: deps.tables.state, Key: { pk: driftPk(ref.instance), sk: driftSk(ref.namespace, ref.name) }, ConsistentRead: true }));
-    if (!res.Item) throw new DriftStateNotFoundError(ref);
-    const { pk: _pk, sk: _sk, expiresAt, ...item } = res.Item as AppDriftState & { pk: string; sk: string; expiresAt?: number };
-    const current: AppDriftState = { ...item, flapping: item.flapping === true, version: typeof item.version === 'number' ? item.version : 0 };
+    const current = await readAppState(deps.doc, deps.tables.state, ref.instance, ref.namespace, ref.name);
+    if (!current) throw new DriftStateNotFoundError(ref);
     if (!current.flapping) return { cleared: false, state: current };
     const { flappingSince, ...rest } = current;
     const next: AppDriftState = { ...rest, flapping: false };
-    const resolvedExpiry = current.condition === 'ok' && current.resolvedAt ? Math.floor(Date.parse(current.resolvedAt) / 1000) + RESOLVED_TTL_SECONDS : undefined;
-    const stored = await putAppState(deps.doc, deps.tables.state, next, current.version, expiresAt ?? resolvedExpiry);
+    // A resolved state keeps expiring (DynamoDB TTL) as the scan would have it.
+    const expiresAt = current.condition === 'ok' && current.resolvedAt ? Math.floor(Date.parse(current.resolvedAt) / 1000) + RESOLVED_TTL_SECONDS : undefined;
+    const stored = await putAppState(deps.doc, deps.tables.state, next, current.version, expiresAt);
     if (!stored) {
       if (attempt < ATTEMPTS) continue;
       throw new Error(`[gitops-sentinel/drift] the drift state of ${ref.instance}/${ref.namespace}/${ref.name} kept changing; try again`);

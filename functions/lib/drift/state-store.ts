@@ -7,7 +7,7 @@
  * transition or both repair the same app.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STATE_INDEX } from '../config/tables';
 import type { AppDriftState, DriftReadDeps, GetDriftStateOptions, ListScansOptions, ScanSummary } from './types';
 
@@ -68,6 +68,12 @@ export async function readInstanceState(doc: DynamoDBDocumentClient, table: stri
     start = page.LastEvaluatedKey;
   } while (start);
   return out;
+}
+
+/** Reads one app's stored state, consistently; undefined when it has none. */
+export async function readAppState(doc: DynamoDBDocumentClient, table: string, instance: string, namespace: string, name: string): Promise<AppDriftState | undefined> {
+  const res = await doc.send(new GetCommand({ TableName: table, Key: { pk: driftPk(instance), sk: driftSk(namespace, name) }, ConsistentRead: true }));
+  return res.Item ? toState(res.Item) : undefined;
 }
 
 /**

@@ -220,7 +220,8 @@ async function resolveSecret(provider: ProviderName, deps: ReceivePushDeps): Pro
   );
   if (found.some((values) => values.length === 0)) return null;
   // Azure DevOps basic auth: the provider compares "username:password", so every pairing.
-  return found.reduce((acc, values) => acc.flatMap((prefix) => values.map((value) => (prefix === '' ? value : `${prefix}:${value}`))), ['']);
+  const combinations = found.reduce<string[][]>((acc, values) => acc.flatMap((parts) => values.map((value) => [...parts, value])), [[]]);
+  return combinations.map((parts) => parts.join(':'));
 }
 
 async function receive(input: ReceivePushInput, deps: ReceivePushDeps, attempt: Attempt, now: () => Date): Promise<ReceivePushResult> {
