@@ -15,6 +15,16 @@ describe('sync worker (Powertools Batch over SQS records)', () => {
 
   const record = (body: string, receiveCount = 1, messageId = `m-${Math.random()}`) => ({ messageId, body, attributes: { ApproximateReceiveCount: String(receiveCount) } });
 
+  /** Sends one message through an in-process queue (3 receives, no visibility delay) consumed by the worker, until it is done or dead. */
+  async function throughQueue(message: ReturnType<typeof pushMessage>): Promise<InProcessQueue> {
+    const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 0 });
+    queue.start(createSyncWorkerHandler(env.deps, { maxReceiveCount: 3 }));
+    await queue.enqueue(message);
+    await queue.drain();
+    await queue.stop();
+    return queue;
+  }
+
   it('answers no failures when every push is handled', async () => {
     // Prepare
     const worker = createSyncWorkerHandler(env.deps, { maxReceiveCount: 3 });
@@ -46,14 +56,10 @@ describe('sync worker (Powertools Batch over SQS records)', () => {
   it('sends a push that keeps failing to the dead letters of the in-process queue, audited as app.failed once', async () => {
     // Prepare: the refresh of `web` always fails; every other app works
     env.sims.default.sim.injectFaults({ failRate: 1, failStatus: 500, pathPattern: '^/api/v1/applications/web$' });
-    const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 0 });
-    queue.start(createSyncWorkerHandler(env.deps, { maxReceiveCount: 3 }));
     const message = pushMessage();
 
     // Act
-    await queue.enqueue(message);
-    await queue.drain();
-    await queue.stop();
+    const queue = await throughQueue(message);
 
     // Assess
     expect(queue.deadLetters()).toHaveLength(1);
@@ -72,14 +78,10 @@ describe('sync worker (Powertools Batch over SQS records)', () => {
   it('finishes on a later receive once ArgoCD recovers, without repeating what was done', async () => {
     // Prepare: the first receive's 3 attempts on `web` fail, then ArgoCD answers again
     env.sims.default.sim.injectFaults({ failNext: 3, failStatus: 503, pathPattern: '^/api/v1/applications/web$' });
-    const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 0 });
-    queue.start(createSyncWorkerHandler(env.deps, { maxReceiveCount: 3 }));
     const message = pushMessage();
 
     // Act
-    await queue.enqueue(message);
-    await queue.drain();
-    await queue.stop();
+    const queue = await throughQueue(message);
 
     // Assess
     expect(queue.deadLetters()).toHaveLength(0);
