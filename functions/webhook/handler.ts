@@ -11,7 +11,7 @@ import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { ConfigError, loadConfig } from '../lib/config/index';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, tableName } from '../lib/config/tables';
 import { asSimpleLogger, createLogger } from '../lib/observability/logger';
-import { receivePush, type ReceivePushDeps } from '../lib/providers/receive-push';
+import { receivePush, type ReceivePushDeps } from '../lib/intake/index';
 import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
 import { SQSPushQueue } from '../lib/queue/sqs-push-queue';
 import { SecretsManagerProvider } from '../lib/secrets/secrets-manager-provider';
@@ -44,7 +44,8 @@ export function createWebhookHandler(deps: DepsOrBuilder<WebhookHandlerDeps>): W
       const result = await receivePush(
         {
           rawBody: typeof event.body === 'string' ? event.body : '',
-          headers: lowerCaseHeaders(event.headers),
+          // receivePush lower-cases the names (API Gateway v2 already does; the local adapter and tests may not).
+          headers: event.headers ?? {},
           isBase64: event.isBase64Encoded === true,
           ...(context?.getRemainingTimeInMillis ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
         },
@@ -61,13 +62,6 @@ export function createWebhookHandler(deps: DepsOrBuilder<WebhookHandlerDeps>): W
       return response;
     }
   };
-}
-
-/** API Gateway v2 already lower-cases header names; the local adapter and tests may not. */
-function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) if (typeof v === 'string') out[k.toLowerCase()] = v;
-  return out;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   SignatureMismatchError,
   UnknownProviderError,
 } from '../lib/providers/errors';
-import type { ReceivePushResult } from '../lib/providers/receive-push';
+import type { ReceivePushResult } from '../lib/intake/index';
 
 /** The fixed message of every 500. */
 export const INTERNAL_ERROR_MESSAGE = 'internal error; the delivery was not accepted, please retry';

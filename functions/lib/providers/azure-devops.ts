@@ -5,33 +5,19 @@
  * The payload lists no changed files, so `changedFiles` is `null`.
  */
 import { MalformedPayloadError } from './errors';
-import {
-  arr,
-  assertBodyAndHeaders,
-  assertVerifyArgs,
-  bodyText,
-  branchName,
-  buildPushEvent,
-  checkRef,
-  checkSha,
-  collectCommits,
-  type CommitReader,
-  deliveryIdFrom,
-  header,
-  ignored,
-  isObject,
-  obj,
-  parseObject,
-  printable,
-  refKind,
-  str,
-  tokenMatches,
-  urls,
-} from './internal';
+import { assertBodyAndHeaders, bodyText, deliveryIdFrom, header } from './body-encoding';
+import { arr, isObject, obj, parseObject, str } from './json-fields';
+import { buildPushEvent, collectCommits, type CommitReader, ignored, urls } from './push-event';
+import { branchName, checkRef, checkSha, refKind } from './refs';
+import { printable } from './safe-text';
+import { assertVerifyArgs, tokenMatches } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
 
 /** Provider name. */
 export const name = 'azure-devops' as const;
+
+/** Headers carrying the delivery id, first present wins (it sits in the body: `id`). */
+export const deliveryHeaders: readonly string[] = [];
 
 /** True when `X-Vss-Activityid` is present. */
 export function detect(headers: Headers): boolean {

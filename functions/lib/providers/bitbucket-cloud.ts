@@ -5,33 +5,19 @@
  * The payload lists no changed files, so `changedFiles` is always `null`.
  */
 import { MalformedPayloadError } from './errors';
-import {
-  arr,
-  assertBodyAndHeaders,
-  assertVerifyArgs,
-  bodyText,
-  branchName,
-  buildPushEvent,
-  checkRef,
-  checkSha,
-  collectCommits,
-  type CommitReader,
-  deliveryIdFrom,
-  header,
-  ignored,
-  isObject,
-  obj,
-  parseObject,
-  printable,
-  str,
-  tokenMatches,
-  urls,
-  verifyHmacSha256Hex,
-} from './internal';
+import { assertBodyAndHeaders, bodyText, deliveryIdFrom, firstHeader, header } from './body-encoding';
+import { arr, isObject, obj, parseObject, str } from './json-fields';
+import { buildPushEvent, collectCommits, type CommitReader, ignored, urls } from './push-event';
+import { branchName, checkRef, checkSha } from './refs';
+import { printable } from './safe-text';
+import { assertVerifyArgs, tokenMatches, verifyHmacSha256Hex } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
 
 /** Provider name. */
 export const name = 'bitbucket-cloud' as const;
+
+/** Headers carrying the delivery id, first present wins. */
+export const deliveryHeaders: readonly string[] = ['x-request-uuid'];
 
 /** True when `X-Hook-UUID` is present (Bitbucket Cloud also sends `X-Event-Key`, so this wins over Bitbucket Server). */
 export function detect(headers: Headers): boolean {
@@ -70,7 +56,7 @@ const commitReader: CommitReader = {
  */
 export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   assertBodyAndHeaders(rawBody, headers);
-  const deliveryId = deliveryIdFrom(header(headers, 'x-request-uuid'), rawBody);
+  const deliveryId = deliveryIdFrom(firstHeader(headers, deliveryHeaders), rawBody);
   const event = (header(headers, 'x-event-key') ?? '').trim();
   if (event !== 'repo:push') return ignored(`event "${printable(event, 40)}" is not a push`, deliveryId);
   const body = parseObject(bodyText(rawBody));

@@ -5,30 +5,19 @@
  * `touchedHead` is true for branch pushes (ArgoCD does the same).
  */
 import { MalformedPayloadError } from './errors';
-import {
-  arr,
-  assertBodyAndHeaders,
-  assertVerifyArgs,
-  bodyText,
-  buildPushEvent,
-  checkRef,
-  checkSha,
-  deliveryIdFrom,
-  header,
-  ignored,
-  isObject,
-  obj,
-  parseObject,
-  printable,
-  refKind,
-  str,
-  urls,
-  verifyHmacSha256Hex,
-} from './internal';
+import { assertBodyAndHeaders, bodyText, deliveryIdFrom, firstHeader, header } from './body-encoding';
+import { arr, isObject, obj, parseObject, str } from './json-fields';
+import { buildPushEvent, ignored, urls } from './push-event';
+import { checkRef, checkSha, refKind } from './refs';
+import { printable } from './safe-text';
+import { assertVerifyArgs, verifyHmacSha256Hex } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
 
 /** Provider name. */
 export const name = 'bitbucket-server' as const;
+
+/** Headers carrying the delivery id, first present wins. */
+export const deliveryHeaders: readonly string[] = ['x-request-id'];
 
 /** True when `X-Event-Key` is present without Bitbucket Cloud's `X-Hook-UUID`. */
 export function detect(headers: Headers): boolean {
@@ -48,7 +37,7 @@ export async function verify(secret: string | readonly string[], rawBody: RawBod
  */
 export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   assertBodyAndHeaders(rawBody, headers);
-  const deliveryId = deliveryIdFrom(header(headers, 'x-request-id'), rawBody);
+  const deliveryId = deliveryIdFrom(firstHeader(headers, deliveryHeaders), rawBody);
   const event = (header(headers, 'x-event-key') ?? '').trim();
   if (event === 'diagnostics:ping') return ignored('ping', deliveryId);
   if (event !== 'repo:refs_changed') return ignored(`event "${printable(event, 40)}" is not a push`, deliveryId);

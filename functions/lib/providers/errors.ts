@@ -4,6 +4,9 @@
  * contain a secret, a signature or the payload.
  */
 
+/** Prefix of every misuse `TypeError` of this module. */
+export const PREFIX = '[gitops-sentinel/providers]';
+
 /** Base error of the providers module. */
 export class ProviderError extends Error {
   constructor(message: string, options?: ErrorOptions) {

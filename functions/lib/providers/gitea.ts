@@ -5,11 +5,18 @@
  * Its secret is `GOGS_WEBHOOK_SECRET`, as in ArgoCD.
  */
 import { parseGitHubStylePush } from './github-style';
-import { assertBodyAndHeaders, assertVerifyArgs, bodyText, deliveryIdFrom, header, ignored, parseObject, printable, verifyHmacSha256Hex } from './internal';
+import { assertBodyAndHeaders, bodyText, deliveryIdFrom, firstHeader, header } from './body-encoding';
+import { parseObject } from './json-fields';
+import { ignored } from './push-event';
+import { printable } from './safe-text';
+import { assertVerifyArgs, verifyHmacSha256Hex } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
 
 /** Provider name. */
 export const name = 'gitea' as const;
+
+/** Headers carrying the delivery id, first present wins. */
+export const deliveryHeaders: readonly string[] = ['x-gitea-delivery', 'x-gogs-delivery'];
 
 /** True when `X-Gitea-Event` is present. */
 export function detect(headers: Headers): boolean {
@@ -29,7 +36,7 @@ export async function verify(secret: string | readonly string[], rawBody: RawBod
  */
 export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   assertBodyAndHeaders(rawBody, headers);
-  const deliveryId = deliveryIdFrom(header(headers, 'x-gitea-delivery') ?? header(headers, 'x-gogs-delivery'), rawBody);
+  const deliveryId = deliveryIdFrom(firstHeader(headers, deliveryHeaders), rawBody);
   const event = (header(headers, 'x-gitea-event') ?? '').trim();
   if (event !== 'push') return ignored(`event "${printable(event, 40)}" is not a push`, deliveryId);
   return parseGitHubStylePush(name, parseObject(bodyText(rawBody)), deliveryId);

@@ -4,22 +4,10 @@
  * and `default_branch`, `pusher`. Shared by `github.ts`, `gitea.ts` and `gogs.ts`.
  */
 import { MalformedPayloadError } from './errors';
-import {
-  branchName,
-  buildPushEvent,
-  checkRef,
-  checkSha,
-  collectCommits,
-  githubStyleCommits,
-  ignored,
-  type Json,
-  num,
-  obj,
-  printable,
-  refKind,
-  str,
-  urls,
-} from './internal';
+import { type Json, num, obj, str } from './json-fields';
+import { buildPushEvent, collectCommits, githubStyleCommits, ignored, urls } from './push-event';
+import { branchName, checkRef, checkSha, refKind } from './refs';
+import { printable } from './safe-text';
 import type { ParseResult, ProviderName } from './types';
 
 /**

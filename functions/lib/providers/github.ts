@@ -6,22 +6,18 @@
  */
 import { MalformedPayloadError } from './errors';
 import { parseGitHubStylePush } from './github-style';
-import {
-  assertBodyAndHeaders,
-  assertVerifyArgs,
-  bodyText,
-  deliveryIdFrom,
-  header,
-  ignored,
-  parseObject,
-  printable,
-  verifyHmacSha256Hex,
-  type Json,
-} from './internal';
+import { assertBodyAndHeaders, bodyText, deliveryIdFrom, firstHeader, header } from './body-encoding';
+import { type Json, parseObject } from './json-fields';
+import { ignored } from './push-event';
+import { printable } from './safe-text';
+import { assertVerifyArgs, verifyHmacSha256Hex } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
 
 /** Provider name. */
 export const name = 'github' as const;
+
+/** Headers carrying the delivery id, first present wins. */
+export const deliveryHeaders: readonly string[] = ['x-github-delivery'];
 
 /**
  * True for GitHub requests. Gitea also sends `X-GitHub-Event`, so a request carrying
@@ -59,7 +55,7 @@ function readBody(text: string, headers: Headers): Json {
  */
 export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   assertBodyAndHeaders(rawBody, headers);
-  const deliveryId = deliveryIdFrom(header(headers, 'x-github-delivery'), rawBody);
+  const deliveryId = deliveryIdFrom(firstHeader(headers, deliveryHeaders), rawBody);
   const event = (header(headers, 'x-github-event') ?? '').trim();
   if (event === 'ping') return ignored('ping', deliveryId);
   if (event !== 'push') return ignored(`event "${printable(event, 40)}" is not a push`, deliveryId);

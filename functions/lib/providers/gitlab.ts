@@ -3,32 +3,19 @@
  * (the shared secret token, compared in constant time), `X-Gitlab-Event-UUID`.
  */
 import { MalformedPayloadError } from './errors';
-import {
-  assertBodyAndHeaders,
-  assertVerifyArgs,
-  bodyText,
-  branchName,
-  buildPushEvent,
-  checkRef,
-  checkSha,
-  collectCommits,
-  deliveryIdFrom,
-  githubStyleCommits,
-  header,
-  ignored,
-  num,
-  obj,
-  parseObject,
-  printable,
-  refKind,
-  str,
-  tokenMatches,
-  urls,
-} from './internal';
+import { assertBodyAndHeaders, bodyText, deliveryIdFrom, firstHeader, header } from './body-encoding';
+import { num, obj, parseObject, str } from './json-fields';
+import { buildPushEvent, collectCommits, githubStyleCommits, ignored, urls } from './push-event';
+import { branchName, checkRef, checkSha, refKind } from './refs';
+import { printable } from './safe-text';
+import { assertVerifyArgs, tokenMatches } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
 
 /** Provider name. */
 export const name = 'gitlab' as const;
+
+/** Headers carrying the delivery id, first present wins. */
+export const deliveryHeaders: readonly string[] = ['x-gitlab-event-uuid'];
 
 const PUSH_KINDS = new Set(['push', 'tag_push']);
 
@@ -52,7 +39,7 @@ export async function verify(secret: string | readonly string[], rawBody: RawBod
  */
 export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   assertBodyAndHeaders(rawBody, headers);
-  const deliveryId = deliveryIdFrom(header(headers, 'x-gitlab-event-uuid'), rawBody);
+  const deliveryId = deliveryIdFrom(firstHeader(headers, deliveryHeaders), rawBody);
   const event = (header(headers, 'x-gitlab-event') ?? '').trim();
   if (event !== 'Push Hook' && event !== 'Tag Push Hook' && event !== 'System Hook') {
     return ignored(`event "${printable(event, 40)}" is not a push`, deliveryId);

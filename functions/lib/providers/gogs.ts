@@ -3,11 +3,18 @@
  * `X-Gogs-Delivery`. Secret: `GOGS_WEBHOOK_SECRET`.
  */
 import { parseGitHubStylePush } from './github-style';
-import { assertBodyAndHeaders, assertVerifyArgs, bodyText, deliveryIdFrom, header, ignored, parseObject, printable, verifyHmacSha256Hex } from './internal';
+import { assertBodyAndHeaders, bodyText, deliveryIdFrom, firstHeader, header } from './body-encoding';
+import { parseObject } from './json-fields';
+import { ignored } from './push-event';
+import { printable } from './safe-text';
+import { assertVerifyArgs, verifyHmacSha256Hex } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
 
 /** Provider name. */
 export const name = 'gogs' as const;
+
+/** Headers carrying the delivery id, first present wins. */
+export const deliveryHeaders: readonly string[] = ['x-gogs-delivery'];
 
 /** True when `X-Gogs-Event` is present and `X-Gitea-Event` is not (Gitea sends both). */
 export function detect(headers: Headers): boolean {
@@ -26,7 +33,7 @@ export async function verify(secret: string | readonly string[], rawBody: RawBod
  */
 export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   assertBodyAndHeaders(rawBody, headers);
-  const deliveryId = deliveryIdFrom(header(headers, 'x-gogs-delivery'), rawBody);
+  const deliveryId = deliveryIdFrom(firstHeader(headers, deliveryHeaders), rawBody);
   const event = (header(headers, 'x-gogs-event') ?? '').trim();
   if (event !== 'push') return ignored(`event "${printable(event, 40)}" is not a push`, deliveryId);
   return parseGitHubStylePush(name, parseObject(bodyText(rawBody)), deliveryId);

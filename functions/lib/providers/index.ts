@@ -9,13 +9,14 @@ import * as gitea from './gitea';
 import * as github from './github';
 import * as gitlab from './gitlab';
 import * as gogs from './gogs';
-import { PREFIX } from './internal';
+import { PREFIX } from './errors';
 import type { Headers, Provider, ProviderName } from './types';
 
 export type * from './types';
 export * from './errors';
-export { bodyDeliveryId, hmacSha256Hex, MAX_COMMITS, MAX_FILES } from './internal';
-export { receivePush, secretSettings, type ReceivePushInput, type ReceivePushDeps, type ReceivePushResult } from './receive-push';
+export { bodyDeliveryId, deliveryIdFrom, firstHeader } from './body-encoding';
+export { MAX_COMMITS, MAX_FILES } from './push-event';
+export { hmacSha256Hex } from './signatures';
 
 /**
  * Every provider, in detection order. Order matters: Gitea also sends GitHub's and Gogs'

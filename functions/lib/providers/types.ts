@@ -66,6 +66,11 @@ export type RawBody = string | Uint8Array;
  */
 export interface Provider {
   readonly name: ProviderName;
+  /**
+   * Headers carrying the provider's delivery id, first present wins; empty when it sits in
+   * the body (Azure DevOps). Unverified until `verify` said yes.
+   */
+  readonly deliveryHeaders: readonly string[];
   /** True when the (lower-cased) headers are this provider's. */
   detect(headers: Headers): boolean;
   /**

@@ -1,6 +1,6 @@
 import { detectProvider, getProvider, PROVIDERS } from '../../../functions/lib/providers/index';
 import { MissingSecretError } from '../../../functions/lib/providers/errors';
-import { secretSettings } from '../../../functions/lib/providers/receive-push';
+import { secretSettings } from '../../../functions/lib/intake/index';
 import { sample } from './fixtures';
 
 describe('detectProvider', () => {
