@@ -8,6 +8,7 @@ import { startArgoCDSimulator, type StartArgoCDSimulatorOptions, type StartedArg
 import type { SeedFile } from './types';
 
 export { ArgoCDSimulator, SimError, HISTORY_LIMIT, fakeSha, httpStatusFromGrpc, matchesSelector, type RecordedRefresh, type SimListFilter, type SimSyncRequest } from './simulator';
+export { DEFAULT_FAULT_SEED } from './faults';
 export { startArgoCDSimulator, createSimulatorHandler, type StartArgoCDSimulatorOptions, type StartedArgoCDSimulator } from './server';
 export { DEMO_SEED_PATH, loadSeedFile, generateSyntheticSeed, type SyntheticSeedOptions } from './seed';
 export { evaluateSyncWindows, isWindowActive, parseCron, cronMatches, parseGoDuration, windowMatchesApp, type SyncWindowsEvaluation } from './sync-windows';

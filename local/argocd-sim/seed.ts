@@ -1,10 +1,19 @@
 /**
- * Seeds for the simulator: the demo YAML (`local/seed/demo-apps.yaml`) and a
- * deterministic generator of N synthetic apps for benchmarks.
+ * Seeds for the simulator: the demo YAML (`local/seed/demo-apps.yaml`), a deterministic
+ * generator of N synthetic apps for benchmarks, and loading a seed into an instance (an app
+ * from the seed shorthand arrives deployed, with history and an operation state).
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import yaml from 'js-yaml';
+import type { V1alpha1Application, V1alpha1ApplicationSpec, V1alpha1RevisionHistory } from '../../functions/lib/argocd/generated/models';
+import { appKey, clone, fakeSha, HISTORY_LIMIT, sourcesOf, type SimState } from './core';
+import { applyDrift } from './drift';
+import { historyEntry, syncOpOf } from './operations';
+import { addProject } from './projects';
+import { resolveRevision } from './revisions';
+import { buildSimApp, recompute, render } from './status';
 import type { SeedApp, SeedFile, SeedInstance } from './types';
 
 /** Path of the demo seed shipped with the repo. */
@@ -90,4 +99,63 @@ export function generateSyntheticSeed(options: SyntheticSeedOptions): SeedFile {
     inst.apps!.push(app);
   }
   return { instances };
+}
+
+/** Adds an app from the seed shorthand, deployed at its current target revision. */
+export function addSeedApp(state: SimState, seed: SeedApp): V1alpha1Application {
+  const namespace = seed.namespace ?? state.namespace;
+  const project = seed.project ?? 'default';
+  if (!state.projects.has(project)) addProject(state, project);
+  const now = state.now();
+  const spec: V1alpha1ApplicationSpec = {
+    project,
+    destination: seed.destination ?? { server: 'https://kubernetes.default.svc', namespace: seed.name },
+    ...(seed.sources ? { sources: clone(seed.sources) } : { source: clone(seed.source ?? { repoURL: 'https://github.com/example/apps.git', path: seed.name, targetRevision: 'HEAD' }) }),
+    ...(seed.syncPolicy ? { syncPolicy: clone(seed.syncPolicy) } : {}),
+  };
+  const app: V1alpha1Application = {
+    metadata: {
+      name: seed.name,
+      namespace,
+      uid: randomUUID(),
+      generation: 1,
+      creationTimestamp: new Date(now.getTime() - 86_400_000).toISOString(),
+      ...(seed.labels ? { labels: { ...seed.labels } } : {}),
+      ...(seed.annotations ? { annotations: { ...seed.annotations } } : {}),
+    },
+    spec,
+    status: {},
+  };
+  const sa = buildSimApp(app, seed.resources, seed.health);
+  const sources = sourcesOf(app);
+  sa.deployed = sources.map((s) => resolveRevision(state, s));
+  for (const r of sa.resources) r.live = render(r, sa.app, sa.deployed);
+  const n = Math.max(0, seed.history ?? 1);
+  const history: V1alpha1RevisionHistory[] = [];
+  for (let i = 0; i < n; i++) {
+    const last = i === n - 1;
+    const revs = last ? sa.deployed : sources.map((s) => (s.chart ? s.targetRevision ?? '0.0.0' : fakeSha(`${s.repoURL}#old-${seed.name}-${i}`)));
+    const at = new Date(now.getTime() - (n - i) * 3_600_000).toISOString();
+    history.push(historyEntry(i, sa.app, revs, at, at, 'admin'));
+  }
+  sa.app.status!.history = history.slice(-HISTORY_LIMIT);
+  sa.app.status!.operationState = history.length
+    ? {
+        operation: { sync: syncOpOf(sa.app, sa.deployed, {}), initiatedBy: { username: 'admin' } },
+        phase: 'Succeeded',
+        message: 'successfully synced (all tasks run)',
+        startedAt: history[history.length - 1]!.deployStartedAt,
+        finishedAt: history[history.length - 1]!.deployedAt,
+      }
+    : undefined;
+  state.apps.set(appKey(namespace, seed.name), sa);
+  for (const d of seed.drift ?? []) applyDrift(sa, d);
+  recompute(state, sa);
+  return sa.app;
+}
+
+/** Loads a seed instance (projects first, then apps). */
+export function loadSeed(state: SimState, seed: SeedInstance): void {
+  for (const p of seed.projects ?? []) addProject(state, p.name, p.spec);
+  for (const a of seed.apps ?? []) addSeedApp(state, a);
 }

@@ -6,7 +6,10 @@
  * Schedules are 5-field cron expressions; a window is active when it started less than
  * `duration` ago.
  */
-import type { V1alpha1Application, V1alpha1SyncWindow } from '../../functions/lib/argocd/generated/models';
+import picomatch from 'picomatch';
+import type { ApplicationApplicationSyncWindowsResponse, V1alpha1Application, V1alpha1SyncWindow } from '../../functions/lib/argocd/generated/models';
+import type { SimApp, SimState } from './core';
+import { getProject } from './projects';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -146,9 +149,12 @@ export function isWindowActive(window: V1alpha1SyncWindow, now: Date): boolean {
   return false;
 }
 
+/**
+ * ArgoCD matches window patterns with gobwas/glob without separators, so `*` also spans
+ * `/` (cluster URLs); picomatch's `bash` mode gives the same.
+ */
 function glob(pattern: string, value: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-  return re.test(value);
+  return picomatch(pattern, { bash: true, dot: true })(value);
 }
 
 /** Whether a window applies to the app (applications / namespaces / clusters, OR unless `andOperator`). */
@@ -193,4 +199,19 @@ export function evaluateSyncWindows(
     canSync = inactiveAllows.length ? manual && inactiveAllows.some((w) => w.manualSync === true) : true;
   }
   return { assignedWindows: assigned, activeWindows: active, canSync };
+}
+
+/** `GET .../syncwindows` for an app. */
+export function appSyncWindows(state: SimState, sa: SimApp): ApplicationApplicationSyncWindowsResponse {
+  const project = state.projects.get(sa.app.spec?.project ?? '');
+  const ev = evaluateSyncWindows(project?.spec?.syncWindows, sa.app, state.now(), true);
+  const view = (w: V1alpha1SyncWindow) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, manualSync: w.manualSync ?? false });
+  return { assignedWindows: ev.assignedWindows.map(view), activeWindows: ev.activeWindows.map(view), canSync: ev.canSync };
+}
+
+/** `GET /api/v1/projects/{name}/syncwindows`: the project's windows active now. */
+export function projectSyncWindows(state: SimState, name: string): { windows: V1alpha1SyncWindow[] } {
+  const p = getProject(state, name);
+  const now = state.now();
+  return { windows: (p.spec?.syncWindows ?? []).filter((w) => isWindowActive(w, now)) };
 }

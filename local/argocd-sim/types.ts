@@ -119,6 +119,8 @@ export interface FaultOptions {
   down?: boolean;
   /** Only calls whose path matches this regex are affected (latency and failures). */
   pathPattern?: string;
+  /** Restarts the generator `failRate` draws from with this seed (same seed, same failures). */
+  seed?: number;
 }
 
 /** Options of one simulator instance. */
@@ -145,4 +147,6 @@ export interface ArgoCDSimulatorOptions {
   maxRecordedRequests?: number;
   /** Seed for this instance. */
   seed?: SeedInstance;
+  /** Seed of the generator `failRate` draws from, so runs fail the same calls. @default 1 */
+  faultSeed?: number;
 }

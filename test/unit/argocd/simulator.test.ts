@@ -218,3 +218,37 @@ describe('ArgoCD simulator: multi-source and seeds', () => {
   });
 });
 
+
+describe('ArgoCD simulator: faults and namespaces', () => {
+  const draw = (sim: ArgoCDSimulator, n: number): Array<number | undefined> => Array.from({ length: n }, () => sim.takeFailure('/api/v1/applications'));
+
+  it('fails the same calls for the same fault seed, and a new seed restarts the sequence', () => {
+    const a = new ArgoCDSimulator({ token: TOKEN, faultSeed: 7 });
+    const b = new ArgoCDSimulator({ token: TOKEN, faultSeed: 7 });
+    a.injectFaults({ failRate: 0.5 });
+    b.injectFaults({ failRate: 0.5 });
+    const first = draw(a, 64);
+    expect(draw(b, 64)).toEqual(first);
+    // About half fail, and not all the same way: the sequence is random, only repeatable.
+    expect(first.filter((x) => x === 503).length).toBeGreaterThan(10);
+    expect(first.filter((x) => x === undefined).length).toBeGreaterThan(10);
+    a.injectFaults({ seed: 7 });
+    expect(draw(a, 64)).toEqual(first);
+    const other = new ArgoCDSimulator({ token: TOKEN, faultSeed: 8 });
+    other.injectFaults({ failRate: 0.5 });
+    expect(draw(other, 64)).not.toEqual(first);
+    a.clearFaults();
+    a.injectFaults({ failRate: 0.5 });
+    expect(draw(a, 64)).toEqual(first);
+  });
+
+  it('allows app namespaces by glob and refuses others with 403', () => {
+    const sim = new ArgoCDSimulator({ token: TOKEN, appNamespaces: ['team-*'] });
+    sim.addApp({ name: 'w', namespace: 'team-a', source: SRC });
+    expect(sim.findApp('w', 'team-a').app.metadata?.namespace).toBe('team-a');
+    expect(() => sim.findApp('w', 'other')).toThrow(expect.objectContaining({ httpStatus: 403, message: "namespace 'other' is not permitted" }));
+    expect(() => sim.createApp({ metadata: { name: 'x', namespace: 'teamb' }, spec: { project: 'default', source: SRC } })).toThrow(
+      expect.objectContaining({ httpStatus: 403 }),
+    );
+  });
+});

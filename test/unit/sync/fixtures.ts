@@ -122,6 +122,5 @@ export async function auditOf(audit: DynamoDBAuditStore, deliveryId: string) {
 
 /** Removes an app from a simulator behind the sentinel's back (the simulator has no delete route). */
 export function deleteSimApp(s: StartedArgoCDSimulator, name: string, namespace = 'argocd'): void {
-  const apps = (s.sim as unknown as { apps: Map<string, unknown> }).apps;
-  if (!apps.delete(`${namespace}/${name}`)) throw new Error(`no app ${namespace}/${name} in the simulator`);
+  if (!s.sim.deleteApp(name, namespace)) throw new Error(`no app ${namespace}/${name} in the simulator`);
 }
