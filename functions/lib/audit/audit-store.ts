@@ -1,3 +1,4 @@
+import type { ChainHead } from './hash-chain';
 import type { AuditInput, AuditPage, AuditQuery, AuditRecord, VerifyReport } from './types';
 
 /**
@@ -11,4 +12,29 @@ export interface AuditStore {
   query(query: AuditQuery): Promise<AuditPage>;
   /** Walks every chain (or the given ones) and reports altered, inserted or deleted records. */
   verify(options?: { chains?: string[] }): Promise<VerifyReport>;
+}
+
+/** A stored record as a chain reader hands it out, with what its adapter found wrong beside the hash rules. */
+export interface StoredRecord {
+  record: AuditRecord;
+  /** Why the stored index attributes or chain name disagree with the record, if they do. */
+  indexMismatch?: string;
+}
+
+/**
+ * Read access to the chains themselves, for the anchor run and for verification against
+ * signed digests (`functions/lib/anchor`). Every method reads; none writes.
+ */
+export interface ChainReader {
+  /** Every chain that has a seq 0 (order unspecified, each once). */
+  listChains(): AsyncIterable<string>;
+  /**
+   * Chains holding a record whose `ts` is at or after `since`, each once: what changed since
+   * then. A record written with an older `ts` is not seen here (the full checkpoint finds it).
+   */
+  chainsTouchedSince(since: string): AsyncIterable<string>;
+  /** The newest record's position and hash, read strongly consistent; undefined when the chain is empty. */
+  head(chain: string): Promise<ChainHead | undefined>;
+  /** The records of one chain in ascending `seq`, from `fromSeq` (default 0), page by page. */
+  readChain(chain: string, fromSeq?: number): AsyncIterable<StoredRecord>;
 }

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_INDEX } from '../config/tables';
-import type { AuditStore } from './audit-store';
+import type { AuditStore, ChainReader, StoredRecord } from './audit-store';
 import { decodeCursor, encodeCursor, type CursorState } from './cursor';
 import { AuditConflictError, InvalidCursorError } from './errors';
 import { ChainVerifier, sealRecord, type ChainHead } from './hash-chain';
@@ -23,6 +23,7 @@ import {
   chainFor,
   indexAttributes,
   indexMismatch,
+  normalizeTs,
   prepareRecord,
   utcDay,
   type PreparedRecord,
@@ -120,7 +121,7 @@ function dayBefore(day: string): string {
  * const store: AuditStore = new DynamoDBAuditStore({ tableName: process.env.AUDIT_TABLE!, clientConfig: {} });
  * await store.append({ kind: 'app.synced', outcome: 'success', actor: 'scheduler', message: 'synced', instance: 'prod', app: 'guestbook' });
  */
-export class DynamoDBAuditStore implements AuditStore {
+export class DynamoDBAuditStore implements AuditStore, ChainReader {
   private readonly doc: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => Date;
@@ -381,19 +382,24 @@ export class DynamoDBAuditStore implements AuditStore {
   /**
    * Walks every chain (listed through the by-chain GSI, or the ones given) in seq order and
    * reports altered, inserted and deleted records. Strongly consistent reads; never a Scan.
-   * A chain whose seq 0 was deleted is no longer listed: name it in `chains` to check it.
+   * A chain whose seq 0 was deleted is no longer listed: name it in `chains` to check it, or
+   * verify against signed digests (`functions/lib/anchor`), which remember every anchored chain.
    */
   async verify(options: { chains?: string[] } = {}): Promise<VerifyReport> {
-    const chains = options.chains ?? (await this.listChains());
+    const chains = options.chains ?? (await collect(this.listChains()));
     const breaks: ChainBreak[] = [];
     let records = 0;
     let next = 0;
     const worker = async () => {
       while (next < chains.length) {
         const chain = chains[next++];
-        const result = await this.verifyChain(chain);
-        records += result.records;
-        breaks.push(...result.breaks);
+        const verifier = new ChainVerifier(chain);
+        for await (const { record, indexMismatch } of this.readChain(chain)) {
+          verifier.add(record);
+          if (indexMismatch) verifier.report(record.seq, 'index-mismatch', indexMismatch);
+        }
+        records += verifier.records;
+        breaks.push(...verifier.finish());
       }
     };
     await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, chains.length) }, worker));
@@ -402,10 +408,10 @@ export class DynamoDBAuditStore implements AuditStore {
     return { chains: chains.length, records, ok: breaks.length === 0, breaks };
   }
 
-  /** Every chain that has a seq 0, via the sparse by-chain GSI. */
-  private async listChains(): Promise<string[]> {
-    const chains: string[] = [];
+  /** Every chain that has a seq 0, via the sparse by-chain GSI (a Query on one partition, paged). */
+  async *listChains(): AsyncIterable<string> {
     let lastKey: Record<string, unknown> | undefined;
+    let previous: string | undefined;
     do {
       const res = await this.doc.send(
         new QueryCommand({
@@ -417,34 +423,86 @@ export class DynamoDBAuditStore implements AuditStore {
           ExclusiveStartKey: lastKey,
         }),
       );
-      for (const item of res.Items ?? []) chains.push(item.chain as string);
+      // The index is sorted by chain; a forged chainIndex on a later seq (an index-mismatch
+      // verify reports) would list its chain twice, so repeats are dropped.
+      for (const item of res.Items ?? []) {
+        const chain = item.chain as string;
+        if (chain !== previous) yield chain;
+        previous = chain;
+      }
       lastKey = res.LastEvaluatedKey;
     } while (lastKey);
-    // A forged second seq-0 item cannot exist (one item per (chain, 0)), but stay defensive.
-    return [...new Set(chains)];
   }
 
-  private async verifyChain(chain: string): Promise<{ records: number; breaks: ChainBreak[] }> {
-    const verifier = new ChainVerifier(chain);
+  /**
+   * Chains with a record at or after `since`, through the by-day GSI: one Query per UTC day
+   * from `since` to tomorrow (a writer's clock may run ahead), projecting only the chain name.
+   */
+  async *chainsTouchedSince(since: string): AsyncIterable<string> {
+    const from = normalizeTs(since, 'since');
+    const seen = new Set<string>();
+    const lastDay = utcDay(new Date(this.now().getTime() + 86_400_000).toISOString());
+    for (let day = utcDay(from); day <= lastDay; day = dayAfter(day)) {
+      let lastKey: Record<string, unknown> | undefined;
+      do {
+        const res = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: AUDIT_INDEX.byDay,
+            KeyConditionExpression: '#d = :d AND tsId >= :from',
+            ExpressionAttributeNames: { '#d': 'day' },
+            ExpressionAttributeValues: { ':d': day, ':from': from },
+            ProjectionExpression: 'chain',
+            ExclusiveStartKey: lastKey,
+          }),
+        );
+        for (const item of res.Items ?? []) {
+          const chain = item.chain as string;
+          if (!seen.has(chain)) {
+            seen.add(chain);
+            yield chain;
+          }
+        }
+        lastKey = res.LastEvaluatedKey;
+      } while (lastKey);
+    }
+  }
+
+  /** The newest record's position and hash (strongly consistent); undefined for an empty chain. */
+  head(chain: string): Promise<ChainHead | undefined> {
+    return this.readHead(chain);
+  }
+
+  /** The records of a chain in ascending seq from `fromSeq`, strongly consistent, page by page. */
+  async *readChain(chain: string, fromSeq = 0): AsyncIterable<StoredRecord> {
     let lastKey: Record<string, unknown> | undefined;
     do {
       const res = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'chain = :c',
-          ExpressionAttributeValues: { ':c': chain },
+          KeyConditionExpression: fromSeq > 0 ? 'chain = :c AND #s >= :s' : 'chain = :c',
+          ExpressionAttributeValues: fromSeq > 0 ? { ':c': chain, ':s': fromSeq } : { ':c': chain },
+          ...(fromSeq > 0 ? { ExpressionAttributeNames: { '#s': 'seq' } } : {}),
           ConsistentRead: true,
           ExclusiveStartKey: lastKey,
         }),
       );
       for (const item of res.Items ?? []) {
         const record = toRecord(item);
-        verifier.add(record);
         const mismatch = indexMismatch(record, item);
-        if (mismatch) verifier.report(record.seq, 'index-mismatch', mismatch);
+        yield mismatch ? { record, indexMismatch: mismatch } : { record };
       }
       lastKey = res.LastEvaluatedKey;
     } while (lastKey);
-    return { records: verifier.records, breaks: verifier.finish() };
   }
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+function dayAfter(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10);
 }

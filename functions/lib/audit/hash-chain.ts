@@ -109,8 +109,19 @@ export class ChainVerifier {
   readonly breaks: ChainBreak[] = [];
   private prev: ChainHead | undefined;
 
-  /** @param chain the chain being walked, used in break reports */
-  constructor(readonly chain: string) {}
+  private readonly from: number | undefined;
+
+  /**
+   * @param chain the chain being walked, used in break reports
+   * @param options.from the walk covers a segment starting at this seq (an exported proof):
+   *   the first record must be at `from`, and its link to the record before is not checked
+   */
+  constructor(
+    readonly chain: string,
+    options: { from?: number } = {},
+  ) {
+    this.from = options.from;
+  }
 
   /**
    * Checks the next record of the chain (records must come in ascending `seq`).
@@ -118,9 +129,12 @@ export class ChainVerifier {
    */
   add(record: AuditRecord): void {
     this.records += 1;
-    const expectedSeq = this.prev ? this.prev.seq + 1 : 0;
-    if (!this.prev && record.seq !== 0) {
-      this.report(0, 'missing-start', `chain starts at seq ${record.seq}: records 0..${record.seq - 1} are missing`);
+    const start = this.from ?? 0;
+    const expectedSeq = this.prev ? this.prev.seq + 1 : start;
+    if (!this.prev && this.from !== undefined && record.seq === start) {
+      // First record of a segment: its predecessor is not part of the walk.
+    } else if (!this.prev && record.seq !== start) {
+      this.report(start, start === 0 ? 'missing-start' : 'gap', `chain starts at seq ${record.seq}: records ${start}..${record.seq - 1} are missing`);
     } else if (record.seq !== expectedSeq) {
       this.report(expectedSeq, 'gap', `seq ${expectedSeq}..${record.seq - 1} missing before seq ${record.seq} (deleted or never linked)`);
     } else {

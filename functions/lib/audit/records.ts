@@ -144,12 +144,17 @@ function fnv1a(text: string): number {
  * The chain a record belongs to. Records about an app go to that app's chain
  * (`app#<instance>#<namespace>#<name>`), so an app's history verifies on its own;
  * all others to one of `shards` system chains of their UTC day
- * (`sys#<yyyy-mm-dd>#<shard>`, shard from the delivery id or else the record id),
- * so hundreds of deliveries a second do not queue on one chain head.
+ * (`sys#<yyyy-mm-dd>#<shard>`), so hundreds of deliveries a second do not queue on one chain head.
+ *
+ * The shard comes from the record's `id`, whose 80 random bits the writer draws itself, never
+ * from the delivery id: that is a header anyone on the Internet chooses, and choosing it would
+ * let them pile every record onto one chain head (contention, `AuditConflictError`, lost records)
+ * or aim records at the chain of a delivery they want to bury. The records of one delivery are
+ * found through the by-delivery index, not by sharing a chain.
  */
 export function chainFor(record: PreparedRecord, shards: number = RECORD_DEFAULTS.shards): string {
   if (record.app) return `${APP_CHAIN_PREFIX}${appKey(record.instance ?? '', record.namespace ?? '', record.app)}`;
-  const shard = fnv1a(record.deliveryId ?? record.id) % Math.max(1, Math.floor(shards));
+  const shard = fnv1a(record.id) % Math.max(1, Math.floor(shards));
   return `${SYS_CHAIN_PREFIX}${utcDay(record.ts)}#${shard}`;
 }
 

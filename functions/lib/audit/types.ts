@@ -93,6 +93,7 @@ export interface AuditPage {
 
 /** A break found by `verify`. */
 export interface ChainBreak {
+  /** The chain, or `digests` for a break in the digest chain (then `seq` is the digest's seq). */
   chain: string;
   seq: number;
   /**
@@ -101,8 +102,26 @@ export interface ChainBreak {
    * `gap`: seqs are missing (deleted). `missing-start`: seq 0 is missing, or a named chain is empty.
    * `index-mismatch`: an unhashed index attribute or the chain name disagrees with the record
    * (hidden from queries or moved).
+   * `anchor-mismatch`: the record at a position a signed digest anchored has another hash
+   * (edited, even with every later hash recomputed). `anchor-truncated`: the chain ends before
+   * the anchored position (records deleted, the newest included).
+   * `digest-missing`: a digest of the digest chain is gone. `digest-edited`: a digest does not
+   * hash to what its successor names (edited or replaced). `digest-signature`: its signature does
+   * not verify with the anchor key (edited, or signed with another key). `digest-invalid`: not
+   * JSON, an unknown version, or misnamed: reported, never skipped.
    */
-  reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'gap' | 'missing-start' | 'index-mismatch';
+  reason:
+    | 'hash-mismatch'
+    | 'prev-hash-mismatch'
+    | 'gap'
+    | 'missing-start'
+    | 'index-mismatch'
+    | 'anchor-mismatch'
+    | 'anchor-truncated'
+    | 'digest-missing'
+    | 'digest-edited'
+    | 'digest-signature'
+    | 'digest-invalid';
   message: string;
 }
 

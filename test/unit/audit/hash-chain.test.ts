@@ -120,6 +120,16 @@ describe('prepareRecord and chainFor', () => {
     expect(chains.size).toBeGreaterThan(12);
   });
 
+  it('does not let a delivery id (a header anyone can send) choose the shard', () => {
+    // The attacker sends 200 requests all carrying the same delivery id, hoping to pile them on one chain head.
+    const chains = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const r = prepareRecord({ kind: 'webhook.refused', outcome: 'refused', actor: 'a', message: 'm', deliveryId: 'attacker-chosen' }, NOW);
+      chains.add(chainFor(r, 16));
+    }
+    expect(chains.size).toBeGreaterThan(12);
+  });
+
   it('rejects unusable input with a TypeError naming the field', () => {
     expect(() => prepareRecord({ kind: 'app.synced', outcome: 'success', actor: '', message: 'm' }, NOW)).toThrow(/actor/);
     expect(() => prepareRecord({ kind: 'app.synced', outcome: 'success', actor: 'a', message: 'm', ts: 'yesterday' }, NOW)).toThrow(/ts/);

@@ -1,0 +1,19 @@
+/**
+ * Public face of the anchor module: signed digests of the audit chain heads (CloudTrail
+ * digest files and CT signed tree heads are the models), the `DigestSigner` and `AnchorStore`
+ * ports with their local adapters, the anchor run, verification against the digests and
+ * offline proofs. Import from here, not from the files behind it.
+ */
+export type { AnchorStore, CreateOutcome } from './anchor-store';
+export type { DigestSigner } from './digest-signer';
+export { FileAnchorStore } from './file-anchor-store';
+export { LocalKeySigner } from './local-key-signer';
+export { runAnchor, loadAnchorState, ANCHOR_DEFAULTS } from './anchor-run';
+export type { AnchorRunDeps, AnchorRunOptions, AnchorLogger, AnchorState, HeldChain } from './anchor-run';
+export { verifyAnchored, checkDigests, DigestChainChecker, AnchoredChainCheck, BreakList, DIGEST_CHAIN, MAX_REPORTED_BREAKS } from './verify-anchored';
+export type { VerifyAnchoredDeps, AnchoredHead } from './verify-anchored';
+export { digestName, seqOfName, parseDigestFile, encodeDigestFile, signedBytes, publicKeyOf, sha256Hex, signatureValid, DIGEST_PREFIX } from './digest';
+export type { ParsedDigest } from './digest';
+export { AnchorError, ProofFormatError } from './errors';
+export { DIGEST_VERSION } from './types';
+export type { Digest, DigestFile, DigestHead, AnchorResult, AnchoredVerifyReport, UnanchoredSummary, DigestSummary } from './types';
