@@ -50,6 +50,7 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'app.autosync.disabled': true,
   'dr.exported': true,
   'dr.imported': true,
+  'dr.checked': true,
 };
 
 /** The audit kinds, for validation and `--help`. */

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import { appRefOf, isOperationRunning, type Application } from '../lib/argocd/index';
 import { MAX_LIMIT } from '../lib/audit/query-plan';
 import type { AuditKind } from '../lib/audit/types';
-import { exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
+import { checkObjects, exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
 import { clearFlapping, getDriftState, listScans, runDriftScan } from '../lib/drift/index';
 import { rollbackApplication } from '../lib/rollback/index';
 import type { CoreDeps } from '../lib/runtime/core-deps';
@@ -240,6 +240,36 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
           dryRun: bodyField.bool(body, 'dryRun'),
           projects: body.projects as CleanObject[] | undefined,
           applications: body.applications as CleanObject[] | undefined,
+        },
+        actor,
+      );
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/dr/check',
+    run: async ({ deps, event, actor }) => {
+      const body = parseJsonBody(event.body, event.isBase64Encoded, true);
+      bodyField.allowOnly(body, 'instance', 'projects', 'applications', 'expect', 'checkId');
+      if (typeof body.instance !== 'string' || !body.instance) throw new InvalidParameterError('instance', 'instance is required');
+      requireInstance(deps, body.instance);
+      for (const field of ['projects', 'applications'] as const) {
+        if (body[field] !== undefined && !Array.isArray(body[field])) throw new InvalidParameterError(field, `${field} must be an array`);
+      }
+      const expect = body.expect as Record<string, unknown> | undefined;
+      if (expect !== undefined) {
+        if (!expect || typeof expect !== 'object' || Array.isArray(expect)) throw new InvalidParameterError('expect', 'expect must be an object with projects and/or applications');
+        bodyField.allowOnly(expect, 'projects', 'applications');
+      }
+      if (body.checkId !== undefined && typeof body.checkId !== 'string') throw new InvalidParameterError('checkId', 'checkId must be a string');
+      return checkObjects(
+        deps,
+        {
+          instance: body.instance,
+          projects: body.projects as CleanObject[] | undefined,
+          applications: body.applications as CleanObject[] | undefined,
+          expect: expect as { projects?: string[]; applications?: string[] } | undefined,
+          checkId: body.checkId as string | undefined,
         },
         actor,
       );

@@ -8,6 +8,7 @@ import yaml from 'js-yaml';
 import { ApiClient } from '../../cli/api-client';
 import { EXIT, run, type CliIO } from '../../cli/main';
 import { signRequest } from '../../cli/sigv4';
+import { ExportWriter } from '../../functions/lib/dr';
 import { putAppState } from '../../functions/lib/drift/state-store';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { waitFor } from '../helpers/argocd-sim';
@@ -72,7 +73,7 @@ describe('sentinel CLI against the local stack', () => {
   });
 
   it('prints help everywhere and uses documented exit codes for usage errors', async () => {
-    for (const argv of [['--help'], ['audit', '--help'], ['audit', 'verify', '--help'], ['rollback', '--help'], ['export', '--help'], ['import', '--help']]) {
+    for (const argv of [['--help'], ['audit', '--help'], ['audit', 'verify', '--help'], ['rollback', '--help'], ['export', '--help'], ['import', '--help'], ['dr', 'check', '--help']]) {
       const r = await cli(...argv);
       expect({ argv, code: r.code }).toEqual({ argv, code: EXIT.ok });
       expect(r.out).toMatch(/Usage: sentinel/);
@@ -217,12 +218,44 @@ describe('sentinel CLI against the local stack', () => {
       expect(readFileSync(join(second, f.replace(/^prod\//, 'restore/')), 'utf8')).toBe(readFileSync(join(first, f), 'utf8'));
     }
 
+    // Backup vs live: the same now; after one app is edited in the target, exit 2 naming the field.
+    const restoreWrites = () => stack.simulators!.instances.restore.sim.requestsTo().filter((r) => r.method !== 'GET').length;
+    const writesBefore = restoreWrites();
+    const same = await cli('dr', 'check', first, '--instance', 'restore');
+    expect(same.code).toBe(0);
+    expect(same.out).toMatch(/SAME: 5 exported objects checked against restore: 5 same, 0 different, 0 missing, 0 not in the export/);
+    const restoreSim = stack.simulators!.instances.restore.sim;
+    const edited = restoreSim.getApp('guestbook');
+    restoreSim.updateSpec(restoreSim.findApp('guestbook'), { ...edited.spec!, source: { ...edited.spec!.source!, targetRevision: 'hotfix' } });
+    const differs = await cli('dr', 'check', first, '--instance', 'restore');
+    expect(differs.code).toBe(EXIT.finding);
+    expect(differs.out).toMatch(/~ different Application argocd\/guestbook\n {4}~ spec.source.targetRevision: "main" -> "hotfix"/);
+    // The check never writes to ArgoCD.
+    expect(restoreWrites()).toBe(writesBefore);
+
     // An edited export is refused before anything is sent.
     writeFileSync(join(first, 'prod/applications/argocd--guestbook.yaml'), guestbook.replace('k8s', 'evil'));
     const tampered = await cli('import', first, '--instance', 'restore');
     expect(tampered.code).toBe(EXIT.error);
     expect(tampered.err).toMatch(/checksum mismatch/);
     expect((await cli('export', first)).code).toBe(EXIT.usage);
+  });
+
+  it('refuses to import an export whose apps reference a project it does not hold, naming it, sending nothing', async () => {
+    const dir = join(tmp, 'orphans');
+    const writer = new ExportWriter(dir);
+    const meta = (name: string) => ({ name, namespace: 'argocd' });
+    writer.write('prod', 'projects', { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: meta('default'), spec: {} });
+    for (const name of ['orphan', 'stray']) {
+      writer.write('prod', 'applications', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: meta(name), spec: { project: 'ghost', source: { repoURL: 'r', path: '.' }, destination: {} } });
+    }
+    writer.finish();
+    const restore = stack.simulators!.instances.restore.sim;
+    const before = restore.requestsTo().length;
+    const res = await cli('import', dir, '--instance', 'restore');
+    expect(res.code).toBe(EXIT.error);
+    expect(res.err).toMatch(/applications reference projects the export does not hold: ghost \(argocd\/orphan, argocd\/stray\); nothing was imported/);
+    expect(restore.requestsTo()).toHaveLength(before);
   });
 
   it('verifies the chains: 0 when intact, 2 after a record is deleted', async () => {

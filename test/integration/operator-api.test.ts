@@ -271,7 +271,7 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
   });
 
   describe('DR export and import', () => {
-    it('pages clean objects and imports them into an empty instance with upsert, dry run first', async () => {
+    it('pages clean objects and imports them into an empty instance, dry run first, creating without upsert', async () => {
       const first = await api(stack, 'GET', '/api/export?instance=prod&kind=applications&limit=2');
       expect(first.body).toMatchObject({ total: 3, offset: 0, next: 2 });
       expect(first.body.items[0].status).toBeUndefined();
@@ -288,7 +288,8 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
       expect(restore.requestsTo('POST')).toHaveLength(0);
       const real = await api(stack, 'POST', '/api/import', { instance: 'restore', projects: projects.body.items, applications: [...first.body.items, ...second.body.items] });
       expect(real.body).toMatchObject({ dryRun: false, failed: 0 });
-      expect(restore.requestsTo('POST', '/api/v1/applications').map((r) => r.query.upsert)).toEqual(['true', 'true', 'true']);
+      // Creates only: upsert would merge an existing app's labels and annotations instead of replacing them.
+      expect(restore.requestsTo('POST', '/api/v1/applications').map((r) => r.query.upsert)).toEqual([undefined, undefined, undefined]);
       expect(restore.size).toBe(3);
       const again = await api(stack, 'POST', '/api/import', { instance: 'restore', dryRun: true, applications: first.body.items });
       expect(again.body).toMatchObject({ unchanged: 2, created: 0, updated: 0 });
@@ -302,6 +303,10 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
       expect((await api(stack, 'GET', '/api/export?instance=prod&kind=secrets')).body.parameter).toBe('kind');
       const bad = await api(stack, 'POST', '/api/import', { instance: 'restore', applications: [{ kind: 'Application', metadata: { name: 'x' } }] });
       expect(bad).toMatchObject({ status: 400, body: { parameter: 'applications[0]' } });
+      expect(await api(stack, 'POST', '/api/dr/check', { instance: 'nope' })).toMatchObject({ status: 404 });
+      expect(await api(stack, 'POST', '/api/dr/check', { instance: 'prod', expect: { applications: 'argocd/web' } })).toMatchObject({ status: 400, body: { parameter: 'expect.applications' } });
+      expect(await api(stack, 'POST', '/api/dr/check', { instance: 'prod', expect: { secrets: [] } })).toMatchObject({ status: 400 });
+      expect(await api(stack, 'POST', '/api/dr/check', { instance: 'prod', projects: [{ kind: 'AppProject' }] })).toMatchObject({ status: 400, body: { parameter: 'projects[0]' } });
     });
   });
 

@@ -285,6 +285,39 @@ export class ArgoCDClient {
     });
   }
 
+  /**
+   * Replaces an AppProject whole (`PUT /api/v1/projects/{name}`, body `{project}`): labels,
+   * annotations, finalizers and spec all land, where `createProject` with `upsert` keeps the
+   * stored metadata and replaces only the spec (server/project/project.go, `Create`).
+   * `metadata.resourceVersion` must be the stored one: ArgoCD hands the object to Kubernetes
+   * as it is (`Update`), so a stale one is refused with 409, code 10 ({@link ArgoCDConflictError}).
+   * Read, change, send, and on a conflict read again.
+   * @returns the project as stored
+   */
+  async updateProject(project: AppProject): Promise<AppProject> {
+    const name = project?.metadata?.name;
+    if (!name) throw new TypeError('[gitops-sentinel/argocd] updateProject needs metadata.name');
+    return this.request<AppProject>({ method: 'PUT', path: `/api/v1/projects/${encodeURIComponent(name)}`, body: { project } });
+  }
+
+  /**
+   * Replaces an Application's labels, annotations, finalizers and spec
+   * (`PUT /api/v1/applications/{name}`; namespace from `metadata.namespace`). ArgoCD applies
+   * them to the app it reads itself and retries its own conflicts (server/application/
+   * application.go, `updateApp`), so the `resourceVersion` sent is not checked.
+   * @returns the application as stored
+   */
+  async updateApplication(app: Application, options: UpdateSpecOptions = {}): Promise<Application> {
+    const name = app?.metadata?.name;
+    if (!name) throw new TypeError('[gitops-sentinel/argocd] updateApplication needs metadata.name');
+    return this.request<Application>({
+      method: 'PUT',
+      path: `/api/v1/applications/${encodeURIComponent(name)}`,
+      query: { validate: options.validate, project: options.project },
+      body: app,
+    });
+  }
+
   /** ArgoCD's version information. */
   async version(): Promise<VersionMessage> {
     return this.request<VersionMessage>({ method: 'GET', path: '/api/version' });

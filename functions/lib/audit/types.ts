@@ -21,7 +21,8 @@ export type AuditKind =
   | 'app.rolledback'
   | 'app.autosync.disabled'
   | 'dr.exported'
-  | 'dr.imported';
+  | 'dr.imported'
+  | 'dr.checked';
 
 /** Outcome of the decision a record describes. */
 export type AuditOutcome = 'success' | 'failure' | 'skipped' | 'refused' | 'info';

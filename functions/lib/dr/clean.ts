@@ -2,7 +2,8 @@
  * Turning live Applications and AppProjects into clean, stable objects for export, and
  * comparing them. Clean means: no `status`, no `operation`, none of the metadata the API
  * server manages (uid, resourceVersion, generation, creationTimestamp, managedFields, ...),
- * no `kubectl.kubernetes.io/last-applied-configuration`, and no project JWT token records.
+ * no `kubectl.kubernetes.io/last-applied-configuration`, no project JWT token records, and
+ * the spec in ArgoCD's normal form (`normal-form.ts`), so it is what ArgoCD stores on import.
  * Secrets (repository and cluster credentials) are Kubernetes Secrets, never Applications or
  * AppProjects, so an export cannot contain them.
  */
@@ -10,11 +11,16 @@ import yaml from 'js-yaml';
 import type { AppProject, Application } from '../argocd/index';
 import { canonicalJson } from '../audit/hash-chain';
 import { DrValidationError } from './errors';
+import { normalizeApplicationSpec, normalizeProjectSpec } from './normal-form';
 import type { CleanObject } from './types';
 
 /** API version of both kinds. */
 export const ARGOPROJ_API_VERSION = 'argoproj.io/v1alpha1';
-const DROPPED_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration']);
+/**
+ * Annotations an export leaves out: they record how the instance itself was written to
+ * (kubectl's last applied object), not what the object is. Import keeps the target's own.
+ */
+export const DROPPED_ANNOTATIONS: ReadonlySet<string> = new Set(['kubectl.kubernetes.io/last-applied-configuration']);
 /** Kubernetes object names and namespaces (DNS-1123 subdomain), so file names are safe. */
 const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
@@ -34,18 +40,32 @@ function plain<T>(value: T): T {
 
 /**
  * A clean Application: apiVersion, kind, metadata (name, namespace, labels, annotations,
- * finalizers) and spec.
+ * finalizers) and the spec in ArgoCD's normal form.
  * @param defaultNamespace namespace for an app whose `metadata.namespace` is empty (the instance's)
  */
 export function cleanApplication(app: Application, defaultNamespace = 'argocd'): CleanObject {
-  return { apiVersion: ARGOPROJ_API_VERSION, kind: 'Application', metadata: cleanMetadata(app.metadata, defaultNamespace), spec: plain((app.spec ?? {}) as Record<string, unknown>) };
+  return { apiVersion: ARGOPROJ_API_VERSION, kind: 'Application', metadata: cleanMetadata(app.metadata, defaultNamespace), spec: normalizeApplicationSpec(plain((app.spec ?? {}) as Record<string, unknown>)) };
 }
 
-/** A clean AppProject; `spec.roles[].jwtTokens` (issued-token records, instance-specific) are dropped. */
+/**
+ * A clean AppProject, spec in ArgoCD's normal form; `spec.roles[].jwtTokens` (issued-token
+ * records, instance-specific) are dropped.
+ */
 export function cleanProject(project: AppProject, defaultNamespace = 'argocd'): CleanObject {
   const spec = plain((project.spec ?? {}) as Record<string, unknown> & { roles?: Array<Record<string, unknown>> });
   if (Array.isArray(spec.roles)) spec.roles = spec.roles.map(({ jwtTokens: _dropped, ...role }) => role);
-  return { apiVersion: ARGOPROJ_API_VERSION, kind: 'AppProject', metadata: cleanMetadata(project.metadata, defaultNamespace), spec };
+  return { apiVersion: ARGOPROJ_API_VERSION, kind: 'AppProject', metadata: cleanMetadata(project.metadata, defaultNamespace), spec: normalizeProjectSpec(spec) };
+}
+
+/**
+ * A validated object from a file or request in the same clean normal form as an export
+ * (an export written before the normal form existed, or edited by hand, compares equal to
+ * what ArgoCD will store).
+ */
+export function toNormalForm(obj: CleanObject): CleanObject {
+  return obj.kind === 'Application'
+    ? cleanApplication(obj as unknown as Application, obj.metadata.namespace)
+    : cleanProject(obj as unknown as AppProject, obj.metadata.namespace);
 }
 
 /** File name of an object inside its kind folder: `<namespace>--<name>.yaml`. */

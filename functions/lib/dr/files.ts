@@ -150,3 +150,25 @@ export function* readInstanceBatches(dir: string, instance: string, batchSize = 
     if (batch.length) yield { kind, objects: batch };
   }
 }
+
+/**
+ * Projects that the exported applications of one instance folder reference but the folder
+ * does not hold (an empty `spec.project` is `default`), each with its apps (`namespace/name`).
+ * Reads every file once, keeping only names.
+ */
+export function missingProjects(dir: string, instance: string): Array<{ project: string; apps: string[] }> {
+  const have = new Set<string>();
+  const wanted = new Map<string, string[]>();
+  for (const batch of readInstanceBatches(dir, instance, 500)) {
+    for (const obj of batch.objects) {
+      if (batch.kind === 'projects') have.add(obj.metadata.name);
+      else {
+        const p = (obj.spec.project as string | undefined) || 'default';
+        const apps = wanted.get(p) ?? [];
+        apps.push(`${obj.metadata.namespace}/${obj.metadata.name}`);
+        wanted.set(p, apps);
+      }
+    }
+  }
+  return [...wanted].filter(([p]) => !have.has(p)).map(([project, apps]) => ({ project, apps }));
+}

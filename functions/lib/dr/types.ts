@@ -46,10 +46,16 @@ export interface ImportChange {
   namespace: string;
   name: string;
   action: 'create' | 'update' | 'unchanged' | 'failed';
-  /** Changed fields, `~ path: old -> new`, `+ path: new`, `- path: old` (updates; capped). */
+  /**
+   * Changed fields, `~ path: old -> new`, `+ path: new`, `- path: old`, capped: for an update,
+   * from the object before to the object ArgoCD stored (in a dry run: to the export); for a
+   * failure because ArgoCD stored something else, from the export to what it stored.
+   */
   diff?: string[];
   /** Why it failed (action `failed`). */
   error?: string;
+  /** Writes repeated because someone else changed the object in between (resourceVersion conflict). */
+  retries?: number;
 }
 
 /** Result of one `POST /api/import`. */
@@ -61,6 +67,43 @@ export interface ImportResult {
   unchanged: number;
   failed: number;
   changes: ImportChange[];
+}
+
+/** Body of `POST /api/dr/check`. */
+export interface CheckRequest {
+  instance: string;
+  projects?: CleanObject[];
+  applications?: CleanObject[];
+  /**
+   * Keys (`namespace/name`) of every exported object of a kind: live objects of that kind not
+   * listed are reported as `extra`. Sent once, after the batches.
+   */
+  expect?: { projects?: string[]; applications?: string[] };
+  /** Groups the calls of one CLI run in the audit trail. */
+  checkId?: string;
+}
+
+/** One object that is not the same in the export and the instance. */
+export interface CheckFinding {
+  kind: 'Application' | 'AppProject';
+  namespace: string;
+  name: string;
+  /** `different`: both hold it, fields differ; `missing`: only the export; `extra`: only the instance. */
+  status: 'different' | 'missing' | 'extra';
+  /** For `different`: `~ path: exported -> live`, `+ path: live only`, `- path: export only` (capped). */
+  diff?: string[];
+}
+
+/** Result of one `POST /api/dr/check`. */
+export interface CheckResult {
+  instance: string;
+  /** Exported objects compared in this call. */
+  checked: number;
+  same: number;
+  different: number;
+  missing: number;
+  extra: number;
+  findings: CheckFinding[];
 }
 
 /** Per-instance section of `manifest.yaml`. */

@@ -1,0 +1,75 @@
+/**
+ * Import and check against the ArgoCD simulator: what the simulator received and stored is
+ * what the assertions look at.
+ */
+import { ArgoCDRegistry } from '../../../functions/lib/argocd';
+import { checkObjects, cleanApplication, importObjects, type CleanObject } from '../../../functions/lib/dr';
+import { startSimWithClient, type SimAndClient } from '../../helpers/argocd-sim';
+import { InMemoryAuditStore } from '../../helpers/in-memory-audit-store';
+
+const app = (name: string, project = 'shop'): CleanObject => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Application',
+  metadata: { name, namespace: 'argocd', labels: { team: 'shop' } },
+  spec: { project, source: { repoURL: 'https://github.com/acme/shop.git', path: name, targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: `shop-${name}` } },
+});
+
+describe('importObjects and checkObjects against the simulator', () => {
+  let target: SimAndClient;
+  let audit: InMemoryAuditStore;
+  let deps: { argocd: ArgoCDRegistry; auditStore: InMemoryAuditStore };
+
+  beforeEach(async () => {
+    target = await startSimWithClient();
+    audit = new InMemoryAuditStore();
+    deps = { argocd: new ArgoCDRegistry([target.client]), auditStore: audit };
+  });
+  afterEach(() => target.close());
+
+  it('refuses apps whose project is neither in the import nor in the instance, naming it, and writes nothing', async () => {
+    await expect(importObjects(deps, { instance: 'default', applications: [app('web', 'ghost'), app('api', 'ghost'), app('ok', 'default')] }, 't')).rejects.toThrow(
+      /projects that are neither in the import nor in instance default: ghost \(argocd\/web, argocd\/api\); nothing was written/,
+    );
+    expect(target.sim.requestsTo('POST')).toHaveLength(0);
+    expect(target.sim.size).toBe(0);
+  });
+
+  it('creates what is missing, then an identical re-import reads each object once and writes nothing', async () => {
+    const first = await importObjects(deps, { instance: 'default', applications: [app('web', 'default'), app('api', 'default')] }, 't');
+    expect(first).toMatchObject({ created: 2, updated: 0, unchanged: 0, failed: 0 });
+    expect(target.sim.requestsTo('POST', '/api/v1/applications').map((r) => (r.body as CleanObject).metadata.name).sort()).toEqual(['api', 'web']);
+    expect(target.sim.getApp('web').metadata?.labels).toEqual({ team: 'shop' });
+
+    target.sim.clearRequests();
+    const again = await importObjects(deps, { instance: 'default', applications: [app('web', 'default'), app('api', 'default')] }, 't');
+    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 2, failed: 0 });
+    const seen = target.sim.requestsTo();
+    expect(seen.filter((r) => r.method !== 'GET')).toEqual([]);
+    // One read per object plus the one project listing of the missing-project check.
+    expect(seen.map((r) => r.path).sort()).toEqual(['/api/v1/applications/api', '/api/v1/applications/web', '/api/v1/projects']);
+    expect(audit.records().filter((r) => r.kind === 'dr.imported').map((r) => r.outcome)).toEqual(['success', 'success']);
+  });
+
+  it('check: exit-worthy findings name the field, the missing object and the object the export lacks; audited as dr.checked', async () => {
+    await importObjects(deps, { instance: 'default', applications: [app('web', 'default'), app('api', 'default')] }, 't');
+    const same = await checkObjects(deps, { instance: 'default', applications: [app('web', 'default'), app('api', 'default')], expect: { projects: ['argocd/default'], applications: ['argocd/web', 'argocd/api'] } }, 't');
+    expect(same).toMatchObject({ checked: 2, same: 2, different: 0, missing: 0, extra: 0, findings: [] });
+
+    // Edit one app in the target, delete nothing, add one app the export does not know.
+    const web = target.sim.getApp('web');
+    target.sim.updateSpec(target.sim.findApp('web'), { ...web.spec!, source: { ...web.spec!.source!, targetRevision: 'hotfix' } });
+    target.sim.createApp(cleanApplication({ ...app('stray', 'default'), metadata: { name: 'stray', namespace: 'argocd' } } as never) as never);
+    target.sim.clearRequests();
+    const res = await checkObjects(deps, { instance: 'default', applications: [app('web', 'default'), app('gone', 'default')], expect: { applications: ['argocd/web', 'argocd/api', 'argocd/gone'] } }, 't');
+    expect(res).toMatchObject({ checked: 2, same: 0, different: 1, missing: 1, extra: 1 });
+    expect(res.findings).toEqual([
+      { kind: 'Application', namespace: 'argocd', name: 'web', status: 'different', diff: ['~ spec.source.targetRevision: "main" -> "hotfix"'] },
+      { kind: 'Application', namespace: 'argocd', name: 'gone', status: 'missing' },
+      { kind: 'Application', namespace: 'argocd', name: 'stray', status: 'extra' },
+    ]);
+    expect(target.sim.requestsTo().filter((r) => r.method !== 'GET')).toEqual([]);
+    const checked = audit.records().filter((r) => r.kind === 'dr.checked');
+    expect(checked.map((r) => r.outcome)).toEqual(['success', 'failure']);
+    expect(checked[1]!.details).toMatchObject({ different: 1, missing: 1, extra: 1, objects: ['different Application argocd/web', 'missing Application argocd/gone', 'extra Application argocd/stray'] });
+  });
+});
