@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { V1alpha1Application, V1alpha1ApplicationSpec } from '../../functions/lib/argocd/generated/models';
 import { appKey, clone, deepEqual, PERMISSION_DENIED, SimError, sourcesOf, type SimApp, type SimListFilter, type SimState } from './core';
 import { maybeAutoSync } from './operations';
+import { projectApp, type FieldSelection } from './projection';
 import { matchesSelector } from './selector';
 import { buildSimApp, recompute } from './status';
 
@@ -45,11 +46,15 @@ export function listApps(state: SimState, filter: SimListFilter = {}): SimApp[] 
   return out;
 }
 
-/** The list response body as a JSON string. */
-export function listJson(state: SimState, filter: SimListFilter = {}): string {
+/**
+ * The list response body as a JSON string; with `fields` each item is projected as
+ * ArgoCD's list forwarder does (see projection.ts).
+ */
+export function listJson(state: SimState, filter: SimListFilter = {}, fields?: FieldSelection): string {
   const items = listApps(state, filter);
+  const one = fields ? (sa: SimApp) => JSON.stringify(projectApp(sa.app, fields)) : appJson;
   // Go marshals an empty slice in ApplicationList as null.
-  const body = items.length ? '[' + items.map((sa) => appJson(sa)).join(',') + ']' : 'null';
+  const body = items.length ? '[' + items.map(one).join(',') + ']' : 'null';
   return `{"metadata":{"resourceVersion":"${state.resourceVersion}"},"items":${body}}`;
 }
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { V1alpha1AppProject, V1alpha1Application, V1alpha1ApplicationSource, V1alpha1SyncOperationResource } from '../../functions/lib/argocd/generated/models';
+import type { SimController } from './controller';
 import type { ArgoCDSimulatorOptions } from './types';
 
 /** gRPC code -> HTTP status, as grpc-gateway's `HTTPStatusFromCode` maps them. */
@@ -110,6 +111,8 @@ export class SimState {
   resourceVersion = 1000;
   /** Set by `close()`: no new timers. */
   closed = false;
+  /** The controller that processes refreshes (set by the simulator right after construction). */
+  controller!: SimController;
   private readonly namespaceMatchers: Array<(ns: string) => boolean>;
 
   /**

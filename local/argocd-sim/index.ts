@@ -9,6 +9,9 @@ import type { SeedFile } from './types';
 
 export { ArgoCDSimulator, SimError, HISTORY_LIMIT, fakeSha, httpStatusFromGrpc, matchesSelector, type RecordedRefresh, type SimListFilter, type SimSyncRequest } from './simulator';
 export { DEFAULT_FAULT_SEED } from './faults';
+export { REFRESH_ANNOTATION, type ControllerStats } from './controller';
+export { SELECTABLE_APP_FIELDS, parseFieldSelection, projectApp, type FieldSelection } from './projection';
+export type { TrafficStats } from './request-log';
 export { startArgoCDSimulator, createSimulatorHandler, type StartArgoCDSimulatorOptions, type StartedArgoCDSimulator } from './server';
 export { DEMO_SEED_PATH, loadSeedFile, generateSyntheticSeed, type SyntheticSeedOptions } from './seed';
 export { evaluateSyncWindows, isWindowActive, parseCron, cronMatches, parseGoDuration, windowMatchesApp, type SyncWindowsEvaluation } from './sync-windows';

@@ -3,6 +3,7 @@
  * lifecycle (Running, then Succeeded after `syncDurationMs`, with history and syncResult).
  */
 import type { V1alpha1Application, V1alpha1RevisionHistory } from '../../functions/lib/argocd/generated/models';
+import { REFRESH_ANNOTATION } from './controller';
 import { clone, deepEqual, HISTORY_LIMIT, isAutomated, SimError, sourcesOf, type SimApp, type SimState, type SimSyncRequest } from './core';
 import { resolveRevision } from './revisions';
 import { recompute, render } from './status';
@@ -45,22 +46,31 @@ export function historyEntry(
   };
 }
 
-/** Registers a refresh as `GET ...?refresh=` does, re-resolving revisions; auto-sync may start. */
-export function refresh(state: SimState, sa: SimApp, type: 'normal' | 'hard'): void {
+/**
+ * Registers a refresh as `GET ...?refresh=` does: the refresh annotation is set at once
+ * (a new resourceVersion) and the app queued on the controller. The promise resolves once
+ * the controller has processed it, which is when ArgoCD answers the GET.
+ */
+export function refresh(state: SimState, sa: SimApp, type: 'normal' | 'hard'): Promise<void> {
   const app = sa.app;
   state.refreshes.push({ namespace: app.metadata!.namespace!, name: app.metadata!.name!, type, at: Date.now() });
-  app.status!.reconciledAt = state.now().toISOString();
+  const annotations = (app.metadata!.annotations ??= {});
+  if (annotations[REFRESH_ANNOTATION] !== 'hard') annotations[REFRESH_ANNOTATION] = type;
+  app.metadata!.resourceVersion = state.nextResourceVersion();
+  sa.json = undefined;
+  return state.controller.enqueue(sa);
+}
+
+/** What the controller does for one app: re-resolve revisions, recompute, maybe auto-sync. */
+export function reconcileApp(state: SimState, sa: SimApp): void {
+  sa.app.status!.reconciledAt = state.now().toISOString();
   recompute(state, sa);
   maybeAutoSync(state, sa);
 }
 
 /** Refreshes every app, as the controller's periodic reconciliation would. */
 export function reconcileAll(state: SimState): void {
-  for (const sa of state.apps.values()) {
-    sa.app.status!.reconciledAt = state.now().toISOString();
-    recompute(state, sa);
-    maybeAutoSync(state, sa);
-  }
+  for (const sa of state.apps.values()) reconcileApp(state, sa);
 }
 
 /** Starts an automated sync when auto-sync is on and Git moved past what is deployed. */

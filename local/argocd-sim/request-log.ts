@@ -1,11 +1,40 @@
 /** The log of requests an instance received, so tests assert what ArgoCD would have seen. */
 import type { RecordedRequest } from './types';
 
-/** Requests received, oldest first, bounded. */
+/** What an instance has served since the last reset. */
+export interface TrafficStats {
+  /** Response body bytes sent on the REST API (not the admin routes). */
+  bytesSent: number;
+  /** REST requests open now (a held refresh counts until answered or dropped). */
+  inFlight: number;
+  /** Most REST requests open at once. */
+  peakInFlight: number;
+}
+
+/** Requests received, oldest first, bounded; and the traffic figures. */
 export class RequestLog {
   /** Requests received, oldest first (bounded). */
   readonly requests: RecordedRequest[] = [];
   private seq = 0;
+  private stats: TrafficStats = { bytesSent: 0, inFlight: 0, peakInFlight: 0 };
+
+  /** Current traffic figures (a copy). */
+  get traffic(): TrafficStats {
+    return { ...this.stats };
+  }
+
+  /** A request was opened. */
+  opened(): void {
+    this.stats.inFlight++;
+    this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight);
+  }
+
+  /** A request was answered (`bytes` of body) or dropped (0). */
+  closed(rec: RecordedRequest | undefined, bytes: number): void {
+    this.stats.inFlight--;
+    this.stats.bytesSent += bytes;
+    if (rec) rec.bytes = bytes;
+  }
 
   /** @param max keep at most this many */
   constructor(private readonly max: number) {}
@@ -18,9 +47,10 @@ export class RequestLog {
     return rec;
   }
 
-  /** Forgets every recorded request. */
+  /** Forgets every recorded request and resets the figures (open requests stay counted). */
   clear(): void {
     this.requests.length = 0;
+    this.stats = { bytesSent: 0, inFlight: this.stats.inFlight, peakInFlight: this.stats.inFlight };
   }
 
   /** Recorded requests matching method and/or a path (string = exact, RegExp = test). */

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { parseFieldSelection } from './projection';
 import { ArgoCDSimulator, SimError } from './simulator';
 import type { ArgoCDSimulatorOptions, DriftSpec, FaultOptions } from './types';
 
@@ -31,10 +32,18 @@ export interface StartArgoCDSimulatorOptions extends ArgoCDSimulatorOptions {
 
 const MAX_BODY = 10 * 1024 * 1024;
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+/** Body bytes of each answer, for the traffic figures (headers given to writeHead are not readable back). */
+const bodyBytes = new WeakMap<http.ServerResponse, number>();
+
+function sendText(res: http.ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  const length = Buffer.byteLength(text);
+  bodyBytes.set(res, length);
+  res.writeHead(status, { ...headers, 'Content-Length': length });
   res.end(text);
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  sendText(res, status, typeof body === 'string' ? body : JSON.stringify(body), { 'Content-Type': 'application/json' });
 }
 
 function sendError(res: http.ServerResponse, err: SimError): void {
@@ -117,10 +126,18 @@ async function handle(sim: ArgoCDSimulator, req: http.IncomingMessage, res: http
     }
   }
   const rec = sim.record({ method, path, query: queryOf(url), headers, contentType: req.headers['content-type'], body });
-  const finish = (status: number): void => {
-    rec.status = status;
+  // Status and body bytes once answered; a request dropped first (client gave up on a held
+  // refresh, or the instance went down) counts as status 0 and 0 bytes.
+  sim.requestOpened();
+  let counted = false;
+  const settle = (answered: boolean): void => {
+    if (counted) return;
+    counted = true;
+    rec.status = answered ? res.statusCode : 0;
+    sim.requestClosed(rec, answered ? (bodyBytes.get(res) ?? 0) : 0);
   };
-  res.on('finish', () => finish(res.statusCode));
+  res.on('finish', () => settle(true));
+  res.on('close', () => settle(res.writableFinished));
 
   await delay(sim.takeLatency(path));
   if (sim.faults.down || res.destroyed) {
@@ -137,8 +154,7 @@ async function handle(sim: ArgoCDSimulator, req: http.IncomingMessage, res: http
   // server/server.go enforceContentTypes: every non-GET needs the whole header to be an
   // allowed type (default only application/json); answered by http.Error in plain text.
   if (method !== 'GET' && (req.headers['content-type'] ?? '').toLowerCase() !== 'application/json') {
-    res.writeHead(415, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-    res.end('Invalid content type\n');
+    sendText(res, 415, 'Invalid content type\n', { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
     return;
   }
 
@@ -167,17 +183,8 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
     if (seg.length === 3) {
       if (method === 'GET') {
         const projects = [...url.searchParams.getAll('projects'), ...url.searchParams.getAll('project')];
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(
-          sim.listJson({
-            name: qs(url, 'name'),
-            selector: qs(url, 'selector'),
-            projects,
-            appNamespace: qs(url, 'appNamespace'),
-            repo: qs(url, 'repo'),
-          }),
-        );
-        return;
+        const filter = { name: qs(url, 'name'), selector: qs(url, 'selector'), projects, appNamespace: qs(url, 'appNamespace'), repo: qs(url, 'repo') };
+        return sendJson(res, 200, sim.listJson(filter, parseFieldSelection(qs(url, 'fields'))));
       }
       if (method === 'POST') {
         const app = sim.createApp(parseJson(raw) as never, url.searchParams.get('upsert') === 'true');
@@ -190,10 +197,11 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
       if (method === 'GET' && !sub) {
         const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
         const refresh = qs(url, 'refresh');
-        if (refresh === 'normal' || refresh === 'hard') sim.refresh(sa, refresh);
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(sim.appJson(sa));
-        return;
+        // ArgoCD registers the refresh, then holds the request until the controller has
+        // processed the app; a client that gives up meanwhile just closes the connection.
+        if (refresh === 'normal' || refresh === 'hard') await sim.refresh(sa, refresh);
+        if (res.destroyed || sim.faults.down) return;
+        return sendJson(res, 200, sim.appJson(sa));
       }
       if (method === 'POST' && sub === 'sync') {
         // On POST, appNamespace and project are read from the body only.
@@ -275,7 +283,18 @@ async function admin(sim: ArgoCDSimulator, method: string, path: string, url: UR
       sim.reconcileAll();
       return sendJson(res, 200, {});
     case 'GET /__sim/state':
-      return sendJson(res, 200, { instance: sim.instance, namespace: sim.namespace, apps: sim.size, projects: sim.listProjects().length, runningOperations: sim.runningOperations });
+      return sendJson(res, 200, {
+        instance: sim.instance,
+        namespace: sim.namespace,
+        apps: sim.size,
+        projects: sim.listProjects().length,
+        runningOperations: sim.runningOperations,
+        traffic: sim.traffic,
+        controller: sim.controllerLoad,
+      });
+    case 'POST /__sim/controller':
+      sim.setControllerMsPerApp(Number(body.msPerApp ?? 0), body.processors === undefined ? undefined : Number(body.processors));
+      return sendJson(res, 200, { controller: sim.controllerLoad });
     default:
       throw new SimError(5, `unknown admin route ${method} ${path}`);
   }

@@ -16,12 +16,14 @@ import type {
   VersionVersionMessage,
 } from '../../functions/lib/argocd/generated/models';
 import * as apps from './apps';
+import { SimController, type ControllerStats } from './controller';
 import { fakeSha, SimState, type RecordedRefresh, type SimApp, type SimListFilter, type SimSyncRequest } from './core';
 import * as drift from './drift';
 import { FaultInjector, type ActiveFaults } from './faults';
 import * as operations from './operations';
 import * as projects from './projects';
-import { RequestLog } from './request-log';
+import type { FieldSelection } from './projection';
+import { RequestLog, type TrafficStats } from './request-log';
 import * as revisions from './revisions';
 import { addSeedApp, loadSeed } from './seed';
 import { appSyncWindows, projectSyncWindows } from './sync-windows';
@@ -67,6 +69,8 @@ export class ArgoCDSimulator {
       options.now ?? (() => new Date()),
     );
     this.refreshes = this.state.refreshes;
+    const state = this.state;
+    state.controller = new SimController(state, (sa) => operations.reconcileApp(state, sa), options.controllerMsPerApp ?? 0, Math.max(1, options.controllerProcessors ?? 1));
     this.log = new RequestLog(this.state.settings.maxRecordedRequests);
     this.auth = new FaultInjector(options.token ?? randomBytes(24).toString('hex'), options.faultSeed);
     this.addProject('default');
@@ -140,10 +144,26 @@ export class ArgoCDSimulator {
     return this.log.record(r);
   }
 
-  /** Forgets recorded requests and refreshes. */
+  /** Forgets recorded requests and refreshes, and resets the traffic and controller figures. */
   clearRequests(): void {
     this.log.clear();
     this.state.refreshes.length = 0;
+    this.state.controller.resetStats();
+  }
+
+  /** Bytes sent and requests open (now and at most) since the last {@link ArgoCDSimulator.clearRequests}. */
+  get traffic(): TrafficStats {
+    return this.log.traffic;
+  }
+
+  /** The HTTP layer opened a REST request. */
+  requestOpened(): void {
+    this.log.opened();
+  }
+
+  /** The HTTP layer answered (`bytes` of body) or lost a REST request. */
+  requestClosed(rec: RecordedRequest | undefined, bytes: number): void {
+    this.log.closed(rec, bytes);
   }
 
   /** Recorded requests matching method and/or a path (string = exact, RegExp = test). */
@@ -223,9 +243,9 @@ export class ArgoCDSimulator {
     return apps.listApps(this.state, filter);
   }
 
-  /** The list response body as a JSON string. */
-  listJson(filter: SimListFilter = {}): string {
-    return apps.listJson(this.state, filter);
+  /** The list response body as a JSON string, projected when `fields` is given (see projection.ts). */
+  listJson(filter: SimListFilter = {}, fields?: FieldSelection): string {
+    return apps.listJson(this.state, filter, fields);
   }
 
   /** Removes an app behind the API's back, as `kubectl delete application` would; false when absent. */
@@ -250,9 +270,24 @@ export class ArgoCDSimulator {
     this.state.settings.syncDurationMs = ms;
   }
 
-  /** Registers a refresh as `GET ...?refresh=` does, re-resolving revisions; auto-sync may start. */
-  refresh(sa: SimApp, type: 'normal' | 'hard'): void {
-    operations.refresh(this.state, sa, type);
+  /**
+   * Registers a refresh as `GET ...?refresh=` does (annotation set at once); resolves when the
+   * controller has processed the app (re-resolved revisions; auto-sync may start), which with
+   * `controllerMsPerApp` takes longer the more apps are queued.
+   */
+  refresh(sa: SimApp, type: 'normal' | 'hard'): Promise<void> {
+    return operations.refresh(this.state, sa, type);
+  }
+
+  /** The controller's queue figures. */
+  get controllerLoad(): ControllerStats {
+    return this.state.controller.load;
+  }
+
+  /** Changes the controller's time per app (and processors) for the next apps it takes. */
+  setControllerMsPerApp(ms: number, processors?: number): void {
+    this.state.controller.msPerApp = ms;
+    if (processors !== undefined) this.state.controller.processors = Math.max(1, processors);
   }
 
   /** Refreshes every app, as the controller's periodic reconciliation would. */
@@ -338,6 +373,7 @@ export class ArgoCDSimulator {
   /** Stops every timer (operations, self-heal). */
   close(): void {
     this.state.closed = true;
+    this.state.controller.close();
     for (const sa of this.state.apps.values()) {
       clearTimeout(sa.opTimer);
       clearTimeout(sa.healTimer);

@@ -99,6 +99,8 @@ export interface RecordedRequest {
   body?: unknown;
   /** Status the simulator answered with (0 when the connection was closed). */
   status?: number;
+  /** Response body bytes sent (0 when the connection was closed first). */
+  bytes?: number;
 }
 
 /** Faults to inject; every field is optional and merges with the current faults. */
@@ -135,6 +137,13 @@ export interface ArgoCDSimulatorOptions {
   appNamespaces?: string[];
   /** How long a sync operation runs before it succeeds. @default 100 */
   syncDurationMs?: number;
+  /**
+   * Controller time per app: a refresh GET is held until the controller has processed the
+   * app, behind every app queued before it. @default 0 (processed at once)
+   */
+  controllerMsPerApp?: number;
+  /** Apps the controller processes in parallel (ArgoCD's `--status-processors`). @default 1 */
+  controllerProcessors?: number;
   /** Auto-sync apps start a sync when a refresh finds a new revision. @default true */
   autoSync?: boolean;
   /** When set, self-heal apps repair injected drift after this many ms. */

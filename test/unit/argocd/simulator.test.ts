@@ -202,16 +202,15 @@ describe('ArgoCD simulator: multi-source and seeds', () => {
     }
   });
 
-  it('lists 20,000 synthetic apps quickly', async () => {
+  // How fast is a benchmark's question (bench/drift-scan); a unit test on a shared machine
+  // only checks that the whole list comes in one answer, and what it weighed.
+  it('lists 20,000 synthetic apps in one answer and records its size', async () => {
     const seed = generateSyntheticSeed({ apps: 20_000, instances: 1 });
     const s = await startArgoCDSimulator({ token: TOKEN, seed: seed.instances['inst-0'] });
     try {
-      await call(s.url, 'GET', '/api/v1/applications', { token: TOKEN }); // warm the JSON cache
-      const t0 = Date.now();
       const r = await call(s.url, 'GET', '/api/v1/applications', { token: TOKEN });
-      const ms = Date.now() - t0;
       expect(r.json.items).toHaveLength(20_000);
-      expect(ms).toBeLessThan(5000);
+      expect(s.sim.requestsTo('GET', '/api/v1/applications')[0]!.bytes).toBe(Buffer.byteLength(r.text));
     } finally {
       await s.close();
     }
