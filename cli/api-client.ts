@@ -2,7 +2,9 @@
  * The CLI's HTTP client for the operator API: JSON in and out, SigV4-signed for non-local URLs
  * with credentials from the standard AWS chain, and errors that carry the exit code scripts rely on.
  */
+import { join } from 'node:path';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { LOCAL_TOKEN_FILE, readLocalToken } from '../local/local-token';
 import { EXIT, CliError } from './errors';
 import { isLocalUrl, regionFor, signRequest, type SigningCredentials } from './sigv4';
 
@@ -19,6 +21,13 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
   /** Credentials for signing; default the AWS SDK's node provider chain (only used for non-local URLs). */
   credentials?: () => Promise<SigningCredentials>;
+  /**
+   * Bearer token for a local URL. @default `$SENTINEL_TOKEN`, else the admin token `npm start`
+   * wrote to `.sentinel/local-token` under `cwd`
+   */
+  token?: string;
+  /** Where to look for `.sentinel/local-token`. @default process.cwd() */
+  cwd?: string;
 }
 
 /** An error answer from the API, with its status and body. */
@@ -54,6 +63,8 @@ export class ApiClient {
   private readonly doFetch: typeof fetch;
   private readonly credentials?: () => Promise<SigningCredentials>;
   private chain?: () => Promise<SigningCredentials>;
+  private readonly token?: string;
+  private readonly tokenFile: string;
 
   constructor(options: ApiClientOptions) {
     let base: URL;
@@ -67,6 +78,13 @@ export class ApiClient {
     this.env = options.env;
     this.doFetch = options.fetch ?? globalThis.fetch;
     this.credentials = options.credentials;
+    this.token = options.token ?? (options.env.SENTINEL_TOKEN || undefined);
+    this.tokenFile = join(options.cwd ?? process.cwd(), LOCAL_TOKEN_FILE);
+  }
+
+  /** The bearer token sent to a local API, read when first needed. */
+  private localToken(): string | undefined {
+    return this.token ?? readLocalToken(this.tokenFile);
   }
 
   /** Whether requests are signed (the URL is not local). */
@@ -102,6 +120,9 @@ export class ApiClient {
       headers = await signRequest({ method, url, headers, body: text }, { credentials, region: regionFor(url, this.env) });
       // fetch sets Host itself from the URL; sending it too is refused by undici.
       delete headers.host;
+    } else {
+      const token = this.localToken();
+      if (token) headers.authorization = `Bearer ${token}`;
     }
     let res: Response;
     try {
@@ -116,6 +137,11 @@ export class ApiClient {
       parsed = raw ? JSON.parse(raw) : {};
     } catch {
       parsed = { message: raw.slice(0, 200) };
+    }
+    if (res.status === 401 && !this.signs) {
+      const body = (parsed ?? {}) as Record<string, unknown>;
+      const hint = this.localToken() ? 'the token was refused: set SENTINEL_TOKEN, or run from the folder where npm start wrote .sentinel/local-token' : `no token: set SENTINEL_TOKEN or run from the folder holding ${LOCAL_TOKEN_FILE}`;
+      throw new ApiError(401, { ...body, hint });
     }
     if (!res.ok) throw new ApiError(res.status, (parsed ?? {}) as Record<string, unknown>);
     return parsed as T;

@@ -24,8 +24,22 @@ function sampleCurl(stack: LocalStack, githubSecret: string | undefined): string
     `  curl -s -X POST ${stack.url}/api/webhook -H 'content-type: application/json' \\`,
     `    -H 'x-github-event: push' -H "x-github-delivery: $(uuidgen 2>/dev/null || date +%s%N)" \\`,
     `    -H 'x-hub-signature-256: sha256=${signature}' --data-binary @${relative(process.cwd(), file)}`,
-    `  curl -s '${stack.url}/api/audit?limit=5'`,
+    `  curl -s '${stack.url}/api/audit?limit=5' ${authFlag(stack)}`,
   ];
+}
+
+/** The curl flag sending the admin token, read from its file when there is one. */
+function authFlag(stack: LocalStack): string {
+  return stack.tokenFile ? `-H "Authorization: Bearer $(cat ${relative(process.cwd(), stack.tokenFile)})"` : '-H "Authorization: Bearer <token>"';
+}
+
+/**
+ * One line on who may do what: with no `access.rules`, every authenticated caller may do
+ * everything (the deployed stack says the same at synth).
+ */
+export function accessLine(config: LocalStack['config']): string {
+  const rules = config.access.rules;
+  return rules ? `access policy: ${rules.length} rule(s) (access.rules), the admin token may do everything` : 'access policy: none (no access.rules): every authenticated caller may do everything';
 }
 
 /** The start-up banner: URLs, which ArgoCD, where data lives, a curl to try. */
@@ -43,10 +57,13 @@ export function banner(stack: LocalStack, startupMs: number, githubSecret?: stri
     `  ArgoCD     ${argocd}`,
     `  DynamoDB   ${stack.dynamodbEndpoint} (embedded dynalite)`,
     `  data       ${stack.dataDir ?? 'in memory (lost on exit)'}`,
+    `  token      ${stack.tokenFile ? `${relative(process.cwd(), stack.tokenFile)}${stack.tokenCreated ? ' (created now, mode 0600)' : ''}: every route but /healthz and /api/webhook needs Authorization: Bearer <token>` : 'in memory'}`,
+    `  access     ${accessLine(stack.config)}`,
     `  drift scan every ${stack.config.drift.scheduleMinutes} min${stack.config.drift.dryRun ? ' (dry run)' : ''}`,
     '',
     'Try:',
     `  curl -s ${stack.url}/healthz`,
+    `  curl -s ${stack.url}/api/apps ${authFlag(stack)}`,
     ...sampleCurl(stack, githubSecret),
     '',
     'Ctrl-C stops everything.',

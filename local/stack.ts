@@ -6,16 +6,17 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { createArgoCDClients } from '../functions/lib/argocd';
 import { DynamoDBAuditStore } from '../functions/lib/audit';
-import { type InstanceConfig, type SentinelConfig } from '../functions/lib/config';
+import { ConfigError, type InstanceConfig, type SentinelConfig } from '../functions/lib/config';
 import { loadLocalConfig } from '../functions/lib/config/local';
-import type { CoreDeps } from '../functions/lib/runtime/core-deps';
+import { argocdFor, purposeRegistries, type CoreDeps } from '../functions/lib/runtime/core-deps';
 import { EnvSecretsProvider } from '../functions/lib/secrets';
 import { createSyncWorkerHandler } from '../functions/sync-worker/worker';
 import { createWebhookHandler } from '../functions/webhook/handler';
 import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator-api/handler';
 import { startSimulators, type StartedSimulators } from './argocd-sim';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo, type TableNames } from './dynamo';
-import { createRequestListener, type HttpHandler, type Route } from './http-adapter';
+import { createRequestListener, localActor, type HttpHandler, type LocalPrincipalToken, type Route } from './http-adapter';
+import { ensureLocalToken, LOCAL_TOKEN_FILE, newLocalToken } from './local-token';
 import { InProcessQueue } from './in-process-queue';
 import { startScheduler, type Scheduler } from './scheduler';
 import { createDriftScanHandler } from '../functions/drift-scan/handler';
@@ -48,6 +49,12 @@ export interface LocalStackOptions {
   driftScheduler?: boolean;
   /** Where status lines go. @default nothing */
   log?: (line: string) => void;
+  /**
+   * File holding the local admin token (created, mode 0600, when missing); `null` keeps a fresh
+   * random token in memory (tests read it from `LocalStack.token`).
+   * @default `.sentinel/local-token` under the working directory, or `null` when `dataDir` is `null`
+   */
+  tokenFile?: string | null;
 }
 
 /** A running local stack. */
@@ -64,7 +71,39 @@ export interface LocalStack {
   queue: InProcessQueue;
   /** The shared dependencies, as the handlers got them. */
   deps: CoreDeps;
+  /** The admin bearer token (principal {@link LocalStack.adminPrincipal}). */
+  token: string;
+  /** Where the admin token is kept, unless in memory. */
+  tokenFile?: string;
+  /** True when this start created the token file. */
+  tokenCreated: boolean;
+  /** The admin token's principal: `local:<os user>`. */
+  adminPrincipal: string;
+  /** `Authorization` header with the admin token, for requests to {@link LocalStack.url}. */
+  authHeaders: { authorization: string };
   close(): Promise<void>;
+}
+
+/**
+ * The bearer tokens of the local API: the admin token, plus `access.localTokens` (each read
+ * through the secrets provider, so from an environment variable).
+ * @throws ConfigError naming the key of a token that is unset, short or used twice
+ */
+async function localTokens(config: SentinelConfig, secrets: EnvSecretsProvider, admin: LocalPrincipalToken): Promise<LocalPrincipalToken[]> {
+  const tokens = [admin];
+  for (const [n, t] of config.access.localTokens.entries()) {
+    const key = `access.localTokens.${n}.token`;
+    let token: string;
+    try {
+      token = await secrets.get(t.token);
+    } catch (error) {
+      throw new ConfigError(key, 'SENTINEL_CONFIG', error instanceof Error ? error.message : 'cannot read the token');
+    }
+    if (token.length < 16) throw new ConfigError(key, 'SENTINEL_CONFIG', 'a local token must be at least 16 characters');
+    if (tokens.some((o) => o.token === token)) throw new ConfigError(key, 'SENTINEL_CONFIG', 'this token is already used by another principal');
+    tokens.push({ principal: t.principal, token });
+  }
+  return tokens;
 }
 
 const json = (statusCode: number, body: unknown) => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -106,6 +145,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables = await ensureTables(client, config.storage.tablePrefix);
     const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     const secrets = new EnvSecretsProvider(env);
+    const tokenFile = options.tokenFile === undefined ? (options.dataDir === null ? null : join(process.cwd(), LOCAL_TOKEN_FILE)) : options.tokenFile;
+    const admin = tokenFile ? ensureLocalToken(tokenFile) : { token: newLocalToken(), created: false, path: undefined };
+    const adminPrincipal = localActor();
+    const tokens = await localTokens(config, secrets, { principal: adminPrincipal, token: admin.token });
+    if (config.access.rules) {
+      // The admin token is what its name says, whatever the rules grant the other principals.
+      const adminRule = { principals: [adminPrincipal], instances: ['*'], projects: ['*'], actions: ['admin' as const] };
+      config = { ...config, access: { ...config.access, rules: [adminRule, ...config.access.rules] } };
+    }
     const logger = {
       debug: () => {},
       info: () => {},
@@ -118,13 +166,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const auditStore = new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger, headCacheSize: 1_000_000 });
     const argocd = createArgoCDClients(config, secrets, { logger });
     closers.push(() => argocd.close());
-    const deps: CoreDeps = { config, doc, tables, auditStore, secrets, argocd, log: logger, now: () => new Date() };
+    const deps: CoreDeps = { config, doc, tables, auditStore, secrets, argocd, argocdByPurpose: purposeRegistries(config, secrets, argocd, logger), log: logger, now: () => new Date() };
+    closers.push(() => {
+      for (const p of ['worker', 'scanner', 'importer', 'operator'] as const) if (argocdFor(deps, p) !== argocd) argocdFor(deps, p).close();
+    });
 
     const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 1000, concurrency: 4 });
     closers.push(() => queue.stop());
     // The sync worker consumes the queue as the Lambda does SQS; same maxReceiveCount, so the
     // last receive audits undone actions as failed before the message goes to the dead letters.
-    const worker = createSyncWorkerHandler(deps, { maxReceiveCount: 3 });
+    const worker = createSyncWorkerHandler({ ...deps, argocd: argocdFor(deps, 'worker') }, { maxReceiveCount: 3 });
     queue.start((batch) => worker(batch));
 
     const webhook = createWebhookHandler({
@@ -136,12 +187,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log: logger,
     });
 
-    const operatorApi = createOperatorApiHandler(deps);
+    const operatorApi = createOperatorApiHandler({ ...deps, argocd: argocdFor(deps, 'operator') });
 
     let scheduler: Scheduler<unknown> | undefined;
     if (options.driftScheduler) {
       // No metrics sink locally: EMF lines would flood the terminal.
-      const driftScan = createDriftScanHandler(deps);
+      const driftScan = createDriftScanHandler({ ...deps, argocd: argocdFor(deps, 'scanner') });
       scheduler = startScheduler({
         intervalMs: config.drift.scheduleMinutes * 60_000,
         runAtStart: true,
@@ -156,13 +207,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return json(200, { status: 'ok', instances: config.instances.map((i) => ({ name: i.name, server: i.server })), queue: queue.stats() });
     };
     const routes: Route[] = [
-      { method: 'GET', path: '/healthz', handler: healthz },
-      { method: 'ANY', path: '/api/webhook', handler: (event) => webhook(event) },
+      { method: 'GET', path: '/healthz', handler: healthz, guard: 'local' },
+      { method: 'ANY', path: '/api/webhook', handler: (event) => webhook(event), guard: 'public' },
       // The operator API: one handler behind each of its routes, as API Gateway routes them.
       ...OPERATOR_ROUTES.filter((r) => r.path !== '/healthz').map((r): Route => ({ method: r.method, path: r.path, handler: (event) => operatorApi(event) })),
     ];
 
-    const server: Server = createServer(createRequestListener(routes, (error) => log(`handler error: ${error instanceof Error ? error.message : String(error)}`)));
+    let port = 0;
+    // The addresses this server answers to; any other Host is a rebound name (DNS rebinding).
+    const hosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+    const server: Server = createServer(
+      createRequestListener(routes, (error) => log(`handler error: ${error instanceof Error ? error.message : String(error)}`), { tokens, hosts }),
+    );
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -175,8 +231,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           server.closeAllConnections();
         }),
     );
-    const port = (server.address() as AddressInfo).port;
-    return { url: `http://127.0.0.1:${port}`, port, config, tables, dynamodbEndpoint: dynamo.endpoint, dataDir, simulators, queue, deps, close };
+    port = (server.address() as AddressInfo).port;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      config,
+      tables,
+      dynamodbEndpoint: dynamo.endpoint,
+      dataDir,
+      simulators,
+      queue,
+      deps,
+      token: admin.token,
+      ...(admin.path ? { tokenFile: admin.path } : {}),
+      tokenCreated: admin.created,
+      adminPrincipal,
+      authHeaders: { authorization: `Bearer ${admin.token}` },
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

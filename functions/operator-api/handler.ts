@@ -7,8 +7,9 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { buildCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
 import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
+import { authorize } from './access';
 import { QueryParams } from './params';
-import { errorResponse, methodNotAllowed, ok, routeNotFound } from './responses';
+import { errorResponse, json, methodNotAllowed, ok, routeNotFound } from './responses';
 import { matchRoute, type OperatorEvent } from './routes';
 
 export { OPERATOR_ROUTES, matchRoute, type OperatorRoute, type OperatorEvent } from './routes';
@@ -23,6 +24,12 @@ export type OperatorApiHandler = (event: OperatorEvent) => Promise<APIGatewayPro
 export function actorOf(event: OperatorEvent): string {
   const iam = event?.requestContext?.authorizer?.iam;
   return iam?.userArn || iam?.userId || 'unknown';
+}
+
+/** Whether the request says its body is JSON (`application/json`, parameters such as charset allowed). */
+function isJson(headers: Record<string, string | undefined> | undefined): boolean {
+  const type = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  return typeof type === 'string' && type.split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
 /**
@@ -44,8 +51,15 @@ export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>): Operato
       const match = matchRoute(method, path);
       if (match.kind === 'none') return routeNotFound(path);
       if (match.kind === 'method') return methodNotAllowed(method, match.allowed);
+      // Writes take JSON only: a browser can send a cross-origin form or text/plain POST
+      // without a preflight, never an application/json one.
+      if (match.route.method === 'POST' && !isJson(event.headers)) {
+        return json(415, { error: 'unsupported-media-type', message: 'write requests must have Content-Type: application/json' });
+      }
       resolved = await getDeps();
-      const result = await match.route.run({ event, deps: resolved, query: new QueryParams(event.queryStringParameters), params: match.params, actor: actorOf(event) });
+      const ctx = { event, deps: resolved, query: new QueryParams(event.queryStringParameters), params: match.params, actor: actorOf(event) };
+      const scope = await authorize(match.route.access, ctx.actor, resolved, ctx, `${match.route.method} ${match.route.path}`);
+      const result = await match.route.run({ ...ctx, scope });
       return ok(result);
     } catch (error) {
       const response = errorResponse(error);

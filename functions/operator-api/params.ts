@@ -51,6 +51,8 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'dr.exported': true,
   'dr.imported': true,
   'dr.checked': true,
+  'access.denied': true,
+  'config.changed': true,
 };
 
 /** The audit kinds, for validation and `--help`. */

@@ -13,6 +13,7 @@ import {
   ArgoCDNotFoundError,
   ArgoCDUnavailableError,
 } from '../lib/argocd/errors';
+import { AccessDeniedError } from '../lib/access/errors';
 import { InvalidCursorError } from '../lib/audit/errors';
 import { DrValidationError } from '../lib/dr/errors';
 import { DriftStateNotFoundError } from '../lib/drift/index';
@@ -54,10 +55,11 @@ function oneLine(s: string): string {
  * Maps an error to its response:
  * 400 invalid parameter (named), tampered or foreign cursor (`cursor`), bad range or target;
  * 404 unknown instance, app, history id or commit; 409 auto-sync on, operation running, conflict;
- * 403 ArgoCD refused (RBAC, sync window); 502 ArgoCD refused our token or is unreachable;
+ * 403 the access policy refused (message names principal, action, project) or ArgoCD refused (RBAC, sync window); 502 ArgoCD refused our token or is unreachable;
  * 500 anything else (fixed message).
  */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof AccessDeniedError) return json(403, { error: 'forbidden', message: error.message });
   if (error instanceof InvalidParameterError) return json(400, { error: 'invalid-parameter', parameter: error.parameter, message: oneLine(error.message) });
   if (error instanceof InvalidCursorError) return json(400, { error: 'invalid-parameter', parameter: 'cursor', message: 'cursor is invalid: it was altered, or issued for another query or table' });
   if (error instanceof StatsRangeError) return json(400, { error: 'invalid-parameter', parameter: error.parameter, message: error.message });

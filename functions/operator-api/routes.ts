@@ -3,14 +3,18 @@
  * result into a body. Validation errors throw `InvalidParameterError`; `responses.ts` maps errors.
  */
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
-import { appRefOf, isOperationRunning, type Application } from '../lib/argocd/index';
+import { scopeAllows, scopeFilter, type AccessScope } from '../lib/access/index';
+import { appRefOf, isOperationRunning, ArgoCDForbiddenError, ArgoCDNotFoundError, type Application } from '../lib/argocd/index';
+import type { AuditStore } from '../lib/audit/audit-store';
 import { MAX_LIMIT } from '../lib/audit/query-plan';
 import type { AuditKind } from '../lib/audit/types';
 import { checkObjects, exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
 import { clearFlapping, getDriftState, listScans, runDriftScan } from '../lib/drift/index';
+import { readAppState } from '../lib/drift/state-store';
 import { rollbackApplication } from '../lib/rollback/index';
-import type { CoreDeps } from '../lib/runtime/core-deps';
+import { argocdFor, type CoreDeps } from '../lib/runtime/core-deps';
 import { computeStats } from '../lib/stats/index';
+import type { RouteAccess, RouteTarget } from './access';
 import { AUDIT_KINDS, InvalidParameterError, QueryParams, ResourceNotFoundError, auditFrom, bodyField, parseJsonBody } from './params';
 
 /** The event the routes read (HTTP API payload v2 with the IAM authorizer context). */
@@ -22,16 +26,64 @@ export interface RouteContext {
   deps: CoreDeps;
   query: QueryParams;
   params: Record<string, string>;
-  /** The caller: the IAM principal ARN deployed, `local:<os user>` locally. */
+  /** The caller: the IAM principal ARN deployed, the local token's principal locally. */
   actor: string;
 }
 
-/** A route: API Gateway route key parts and the function answering it (status 200 with its result). */
+/** What a route's `run` gets: the request plus the caller's scope for the route's action. */
+export interface AuthorizedContext extends RouteContext {
+  /** What the caller may see; filtered reads narrow their results to it. */
+  scope: AccessScope;
+}
+
+/**
+ * A route: API Gateway route key parts, the access it needs (checked by the handler before
+ * `run`, see access.ts) and the function answering it (status 200 with its result).
+ */
 export interface OperatorRoute {
   method: 'GET' | 'POST';
   /** Path with `{param}` placeholders, as in API Gateway route keys. */
   path: string;
-  run(ctx: RouteContext): Promise<unknown>;
+  /** The action the route needs and how its targets are found. */
+  access: RouteAccess<RouteContext>;
+  run(ctx: AuthorizedContext): Promise<unknown>;
+}
+
+/** The app named by a route's path parameters. */
+function appParams(params: Record<string, string>) {
+  return { instance: params.instance!, namespace: params.namespace!, name: params.name! };
+}
+
+/**
+ * The target of an app route: its project as ArgoCD reports it (read with the operator token).
+ * An app ArgoCD does not show is a target without a project, which only a caller over every
+ * project of the instance passes (the route then answers 404).
+ */
+async function appTarget({ deps, params }: RouteContext): Promise<RouteTarget[]> {
+  const ref = appParams(params);
+  const label = `${ref.instance}/${ref.namespace}/${ref.name}`;
+  const base = { instance: ref.instance, label, app: { namespace: ref.namespace, name: ref.name } };
+  if (!deps.argocd.has(ref.instance)) return [{ ...base }];
+  try {
+    const app = await deps.argocd.get(ref.instance).getApplication({ instance: ref.instance, namespace: ref.namespace, name: ref.name });
+    return [{ ...base, project: app.spec?.project || 'default' }];
+  } catch (error) {
+    if (error instanceof ArgoCDNotFoundError || error instanceof ArgoCDForbiddenError) return [{ ...base }];
+    throw error;
+  }
+}
+
+/** An audit store that only returns what a scope may see, with cursors bound to the caller. */
+function scopedAuditStore(store: AuditStore, scope: AccessScope, instanceNames: readonly string[]): AuditStore {
+  const narrowed = scopeFilter(scope, instanceNames);
+  return {
+    append: (input) => store.append(input),
+    verify: (options) => store.verify(options),
+    query: async (q) => {
+      const page = await store.query({ ...q, ...(Object.keys(narrowed).length ? { within: narrowed } : {}), binding: scope.principal });
+      return { ...page, items: page.items.filter((r) => scopeAllows(scope, { instance: r.instance, project: r.project })) };
+    },
+  };
 }
 
 function requireInstance(deps: CoreDeps, instance: string | undefined): string | undefined {
@@ -68,11 +120,40 @@ function summarize(instance: string, app: Application, ns: string): AppSummary {
   };
 }
 
+/** The ArgoCD project an exported or imported object belongs to (an AppProject is its own). */
+function projectOfObject(o: Pick<CleanObject, 'kind' | 'metadata' | 'spec'>): string {
+  if (o.kind === 'AppProject') return o.metadata.name;
+  return typeof o.spec?.project === 'string' && o.spec.project ? o.spec.project : 'default';
+}
+
+async function importTargets({ deps, event }: RouteContext): Promise<RouteTarget[]> {
+  const body = parseJsonBody(event.body, event.isBase64Encoded, true);
+  const instance = typeof body.instance === 'string' ? body.instance : undefined;
+  const objects = [...(Array.isArray(body.projects) ? body.projects : []), ...(Array.isArray(body.applications) ? body.applications : [])] as Array<Partial<CleanObject>>;
+  const targets: RouteTarget[] = [{ instance, anyProject: true }];
+  const named = objects.filter((o) => o && typeof o === 'object' && o.metadata && typeof o.metadata.name === 'string');
+  for (const o of named) {
+    targets.push({ instance, project: projectOfObject(o as CleanObject), label: `${o.kind ?? 'object'} ${o.metadata!.name}` });
+  }
+  // An import upserts: an existing app of another project would be taken over.
+  const apps = named.filter((o) => o.kind !== 'AppProject');
+  if (apps.length && instance && deps.argocd.has(instance)) {
+    const client = deps.argocd.get(instance);
+    const existing = new Map((await client.listApplications()).map((a) => [`${a.metadata?.namespace ?? client.namespace}/${a.metadata?.name}`, a.spec?.project || 'default']));
+    for (const o of apps) {
+      const current = existing.get(`${o.metadata!.namespace || client.namespace}/${o.metadata!.name}`);
+      if (current !== undefined) targets.push({ instance, project: current, label: `existing Application ${o.metadata!.name} (project ${current})` });
+    }
+  }
+  return targets;
+}
+
 /** Every route, in matching order. */
 export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
     method: 'GET',
     path: '/healthz',
+    access: { kind: 'public' },
     run: async ({ deps, query }) => {
       query.allowOnly();
       return { status: 'ok', instances: deps.argocd.names };
@@ -81,12 +162,13 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
     method: 'GET',
     path: '/api/audit',
-    run: async ({ deps, query }) => {
+    access: { kind: 'scoped', action: 'read' },
+    run: async ({ deps, query, scope }) => {
       query.allowOnly('app', 'instance', 'namespace', 'kind', 'from', 'to', 'delivery', 'revision', 'limit', 'cursor');
       const kind = query.oneOf('kind', AUDIT_KINDS) as AuditKind | undefined;
       const from = auditFrom(query.time('from'));
       const to = query.time('to');
-      const page = await deps.auditStore.query({
+      const page = await scopedAuditStore(deps.auditStore, scope, deps.argocd.names).query({
         app: query.string('app'),
         instance: query.string('instance'),
         namespace: query.string('namespace'),
@@ -105,6 +187,8 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
     method: 'GET',
     path: '/api/audit/verify',
+    // Chains span projects (system chains hold records of no project): every project is needed.
+    access: { kind: 'global', action: 'verify' },
     run: async ({ deps, query }) => {
       query.allowOnly('chain');
       const chains = query.list('chain');
@@ -114,7 +198,8 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
     method: 'GET',
     path: '/api/drift',
-    run: async ({ deps, query }) => {
+    access: { kind: 'scoped', action: 'read' },
+    run: async ({ deps, query, scope }) => {
       query.allowOnly('instance', 'includeResolved');
       const instance = requireInstance(deps, query.string('instance'));
       const includeResolved = query.bool('includeResolved');
@@ -122,28 +207,45 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         getDriftState(deps, { ...(instance ? { instance } : {}), ...(includeResolved !== undefined ? { includeResolved } : {}) }),
         listScans(deps, { limit: 1 }),
       ]);
-      return { apps, drifted: apps.filter((a) => a.condition === 'drifted').length, lastScan: scans[0] };
+      const visible = apps.filter((a) => scopeAllows(scope, { instance: a.instance, project: a.project }));
+      // A scan summary belongs to no project: only callers over every project see it.
+      const lastScan = scopeAllows(scope, {}) ? scans[0] : undefined;
+      return { apps: visible, drifted: visible.filter((a) => a.condition === 'drifted').length, lastScan };
     },
   },
   {
     method: 'POST',
     path: '/api/drift/scan',
-    run: async ({ deps, event, actor }) => {
+    // A scan covers whole instances; the caller needs `scan` on some project of each, and sees
+    // the findings of its own projects only.
+    access: {
+      kind: 'targets',
+      action: 'scan',
+      find: async ({ deps, event }) => {
+        const instances = bodyField.strings(parseJsonBody(event.body, event.isBase64Encoded), 'instances') ?? deps.argocd.names;
+        return instances.map((instance) => ({ instance, anyProject: true }));
+      },
+    },
+    run: async ({ deps, event, actor, scope }) => {
       const body = parseJsonBody(event.body, event.isBase64Encoded);
       bodyField.allowOnly(body, 'dryRun', 'instances');
       const instances = bodyField.strings(body, 'instances');
       for (const i of instances ?? []) requireInstance(deps, i);
       const dryRun = bodyField.bool(body, 'dryRun');
-      return runDriftScan(deps, { actor, ...(dryRun !== undefined ? { dryRun } : {}), ...(instances ? { instances } : {}) });
+      const result = await runDriftScan({ ...deps, argocd: argocdFor(deps, 'scanner') }, { actor, ...(dryRun !== undefined ? { dryRun } : {}), ...(instances ? { instances } : {}) });
+      return scope.all ? result : { ...result, findings: result.findings.filter((f) => scopeAllows(scope, { instance: f.instance, project: f.project })) };
     },
   },
   {
     method: 'GET',
     path: '/api/stats',
-    run: async ({ deps, query }) => {
+    access: { kind: 'scoped', action: 'read' },
+    run: async ({ deps, query, scope }) => {
       query.allowOnly('from', 'to', 'app', 'instance', 'namespace');
+      const everything = scopeAllows(scope, {});
       return computeStats(
-        { auditStore: deps.auditStore, now: deps.now, listScans: (o) => listScans(deps, o) },
+        // Scan summaries belong to no project: only callers over every project get them.
+        { auditStore: scopedAuditStore(deps.auditStore, scope, deps.argocd.names), now: deps.now, ...(everything ? { listScans: (o) => listScans(deps, o) } : {}) },
         { from: query.time('from'), to: query.time('to'), app: query.string('app'), instance: query.string('instance'), namespace: query.string('namespace') },
       );
     },
@@ -151,15 +253,19 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
     method: 'GET',
     path: '/api/apps',
-    run: async ({ deps, query }) => {
+    access: { kind: 'scoped', action: 'read' },
+    run: async ({ deps, query, scope }) => {
       query.allowOnly('instance');
       const only = requireInstance(deps, query.string('instance'));
-      const names = only ? [only] : deps.argocd.names;
+      const narrowed = scopeFilter(scope, deps.argocd.names);
+      const names = (only ? [only] : deps.argocd.names).filter((n) => !narrowed.instances || narrowed.instances.includes(n));
       const instances = await Promise.all(
         names.map(async (name) => {
           const client = deps.argocd.get(name);
           try {
-            const apps = (await client.listApplications()).map((a) => summarize(name, a, client.namespace));
+            // ArgoCD filters by project itself when the caller is scoped to some projects.
+            const listed = await client.listApplications(narrowed.projects ? { projects: narrowed.projects } : {});
+            const apps = listed.filter((a) => scopeAllows(scope, { instance: name, project: a.spec?.project || 'default' })).map((a) => summarize(name, a, client.namespace));
             apps.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
             return { name, reachable: true, apps };
           } catch (error) {
@@ -173,6 +279,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
     method: 'POST',
     path: '/api/apps/{instance}/{namespace}/{name}/rollback',
+    access: { kind: 'targets', action: 'rollback', find: appTarget },
     run: async ({ deps, event, params, actor }) => {
       const body = parseJsonBody(event.body, event.isBase64Encoded, true);
       bodyField.allowOnly(body, 'to', 'dryRun', 'prune', 'disableAutoSync', 'waitSeconds');
@@ -181,7 +288,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         throw new InvalidParameterError('to', 'to is required: a commit sha or a history id');
       }
       return rollbackApplication(deps, {
-        ref: { instance: params.instance!, namespace: params.namespace!, name: params.name! },
+        ref: appParams(params),
         to: String(to).trim(),
         dryRun: bodyField.bool(body, 'dryRun'),
         prune: bodyField.bool(body, 'prune'),
@@ -194,25 +301,37 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
     method: 'POST',
     path: '/api/apps/{instance}/{namespace}/{name}/clear-flapping',
+    // The project comes from the app's drift state, which is what the route changes.
+    access: {
+      kind: 'targets',
+      action: 'clear-flapping',
+      find: async ({ deps, params }) => {
+        const ref = appParams(params);
+        const state = deps.argocd.has(ref.instance) ? await readAppState(deps.doc, deps.tables.state, ref.instance, ref.namespace, ref.name) : undefined;
+        return [{ instance: ref.instance, project: state?.project, label: `${ref.instance}/${ref.namespace}/${ref.name}`, app: { namespace: ref.namespace, name: ref.name } }];
+      },
+    },
     run: async ({ deps, event, params, actor }) => {
       const body = parseJsonBody(event.body, event.isBase64Encoded);
       bodyField.allowOnly(body, 'reason');
       if (body.reason !== undefined && typeof body.reason !== 'string') throw new InvalidParameterError('reason', 'reason must be a string');
       requireInstance(deps, params.instance);
-      return clearFlapping(deps, { ref: { instance: params.instance!, namespace: params.namespace!, name: params.name! }, actor, ...(body.reason ? { reason: body.reason } : {}) });
+      return clearFlapping(deps, { ref: appParams(params), actor, ...(body.reason ? { reason: body.reason } : {}) });
     },
   },
   {
     method: 'GET',
     path: '/api/export',
-    run: async ({ deps, query, actor }) => {
+    // The caller needs `export` on some project of the instance and gets only its projects' objects.
+    access: { kind: 'targets', action: 'export', find: async ({ query }) => [{ instance: query.string('instance'), anyProject: true }] },
+    run: async ({ deps, query, actor, scope }) => {
       query.allowOnly('instance', 'kind', 'offset', 'limit', 'snapshot');
       const instance = query.string('instance');
       if (!instance) throw new InvalidParameterError('instance', 'instance is required');
       requireInstance(deps, instance);
       const kind = query.oneOf<ExportKind>('kind', ['applications', 'projects']);
       if (!kind) throw new InvalidParameterError('kind', 'kind is required: applications or projects');
-      return exportPage(deps, {
+      const page = await exportPage(deps, {
         instance,
         kind,
         offset: query.int('offset', { min: 0 }),
@@ -220,11 +339,17 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         snapshot: query.string('snapshot'),
         actor,
       });
+      if (scope.all) return page;
+      // Offsets stay those of the whole snapshot, so paging is unchanged; a page just holds fewer objects.
+      return { ...page, items: page.items.filter((o) => scopeAllows(scope, { instance, project: projectOfObject(o) })) };
     },
   },
   {
     method: 'POST',
     path: '/api/import',
+    // Every object must be in the caller's projects, and so must every app it would replace:
+    // one object outside them refuses the whole import before anything is written.
+    access: { kind: 'targets', action: 'import', find: importTargets },
     run: async ({ deps, event, actor }) => {
       const body = parseJsonBody(event.body, event.isBase64Encoded, true);
       bodyField.allowOnly(body, 'instance', 'dryRun', 'projects', 'applications');
@@ -234,7 +359,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         if (body[field] !== undefined && !Array.isArray(body[field])) throw new InvalidParameterError(field, `${field} must be an array`);
       }
       return importObjects(
-        deps,
+        { ...deps, argocd: argocdFor(deps, 'importer') },
         {
           instance: body.instance,
           dryRun: bodyField.bool(body, 'dryRun'),

@@ -57,7 +57,7 @@ describe('sentinel CLI against the local stack', () => {
         },
       },
     });
-    const env = { SENTINEL_API_URL: stack.url };
+    const env = { SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: stack.token };
     cli = async (...argv: string[]) => {
       const c = collector(env);
       const code = await run(argv, c.io);
@@ -108,7 +108,7 @@ describe('sentinel CLI against the local stack', () => {
 
   it('follows the trail until stopped', async () => {
     const controller = new AbortController();
-    const c = collector({ SENTINEL_API_URL: stack.url }, controller.signal);
+    const c = collector({ SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: stack.token }, controller.signal);
     const done = run(['audit', '--follow', '--instance', 'prod', '--app', 'guestbook', '--interval', '0.05', '--limit', '1', '-o', 'json'], c.io);
     await waitFor(() => c.out().includes('refresh 4'), 'the first page');
     await stack.deps.auditStore.append({ kind: 'app.synced', outcome: 'success', actor: 'test', message: 'followed', instance: 'prod', app: 'guestbook' });
@@ -271,7 +271,7 @@ describe('sentinel CLI against the local stack', () => {
 
   it('runs as a subprocess through the bin launcher', async () => {
     const result = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(process.execPath, [join(REPO_ROOT, 'cli/bin/sentinel.js'), '--api', stack.url, 'apps', '--instance', 'prod', '--json'], { cwd: REPO_ROOT, timeout: 60_000 }, (error, stdout) =>
+      execFile(process.execPath, [join(REPO_ROOT, 'cli/bin/sentinel.js'), '--api', stack.url, 'apps', '--instance', 'prod', '--json'], { cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, SENTINEL_TOKEN: stack.token } }, (error, stdout) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout }),
       );
     });
@@ -309,8 +309,9 @@ describe('SigV4 signing', () => {
     const expected = await signRequest({ method: 'GET', url, headers: { accept: 'application/json' } }, { credentials: { ...credentials, sessionToken: 'session' }, region: 'eu-west-1', signingDate: at });
     expect(headers.authorization).toBe(expected.authorization);
 
-    const local = new ApiClient({ baseUrl: 'http://127.0.0.1:8080', env: {}, fetch: fakeFetch, credentials: async () => credentials });
+    const local = new ApiClient({ baseUrl: 'http://127.0.0.1:8080', env: { SENTINEL_TOKEN: 'local-token-0123456789' }, fetch: fakeFetch, credentials: async () => credentials });
     await local.get('/api/audit');
-    expect(seen[1]!.headers.authorization).toBeUndefined();
+    expect(seen[1]!.headers.authorization).toBe('Bearer local-token-0123456789');
+    expect(seen[1]!.headers['x-amz-date']).toBeUndefined();
   });
 });

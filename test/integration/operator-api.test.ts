@@ -9,7 +9,8 @@ const OLD_SHA = 'a'.repeat(40);
 const UNKNOWN_SHA = 'b'.repeat(40);
 
 async function api(stack: LocalStack, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
-  const res = await fetch(`${stack.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers = { ...stack.authHeaders, ...(body === undefined && method === 'GET' ? {} : { 'content-type': 'application/json' }) };
+  const res = await fetch(`${stack.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
@@ -341,7 +342,7 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
 
   it('answers 404 for unknown paths, 405 for wrong methods, and never a stack trace', async () => {
     expect((await api(stack, 'GET', '/api/nope')).status).toBe(404);
-    const res = await fetch(`${stack.url}/api/audit`, { method: 'POST', body: '{}' });
+    const res = await fetch(`${stack.url}/api/audit`, { method: 'POST', body: '{}', headers: { ...stack.authHeaders, 'content-type': 'application/json' } });
     expect(res.status).toBe(405);
     const broken = await api(stack, 'POST', '/api/import', undefined);
     expect(broken).toMatchObject({ status: 400, body: { parameter: 'body' } });

@@ -2,7 +2,7 @@
  * Several ArgoCD instances by name: builds one {@link ArgoCDClient} per configured
  * instance, with its token read (and refreshed after a 401) through the secrets provider.
  */
-import type { ArgoCDClientSettings, InstanceConfig } from '../config/types';
+import type { ArgoCDClientSettings, InstanceConfig, SecretRef, TokenPurpose } from '../config/types';
 import type { SecretsProvider } from '../secrets/types';
 import { ArgoCDClient } from './client';
 import type { ArgoCDLogger } from './types';
@@ -17,6 +17,13 @@ export interface ArgoCDRegistryConfig {
 export interface CreateArgoCDClientsOptions {
   /** Partial logger handed to every client. */
   logger?: ArgoCDLogger;
+  /** Whose token the clients use: the instance's `tokens[purpose]`, else its `token`. @default the one token */
+  purpose?: TokenPurpose;
+}
+
+/** The token reference an instance uses for a purpose (its own for it, else the one token). */
+export function tokenFor(instance: Pick<InstanceConfig, 'token' | 'tokens'>, purpose?: TokenPurpose): SecretRef {
+  return (purpose && instance.tokens?.[purpose]) || instance.token;
 }
 
 /** Clients by instance name. */
@@ -80,8 +87,8 @@ export function createArgoCDClients(
           server: inst.server,
           insecure: inst.insecure,
           namespace: inst.namespace,
-          getToken: () => secrets.get(inst.token),
-          refreshToken: () => secrets.refresh(inst.token),
+          getToken: () => secrets.get(tokenFor(inst, options.purpose)),
+          refreshToken: () => secrets.refresh(tokenFor(inst, options.purpose)),
           timeoutMs: config.argocd.timeoutMs,
           retries: config.argocd.retries,
           backoffMs: config.argocd.backoffMs,

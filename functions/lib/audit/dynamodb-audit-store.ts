@@ -15,7 +15,7 @@ import type { AuditStore, ChainReader, StoredRecord } from './audit-store';
 import { decodeCursor, encodeCursor, type CursorState } from './cursor';
 import { AuditConflictError, InvalidCursorError } from './errors';
 import { ChainVerifier, sealRecord, type ChainHead } from './hash-chain';
-import { planQuery, DEFAULT_QUERY_DAYS, type AccessPath } from './query-plan';
+import { planQuery, withinPlan, DEFAULT_QUERY_DAYS, type AccessPath, type QueryPlan } from './query-plan';
 import {
   CHAIN_INDEX_VALUE,
   INDEX_ATTRIBUTE_NAMES,
@@ -25,6 +25,7 @@ import {
   indexMismatch,
   normalizeTs,
   prepareRecord,
+  projectDayKey,
   utcDay,
   type PreparedRecord,
   type RecordSettings,
@@ -84,7 +85,39 @@ const PATHS: Record<AccessPath, { index: string; keyAttr: string }> = {
   revision: { index: AUDIT_INDEX.byRevision, keyAttr: 'revision' },
   app: { index: AUDIT_INDEX.byApp, keyAttr: 'appKey' },
   day: { index: AUDIT_INDEX.byDay, keyAttr: 'day' },
+  project: { index: AUDIT_INDEX.byProject, keyAttr: 'projectDay' },
 };
+
+/** DynamoDB allows at most 100 operands in one IN; longer lists are checked in code only. */
+const MAX_IN_OPERANDS = 100;
+
+/**
+ * Adds a plan's equality and membership filters to an expression's names and values.
+ * @returns the FilterExpression parts
+ */
+function filterExpression(plan: QueryPlan, names: Record<string, string>, values: Record<string, unknown>): string[] {
+  const parts: string[] = [];
+  Object.entries(plan.filters).forEach(([field, value], i) => {
+    names[`#f${i}`] = field;
+    values[`:f${i}`] = value;
+    parts.push(`#f${i} = :f${i}`);
+  });
+  for (const [field, list] of Object.entries(plan.within) as Array<[string, string[] | undefined]>) {
+    if (!list || list.length > MAX_IN_OPERANDS) continue;
+    names[`#w_${field}`] = field;
+    if (list.length === 0) {
+      // Nothing is within an empty list; attribute_not_exists + exists is never true.
+      parts.push(`(attribute_exists(#w_${field}) AND attribute_not_exists(#w_${field}))`);
+      continue;
+    }
+    const operands = list.map((v, i) => {
+      values[`:w_${field}${i}`] = v;
+      return `:w_${field}${i}`;
+    });
+    parts.push(`#w_${field} IN (${operands.join(', ')})`);
+  }
+  return parts;
+}
 
 /** Query requests at most per page, so a selective filter over a long range cannot run away; the page then ends early with a cursor. */
 const MAX_QUERIES_PER_PAGE = 50;
@@ -306,6 +339,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
     const plan = planQuery(query, this.now(), this.settings, this.defaultQueryDays);
     // An empty range; DynamoDB would refuse a BETWEEN whose bounds are reversed.
     if (plan.from && plan.to && plan.from > plan.to) return { items: [] };
+    if (plan.path === 'project') return this.queryProjects(plan, query.cursor);
     const fromDay = plan.from ? utcDay(plan.from) : undefined;
     let state: CursorState = { path: plan.path, day: plan.path === 'day' ? utcDay(plan.to!) : undefined };
     if (query?.cursor) {
@@ -330,12 +364,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
     if (plan.from) values[':lo'] = plan.from;
     // tsId is `<ts>#<id>`; '#~' sorts after every id, so records at exactly `to` are included.
     if (plan.to) values[':hi'] = `${plan.to}#~`;
-    const filterParts: string[] = [];
-    Object.entries(plan.filters).forEach(([field, value], i) => {
-      names[`#f${i}`] = field;
-      values[`:f${i}`] = value;
-      filterParts.push(`#f${i} = :f${i}`);
-    });
+    const filterParts = filterExpression(plan, names, values);
     const filtered = filterParts.length > 0;
 
     const items: Item[] = [];
@@ -374,8 +403,93 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
         break;
       }
     }
-    const page: AuditPage = { items: items.map(toRecord) };
+    // The filter expression already applied the scope; checked again in code because lists
+    // longer than DynamoDB's IN limit are filtered here only.
+    const page: AuditPage = { items: items.map(toRecord).filter((r) => withinPlan(r, plan)) };
     if (!exhausted) page.cursor = encodeCursor(state, plan.fingerprint, this.cursorKey);
+    return page;
+  }
+
+  /**
+   * The `project` path: a caller scoped to some projects reads a time range through the
+   * by-project index, one partition per project and UTC day, merged newest first. The cursor
+   * holds the day and the `tsId` of the last record handed out; the next page reads every
+   * partition of that day strictly before it. A partition read only in part bounds what may be
+   * handed out, so the merge never skips a record of a partition it has not read that far.
+   */
+  private async queryProjects(plan: QueryPlan, cursor: string | undefined): Promise<AuditPage> {
+    const fromDay = utcDay(plan.from!);
+    const toDay = utcDay(plan.to!);
+    let day = toDay;
+    let before: string | undefined;
+    if (cursor) {
+      const state = decodeCursor(cursor, plan.fingerprint, this.cursorKey);
+      const tsId = state.lastKey?.tsId;
+      if (state.path !== 'project' || !state.day || !/^\d{4}-\d{2}-\d{2}$/.test(state.day) || state.day < fromDay || state.day > toDay) throw new InvalidCursorError();
+      if (tsId !== undefined && typeof tsId !== 'string') throw new InvalidCursorError();
+      day = state.day;
+      before = tsId;
+    }
+    const names: Record<string, string> = { '#pk': 'projectDay', '#sk': 'tsId' };
+    const values: Record<string, unknown> = { ':lo': plan.from };
+    const filterParts = filterExpression(plan, names, values);
+    const filtered = filterParts.length > 0;
+    const projects = plan.projects ?? [];
+    const items: Item[] = [];
+    let rounds = 0;
+    let more = true;
+    // Each round reads every project's partition at once; bounded like the other paths.
+    while (items.length < plan.limit && rounds++ < MAX_QUERIES_PER_PAGE) {
+      const remaining = plan.limit - items.length;
+      const hi = before ?? `${plan.to}#~`;
+      const reads = await Promise.all(
+        projects.map(async (project) => {
+          const res = await this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: AUDIT_INDEX.byProject,
+              KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: { ...values, ':pk': projectDayKey(project, day), ':hi': hi },
+              ScanIndexForward: false,
+              // One more than needed tells whether more follow (+1 for the record at `before` itself).
+              Limit: filtered ? Math.min(1000, Math.max(100, remaining * 4)) : remaining + 2,
+              ...(filtered ? { FilterExpression: filterParts.join(' AND ') } : {}),
+            }),
+          );
+          const last = res.LastEvaluatedKey?.tsId as string | undefined;
+          return { items: (res.Items ?? []).filter((i) => i.tsId !== before), lastRead: last };
+        }),
+      );
+      // Records older than the oldest record read from an unfinished partition may not be handed
+      // out yet: that partition may hold newer ones not read.
+      const unfinished = reads.filter((r) => r.lastRead !== undefined).map((r) => r.lastRead!);
+      const boundary = unfinished.length ? unfinished.reduce((a, b) => (a > b ? a : b)) : undefined;
+      const merged = reads
+        .flatMap((r) => r.items)
+        .filter((i) => boundary === undefined || (i.tsId as string) >= boundary)
+        .sort((a, b) => ((a.tsId as string) < (b.tsId as string) ? 1 : -1));
+      const take = merged.slice(0, remaining);
+      items.push(...take);
+      if (boundary === undefined && merged.length <= remaining) {
+        // This day is exhausted for every project: on to the day before, if still in range.
+        if (day <= fromDay) {
+          more = false;
+          break;
+        }
+        day = dayBefore(day);
+        before = undefined;
+        continue;
+      }
+      if (take.length === remaining) {
+        before = take[take.length - 1].tsId as string;
+        break;
+      }
+      // Everything at or after the boundary is handed out; read on strictly before it.
+      before = boundary;
+    }
+    const page: AuditPage = { items: items.map(toRecord).filter((r) => withinPlan(r, plan)) };
+    if (more) page.cursor = encodeCursor({ path: 'project', day, ...(before ? { lastKey: { tsId: before } } : {}) }, plan.fingerprint, this.cursorKey);
     return page;
   }
 

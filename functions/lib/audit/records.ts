@@ -42,10 +42,17 @@ export interface IndexAttributes {
   day: string;
   tsId: string;
   chainIndex?: string;
+  /** `<project>#<yyyy-mm-dd>`, only on records with a project (by-project index). */
+  projectDay?: string;
 }
 
 /** Names of {@link IndexAttributes}; they are not part of the record nor of its hash. */
-export const INDEX_ATTRIBUTE_NAMES = ['appKey', 'day', 'tsId', 'chainIndex'] as const;
+export const INDEX_ATTRIBUTE_NAMES = ['appKey', 'day', 'tsId', 'chainIndex', 'projectDay'] as const;
+
+/** The by-project index key of a project's records of one UTC day. */
+export function projectDayKey(project: string, day: string): string {
+  return `${project}#${day}`;
+}
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -163,6 +170,7 @@ export function indexAttributes(record: AuditRecord): IndexAttributes {
   const attrs: IndexAttributes = { day: utcDay(record.ts), tsId: `${record.ts}#${record.id}` };
   if (record.app) attrs.appKey = appKey(record.instance ?? '', record.namespace ?? '', record.app);
   if (record.seq === 0) attrs.chainIndex = CHAIN_INDEX_VALUE;
+  if (record.project) attrs.projectDay = projectDayKey(record.project, attrs.day);
   return attrs;
 }
 

@@ -22,7 +22,9 @@ export type AuditKind =
   | 'app.autosync.disabled'
   | 'dr.exported'
   | 'dr.imported'
-  | 'dr.checked';
+  | 'dr.checked'
+  | 'access.denied'
+  | 'config.changed';
 
 /** Outcome of the decision a record describes. */
 export type AuditOutcome = 'success' | 'failure' | 'skipped' | 'refused' | 'info';
@@ -83,6 +85,23 @@ export interface AuditQuery {
   limit?: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
+  /**
+   * Only records within these projects and/or instances (the caller's access scope). A
+   * record without the attribute is left out when the list is given. Without `app`,
+   * `deliveryId` or `revision`, a `projects` list is served by the `by-project` index.
+   */
+  within?: AuditWithin;
+  /**
+   * Bound into the cursor with the filters (e.g. the caller's principal), so a cursor handed
+   * out for one binding is refused under another.
+   */
+  binding?: string;
+}
+
+/** Restriction of a query to some projects and/or instances. */
+export interface AuditWithin {
+  projects?: string[];
+  instances?: string[];
 }
 
 /** One page of records, newest first. */

@@ -17,6 +17,7 @@ export const defaults: Omit<SentinelConfig, 'instances'> = {
   storage: { tablePrefix: 'gitops-sentinel', region: 'us-east-1' },
   port: 8080,
   appIndexTtlSeconds: 60,
+  access: { localTokens: [] },
 };
 
 /** The control-plane namespace ArgoCD is installed in by default. */

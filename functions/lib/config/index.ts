@@ -7,7 +7,7 @@ import type { InstanceConfig, SecretRef, SentinelConfig, WebhookSecrets, Webhook
 export type * from './types';
 export { ConfigError } from './errors';
 export { defaults, DEFAULT_INSTANCE_NAME, DEFAULT_ARGOCD_NAMESPACE } from './defaults';
-export { fileSchema, firstIssue, type ConfigFile } from './schema';
+export { fileSchema, firstIssue, ACCESS_ACTIONS, TOKEN_PURPOSES, type ConfigFile } from './schema';
 
 /** Options of `loadConfig`. */
 export interface LoadConfigOptions {
@@ -127,7 +127,14 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 
   const instances: InstanceConfig[] = (file.instances ?? []).map((i, n) => {
     try {
-      return { name: i.name, server: normalizeServer(i.server), token: i.token, insecure: i.insecure ?? false, namespace: i.namespace ?? DEFAULT_ARGOCD_NAMESPACE };
+      return {
+        name: i.name,
+        server: normalizeServer(i.server),
+        token: i.token,
+        ...(i.tokens ? { tokens: stripUndefined(i.tokens) } : {}),
+        insecure: i.insecure ?? false,
+        namespace: i.namespace ?? DEFAULT_ARGOCD_NAMESPACE,
+      };
     } catch {
       throw new ConfigError(`instances.${n}.server`, source, `not a URL or host:port: "${i.server}"`);
     }
@@ -185,6 +192,10 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     port: int(env, 'PORT', 1, 65535) ?? file.port ?? defaults.port,
     appIndexTtlSeconds: file.appIndexTtlSeconds ?? defaults.appIndexTtlSeconds,
     queueUrl: env.SENTINEL_QUEUE_URL || file.queueUrl,
+    access: {
+      ...(file.access?.rules ? { rules: file.access.rules.map((r) => ({ principals: r.principals, instances: r.instances ?? ['*'], projects: r.projects, actions: r.actions })) } : {}),
+      localTokens: file.access?.localTokens ?? [],
+    },
   };
 }
 

@@ -18,10 +18,22 @@ const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(v.number(), v.integer('must be an integer'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
 
+/** The ArgoCD token purposes; each may have its own token (and ArgoCD RBAC role), see docs/deploy.md. */
+export const TOKEN_PURPOSES = ['worker', 'scanner', 'importer', 'operator'] as const;
+
 const instance = v.strictObject({
   name: v.pipe(v.string(), v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, -)')),
   server: nonEmpty,
   token: secretRef,
+  /** A token per purpose; a purpose without one uses `token`. */
+  tokens: v.optional(
+    v.strictObject({
+      worker: v.optional(secretRef),
+      scanner: v.optional(secretRef),
+      importer: v.optional(secretRef),
+      operator: v.optional(secretRef),
+    }),
+  ),
   insecure: v.optional(v.boolean()),
   namespace: v.optional(nonEmpty),
 });
@@ -30,6 +42,30 @@ const rule = v.strictObject({
   instance: v.optional(v.string()),
   project: v.optional(v.string()),
   selector: v.optional(v.string()),
+});
+
+/** The operator API actions an access rule may grant (`admin` grants all of them). */
+export const ACCESS_ACTIONS = ['read', 'verify', 'rollback', 'scan', 'clear-flapping', 'export', 'import', 'admin'] as const;
+
+const globList = (what: string) =>
+  v.pipe(v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(512, 'must be at most 512 characters'))), v.minLength(1, `must list at least one ${what}`));
+
+const accessRule = v.strictObject({
+  /** Globs (picomatch) over IAM principal ARNs or `local:<name>`. */
+  principals: globList('principal'),
+  /** Globs over instance names. @default ["*"] */
+  instances: v.optional(globList('instance')),
+  /** ArgoCD project names, `*` = all. */
+  projects: v.pipe(
+    v.array(v.pipe(v.string(), v.regex(/^(\*|[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/, 'must be an ArgoCD project name or *'))),
+    v.minLength(1, 'must list at least one project ("*" for all)'),
+  ),
+  actions: v.pipe(v.array(v.picklist(ACCESS_ACTIONS, `must be one of: ${ACCESS_ACTIONS.join(', ')}`)), v.minLength(1, 'must list at least one action')),
+});
+
+const localToken = v.strictObject({
+  principal: v.pipe(v.string(), v.regex(/^local:[A-Za-z0-9_.@-]{1,64}$/, 'must be local:<name> (letters, digits, _ . @ -)')),
+  token: secretRef,
 });
 
 /** The file schema: every field optional, defaults come from `defaults.ts`. */
@@ -78,6 +114,13 @@ export const fileSchema = v.strictObject({
       tablePrefix: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,200}$/, 'must be 1-200 of A-Z a-z 0-9 _ . -'))),
       dynamodbEndpoint: v.optional(v.pipe(v.string(), v.url())),
       region: v.optional(nonEmpty),
+    }),
+  ),
+  access: v.optional(
+    v.strictObject({
+      /** Without rules every authenticated caller may do everything. */
+      rules: v.optional(v.array(accessRule)),
+      localTokens: v.optional(v.array(localToken)),
     }),
   ),
   port: v.optional(int(1, 65535)),

@@ -35,13 +35,15 @@ export const AUDIT_INDEX = {
   byDelivery: 'by-delivery',
   byRevision: 'by-revision',
   byChain: 'by-chain',
+  byProject: 'by-project',
 } as const;
 
 /**
  * Audit records: one hash chain per partition (`chain`), ordered by `seq`.
  * Sparse GSIs serve each query the operator API offers, each a single Query:
  * by app (`appKey`), by UTC day across apps (`day`), by delivery id, by commit,
- * and the list of chains (`chainIndex`, set only on the first record of a chain).
+ * the list of chains (`chainIndex`, set only on the first record of a chain), and by ArgoCD
+ * project and UTC day (`projectDay`).
  * All index sort keys are `tsId` (`<ISO ts>#<id>`), so results come in time order.
  */
 export const AUDIT_TABLE: TableDefinition = {
@@ -54,6 +56,9 @@ export const AUDIT_TABLE: TableDefinition = {
     { indexName: AUDIT_INDEX.byDelivery, partitionKey: { name: 'deliveryId', type: 'S' }, sortKey: { name: 'tsId', type: 'S' } },
     { indexName: AUDIT_INDEX.byRevision, partitionKey: { name: 'revision', type: 'S' }, sortKey: { name: 'tsId', type: 'S' } },
     { indexName: AUDIT_INDEX.byChain, partitionKey: { name: 'chainIndex', type: 'S' }, sortKey: { name: 'chain', type: 'S' } },
+    // Time range of one ArgoCD project, per UTC day (`<project>#<day>`): a caller scoped to a
+    // few projects reads only their records (operator API access scopes).
+    { indexName: AUDIT_INDEX.byProject, partitionKey: { name: 'projectDay', type: 'S' }, sortKey: { name: 'tsId', type: 'S' } },
   ],
 };
 

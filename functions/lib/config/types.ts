@@ -4,14 +4,53 @@
  */
 export type SecretRef = { env: string; secretId?: never; jsonKey?: never } | { secretId: string; jsonKey?: string; env?: never };
 
+/** What an ArgoCD token is used for. */
+export type TokenPurpose = 'worker' | 'scanner' | 'importer' | 'operator';
+
+/** An operator API action (`admin` grants every one). */
+export type AccessAction = 'read' | 'verify' | 'rollback' | 'scan' | 'clear-flapping' | 'export' | 'import' | 'admin';
+
+/** One access rule: these principals may take these actions on these instances' projects. */
+export interface AccessRule {
+  /** Globs (picomatch) over IAM principal ARNs (a role also matches its assumed-role sessions) or `local:<name>`. */
+  principals: string[];
+  /** Globs over instance names. @default ["*"] */
+  instances: string[];
+  /** ArgoCD project names; `*` = all. */
+  projects: string[];
+  actions: AccessAction[];
+}
+
+/** A named local bearer token (local stack only). */
+export interface LocalTokenConfig {
+  /** `local:<name>`, recorded as the actor. */
+  principal: string;
+  token: SecretRef;
+}
+
+/** The access section. */
+export interface AccessConfig {
+  /** Absent: every authenticated caller may do everything (one-team setups). */
+  rules?: AccessRule[];
+  /** Further local principals besides the admin token. @default [] */
+  localTokens: LocalTokenConfig[];
+}
+
 /** One ArgoCD instance. */
 export interface InstanceConfig {
   /** Name used in the audit trail and in `/api/apps/{instance}/...`. */
   name: string;
   /** Base URL, e.g. `https://argocd.example.com` (a bare `host:port` means https). */
   server: string;
-  /** Where the API token comes from. */
+  /** Where the API token comes from (every purpose without its own token uses it). */
   token: SecretRef;
+  /**
+   * A token per purpose, so each can have the least ArgoCD RBAC it needs (docs/deploy.md):
+   * `worker` (sync worker: get, sync), `scanner` (drift scan: get, sync for repairs),
+   * `importer` (disaster-recovery import: create/update), `operator` (operator API reads and
+   * rollbacks). @default {} (all use `token`)
+   */
+  tokens?: Partial<Record<TokenPurpose, SecretRef>>;
   /** Skip TLS verification. @default false */
   insecure: boolean;
   /** Namespace ArgoCD itself runs in; apps there need no `appNamespace`. @default "argocd" */
@@ -105,4 +144,6 @@ export interface SentinelConfig {
   appIndexTtlSeconds: number;
   /** SQS queue URL (deployed). */
   queueUrl?: string;
+  /** Who may do what through the operator API. @default { localTokens: [] } (no rules: open) */
+  access: AccessConfig;
 }

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createArgoCDClients, type ArgoCDRegistry } from '../argocd/index';
 import type { AuditStore } from '../audit/audit-store';
 import { DynamoDBAuditStore } from '../audit/dynamodb-audit-store';
-import { loadConfig, type SentinelConfig } from '../config/index';
+import { loadConfig, type SentinelConfig, type TokenPurpose } from '../config/index';
 import { tableNames, type TableNames } from '../config/tables';
 import { asSimpleLogger, createLogger, type SimpleLogger } from '../observability/logger';
 import { SecretsManagerProvider } from '../secrets/secrets-manager-provider';
@@ -26,7 +26,37 @@ export interface CoreDeps {
   log: SimpleLogger;
   /** Clock. @default () => new Date() */
   now: () => Date;
+  /**
+   * Clients with another purpose's ArgoCD token (`instances[].tokens`), built on first use.
+   * @default `argocd` for every purpose
+   */
+  argocdByPurpose?: (purpose: TokenPurpose) => ArgoCDRegistry;
 }
+
+/**
+ * The ArgoCD clients to use for one purpose: the instance's token for that purpose when it has
+ * one, else its one token (then these are `deps.argocd` itself).
+ */
+export function argocdFor(deps: Pick<CoreDeps, 'argocd' | 'argocdByPurpose'>, purpose: TokenPurpose): ArgoCDRegistry {
+  return deps.argocdByPurpose?.(purpose) ?? deps.argocd;
+}
+
+/**
+ * A per-purpose registry builder for {@link CoreDeps.argocdByPurpose}: one registry per purpose
+ * whose instances have a token of their own for it, built once; `fallback` otherwise.
+ */
+export function purposeRegistries(config: SentinelConfig, secrets: SecretsProvider, fallback: ArgoCDRegistry, logger?: SimpleLogger): (purpose: TokenPurpose) => ArgoCDRegistry {
+  const built = new Map<TokenPurpose, ArgoCDRegistry>();
+  return (purpose) => {
+    if (!config.instances.some((i) => i.tokens?.[purpose])) return fallback;
+    let registry = built.get(purpose);
+    if (!registry) built.set(purpose, (registry = createArgoCDClients(config, secrets, { logger, purpose })));
+    return registry;
+  };
+}
+
+/** The ArgoCD token purpose of each function's own calls. */
+const FUNCTION_PURPOSE: Record<string, TokenPurpose> = { 'sync-worker': 'worker', 'drift-scan': 'scanner', 'operator-api': 'operator' };
 
 /**
  * Builds the deployed dependencies from the Lambda environment (`SENTINEL_CONFIG_JSON`,
@@ -40,13 +70,16 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const tables = tableNames(config.storage.tablePrefix);
   const secrets = new SecretsManagerProvider({ env });
+  const purpose = FUNCTION_PURPOSE[functionName] ?? 'operator';
+  const argocd = createArgoCDClients(config, secrets, { logger: log, purpose });
   return {
     config,
     doc,
     tables,
     auditStore: new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger: log }),
     secrets,
-    argocd: createArgoCDClients(config, secrets, { logger: log }),
+    argocd,
+    argocdByPurpose: purposeRegistries(config, secrets, argocd, log),
     log,
     now: () => new Date(),
   };

@@ -149,3 +149,37 @@ describe('loadConfig without a YAML parser (deployed functions)', () => {
     expect(err.message).toContain('SENTINEL_CONFIG_JSON');
   });
 });
+
+describe('access configuration', () => {
+  const base = 'access:\n  rules:\n    - principals: ["local:alice"]\n      projects: ["payments"]\n';
+
+  it('reads rules (instances default to all) and local tokens', () => {
+    const path = configFile('access.yaml', `${base}      actions: [read, rollback]\n  localTokens:\n    - principal: local:alice\n      token: { env: ALICE_TOKEN }\n`);
+    const config = loadConfig({ SENTINEL_CONFIG: path });
+    expect(config.access.rules).toEqual([{ principals: ['local:alice'], instances: ['*'], projects: ['payments'], actions: ['read', 'rollback'] }]);
+    expect(config.access.localTokens).toEqual([{ principal: 'local:alice', token: { env: 'ALICE_TOKEN' } }]);
+    expect(loadConfig({}).access).toEqual({ localTokens: [] });
+  });
+
+  it('refuses an unknown action, naming the key', () => {
+    const path = configFile('bad-action.yaml', `${base}      actions: [read, deploy]\n`);
+    const err = expectConfigError(() => loadConfig({ SENTINEL_CONFIG: path }), 'access.rules.0.actions.1', path);
+    expect(err.message).toMatch(/must be one of: read, verify, rollback/);
+  });
+
+  it('refuses an empty project list, an unknown key in a rule, and a malformed local principal', () => {
+    const empty = configFile('empty.yaml', 'access:\n  rules:\n    - principals: ["local:alice"]\n      projects: []\n      actions: [read]\n');
+    expect(expectConfigError(() => loadConfig({ SENTINEL_CONFIG: empty }), 'access.rules.0.projects', empty).message).toMatch(/at least one project/);
+    const unknown = configFile('unknown.yaml', `${base}      actions: [read]\n      project: payments\n`);
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: unknown }), 'access.rules.0.project', unknown);
+    const principal = configFile('principal.yaml', 'access:\n  localTokens:\n    - principal: alice\n      token: { env: A }\n');
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: principal }), 'access.localTokens.0.principal', principal);
+  });
+
+  it('takes a token per purpose for an instance', () => {
+    const path = configFile('tokens.yaml', 'instances:\n  - name: prod\n    server: argocd.example.com\n    token: { env: T }\n    tokens:\n      importer: { env: T_IMPORT }\n');
+    expect(loadConfig({ SENTINEL_CONFIG: path }).instances[0]!.tokens).toEqual({ importer: { env: 'T_IMPORT' } });
+    const bad = configFile('tokens-bad.yaml', 'instances:\n  - name: prod\n    server: argocd.example.com\n    token: { env: T }\n    tokens:\n      deployer: { env: X }\n');
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: bad }), 'instances.0.tokens.deployer', bad);
+  });
+});
