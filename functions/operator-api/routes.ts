@@ -373,6 +373,16 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
     method: 'POST',
     path: '/api/dr/check',
+    // The check reports objects the instance has beyond the given ones, whatever their project:
+    // it needs `export` over every project of the instance.
+    access: {
+      kind: 'targets',
+      action: 'export',
+      find: async ({ event }) => {
+        const body = parseJsonBody(event.body, event.isBase64Encoded, true);
+        return [{ instance: typeof body.instance === 'string' ? body.instance : undefined }];
+      },
+    },
     run: async ({ deps, event, actor }) => {
       const body = parseJsonBody(event.body, event.isBase64Encoded, true);
       bodyField.allowOnly(body, 'instance', 'projects', 'applications', 'expect', 'checkId');
