@@ -11,6 +11,7 @@ import { cpus } from 'node:os';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AuditConflictError, DynamoDBAuditStore, type AuditInput } from '../functions/lib/audit';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo } from '../local/dynamo';
+import { percentile } from './stats';
 
 interface Figures {
   records: number;
@@ -24,11 +25,6 @@ interface Figures {
   /** Appends that gave up with AuditConflictError (not counted in records). */
   failedAppends: number;
   verified: boolean;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
@@ -79,8 +75,8 @@ async function main(): Promise<void> {
       records,
       seconds: round(seconds, 3),
       recordsPerSecond: round(records / seconds, 1),
-      p50Ms: round(percentile(latencies, 50)),
-      p99Ms: round(percentile(latencies, 99)),
+      p50Ms: round(percentile(latencies, 50, 0)),
+      p99Ms: round(percentile(latencies, 99, 0)),
       maxMs: round(latencies[latencies.length - 1]),
       putsPerRecord: round(puts / records, 2),
       failedAppends: failed,

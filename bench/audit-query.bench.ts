@@ -39,6 +39,7 @@ async function startDynaliteProcess(path: string): Promise<{ endpoint: string; c
   return { endpoint, child };
 }
 import { createRequestListener } from '../local/http-adapter';
+import { percentile } from './stats';
 
 const TARGET = Number(process.env.SEED_TARGET ?? 1_000_000);
 const SEED_SECONDS = Number(process.env.SEED_SECONDS ?? 180);
@@ -49,9 +50,7 @@ const END = Date.parse('2024-06-30T23:59:59.000Z');
 const START = END - DAYS * 86_400_000;
 const KINDS = ['app.refreshed', 'app.synced', 'drift.found', 'drift.resolved', 'app.skipped'] as const;
 
-function pct(sorted: number[], p: number): number {
-  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! * 100) / 100 : 0;
-}
+const pct = (sorted: number[], p: number): number => Math.round(percentile(sorted, p, 0) * 100) / 100;
 
 function summary(ms: number[]) {
   const s = [...ms].sort((a, b) => a - b);

@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FUNCTION_NAMES } from '../infra/bundling';
 import { BUNDLE_OUT_DIR, bundleFunction, type BundleResult } from '../infra/bundle-report';
+import { median } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 
@@ -29,12 +30,6 @@ const FUNCTION_ENV = {
   POWERTOOLS_METRICS_NAMESPACE: 'GitOpsSentinel',
   POWERTOOLS_DEV: 'false',
 };
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Median wall time of `node <file>`, in ms, and whether it exited cleanly. */
 function timeNode(file: string): { ms: number; ok: boolean; error?: string } {

@@ -16,6 +16,7 @@ import { AppIndex, linearMatch } from '../functions/lib/matching/app-index';
 import { compileApp, evaluate, preparePush } from '../functions/lib/matching/evaluate';
 import type { IndexedApp, IndexedSource } from '../functions/lib/matching/types';
 import type { PushEvent } from '../functions/lib/providers/types';
+import { percentile } from './stats';
 
 const APPS = Number(process.env.BENCH_APPS ?? 50_000);
 const REPOS = Number(process.env.BENCH_REPOS ?? 500);
@@ -144,10 +145,6 @@ function makePush(n: number): PushEvent {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 function summary(samplesNs: number[]): { p50: number; p99: number; max: number; mean: number; n: number } {
   const us = samplesNs.map((ns) => ns / 1000).sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SeedApp } from '../local/argocd-sim';
 import { startLocalStack, type LocalStack } from '../local/stack';
+import { percentile } from './stats';
 
 const SECRET = 'bench-secret';
 const TEMPLATE = JSON.parse(JSON.parse(readFileSync(join(__dirname, '../events/webhook/github-push.json'), 'utf8')).body as string) as Record<string, unknown>;
@@ -141,11 +142,10 @@ async function post(stack: LocalStack, d: ReturnType<typeof delivery>): Promise<
   return { status: res.status, body: (await res.json()) as { status?: string } };
 }
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
 const round = (x: number) => Math.round(x * 10) / 10;
 const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return { n: s.length, p50: round(pct(s, 50)), p90: round(pct(s, 90)), p99: round(pct(s, 99)), max: round(s[s.length - 1] ?? NaN) };
+  return { n: s.length, p50: round(percentile(s, 50)), p90: round(percentile(s, 90)), p99: round(percentile(s, 99)), max: round(s[s.length - 1] ?? NaN) };
 };
 
 /** Counts audit records per kind and the distinct delivery ids per kind (a bench-only Scan). */

@@ -3,7 +3,9 @@
  * with credentials from the standard AWS chain, and errors that carry the exit code scripts rely on.
  */
 import { join } from 'node:path';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+// The Node default chain (env, SSO, ini, process, web identity, ECS/EC2) is all the CLI uses;
+// `credential-provider-node` is that chain without the browser/Cognito providers of the umbrella package.
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { LOCAL_TOKEN_FILE, readLocalToken } from '../local/local-token';
 import { EXIT, CliError } from './errors';
 import { isLocalUrl, regionFor, signRequest, type SigningCredentials } from './sigv4';
@@ -116,7 +118,7 @@ export class ApiClient {
     const text = body === undefined ? undefined : JSON.stringify(body);
     let headers: Record<string, string> = { accept: 'application/json', ...(text !== undefined ? { 'content-type': 'application/json' } : {}) };
     if (this.signs) {
-      const credentials = this.credentials ?? (this.chain ??= fromNodeProviderChain());
+      const credentials = this.credentials ?? (this.chain ??= defaultProvider());
       headers = await signRequest({ method, url, headers, body: text }, { credentials, region: regionFor(url, this.env) });
       // fetch sets Host itself from the URL; sending it too is refused by undici.
       delete headers.host;
