@@ -1,9 +1,13 @@
 /**
  * Applications: lookup with ArgoCD's RBAC answers, the list call and its filters, create
- * (`POST /api/v1/applications`) and spec updates.
+ * (`POST /api/v1/applications`), update (`PUT /api/v1/applications/{name}`) and spec updates.
+ * Every API write stores the spec in ArgoCD's normal form (`NormalizeApplicationSpec`, run by
+ * `validateAndNormalizeApp` in server/application/application.go; the rules and their sources
+ * are in `functions/lib/dr/normal-form.ts`); seeded apps are stored as given, as `kubectl apply` would.
  */
 import { randomUUID } from 'node:crypto';
 import type { V1alpha1Application, V1alpha1ApplicationSpec } from '../../functions/lib/argocd/generated/models';
+import { normalizeApplicationSpec } from '../../functions/lib/dr/normal-form';
 import { appKey, clone, deepEqual, PERMISSION_DENIED, SimError, sourcesOf, type SimApp, type SimListFilter, type SimState } from './core';
 import { maybeAutoSync } from './operations';
 import { projectApp, type FieldSelection } from './projection';
@@ -58,40 +62,90 @@ export function listJson(state: SimState, filter: SimListFilter = {}, fields?: F
   return `{"metadata":{"resourceVersion":"${state.resourceVersion}"},"items":${body}}`;
 }
 
-/** `PUT .../spec`: replaces the spec (turning auto-sync off, typically). */
-export function updateSpec(state: SimState, sa: SimApp, spec: V1alpha1ApplicationSpec): V1alpha1ApplicationSpec {
+function normalized(spec: V1alpha1ApplicationSpec): V1alpha1ApplicationSpec {
+  return normalizeApplicationSpec(clone(spec) as Record<string, unknown>) as V1alpha1ApplicationSpec;
+}
+
+/** ArgoCD's checks of a spec to store (after normalisation, so an empty project is `default`). */
+function checkSpec(state: SimState, name: string, spec: V1alpha1ApplicationSpec | undefined): V1alpha1ApplicationSpec {
   if (!spec || typeof spec !== 'object') throw new SimError(3, 'spec is required');
-  if (!state.projects.has(spec.project ?? '')) throw new SimError(3, `application references project ${spec.project} which does not exist`);
-  if (!spec.source && !spec.sources?.length) throw new SimError(3, 'spec.source or spec.sources is required');
-  sa.app.spec = clone(spec);
-  sa.app.metadata!.generation = (sa.app.metadata!.generation ?? 1) + 1;
+  if (!spec.source && !spec.sources?.length) throw new SimError(3, `application spec for ${name} is invalid: spec.source or spec.sources is required`);
+  const out = normalized(spec);
+  if (!state.projects.has(out.project ?? '')) {
+    throw new SimError(3, `application spec for ${name} is invalid: InvalidSpecError: application references project ${out.project} which does not exist`);
+  }
+  return out;
+}
+
+/** A string map with no keys counts as absent (Go's nil and empty map marshal alike with omitempty). */
+function mapOrUndefined(m: Record<string, string> | undefined): Record<string, string> | undefined {
+  return m && Object.keys(m).length ? clone(m) : undefined;
+}
+
+function listOrUndefined(l: string[] | undefined): string[] | undefined {
+  return l?.length ? clone(l) : undefined;
+}
+
+/** Stores a changed app: new resourceVersion (via recompute), generation on a spec change, auto-sync. */
+function changed(state: SimState, sa: SimApp, specChanged: boolean): void {
+  if (specChanged) sa.app.metadata!.generation = (sa.app.metadata!.generation ?? 1) + 1;
   recompute(state, sa);
   maybeAutoSync(state, sa);
+}
+
+/** `PUT .../spec`: replaces the spec (turning auto-sync off, typically). */
+export function updateSpec(state: SimState, sa: SimApp, spec: V1alpha1ApplicationSpec): V1alpha1ApplicationSpec {
+  const next = checkSpec(state, sa.app.metadata!.name!, spec);
+  sa.app.spec = next;
+  changed(state, sa, true);
   return sa.app.spec;
 }
 
-/** `POST /api/v1/applications`: create, or with `upsert` replace. */
+/**
+ * `PUT /api/v1/applications/{name}` (`Update` -> `updateApp` with merge=false): labels,
+ * annotations, finalizers and spec replaced. ArgoCD applies them to the app it read itself and
+ * retries its own conflicts, so the `resourceVersion` in the body is not checked.
+ */
+export function updateApp(state: SimState, sa: SimApp, app: V1alpha1Application): V1alpha1Application {
+  if (!app || typeof app !== 'object') throw new SimError(3, 'error updating application: application is nil in request');
+  const spec = checkSpec(state, sa.app.metadata!.name!, app.spec);
+  const specChanged = !deepEqual(sa.app.spec, spec);
+  sa.app.spec = spec;
+  sa.app.metadata!.labels = mapOrUndefined(app.metadata?.labels);
+  sa.app.metadata!.annotations = mapOrUndefined(app.metadata?.annotations);
+  sa.app.metadata!.finalizers = listOrUndefined(app.metadata?.finalizers);
+  changed(state, sa, specChanged);
+  return sa.app;
+}
+
+/**
+ * `POST /api/v1/applications` (`Create`): creates with the request's labels, annotations and
+ * finalizers. An existing app equal in spec, labels, annotations and finalizers is returned;
+ * otherwise, without `upsert` it is refused, with `upsert` the spec and finalizers are
+ * replaced and labels and annotations merged into the existing ones (`updateApp` with merge=true).
+ */
 export function createApp(state: SimState, app: V1alpha1Application, upsert = false): V1alpha1Application {
   const name = app?.metadata?.name;
   if (!name) throw new SimError(3, 'application name is required');
   const ns = app.metadata?.namespace || state.namespace;
   state.assertNamespaceAllowed(ns);
-  const spec = app.spec;
-  if (!spec?.source && !spec?.sources?.length) throw new SimError(3, 'application spec is invalid: spec.source or spec.sources is required');
-  if (!state.projects.has(spec.project ?? '')) {
-    throw new SimError(3, `application spec for ${name} is invalid: InvalidSpecError: application references project ${spec.project} which does not exist`);
-  }
+  const spec = checkSpec(state, name, app.spec);
+  const labels = mapOrUndefined(app.metadata?.labels);
+  const annotations = mapOrUndefined(app.metadata?.annotations);
+  const finalizers = listOrUndefined(app.metadata?.finalizers);
   const existing = state.apps.get(appKey(ns, name));
   if (existing) {
-    if (!upsert) {
-      if (deepEqual(existing.app.spec, spec)) return existing.app;
-      throw new SimError(3, 'existing application spec is different; use upsert flag to force update');
+    const m = existing.app.metadata!;
+    if (deepEqual(existing.app.spec, spec) && deepEqual(m.labels ?? {}, labels ?? {}) && deepEqual(m.annotations ?? {}, annotations ?? {}) && deepEqual(m.finalizers ?? [], finalizers ?? [])) {
+      return existing.app;
     }
-    existing.app.spec = clone(spec);
-    existing.app.metadata!.labels = clone(app.metadata?.labels);
-    existing.app.metadata!.annotations = clone(app.metadata?.annotations);
-    recompute(state, existing);
-    maybeAutoSync(state, existing);
+    if (!upsert) throw new SimError(3, 'existing application spec is different, use upsert flag to force update');
+    const specChanged = !deepEqual(existing.app.spec, spec);
+    existing.app.spec = spec;
+    m.labels = mapOrUndefined({ ...(m.labels ?? {}), ...(labels ?? {}) });
+    m.annotations = mapOrUndefined({ ...(m.annotations ?? {}), ...(annotations ?? {}) });
+    m.finalizers = finalizers;
+    changed(state, existing, specChanged);
     return existing.app;
   }
   const fresh: V1alpha1Application = {
@@ -101,10 +155,11 @@ export function createApp(state: SimState, app: V1alpha1Application, upsert = fa
       uid: randomUUID(),
       generation: 1,
       creationTimestamp: state.now().toISOString(),
-      ...(app.metadata?.labels ? { labels: clone(app.metadata.labels) } : {}),
-      ...(app.metadata?.annotations ? { annotations: clone(app.metadata.annotations) } : {}),
+      ...(labels ? { labels } : {}),
+      ...(annotations ? { annotations } : {}),
+      ...(finalizers ? { finalizers } : {}),
     },
-    spec: clone(spec),
+    spec,
     status: { history: [] },
   };
   const sa = buildSimApp(fresh, undefined);

@@ -9,11 +9,17 @@ import type { FaultOptions } from './types';
 /** Current faults after defaults; `pathPattern` compiled. */
 export type ActiveFaults = Required<Omit<FaultOptions, 'pathPattern' | 'seed'>> & { pathPattern?: RegExp };
 
+/** Whether the current faults apply to a call (path pattern and method, when set). */
+function applies(f: ActiveFaults, path: string, method: string | undefined): boolean {
+  if (f.pathPattern && !f.pathPattern.test(path)) return false;
+  return !f.method || !method || f.method.toUpperCase() === method.toUpperCase();
+}
+
 /** Seed of the failure generator when none is given. */
 export const DEFAULT_FAULT_SEED = 1;
 
 function noFaults(): ActiveFaults {
-  return { latencyMs: 0, latencyQueue: [], failRate: 0, failNext: 0, failStatus: 503, unauthorizedNext: 0, down: false, pathPattern: undefined };
+  return { latencyMs: 0, latencyQueue: [], failRate: 0, failNext: 0, failStatus: 503, unauthorizedNext: 0, down: false, pathPattern: undefined, method: '' };
 }
 
 /** Token and fault state of one instance. */
@@ -52,15 +58,15 @@ export class FaultInjector {
   }
 
   /** Takes the delay for the next call on `path` (queue first, then the fixed latency). */
-  takeLatency(path: string): number {
-    if (this.faults.pathPattern && !this.faults.pathPattern.test(path)) return 0;
+  takeLatency(path: string, method?: string): number {
+    if (!applies(this.faults, path, method)) return 0;
     if (this.faults.latencyQueue.length) return this.faults.latencyQueue.shift()!;
     return this.faults.latencyMs;
   }
 
   /** Decides whether the next call on `path` fails, and with which status. */
-  takeFailure(path: string): number | undefined {
-    if (this.faults.pathPattern && !this.faults.pathPattern.test(path)) return undefined;
+  takeFailure(path: string, method?: string): number | undefined {
+    if (!applies(this.faults, path, method)) return undefined;
     if (this.faults.failNext > 0) {
       this.faults.failNext--;
       return this.faults.failStatus;

@@ -156,6 +156,6 @@ export function addSeedApp(state: SimState, seed: SeedApp): V1alpha1Application 
 
 /** Loads a seed instance (projects first, then apps). */
 export function loadSeed(state: SimState, seed: SeedInstance): void {
-  for (const p of seed.projects ?? []) addProject(state, p.name, p.spec);
+  for (const p of seed.projects ?? []) addProject(state, p.name, p.spec, p, false);
   for (const a of seed.apps ?? []) addSeedApp(state, a);
 }

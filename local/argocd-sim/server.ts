@@ -139,14 +139,15 @@ async function handle(sim: ArgoCDSimulator, req: http.IncomingMessage, res: http
   res.on('finish', () => settle(true));
   res.on('close', () => settle(res.writableFinished));
 
-  await delay(sim.takeLatency(path));
+  await delay(sim.takeLatency(path, method));
   if (sim.faults.down || res.destroyed) {
     req.socket.destroy();
     return;
   }
-  const failure = sim.takeFailure(path);
+  const failure = sim.takeFailure(path, method);
   if (failure) {
-    const code = failure === 429 ? 8 : failure === 504 ? 4 : failure === 503 ? 14 : 13;
+    // The gRPC code grpc-gateway answers each status for (409: Aborted, a Kubernetes conflict).
+    const code = failure === 429 ? 8 : failure === 504 ? 4 : failure === 503 ? 14 : failure === 409 ? 10 : 13;
     sendJson(res, failure, { error: 'injected failure', code, message: 'injected failure', details: [] });
     return;
   }
@@ -229,6 +230,12 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
         });
         return sendJson(res, 200, { items });
       }
+      if (method === 'PUT' && !sub) {
+        // The namespace comes from the body's metadata; `project` (query) is the app's current project.
+        const body = parseJson(raw) as { metadata?: { namespace?: string } };
+        const sa = sim.findApp(name, body.metadata?.namespace, qs(url, 'project'));
+        return sendJson(res, 200, sim.updateApp(sa, body as never));
+      }
       if (method === 'PUT' && sub === 'spec') {
         const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
         return sendJson(res, 200, sim.updateSpec(sa, parseJson(raw) as never));
@@ -243,6 +250,10 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
       return sendJson(res, 200, sim.createProject(body.project as never, body.upsert === true));
     }
     if (seg.length === 4 && method === 'GET') return sendJson(res, 200, sim.getProject(seg[3]!));
+    if (seg.length === 4 && method === 'PUT') {
+      const body = parseJson(raw) as { project?: never };
+      return sendJson(res, 200, sim.updateProject(seg[3]!, body.project as never));
+    }
     if (seg.length === 5 && seg[4] === 'syncwindows' && method === 'GET') return sendJson(res, 200, sim.projectSyncWindows(seg[3]!));
   }
   throw new SimError(5, 'Not Found');

@@ -118,13 +118,13 @@ export class ArgoCDSimulator {
   }
 
   /** Takes the delay for the next call on `path` (queue first, then the fixed latency). */
-  takeLatency(path: string): number {
-    return this.auth.takeLatency(path);
+  takeLatency(path: string, method?: string): number {
+    return this.auth.takeLatency(path, method);
   }
 
   /** Decides whether the next call on `path` fails, and with which status. */
-  takeFailure(path: string): number | undefined {
-    return this.auth.takeFailure(path);
+  takeFailure(path: string, method?: string): number | undefined {
+    return this.auth.takeFailure(path, method);
   }
 
   /** Whether the next call must answer 401 regardless of its token. */
@@ -188,9 +188,12 @@ export class ArgoCDSimulator {
 
   // ---------------------------------------------------------------- projects (projects.ts)
 
-  /** Adds or replaces an AppProject. */
-  addProject(name: string, spec: V1alpha1AppProject['spec'] = {}): V1alpha1AppProject {
-    return projects.addProject(this.state, name, spec);
+  /**
+   * Adds or replaces an AppProject as `kubectl apply` would (as given, not normalised);
+   * `defaults` fills in the spec ArgoCD gives its `default` project.
+   */
+  addProject(name: string, spec: V1alpha1AppProject['spec'] = {}, meta?: projects.ProjectMetadata, defaults = true): V1alpha1AppProject {
+    return projects.addProject(this.state, name, spec, meta, defaults);
   }
 
   /** One project, or a 404 SimError. */
@@ -206,6 +209,11 @@ export class ArgoCDSimulator {
   /** Creates a project as `POST /api/v1/projects` does. */
   createProject(project: V1alpha1AppProject, upsert = false): V1alpha1AppProject {
     return projects.createProject(this.state, project, upsert);
+  }
+
+  /** Replaces a project as `PUT /api/v1/projects/{name}` does (resourceVersion checked). */
+  updateProject(name: string, project: V1alpha1AppProject): V1alpha1AppProject {
+    return projects.updateProject(this.state, name, project);
   }
 
   // ---------------------------------------------------------------- apps (apps.ts, status.ts)
@@ -258,9 +266,14 @@ export class ArgoCDSimulator {
     return apps.updateSpec(this.state, sa, spec);
   }
 
-  /** `POST /api/v1/applications`: create, or with `upsert` replace. */
+  /** `POST /api/v1/applications`: create, or with `upsert` replace the spec and merge labels and annotations. */
   createApp(app: V1alpha1Application, upsert = false): V1alpha1Application {
     return apps.createApp(this.state, app, upsert);
+  }
+
+  /** `PUT /api/v1/applications/{name}`: replaces labels, annotations, finalizers and spec. */
+  updateApp(sa: SimApp, app: V1alpha1Application): V1alpha1Application {
+    return apps.updateApp(this.state, sa, app);
   }
 
   // ---------------------------------------------------------------- operations (operations.ts)

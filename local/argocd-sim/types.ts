@@ -64,14 +64,26 @@ export interface SeedApp {
   drift?: DriftSpec[];
 }
 
+/** A declaratively applied AppProject in a seed. */
+export interface SeedProject {
+  name: string;
+  spec?: V1alpha1AppProjectSpec;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+}
+
 /** One instance in a seed file. */
 export interface SeedInstance {
   /** ArgoCD version the sim reports. @default "v3.1.0+sim" */
   version?: string;
   /** Namespace ArgoCD runs in. @default "argocd" */
   namespace?: string;
-  /** Projects (a `default` project is always present). */
-  projects?: Array<{ name: string; spec?: V1alpha1AppProjectSpec }>;
+  /**
+   * Projects (a `default` project is always present), stored as `kubectl apply` would store
+   * them: as given, without the API's normalisation (a sync window keeps an empty `timeZone`).
+   */
+  projects?: SeedProject[];
   apps?: SeedApp[];
 }
 
@@ -121,6 +133,8 @@ export interface FaultOptions {
   down?: boolean;
   /** Only calls whose path matches this regex are affected (latency and failures). */
   pathPattern?: string;
+  /** Only calls with this HTTP method are affected (latency and failures), e.g. `PUT`. */
+  method?: string;
   /** Restarts the generator `failRate` draws from with this seed (same seed, same failures). */
   seed?: number;
 }

@@ -3,10 +3,17 @@
  * what the assertions look at.
  */
 import { ArgoCDRegistry } from '../../../functions/lib/argocd';
-import { checkObjects, cleanApplication, importObjects, type CleanObject } from '../../../functions/lib/dr';
-import { startSimWithClient, type SimAndClient } from '../../helpers/argocd-sim';
+import { checkObjects, cleanApplication, importObjects, MAX_WRITE_ATTEMPTS, type CleanObject } from '../../../functions/lib/dr';
+import { startSimWithClient, waitFor, type SimAndClient } from '../../helpers/argocd-sim';
 import { InMemoryAuditStore } from '../../helpers/in-memory-audit-store';
 
+const window = { kind: 'deny', schedule: '0 22 * * *', duration: '8h', applications: ['*'] };
+const shop: CleanObject = {
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'AppProject',
+  metadata: { name: 'shop', namespace: 'argocd', labels: { team: 'shop' }, annotations: { 'argocd.argoproj.io/tracking-id': 'shop:argoproj.io/AppProject:argocd/shop' } },
+  spec: { sourceRepos: ['https://github.com/acme/*'], destinations: [{ server: '*', namespace: 'shop-*' }], syncWindows: [window] },
+};
 const app = (name: string, project = 'shop'): CleanObject => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Application',
@@ -71,5 +78,58 @@ describe('importObjects and checkObjects against the simulator', () => {
     const checked = audit.records().filter((r) => r.kind === 'dr.checked');
     expect(checked.map((r) => r.outcome)).toEqual(['success', 'failure']);
     expect(checked[1]!.details).toMatchObject({ different: 1, missing: 1, extra: 1, objects: ['different Application argocd/web', 'missing Application argocd/gone', 'extra Application argocd/stray'] });
+  });
+
+  it('updates an existing project with PUT so labels and annotations land, and reports the diff read back', async () => {
+    // The target has the project without metadata and with another description (as after an upsert-only restore).
+    target.sim.addProject('shop', { description: 'old', sourceRepos: ['https://github.com/acme/*'] }, {}, false);
+    const res = await importObjects(deps, { instance: 'default', projects: [shop] }, 't');
+    expect(res).toMatchObject({ updated: 1, failed: 0 });
+    const [put] = target.sim.requestsTo('PUT', '/api/v1/projects/shop');
+    expect((put!.body as { project: { metadata: { resourceVersion: string } } }).project.metadata.resourceVersion).toBeDefined();
+    expect(target.sim.requestsTo('POST')).toHaveLength(0);
+    const stored = target.sim.getProject('shop');
+    expect(stored.metadata?.labels).toEqual({ team: 'shop' });
+    expect(stored.metadata?.annotations).toEqual(shop.metadata.annotations);
+    expect(stored.spec?.syncWindows).toEqual([{ ...window, timeZone: 'UTC' }]);
+    expect(res.changes[0]!.diff).toEqual(
+      expect.arrayContaining(['+ metadata.labels: {"team":"shop"}', '- spec.description: "old"', expect.stringMatching(/^\+ spec.syncWindows: .*"timeZone":"UTC"/)]),
+    );
+  });
+
+  it('re-reads and retries when the project changes between read and write (409), and the result is the export', async () => {
+    target.sim.addProject('shop', { description: 'old' }, {}, false);
+    // Hold the PUT in the simulator so another writer can change the project first.
+    target.sim.injectFaults({ latencyQueue: [1500], method: 'PUT', pathPattern: '^/api/v1/projects/shop$' });
+    const running = importObjects(deps, { instance: 'default', projects: [shop] }, 't');
+    await waitFor(() => target.sim.requestsTo('PUT').length === 1, 'the first PUT');
+    target.sim.createProject({ metadata: { name: 'shop' }, spec: { description: 'someone else' } }, true);
+    const res = await running;
+    expect(res.changes[0]).toMatchObject({ action: 'update', retries: 1 });
+    expect(target.sim.requestsTo('PUT').map((r) => r.status)).toEqual([409, 200]);
+    expect(target.sim.getProject('shop').metadata?.labels).toEqual({ team: 'shop' });
+    expect(target.sim.getProject('shop').spec?.description).toBeUndefined();
+  });
+
+  it(`gives up after ${MAX_WRITE_ATTEMPTS} conflicting writes and reports the object as failed`, async () => {
+    target.sim.addProject('shop', { description: 'old' }, {}, false);
+    target.sim.injectFaults({ failNext: 100, failStatus: 409, method: 'PUT', pathPattern: '^/api/v1/projects/shop$' });
+    const res = await importObjects(deps, { instance: 'default', projects: [shop] }, 't');
+    expect(res.changes[0]).toMatchObject({ action: 'failed', error: expect.stringMatching(new RegExp(`gave up after ${MAX_WRITE_ATTEMPTS} conflicting writes`)) });
+    expect(target.sim.requestsTo('PUT')).toHaveLength(MAX_WRITE_ATTEMPTS);
+    expect(target.sim.getProject('shop').spec?.description).toBe('old');
+    expect(audit.records().find((r) => r.kind === 'dr.imported')?.outcome).toBe('failure');
+  });
+
+  it('compares in the normal form: an export without timeZone is the same as the stored window with UTC', async () => {
+    // `shop` is written as a team would apply it: its window has no timeZone.
+    await importObjects(deps, { instance: 'default', projects: [shop] }, 't');
+    expect(target.sim.getProject('shop').spec?.syncWindows?.[0]?.timeZone).toBe('UTC');
+    const res = await checkObjects(deps, { instance: 'default', projects: [shop] }, 't');
+    expect(res).toMatchObject({ same: 1, different: 0 });
+    target.sim.clearRequests();
+    const again = await importObjects(deps, { instance: 'default', projects: [shop] }, 't');
+    expect(again).toMatchObject({ unchanged: 1 });
+    expect(target.sim.requestsTo().filter((r) => r.method !== 'GET')).toEqual([]);
   });
 });
