@@ -13,6 +13,7 @@ import { EnvSecretsProvider } from '../functions/lib/secrets';
 import { createSyncWorkerHandler } from '../functions/sync-worker/worker';
 import { createWebhookHandler } from '../functions/webhook/handler';
 import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator-api/handler';
+import { createLocalAnchor, type LocalAnchor } from './anchor';
 import { startSimulators, type StartedSimulators } from './argocd-sim';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo, type TableNames } from './dynamo';
 import { createRequestListener, localActor, type HttpHandler, type LocalPrincipalToken, type Route } from './http-adapter';
@@ -47,6 +48,20 @@ export interface LocalStackOptions {
    * @default false
    */
   driftScheduler?: boolean;
+  /**
+   * Folder of the local anchor key (`anchor-key.pem`) and digests (`anchors/`); `null` turns
+   * anchoring off. @default `.sentinel` under the working directory, or `null` when `dataDir` is `null`
+   */
+  anchorDir?: string | null;
+  /**
+   * Anchor the audit chains every `anchorIntervalMs` (a signed digest of the changed chain
+   * heads), as the deployed schedule does; a last run at a clean `close()` happens whenever
+   * anchoring is on. Off by default so tests decide when digests are written; `npm start` turns it on.
+   * @default false
+   */
+  anchorScheduler?: boolean;
+  /** Interval of the anchor scheduler. @default 60_000 */
+  anchorIntervalMs?: number;
   /** Where status lines go. @default nothing */
   log?: (line: string) => void;
   /**
@@ -81,6 +96,8 @@ export interface LocalStack {
   adminPrincipal: string;
   /** `Authorization` header with the admin token, for requests to {@link LocalStack.url}. */
   authHeaders: { authorization: string };
+  /** The local anchoring (key and digest files), when on. */
+  anchor?: LocalAnchor;
   close(): Promise<void>;
 }
 
@@ -166,7 +183,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const auditStore = new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger, headCacheSize: 1_000_000 });
     const argocd = createArgoCDClients(config, secrets, { logger });
     closers.push(() => argocd.close());
-    const deps: CoreDeps = { config, doc, tables, auditStore, secrets, argocd, argocdByPurpose: purposeRegistries(config, secrets, argocd, logger), log: logger, now: () => new Date() };
+    const anchorDir = options.anchorDir === undefined ? (dataDir === null ? null : join(process.cwd(), '.sentinel')) : options.anchorDir;
+    const anchor = anchorDir ? createLocalAnchor({ dir: anchorDir, reader: auditStore, log: logger }) : undefined;
+    if (anchor) {
+      // A last digest at a clean shutdown, so what was recorded up to then is anchored. Pushed
+      // here, before the queue and the server, so it runs after they stopped (closers run in reverse).
+      closers.push(async () => {
+        const result = await anchor.anchorNow().catch((e: unknown) => log(`anchor at shutdown failed: ${e instanceof Error ? e.message : String(e)}`));
+        if (result) log(`anchored the audit trail: digest ${result.seq} (${result.kind}), ${result.newRecords} new record(s)`);
+      });
+    }
+    const deps: CoreDeps = { config, doc, tables, auditStore, secrets, argocd, argocdByPurpose: purposeRegistries(config, secrets, argocd, logger), log: logger, now: () => new Date(), ...(anchor ? { anchor } : {}) };
     closers.push(() => {
       for (const p of ['worker', 'scanner', 'importer', 'operator'] as const) if (argocdFor(deps, p) !== argocd) argocdFor(deps, p).close();
     });
@@ -200,6 +227,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         onError: (e) => log(`drift scan failed: ${e instanceof Error ? e.message : String(e)}`),
       });
       closers.push(() => scheduler!.stop());
+    }
+
+    if (anchor && options.anchorScheduler) {
+      const anchorScheduler = startScheduler({
+        intervalMs: options.anchorIntervalMs ?? 60_000,
+        run: () => anchor.anchorNow(),
+        onError: (e) => log(`audit anchor run failed: ${e instanceof Error ? e.message : String(e)}`),
+      });
+      closers.push(() => anchorScheduler.stop());
     }
 
     const healthz: HttpHandler = async () => {
@@ -242,6 +278,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       simulators,
       queue,
       deps,
+      ...(anchor ? { anchor } : {}),
       token: admin.token,
       ...(admin.path ? { tokenFile: admin.path } : {}),
       tokenCreated: admin.created,

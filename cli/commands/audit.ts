@@ -1,5 +1,12 @@
-/** `sentinel audit` (query, `--all`, `--follow`) and `sentinel audit verify`. */
+/**
+ * `sentinel audit` (query, `--all`, `--follow`), `audit verify` (online or `--offline DIR`),
+ * `audit anchor` and `audit export-proof DIR`.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { PROOF_FILES, ProofFormatError, publicKeyOf, verifyProof, type AnchorResult, type AnchoredVerifyReport, type ProofManifest } from '../../functions/lib/anchor/index';
+import type { AuditRecord } from '../../functions/lib/audit/types';
 import { contextOf, intOption, type CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { emit, progress, short, table, type CliIO, type Column } from '../output';
@@ -24,11 +31,37 @@ interface AuditPage {
   cursor?: string;
 }
 
-interface VerifyReport {
-  chains: number;
-  records: number;
-  ok: boolean;
-  breaks: Array<{ chain: string; seq: number; reason: string; message: string }>;
+/** `GET /api/audit/verify`: anchored, or the hash chains alone where anchoring is not configured. */
+type VerifyReport = Omit<AnchoredVerifyReport, 'digests' | 'unanchored'> & Partial<Pick<AnchoredVerifyReport, 'digests' | 'unanchored'>> & { anchoring?: string };
+
+function renderVerify(report: VerifyReport): string {
+  const lines: string[] = [];
+  lines.push(
+    report.ok
+      ? `OK: ${report.chains} chains, ${report.records} records, no breaks`
+      : `BROKEN: ${report.breaks.length + (report.breaksOmitted ?? 0)} break(s) in ${report.chains} chains (${report.records} records)`,
+  );
+  if (report.digests) {
+    const n = report.digests.newest;
+    lines.push(`digests: ${report.digests.count}${n ? `, newest #${n.seq} (${n.kind}) at ${n.time}` : ', none yet'}; key ${report.digests.keyFingerprint}`);
+  } else if (report.anchoring) {
+    lines.push(`anchoring: ${report.anchoring} (hash chains checked alone: a rewrite that recomputes hashes is not detected)`);
+  }
+  if (report.unanchored) {
+    const u = report.unanchored;
+    lines.push(u.records ? `not yet anchored: ${u.records} record(s) in ${u.chains} chain(s), oldest ${u.oldest}` : 'not yet anchored: nothing');
+  }
+  let out = `${lines.join('\n')}\n`;
+  if (!report.ok) {
+    out += table(report.breaks, [
+      { header: 'chain', get: (b) => b.chain },
+      { header: 'seq', get: (b) => b.seq },
+      { header: 'reason', get: (b) => b.reason },
+      { header: 'message', get: (b) => b.message },
+    ]);
+    if (report.breaksOmitted) out += `(${report.breaksOmitted} more break(s) not listed)\n`;
+  }
+  return out;
 }
 
 const COLUMNS: Column<AuditRow>[] = [
@@ -167,24 +200,96 @@ export function registerAudit(program: Command, io: CliIO): void {
 
   audit
     .command('verify')
-    .description('walk every hash chain (or the given ones) and report altered, inserted or deleted records; exit 2 on a break')
+    .description('check the digest chain and every hash chain against the newest signed digest anchoring it; exit 2 on any break')
     .option('--chain <chain...>', 'only these chains, e.g. app#default#argocd#guestbook')
-    .action(async (o: { chain?: string[] }, cmd: Command) => {
+    .option('--offline <dir>', 'verify an exported proof (sentinel audit export-proof) with no API and no AWS access')
+    .option('--public-key <file>', 'with --offline: check with this PEM key (obtained independently) instead of the proof\'s own')
+    .action(async (o: { chain?: string[]; offline?: string; publicKey?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      progress(io, 'verifying audit chains...');
-      const report = await ctx.api.get<VerifyReport>('/api/audit/verify', { chain: o.chain?.join(',') });
+      let report: VerifyReport;
+      if (o.offline) {
+        if (o.chain) throw new CliError(EXIT.usage, '--chain cannot be combined with --offline (a proof holds the chains it was exported with)');
+        progress(io, `verifying the proof in ${o.offline}...`);
+        try {
+          report = await verifyProof(o.offline, o.publicKey ? { publicKeyPem: readFileSync(o.publicKey, 'utf8') } : {});
+        } catch (error) {
+          if (error instanceof ProofFormatError) throw new CliError(EXIT.usage, error.message);
+          throw error;
+        }
+      } else {
+        if (o.publicKey) throw new CliError(EXIT.usage, '--public-key needs --offline');
+        progress(io, 'verifying audit chains...');
+        report = await ctx.api.get<VerifyReport>('/api/audit/verify', { chain: o.chain?.join(',') });
+      }
       progress(io, `verified ${report.chains} chains, ${report.records} records: ${report.ok ? 'ok' : `${report.breaks.length} break(s)`}`, true);
-      emit(ctx.io, ctx.format, report, () =>
-        report.ok
-          ? `OK: ${report.chains} chains, ${report.records} records, no breaks\n`
-          : `BROKEN: ${report.breaks.length} break(s) in ${report.chains} chains (${report.records} records)\n` +
-            table(report.breaks, [
-              { header: 'chain', get: (b) => b.chain },
-              { header: 'seq', get: (b) => b.seq },
-              { header: 'reason', get: (b) => b.reason },
-              { header: 'message', get: (b) => b.message },
-            ]),
+      emit(ctx.io, ctx.format, report, () => renderVerify(report));
+      if (!report.ok) throw new CliError(EXIT.finding, `audit verification found ${report.breaks.length + (report.breaksOmitted ?? 0)} break(s)`);
+    });
+
+  audit
+    .command('anchor')
+    .description('write a signed digest of the changed chain heads now (POST /api/audit/anchor) and print what it covers')
+    .option('--checkpoint', 'name every chain\'s head, not only the changed ones')
+    .action(async (o: { checkpoint?: boolean }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      const result = await ctx.api.post<AnchorResult>('/api/audit/anchor', o.checkpoint ? { checkpoint: true } : {});
+      emit(ctx.io, ctx.format, result, () =>
+        result.written
+          ? `digest ${result.seq} (${result.kind}) at ${result.time}: ${result.chains} chain head(s), ${result.newRecords} new record(s), ${result.recordsCovered} record(s) covered, ${result.bytes} bytes\n` +
+            (result.held.length ? `held at their anchor (no longer extend it; verify reports them): ${result.held.map((h) => h.chain).join(', ')}\n` : '')
+          : `digest ${result.seq} was written by another anchor run at the same time; nothing written\n`,
       );
-      if (!report.ok) throw new CliError(EXIT.finding, `audit chain verification found ${report.breaks.length} break(s)`);
+    });
+
+  audit
+    .command('export-proof <dir>')
+    .description('write records, the digests covering them and the public key to DIR, for sentinel audit verify --offline')
+    .option('--app <name>', 'only this app\'s chain (with --instance/--namespace, defaults default/argocd)')
+    .option('--instance <name>', 'ArgoCD instance of --app')
+    .option('--namespace <ns>', 'application namespace of --app')
+    .option('--from <time>', 'chains with records at or after this time (yyyy-mm-dd or ISO-8601)')
+    .option('--to <time>', 'recorded in the manifest; chains are exported to their head, which proves the records before it')
+    .action(async (dir: string, _o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      // `audit` itself has --app/--from/...; commander hands them to whichever command it sees first, so read both.
+      const o = cmd.optsWithGlobals() as { app?: string; instance?: string; namespace?: string; from?: string; to?: string };
+      if (existsSync(dir) && readdirSync(dir).length > 0) throw new CliError(EXIT.usage, `${dir} is not empty; export into a new or empty directory`);
+      const key = await ctx.api.get<{ pem: string; fingerprint: string }>('/api/audit/public-key');
+      if (publicKeyOf(key.pem).fingerprint !== key.fingerprint) throw new CliError(EXIT.error, 'the API answered a public key whose fingerprint does not match it');
+      mkdirSync(join(dir, 'digests'), { recursive: true });
+      writeFileSync(join(dir, PROOF_FILES.publicKey), key.pem);
+      let digests = 0;
+      let after: string | undefined;
+      do {
+        const page = await ctx.api.get<{ items: Array<{ name: string; base64: string }>; next?: string }>('/api/audit/digests', { after, limit: 500 });
+        for (const d of page.items) {
+          if (!/^digests\/\d{12}\.json$/.test(d.name)) throw new CliError(EXIT.error, `the API listed an unexpected digest name ${JSON.stringify(d.name.slice(0, 60))}`);
+          writeFileSync(join(dir, d.name), Buffer.from(d.base64, 'base64'));
+          digests++;
+        }
+        after = page.next;
+        progress(io, `export-proof: ${digests} digest(s)`);
+      } while (after);
+      const filter = Object.fromEntries(Object.entries({ app: o.app, instance: o.instance, namespace: o.namespace, from: o.from, to: o.to }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const { chains } = await ctx.api.get<{ chains: Array<{ chain: string; fromSeq: number }> }>('/api/audit/proof/chains', filter);
+      // Appended page by page, so an export of a million records never sits in memory.
+      const recordsFile = join(dir, PROOF_FILES.records);
+      writeFileSync(recordsFile, '');
+      let records = 0;
+      for (const [i, { chain, fromSeq }] of chains.entries()) {
+        let next: number | undefined = fromSeq;
+        do {
+          const page: { items: AuditRecord[]; next?: number } = await ctx.api.get('/api/audit/proof/records', { chain, fromSeq: next, limit: 1000 });
+          if (page.items.length) appendFileSync(recordsFile, page.items.map((r) => `${JSON.stringify(r)}\n`).join(''));
+          records += page.items.length;
+          next = page.next;
+        } while (next !== undefined);
+        progress(io, `export-proof: ${records} record(s) in ${i + 1} of ${chains.length} chain(s)`);
+      }
+      const manifest: ProofManifest = { version: 1, exportedAt: new Date().toISOString(), filter, chains, keyFingerprint: key.fingerprint };
+      writeFileSync(join(dir, PROOF_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+      progress(io, `export-proof: done`, true);
+      const summary = { dir, chains: chains.length, records, digests, keyFingerprint: key.fingerprint };
+      emit(ctx.io, ctx.format, summary, () => `wrote ${records} record(s) of ${chains.length} chain(s), ${digests} digest(s) and the public key (${key.fingerprint}) to ${dir}\nverify with: sentinel audit verify --offline ${dir}\n`);
     });
 }

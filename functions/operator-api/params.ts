@@ -53,6 +53,7 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'dr.checked': true,
   'access.denied': true,
   'config.changed': true,
+  'audit.anchored': true,
 };
 
 /** The audit kinds, for validation and `--help`. */

@@ -14,6 +14,7 @@ import {
   ArgoCDUnavailableError,
 } from '../lib/argocd/errors';
 import { AccessDeniedError } from '../lib/access/errors';
+import { AnchorNotConfiguredError } from '../lib/anchor/errors';
 import { InvalidCursorError } from '../lib/audit/errors';
 import { DrValidationError } from '../lib/dr/errors';
 import { DriftStateNotFoundError } from '../lib/drift/index';
@@ -56,6 +57,7 @@ function oneLine(s: string): string {
  * 400 invalid parameter (named), tampered or foreign cursor (`cursor`), bad range or target;
  * 404 unknown instance, app, history id or commit; 409 auto-sync on, operation running, conflict;
  * 403 the access policy refused (message names principal, action, project) or ArgoCD refused (RBAC, sync window); 502 ArgoCD refused our token or is unreachable;
+ * 501 audit anchoring asked for where none is configured;
  * 500 anything else (fixed message).
  */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
@@ -78,5 +80,6 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   if (error instanceof ArgoCDFailedPreconditionError || error instanceof ArgoCDConflictError) return json(409, { error: 'argocd-conflict', message: oneLine(error.message) });
   if (error instanceof ArgoCDBadRequestError) return json(422, { error: 'argocd-refused', message: oneLine(error.message) });
   if (error instanceof ArgoCDUnavailableError) return json(502, { error: 'argocd-unavailable', message: oneLine(error.message) });
+  if (error instanceof AnchorNotConfiguredError) return json(501, { error: 'anchor-not-configured', message: error.message });
   return json(500, { error: 'internal', message: INTERNAL_ERROR_MESSAGE });
 }

@@ -6,7 +6,9 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import { scopeAllows, scopeFilter, type AccessScope } from '../lib/access/index';
 import { appRefOf, isOperationRunning, ArgoCDForbiddenError, ArgoCDNotFoundError, type Application } from '../lib/argocd/index';
 import type { AuditStore } from '../lib/audit/audit-store';
+import { AnchorNotConfiguredError, chainRecordsPage, digestsPage, proofChains, publicKeyOf, verifyAnchored, type AnchorService } from '../lib/anchor/index';
 import { MAX_LIMIT } from '../lib/audit/query-plan';
+import { APP_CHAIN_PREFIX, RECORD_DEFAULTS, appKey } from '../lib/audit/records';
 import type { AuditKind } from '../lib/audit/types';
 import { checkObjects, exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
 import { clearFlapping, getDriftState, listScans, runDriftScan } from '../lib/drift/index';
@@ -84,6 +86,11 @@ function scopedAuditStore(store: AuditStore, scope: AccessScope, instanceNames: 
       return { ...page, items: page.items.filter((r) => scopeAllows(scope, { instance: r.instance, project: r.project })) };
     },
   };
+}
+
+function anchorOf(deps: CoreDeps): AnchorService {
+  if (!deps.anchor) throw new AnchorNotConfiguredError('audit anchoring is not configured for this deployment (no anchor bucket and key)');
+  return deps.anchor;
 }
 
 function requireInstance(deps: CoreDeps, instance: string | undefined): string | undefined {
@@ -192,7 +199,79 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
     run: async ({ deps, query }) => {
       query.allowOnly('chain');
       const chains = query.list('chain');
-      return deps.auditStore.verify(chains ? { chains } : {});
+      if (!deps.anchor) return { ...(await deps.auditStore.verify(chains ? { chains } : {})), anchoring: 'not-configured' };
+      const { reader, store } = deps.anchor;
+      return verifyAnchored({ reader, store, publicKeyPem: await deps.anchor.publicKeyPem() }, chains ? { chains } : {});
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/audit/anchor',
+    // Anchoring names every chain's head, across projects, like verify.
+    access: { kind: 'global', action: 'verify' },
+    run: async ({ deps, event, actor }) => {
+      const body = parseJsonBody(event.body, event.isBase64Encoded);
+      bodyField.allowOnly(body, 'checkpoint');
+      const checkpoint = bodyField.bool(body, 'checkpoint');
+      const result = await anchorOf(deps).anchorNow(checkpoint !== undefined ? { checkpoint } : {});
+      await deps.auditStore.append({
+        kind: 'audit.anchored',
+        outcome: result.written ? 'success' : 'skipped',
+        actor,
+        message: result.written
+          ? `digest ${result.seq} (${result.kind}) anchors ${result.chains} chain head(s), ${result.newRecords} new record(s)`
+          : `digest ${result.seq} was written by another anchor run at the same time`,
+        details: { name: result.name, seq: result.seq, kind: result.kind, chains: result.chains, newRecords: result.newRecords, recordsCovered: result.recordsCovered, held: result.held.length },
+      });
+      return result;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/audit/public-key',
+    access: { kind: 'global', action: 'verify' },
+    run: async ({ deps, query }) => {
+      query.allowOnly();
+      const pem = await anchorOf(deps).publicKeyPem();
+      return { pem, fingerprint: publicKeyOf(pem).fingerprint };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/audit/digests',
+    // Digests name the heads of every chain, across projects.
+    access: { kind: 'global', action: 'verify' },
+    run: async ({ deps, query }) => {
+      query.allowOnly('after', 'limit');
+      return digestsPage(anchorOf(deps).store, { after: query.string('after'), limit: query.int('limit', { min: 1, max: 1000, cap: true }) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/audit/proof/chains',
+    access: { kind: 'global', action: 'verify' },
+    run: async ({ deps, query }) => {
+      query.allowOnly('app', 'instance', 'namespace', 'from', 'to');
+      const app = query.string('app');
+      const appChain = app
+        ? `${APP_CHAIN_PREFIX}${appKey(query.string('instance') ?? RECORD_DEFAULTS.defaultInstance, query.string('namespace') ?? RECORD_DEFAULTS.defaultNamespace, app)}`
+        : undefined;
+      // `to` is accepted for the record but narrows nothing: a record is proven by the links from it to the anchored head.
+      query.time('to');
+      const chains = await proofChains(anchorOf(deps), { appChain, from: query.time('from') });
+      return { chains: chains.map((chain) => ({ chain, fromSeq: 0 })) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/audit/proof/records',
+    // Proof records are whole chains (system chains hold records of no project): as verify, every project.
+    access: { kind: 'global', action: 'verify' },
+    run: async ({ deps, query }) => {
+      query.allowOnly('chain', 'fromSeq', 'limit');
+      const chain = query.string('chain');
+      if (!chain) throw new InvalidParameterError('chain', 'chain is required');
+      return chainRecordsPage(anchorOf(deps).reader, chain, query.int('fromSeq', { min: 0 }) ?? 0, query.int('limit', { min: 1, max: MAX_LIMIT, cap: true }) ?? MAX_LIMIT);
     },
   },
   {

@@ -15,3 +15,11 @@ export class ProofFormatError extends AnchorError {
     this.name = 'ProofFormatError';
   }
 }
+
+/** Anchoring was asked for where none is configured (no anchor store or key). */
+export class AnchorNotConfiguredError extends AnchorError {
+  constructor(message = 'audit anchoring is not configured here', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AnchorNotConfiguredError';
+  }
+}

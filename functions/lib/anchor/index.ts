@@ -14,6 +14,10 @@ export { verifyAnchored, checkDigests, DigestChainChecker, AnchoredChainCheck, B
 export type { VerifyAnchoredDeps, AnchoredHead } from './verify-anchored';
 export { digestName, seqOfName, parseDigestFile, encodeDigestFile, signedBytes, publicKeyOf, sha256Hex, signatureValid, DIGEST_PREFIX } from './digest';
 export type { ParsedDigest } from './digest';
-export { AnchorError, ProofFormatError } from './errors';
+export { AnchorError, ProofFormatError, AnchorNotConfiguredError } from './errors';
 export { DIGEST_VERSION } from './types';
 export type { Digest, DigestFile, DigestHead, AnchorResult, AnchoredVerifyReport, UnanchoredSummary, DigestSummary } from './types';
+export { digestsPage, proofChains, chainRecordsPage, MAX_DIGEST_PAGE_BYTES } from './anchor-service';
+export type { AnchorService } from './anchor-service';
+export { verifyProof, PROOF_FILES } from './proof';
+export type { ProofManifest } from './proof';

@@ -24,7 +24,8 @@ export type AuditKind =
   | 'dr.imported'
   | 'dr.checked'
   | 'access.denied'
-  | 'config.changed';
+  | 'config.changed'
+  | 'audit.anchored';
 
 /** Outcome of the decision a record describes. */
 export type AuditOutcome = 'success' | 'failure' | 'skipped' | 'refused' | 'info';

@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createArgoCDClients, type ArgoCDRegistry } from '../argocd/index';
+import type { AnchorService } from '../anchor/anchor-service';
 import type { AuditStore } from '../audit/audit-store';
 import { DynamoDBAuditStore } from '../audit/dynamodb-audit-store';
 import { loadConfig, type SentinelConfig, type TokenPurpose } from '../config/index';
@@ -31,6 +32,11 @@ export interface CoreDeps {
    * @default `argocd` for every purpose
    */
   argocdByPurpose?: (purpose: TokenPurpose) => ArgoCDRegistry;
+  /**
+   * Signed digests of the audit chains (verify against them, export proofs, anchor now).
+   * Absent where no anchor is configured: verify then checks the hash chains alone and says so.
+   */
+  anchor?: AnchorService;
 }
 
 /**
