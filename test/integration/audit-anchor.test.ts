@@ -83,6 +83,8 @@ describe('signed, anchored audit digests on the local stack (issue 11, done when
       const anchored = await cli(stack, 'audit', 'anchor');
       expect(anchored).toMatchObject({ code: EXIT.ok });
       expect(anchored.out).toMatch(/^digest 0 \(checkpoint\) .* new record\(s\)/);
+      // The on-demand anchor is audited with the caller.
+      expect((await stack.deps.auditStore.query({ kind: 'audit.anchored' })).items).toEqual([expect.objectContaining({ actor: stack.adminPrincipal, outcome: 'success', details: expect.objectContaining({ seq: 0, kind: 'checkpoint' }) })]);
       const clean = await cli(stack, 'audit', 'verify');
       expect(clean.code).toBe(EXIT.ok);
       expect(clean.out).toMatch(/^OK: /);

@@ -338,6 +338,15 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
       const one = await api(stack, 'GET', `/api/audit/verify?chain=${encodeURIComponent('app#prod#argocd#guestbook')}`);
       expect(one.body).toMatchObject({ chains: 1, ok: true });
     });
+
+    it('says when anchoring is not configured, and answers 501 to the anchoring routes', async () => {
+      // This stack keeps its data in memory, so it has no anchor key or digests.
+      expect((await api(stack, 'GET', '/api/audit/verify')).body).toMatchObject({ anchoring: 'not-configured' });
+      const anchor = await api(stack, 'POST', '/api/audit/anchor', {});
+      expect(anchor).toMatchObject({ status: 501, body: { error: 'anchor-not-configured' } });
+      for (const path of ['/api/audit/public-key', '/api/audit/digests', '/api/audit/proof/chains']) expect((await api(stack, 'GET', path)).status).toBe(501);
+      expect((await api(stack, 'POST', '/api/audit/anchor', { checkpoint: 'yes' })).status).toBe(400);
+    });
   });
 
   it('answers 404 for unknown paths, 405 for wrong methods, and never a stack trace', async () => {
