@@ -40,6 +40,7 @@ async function startDynaliteProcess(path: string): Promise<{ endpoint: string; c
 }
 import { createRequestListener } from '../local/http-adapter';
 import { percentile } from './stats';
+import { DynamoDBDriftStateStore } from '../functions/lib/drift';
 
 const TARGET = Number(process.env.SEED_TARGET ?? 1_000_000);
 const SEED_SECONDS = Number(process.env.SEED_SECONDS ?? 180);
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
     doc,
     tables,
     auditStore: new DynamoDBAuditStore({ tableName: tables.audit, client: doc }),
+    driftState: new DynamoDBDriftStateStore(doc, tables.state),
     secrets: new EnvSecretsProvider({}),
     argocd: new ArgoCDRegistry([]),
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },

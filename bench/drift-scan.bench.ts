@@ -17,7 +17,7 @@ import { createArgoCDClients } from '../functions/lib/argocd';
 import type { AuditStore } from '../functions/lib/audit/audit-store';
 import { DynamoDBAuditStore } from '../functions/lib/audit/dynamodb-audit-store';
 import { defaults } from '../functions/lib/config/defaults';
-import { runDriftScan, type DriftScanResult } from '../functions/lib/drift';
+import { DynamoDBDriftStateStore, runDriftScan, type DriftScanResult } from '../functions/lib/drift';
 import { generateSyntheticSeed, startSimulators } from '../local/argocd-sim';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo } from '../local/dynamo';
 import { InMemoryAuditStore } from '../test/helpers/in-memory-audit-store';
@@ -59,8 +59,7 @@ async function runOnce(apps: number, dynamoEndpoint: string, prefix: string, aud
   const auditStore: AuditStore = auditMode === 'memory' ? new InMemoryAuditStore() : new DynamoDBAuditStore({ tableName: tables.audit, client: doc });
   const deps = {
     config: { drift: { ...defaults.drift, maxDetailsPerScan: 1_000_000 } },
-    doc,
-    tables,
+    driftState: new DynamoDBDriftStateStore(doc, tables.state),
     auditStore,
     argocd: registry,
   };

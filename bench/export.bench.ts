@@ -25,6 +25,7 @@ import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator
 import { generateSyntheticSeed, startArgoCDSimulator } from '../local/argocd-sim';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo } from '../local/dynamo';
 import { createRequestListener } from '../local/http-adapter';
+import { DynamoDBDriftStateStore } from '../functions/lib/drift';
 
 const APPS = Number(process.env.APPS ?? 10_000);
 
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     doc,
     tables,
     auditStore: new DynamoDBAuditStore({ tableName: tables.audit, client: doc }),
+    driftState: new DynamoDBDriftStateStore(doc, tables.state),
     secrets: new EnvSecretsProvider({}),
     argocd,
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },

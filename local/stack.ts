@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { createArgoCDClients } from '../functions/lib/argocd';
 import { DynamoDBAuditStore } from '../functions/lib/audit';
+import { DynamoDBDriftStateStore } from '../functions/lib/drift';
 import { ConfigError, type InstanceConfig, type SentinelConfig } from '../functions/lib/config';
 import { loadLocalConfig } from '../functions/lib/config/local';
 import { argocdFor, purposeRegistries, type CoreDeps } from '../functions/lib/runtime/core-deps';
@@ -193,7 +194,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (result) log(`anchored the audit trail: digest ${result.seq} (${result.kind}), ${result.newRecords} new record(s)`);
       });
     }
-    const deps: CoreDeps = { config, doc, tables, auditStore, secrets, argocd, argocdByPurpose: purposeRegistries(config, secrets, argocd, logger), log: logger, now: () => new Date(), ...(anchor ? { anchor } : {}) };
+    const driftState = new DynamoDBDriftStateStore(doc, tables.state);
+    const deps: CoreDeps = { config, doc, tables, auditStore, driftState, secrets, argocd, argocdByPurpose: purposeRegistries(config, secrets, argocd, logger), log: logger, now: () => new Date(), ...(anchor ? { anchor } : {}) };
     closers.push(() => {
       for (const p of ['worker', 'scanner', 'importer', 'operator'] as const) if (argocdFor(deps, p) !== argocd) argocdFor(deps, p).close();
     });

@@ -12,7 +12,6 @@ import { APP_CHAIN_PREFIX, RECORD_DEFAULTS, appKey } from '../lib/audit/records'
 import type { AuditKind } from '../lib/audit/types';
 import { checkObjects, exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
 import { clearFlapping, getDriftState, listScans, runDriftScan } from '../lib/drift/index';
-import { readAppState } from '../lib/drift/state-store';
 import { rollbackApplication } from '../lib/rollback/index';
 import { argocdFor, type CoreDeps } from '../lib/runtime/core-deps';
 import { computeStats } from '../lib/stats/index';
@@ -386,7 +385,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       action: 'clear-flapping',
       find: async ({ deps, params }) => {
         const ref = appParams(params);
-        const state = deps.argocd.has(ref.instance) ? await readAppState(deps.doc, deps.tables.state, ref.instance, ref.namespace, ref.name) : undefined;
+        const state = deps.argocd.has(ref.instance) ? await deps.driftState.readApp(ref) : undefined;
         return [{ instance: ref.instance, project: state?.project, label: `${ref.instance}/${ref.namespace}/${ref.name}`, app: { namespace: ref.namespace, name: ref.name } }];
       },
     },

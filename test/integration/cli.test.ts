@@ -9,7 +9,6 @@ import { ApiClient } from '../../cli/api-client';
 import { EXIT, run, type CliIO } from '../../cli/main';
 import { signRequest } from '../../cli/sigv4';
 import { ExportWriter } from '../../functions/lib/dr';
-import { putAppState } from '../../functions/lib/drift/state-store';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { waitFor } from '../helpers/argocd-sim';
 
@@ -137,7 +136,7 @@ describe('sentinel CLI against the local stack', () => {
     // A state as the scan leaves it after a re-drift within the cooldown.
     const now = new Date().toISOString();
     const flapping = { instance: 'prod', namespace: 'argocd', name: 'guestbook', project: 'shop', condition: 'drifted' as const, syncStatus: 'OutOfSync', healthStatus: 'Healthy', firstSeen: now, lastSeen: now, consecutiveScans: 3, lastRepairAt: now, flapping: true, flappingSince: now, version: 0 };
-    expect(await putAppState(stack.deps.doc, stack.tables.state, flapping, undefined)).toBeDefined();
+    expect(await stack.deps.driftState.putApp(flapping, undefined)).toBeDefined();
 
     const cleared = await cli('drift', 'clear-flapping', 'prod/argocd/guestbook', '--reason', 'fixed the HPA');
     expect(cleared).toMatchObject({ code: EXIT.ok, out: expect.stringMatching(/flapping mark cleared/) });

@@ -15,7 +15,7 @@ import {
   sanitizeAxiosError,
 } from './errors';
 import type { ApplicationApplicationRollbackRequest, ApplicationApplicationSyncRequest, V1alpha1AppProjectList, V1alpha1ApplicationList, ApplicationApplicationSyncWindowsResponse, ApplicationManagedResourcesResponse } from './generated/models';
-import { Semaphore } from './semaphore';
+import { Semaphore } from '../runtime/concurrency';
 import type {
   AppProject,
   AppRef,

@@ -16,6 +16,5 @@ export {
   GrpcCode,
   type ArgoCDErrorDetails,
 } from './errors';
-export { Semaphore } from './semaphore';
 export { appRefOf, isOperationRunning, sourcesOf } from './app-helpers';
 export type * from './types';

@@ -9,8 +9,9 @@ import type { ArgoCDRegistry } from '../argocd/index';
 import type { AuditStore } from '../audit/audit-store';
 import { diffObjects, sameObject, toNormalForm, validateObject } from './clean';
 import { DrValidationError } from './errors';
-import { keyOf, mapLimited, readLive } from './live';
+import { keyOf, readLive } from './live';
 import type { CheckFinding, CheckRequest, CheckResult, CleanObject } from './types';
+import { mapLimit } from '../runtime/concurrency';
 
 /** What the check needs. */
 export interface CheckDeps {
@@ -53,7 +54,7 @@ export async function checkObjects(deps: CheckDeps, request: CheckRequest, actor
     if (!live) return { ...id, status: 'missing' };
     return sameObject(obj, live.clean) ? undefined : { ...id, status: 'different', diff: diffObjects(obj, live.clean) };
   };
-  const compared = [...(await mapLimited(projects, CONCURRENCY, compare)), ...(await mapLimited(applications, CONCURRENCY, compare))];
+  const compared = [...(await mapLimit(projects, CONCURRENCY, compare)), ...(await mapLimit(applications, CONCURRENCY, compare))];
   const findings = compared.filter((f): f is CheckFinding => f !== undefined);
 
   if (expectProjects) {

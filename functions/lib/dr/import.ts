@@ -24,8 +24,9 @@ import {
 import type { AuditStore } from '../audit/audit-store';
 import { DROPPED_ANNOTATIONS, diffObjects, sameObject, toNormalForm, validateObject } from './clean';
 import { DrValidationError } from './errors';
-import { cleanOf, mapLimited, readLive, type LiveObject } from './live';
+import { cleanOf, readLive, type LiveObject } from './live';
 import type { CleanObject, ImportChange, ImportRequest, ImportResult } from './types';
+import { mapLimit } from '../runtime/concurrency';
 
 /** What the import needs. */
 export interface ImportDeps {
@@ -162,7 +163,7 @@ export async function importObjects(deps: ImportDeps, request: ImportRequest, ac
   if (!dryRun) await refuseMissingProjects(client, projects, applications);
 
   const handle = (obj: CleanObject) => importOne(client, obj, dryRun);
-  const changes = [...(await mapLimited(projects, CONCURRENCY, handle)), ...(await mapLimited(applications, CONCURRENCY, handle))];
+  const changes = [...(await mapLimit(projects, CONCURRENCY, handle)), ...(await mapLimit(applications, CONCURRENCY, handle))];
   const count = (a: ImportChange['action']) => changes.filter((c) => c.action === a).length;
   const result: ImportResult = { instance, dryRun, created: count('create'), updated: count('update'), unchanged: count('unchanged'), failed: count('failed'), changes };
   const retried = changes.reduce((n, c) => n + (c.retries ?? 0), 0);

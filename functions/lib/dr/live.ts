@@ -44,17 +44,3 @@ export function keyOf(obj: Pick<CleanObject, 'metadata'>): string {
   return `${obj.metadata.namespace}/${obj.metadata.name}`;
 }
 
-/** Runs `fn` over `items` with at most `limit` at once, results in input order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}

@@ -4,17 +4,14 @@
  * is that someone saying so: the mark goes, the next scan treats the app like any other
  * drifted app again (cooldown included), and the audit trail records who cleared it.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditStore } from '../audit/audit-store';
-import type { TableNames } from '../config/tables';
 import type { AppRef } from '../matching/types';
-import { putAppState, readAppState, RESOLVED_TTL_SECONDS } from './state-store';
+import { RESOLVED_TTL_SECONDS, type DriftStateStore } from './state-store';
 import type { AppDriftState } from './types';
 
 /** What {@link clearFlapping} needs. */
 export interface ClearFlappingDeps {
-  doc: DynamoDBDocumentClient;
-  tables: Pick<TableNames, 'state'>;
+  driftState: DriftStateStore;
   auditStore: Pick<AuditStore, 'append'>;
 }
 
@@ -47,14 +44,14 @@ const ATTEMPTS = 5;
 export async function clearFlapping(deps: ClearFlappingDeps, input: { ref: AppRef; actor: string; reason?: string }): Promise<ClearFlappingResult> {
   const { ref, actor } = input;
   for (let attempt = 1; ; attempt++) {
-    const current = await readAppState(deps.doc, deps.tables.state, ref.instance, ref.namespace, ref.name);
+    const current = await deps.driftState.readApp(ref);
     if (!current) throw new DriftStateNotFoundError(ref);
     if (!current.flapping) return { cleared: false, state: current };
     const { flappingSince, ...rest } = current;
     const next: AppDriftState = { ...rest, flapping: false };
     // A resolved state keeps expiring (DynamoDB TTL) as the scan would have it.
     const expiresAt = current.condition === 'ok' && current.resolvedAt ? Math.floor(Date.parse(current.resolvedAt) / 1000) + RESOLVED_TTL_SECONDS : undefined;
-    const stored = await putAppState(deps.doc, deps.tables.state, next, current.version, expiresAt);
+    const stored = await deps.driftState.putApp(next, current.version, expiresAt);
     if (!stored) {
       if (attempt < ATTEMPTS) continue;
       throw new Error(`[gitops-sentinel/drift] the drift state of ${ref.instance}/${ref.namespace}/${ref.name} kept changing; try again`);

@@ -1,23 +1,24 @@
 /**
- * `runDriftScan`: one pass over every configured ArgoCD instance. One list call per
- * instance (all instances at once), managed-resources details only for drifted apps
- * (bounded concurrency, capped per scan), the repair policy, repairs that re-apply the
- * last deployed revision, conditional state writes, audit records for transitions,
- * repairs and skips, a stored scan summary and per-scan metrics.
+ * `runDriftScan`: one pass over every configured ArgoCD instance, as a sequence of phases,
+ * each a function with its inputs and outputs:
+ *
+ * 1. {@link listInstances}: one list call per instance (all at once) with the stored state;
+ * 2. {@link classifyApps}: each app's condition, compared with its stored state;
+ * 3. {@link fetchDetails}: managed-resources details for drifted apps only (capped, bounded);
+ * 4. {@link assessApps}: transitions, flapping and the repair policy (pure);
+ * 5. {@link chooseRepairs}: sync windows and the per-scan repair cap for the candidates;
+ * 6. {@link writeStates}: conditional state writes, then the audit records they justify;
+ * 7. {@link startRepairs}: syncs to the last deployed revision for the claimed apps;
+ * 8. {@link recordScan}: the stored summary, its audit record, metrics.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import {
-  ArgoCDAuthError,
-  ArgoCDForbiddenError,
-  ArgoCDUnavailableError,
-  Semaphore,
-  appRefOf,
-  type AppRef,
-  type Application,
-  type ArgoCDClient,
-} from '../argocd/index';
+import { ArgoCDAuthError, ArgoCDForbiddenError, ArgoCDUnavailableError, appRefOf, type AppRef, type Application, type ArgoCDClient } from '../argocd/index';
+import type { AuditStore } from '../audit/audit-store';
 import type { AuditInput } from '../audit/types';
+import type { DriftConfig } from '../config/types';
+import { completeLogger, type SimpleLogger } from '../observability/simple-logger';
+import { Semaphore, mapLimit } from '../runtime/concurrency';
 import { DIFF_LIMITS, resourceDriftOf } from './diff';
 import {
   currentTarget,
@@ -30,14 +31,13 @@ import {
   repairDecision,
   type RepairTarget,
 } from './repair-policy';
-import { RESOLVED_TTL_SECONDS, deleteAppState, driftSk, putAppState, putScanSummary, readInstanceState } from './state-store';
+import { RESOLVED_TTL_SECONDS, driftSk } from './state-store';
 import type {
   AppDriftState,
   AppFinding,
   DriftCondition,
   DriftDeps,
   DriftDetails,
-  DriftLogger,
   DriftScanOptions,
   DriftScanResult,
   RepairDecision,
@@ -59,7 +59,64 @@ export const DRIFT_METRICS = {
   scanDurationMs: 'ScanDurationMs',
 } as const;
 
-interface AppWork {
+/** Audit appends of one scan: queued with bounded concurrency, failures counted and logged, never thrown. */
+class ScanAudit {
+  failures = 0;
+  private readonly pending: Array<Promise<void>> = [];
+  private readonly semaphore = new Semaphore(WRITE_CONCURRENCY);
+
+  constructor(
+    private readonly store: Pick<AuditStore, 'append'>,
+    private readonly actor: string,
+    private readonly ts: string,
+    private readonly log: SimpleLogger,
+  ) {}
+
+  add(input: Omit<AuditInput, 'actor' | 'ts'>): void {
+    const append = () => this.store.append({ ...input, actor: this.actor, ts: this.ts });
+    this.pending.push(this.semaphore.run(append).then(() => undefined, (err: unknown) => this.failed(input.kind, err)));
+  }
+
+  /** Waits for every queued append. */
+  async drain(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  failed(kind: string, err: unknown): void {
+    this.failures++;
+    this.log.error('drift: audit append failed', { kind, error: errorMessage(err) });
+  }
+}
+
+/** What every phase of one scan shares: fixed at its start, plus the call counter and the audit queue. */
+interface ScanRun {
+  deps: DriftDeps;
+  cfg: DriftConfig;
+  log: SimpleLogger;
+  dryRun: boolean;
+  actor: string;
+  /** Instances to scan, in configuration order. */
+  names: string[];
+  scanId: string;
+  startedAt: Date;
+  nowIso: string;
+  /** `performance.now()` at the start. */
+  t0: number;
+  audit: ScanAudit;
+  /** ArgoCD calls made so far (lists + details + window checks + syncs). */
+  calls: { argocd: number };
+}
+
+/** An instance listed successfully, with its stored app states. */
+interface ListedInstance {
+  instance: string;
+  client: ArgoCDClient;
+  apps: Application[];
+  prior: Map<string, AppDriftState>;
+}
+
+/** An app the scan looks at further: its condition now and its stored state. */
+interface ObservedApp {
   instance: string;
   client: ArgoCDClient;
   app: Application;
@@ -69,29 +126,35 @@ interface AppWork {
   syncStatus: string;
   healthStatus: string;
   prior?: AppDriftState;
+}
+
+/** Counts over every listed app (summary figures). */
+interface AppTally {
+  apps: number;
+  /** Synced and not drifted. */
+  agree: number;
+  unknown: number;
+  degraded: number;
+  missing: number;
+}
+
+/** An observed app after details and policy. */
+interface AssessedApp extends ObservedApp {
   details?: DriftDetails;
-  decision?: RepairDecision;
-  target?: RepairTarget;
+  transition?: 'found' | 'resolved';
   flapping: boolean;
   newlyFlapping: boolean;
-  transition?: 'found' | 'resolved';
-  /** State written this scan (after the conditional write). */
+  /** The policy's answer; absent for a repair candidate until {@link chooseRepairs}. */
+  decision?: RepairDecision;
+  /** Drifted and the policy did not rule it out. */
+  candidate: boolean;
+  target?: RepairTarget;
+}
+
+/** An assessed app after its state write. */
+interface WrittenApp extends AssessedApp {
+  /** State written this scan; absent when a concurrent scan changed it first. */
   stored?: AppDriftState;
-}
-
-function fillLogger(log: DriftLogger | undefined): Required<DriftLogger> {
-  const noop = (): void => undefined;
-  return {
-    debug: log?.debug?.bind(log) ?? noop,
-    info: log?.info?.bind(log) ?? noop,
-    warn: log?.warn?.bind(log) ?? noop,
-    error: log?.error?.bind(log) ?? noop,
-  };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const sem = new Semaphore(Math.max(1, limit));
-  return Promise.all(items.map((x) => sem.run(() => fn(x))));
 }
 
 function errorMessage(err: unknown): string {
@@ -145,6 +208,396 @@ function auditDetailsOf(d: DriftDetails | undefined): Record<string, unknown> | 
   };
 }
 
+/** The run every phase shares; throws TypeError naming an unknown instance. */
+function startRun(deps: DriftDeps, options: DriftScanOptions): ScanRun {
+  const names = options.instances ?? deps.argocd.names;
+  for (const n of names) deps.argocd.get(n); // TypeError naming the unknown instance
+  const startedAt = (deps.now ?? (() => new Date()))();
+  const log = completeLogger(deps.log);
+  const actor = options.actor ?? 'scheduler';
+  return {
+    deps,
+    cfg: deps.config.drift,
+    log,
+    dryRun: options.dryRun ?? deps.config.drift.dryRun,
+    actor,
+    names,
+    scanId: randomUUID(),
+    startedAt,
+    nowIso: startedAt.toISOString(),
+    t0: performance.now(),
+    audit: new ScanAudit(deps.auditStore, actor, startedAt.toISOString(), log),
+    calls: { argocd: 0 },
+  };
+}
+
+/** Phase 1: one list call per instance, all instances at once, with the stored state. Unreachable ones are audited. */
+async function listInstances(run: ScanRun): Promise<{ listed: ListedInstance[]; unreachable: UnreachableInstance[] }> {
+  const unreachable: UnreachableInstance[] = [];
+  const listOne = async (client: ArgoCDClient): Promise<{ apps: Application[] } | { error: unknown }> => {
+    run.calls.argocd++;
+    try {
+      return { apps: await client.listApplications() };
+    } catch (err) {
+      return { error: err };
+    }
+  };
+  const perInstance = await Promise.all(
+    run.names.map(async (instance): Promise<ListedInstance | undefined> => {
+      const client = run.deps.argocd.get(instance);
+      const [listed, prior] = await Promise.all([listOne(client), run.deps.driftState.readInstance(instance)]);
+      if ('apps' in listed) return { instance, client, apps: listed.apps, prior };
+      const u: UnreachableInstance = { instance, reason: unreachableReason(listed.error), message: errorMessage(listed.error) };
+      unreachable.push(u);
+      run.log.warn('drift: instance unreachable', { ...u });
+      run.audit.add({ kind: 'instance.unreachable', outcome: 'failure', instance, message: `ArgoCD instance unreachable (${u.reason}): ${u.message}`, details: { scanId: run.scanId, reason: u.reason } });
+      return undefined;
+    }),
+  );
+  return { listed: perInstance.filter((i): i is ListedInstance => !!i), unreachable };
+}
+
+/**
+ * Phase 2: every app's condition, compared with its stored state. An app that is ok and was
+ * ok (or never drifted) needs nothing, unless its flapping mark is due to clear.
+ * @returns the apps to look at further, the stored states of apps gone from ArgoCD, the counts
+ */
+function classifyApps(listed: ListedInstance[], run: ScanRun): { observed: ObservedApp[]; gone: AppDriftState[]; tally: AppTally } {
+  const observed: ObservedApp[] = [];
+  const gone: AppDriftState[] = [];
+  const tally: AppTally = { apps: 0, agree: 0, unknown: 0, degraded: 0, missing: 0 };
+  for (const inst of listed) {
+    const seen = new Set<string>();
+    for (const app of inst.apps) {
+      const ref = appRefOf(inst.instance, app, inst.client.namespace);
+      const key = driftSk(ref.namespace, ref.name);
+      seen.add(key);
+      const condition = conditionOf(app);
+      const syncStatus = app.status?.sync?.status ?? 'Unknown';
+      const healthStatus = app.status?.health?.status ?? 'Unknown';
+      tally.apps++;
+      if (condition !== 'drifted' && syncStatus === 'Synced') tally.agree++;
+      if (syncStatus === 'Unknown') tally.unknown++;
+      if (healthStatus === 'Degraded') tally.degraded++;
+      if (healthStatus === 'Missing') tally.missing++;
+      const prior = inst.prior.get(key);
+      if (condition === 'ok' && (!prior || (prior.condition === 'ok' && !flappingCleared(prior, run.startedAt, run.cfg.cooldownMinutes)))) continue;
+      observed.push({ instance: inst.instance, client: inst.client, app, ref, project: app.spec?.project ?? 'default', condition, syncStatus, healthStatus, prior });
+    }
+    for (const [key, state] of inst.prior) if (!seen.has(key)) gone.push(state);
+  }
+  return { observed, gone, tally };
+}
+
+/**
+ * Phase 3: details for drifted apps only, newly drifted first, at most `maxDetailsPerScan`
+ * managed-resources calls, `detailsConcurrency` at once per instance. Beyond the cap an app
+ * keeps the field-level details an earlier scan fetched for the same drift.
+ */
+async function fetchDetails(drifted: ObservedApp[], run: ScanRun): Promise<{ details: Map<ObservedApp, DriftDetails>; fetched: number; capped: number }> {
+  const ordered = [...drifted].sort((a, b) => Number(a.prior?.condition === 'drifted') - Number(b.prior?.condition === 'drifted'));
+  const withDetails = ordered.slice(0, Math.max(0, run.cfg.maxDetailsPerScan));
+  const capped = ordered.slice(withDetails.length);
+  const details = new Map<ObservedApp, DriftDetails>();
+  const perInstance = new Map<string, Semaphore>();
+  const limitOf = (instance: string): Semaphore => {
+    let sem = perInstance.get(instance);
+    if (!sem) perInstance.set(instance, (sem = new Semaphore(Math.max(1, run.cfg.detailsConcurrency))));
+    return sem;
+  };
+  const fetchOne = async (w: ObservedApp): Promise<DriftDetails> => {
+    run.calls.argocd++;
+    try {
+      const items = await w.client.getManagedResources(w.ref, { project: w.project });
+      const resources = items.map(resourceDriftOf).filter((r): r is ResourceDrift => !!r);
+      const kept = resources.slice(0, DIFF_LIMITS.maxResources);
+      return { source: 'managed-resources', resources: kept, ...(resources.length > kept.length ? { truncated: true } : {}) };
+    } catch (err) {
+      return detailsFromStatus(w.app, `managed-resources call failed: ${errorMessage(err)}`);
+    }
+  };
+  await Promise.all(withDetails.map((w) => limitOf(w.instance).run(async () => void details.set(w, await fetchOne(w)))));
+  for (const w of capped) {
+    const earlier = w.prior?.condition === 'drifted' && w.prior.details?.source === 'managed-resources' ? w.prior.details : undefined;
+    details.set(w, earlier ?? detailsFromStatus(w.app, 'maxDetailsPerScan reached'));
+  }
+  return { details, fetched: withDetails.length, capped: capped.length };
+}
+
+/** Phase 4 (pure): transition, flapping and the policy's answer for each observed app. */
+function assessApps(observed: ObservedApp[], details: Map<ObservedApp, DriftDetails>, run: Pick<ScanRun, 'cfg' | 'startedAt'>): AssessedApp[] {
+  const { cfg, startedAt: now } = run;
+  return observed.map((w): AssessedApp => {
+    const wasDrifted = w.prior?.condition === 'drifted';
+    const base = { ...w, ...(details.has(w) ? { details: details.get(w) } : {}) };
+    if (w.condition !== 'drifted') {
+      const flapping = !!w.prior?.flapping && !(w.condition === 'ok' && flappingCleared(w.prior, now, cfg.cooldownMinutes));
+      return { ...base, ...(wasDrifted ? { transition: 'resolved' as const } : {}), flapping, newlyFlapping: false, candidate: false };
+    }
+    const flapping = isFlappingNow({ prior: w.prior, newlyDrifted: !wasDrifted, config: cfg, now });
+    const policy = evaluatePolicy({ instance: w.instance, app: w.app, prior: w.prior, newlyDrifted: !wasDrifted, config: cfg, now });
+    return {
+      ...base,
+      ...(wasDrifted ? {} : { transition: 'found' as const }),
+      flapping,
+      newlyFlapping: flapping && !w.prior?.flapping,
+      ...(policy ? { decision: policy } : {}),
+      candidate: !policy,
+    };
+  });
+}
+
+/** The decision for one candidate once ArgoCD has said whether a sync window allows a sync now. */
+async function decideCandidate(w: AssessedApp, run: ScanRun): Promise<Pick<AssessedApp, 'decision' | 'target'>> {
+  run.calls.argocd++;
+  try {
+    const windows = await w.client.getSyncWindows(w.ref);
+    if (!windows.canSync) return { decision: decision('skip', 'sync-window') };
+  } catch (err) {
+    return { decision: decision('skip', 'sync-window', `could not read sync windows: ${errorMessage(err)}`) };
+  }
+  return { target: lastDeployedTarget(w.app), decision: repairDecision(w.instance, w.app, run.cfg.rules, run.dryRun) };
+}
+
+/**
+ * Phase 5: repair candidates in a stable order (instance order, then namespace/name), in
+ * batches until `maxRepairsPerScan` repairs (or dry-run repairs) are decided; the rest are
+ * skipped with `repair-cap`.
+ * @returns every assessed app, candidates with their decision (and target)
+ */
+async function chooseRepairs(assessed: AssessedApp[], run: ScanRun): Promise<AssessedApp[]> {
+  const sortKey = (w: AssessedApp) => driftSk(w.ref.namespace, w.ref.name);
+  const candidates = assessed
+    .filter((w) => w.candidate)
+    .sort((a, b) => run.names.indexOf(a.instance) - run.names.indexOf(b.instance) || sortKey(a).localeCompare(sortKey(b)));
+  const decided = new Map<AssessedApp, Pick<AssessedApp, 'decision' | 'target'>>();
+  let slots = Math.max(0, run.cfg.maxRepairsPerScan);
+  let next = 0;
+  while (next < candidates.length && slots > 0) {
+    const batch = candidates.slice(next, next + slots);
+    next += batch.length;
+    const outcomes = await Promise.all(batch.map((w) => decideCandidate(w, run)));
+    batch.forEach((w, i) => decided.set(w, outcomes[i]!));
+    slots -= outcomes.filter((o) => o.decision?.action === 'repair' || o.decision?.reason === 'dry-run').length;
+  }
+  for (const w of candidates.slice(next)) decided.set(w, { decision: decision('skip', 'repair-cap', `${run.cfg.maxRepairsPerScan} per scan`) });
+  return assessed.map((w) => (decided.has(w) ? { ...w, ...decided.get(w) } : w));
+}
+
+/** The state to store for one app this scan (pure). */
+function nextState(w: AssessedApp, nowIso: string): AppDriftState {
+  const p = w.prior;
+  const same = p?.condition === w.condition;
+  const target = currentTarget(w.app);
+  return {
+    instance: w.instance,
+    namespace: w.ref.namespace,
+    name: w.ref.name,
+    project: w.project,
+    condition: w.condition,
+    syncStatus: w.syncStatus,
+    healthStatus: w.healthStatus,
+    ...(target ? { targetRevision: target } : {}),
+    firstSeen: same && p ? p.firstSeen : nowIso,
+    lastSeen: nowIso,
+    consecutiveScans: same && p ? p.consecutiveScans + 1 : 1,
+    ...(p?.lastRepairAt ? { lastRepairAt: p.lastRepairAt } : {}),
+    ...(p?.lastRepairRevision ? { lastRepairRevision: p.lastRepairRevision } : {}),
+    ...(p?.lastRepairOutcome ? { lastRepairOutcome: p.lastRepairOutcome } : {}),
+    ...(w.decision?.action === 'repair' ? { lastRepairAt: nowIso, lastRepairRevision: describeTarget(w.target), lastRepairOutcome: 'started' as const } : {}),
+    flapping: w.flapping,
+    ...(w.flapping ? { flappingSince: w.newlyFlapping ? nowIso : (p?.flappingSince ?? nowIso) } : {}),
+    ...(w.condition === 'ok' ? { resolvedAt: p?.condition === 'ok' ? (p.resolvedAt ?? nowIso) : nowIso } : {}),
+    ...(w.decision ? { lastDecision: w.decision } : p?.lastDecision && w.condition !== 'ok' ? { lastDecision: p.lastDecision } : {}),
+    ...(w.details ? { details: w.details } : {}),
+    version: 0,
+  };
+}
+
+/** Audit records a stored state justifies: transition, newly flapping, a skip that started or changed reason. */
+function auditWritten(w: WrittenApp, run: ScanRun): void {
+  const p = w.prior;
+  const { scanId, cfg } = run;
+  const base = { instance: w.instance, namespace: w.ref.namespace, app: w.ref.name, project: w.project };
+  const revision = w.stored?.targetRevision;
+  if (w.transition === 'found') {
+    const details = { scanId, syncStatus: w.syncStatus, healthStatus: w.healthStatus, drift: auditDetailsOf(w.details) };
+    run.audit.add({ ...base, kind: 'drift.found', outcome: 'info', revision, message: `drift found: ${summarizeDetails(w.details)}`, details });
+  } else if (w.transition === 'resolved') {
+    const details = { scanId, driftedSince: p?.firstSeen, syncStatus: w.syncStatus };
+    run.audit.add({ ...base, kind: 'drift.resolved', outcome: 'info', revision, message: 'drift resolved: Git and live agree again', details });
+  }
+  if (w.newlyFlapping) {
+    const message = `drifted again within ${cfg.cooldownMinutes} min of the repair at ${p?.lastRepairAt}; left for a human`;
+    run.audit.add({ ...base, kind: 'drift.flapping', outcome: 'info', message, details: { scanId, lastRepairAt: p?.lastRepairAt } });
+  }
+  // A skip is audited when it starts or its reason changes, not again on every scan.
+  const d = w.decision;
+  if (d?.action === 'skip' && (d.reason === 'dry-run' || p?.lastDecision?.reason !== d.reason || w.transition === 'found')) {
+    const details = { scanId, reason: d.reason, dryRun: run.dryRun, ...(w.target ? { wouldSyncTo: describeTarget(w.target) } : {}) };
+    run.audit.add({ ...base, kind: 'drift.skipped', outcome: 'skipped', revision: describeTarget(w.target), message: d.message, details });
+  }
+}
+
+/**
+ * Phase 6: conditional state writes (a concurrent scan that wrote first keeps the app: no
+ * transition, no repair here), the audit records they justify, and deletes for apps gone
+ * from ArgoCD.
+ */
+async function writeStates(assessed: AssessedApp[], gone: AppDriftState[], run: ScanRun): Promise<WrittenApp[]> {
+  const store = run.deps.driftState;
+  const expires = Math.floor(run.startedAt.getTime() / 1000) + RESOLVED_TTL_SECONDS;
+  const writeOne = async (w: AssessedApp): Promise<WrittenApp> => {
+    const stored = await store.putApp(nextState(w, run.nowIso), w.prior?.version, w.condition === 'ok' ? expires : undefined);
+    if (!stored) {
+      run.log.info('drift: app state changed by a concurrent scan; leaving the app to it', { instance: w.instance, app: w.ref.name });
+      return { ...w, transition: undefined, ...(w.decision ? { decision: decision('skip', 'concurrent-scan') } : {}) };
+    }
+    const written: WrittenApp = { ...w, stored };
+    auditWritten(written, run);
+    return written;
+  };
+  const deleteOne = async (s: AppDriftState): Promise<void> => {
+    if (!(await store.deleteApp(s)) || s.condition !== 'drifted') return;
+    const base = { instance: s.instance, namespace: s.namespace, app: s.name, project: s.project };
+    run.audit.add({ ...base, kind: 'drift.resolved', outcome: 'info', message: 'drift resolved: the application no longer exists in ArgoCD', details: { scanId: run.scanId, driftedSince: s.firstSeen } });
+  };
+  const written = await mapLimit(assessed, WRITE_CONCURRENCY, writeOne);
+  await mapLimit(gone, WRITE_CONCURRENCY, deleteOne);
+  return written;
+}
+
+/** Repairs one claimed app; a failure is audited and marked on its state. @returns whether the sync started */
+async function repairOne(w: WrittenApp, run: ScanRun): Promise<boolean> {
+  const target = w.target!;
+  const { cfg, scanId } = run;
+  const automated = !!w.app.spec?.syncPolicy?.automated && w.app.spec.syncPolicy.automated.enabled !== false;
+  const base = { instance: w.instance, namespace: w.ref.namespace, app: w.ref.name, project: w.project, revision: describeTarget(target) };
+  run.calls.argocd++;
+  try {
+    // Under auto-sync ArgoCD only accepts the target revision; the policy checked that it
+    // still resolves to the deployed one, so the sync carries none.
+    const revision = automated ? {} : target.revisions ? { revisions: target.revisions, sourcePositions: target.sourcePositions } : { revision: target.revision };
+    await w.client.syncApplication(w.ref, { ...revision, prune: cfg.prune, project: w.project });
+    const message = `repair started: sync to the last deployed revision ${describeTarget(target)} (history id ${target.historyId})`;
+    const details = { scanId, reason: w.decision!.reason, historyId: target.historyId, prune: cfg.prune, drift: auditDetailsOf(w.details) };
+    run.audit.add({ ...base, kind: 'drift.repaired', outcome: 'success', message, details });
+    return true;
+  } catch (err) {
+    const message = errorMessage(err);
+    run.log.warn('drift: repair failed', { instance: w.instance, app: w.ref.name, error: message });
+    const details = { scanId, reason: w.decision!.reason, historyId: target.historyId, error: err instanceof Error ? err.name : 'Error' };
+    run.audit.add({ ...base, kind: 'drift.repaired', outcome: 'failure', message: `repair failed: ${message}`, details });
+    await run.deps.driftState.putApp({ ...w.stored!, lastRepairOutcome: 'failed' }, w.stored!.version);
+    return false;
+  }
+}
+
+/** Phase 7: repairs, the claimed apps only, to the revision they last deployed, never the branch head. */
+async function startRepairs(written: WrittenApp[], run: ScanRun): Promise<{ repaired: number; repairFailed: number }> {
+  const claimed = written.filter((w) => w.decision?.action === 'repair' && w.stored);
+  const started = await mapLimit(claimed, WRITE_CONCURRENCY, (w) => repairOne(w, run));
+  const repaired = started.filter(Boolean).length;
+  return { repaired, repairFailed: started.length - repaired };
+}
+
+/** The summary of a scan from what the phases returned. */
+function summarize(
+  run: ScanRun,
+  phases: {
+    unreachable: UnreachableInstance[];
+    tally: AppTally;
+    written: WrittenApp[];
+    details: { fetched: number; capped: number };
+    repairs: { repaired: number; repairFailed: number };
+  },
+): ScanSummary {
+  const { names } = run;
+  const { unreachable, tally, written, repairs } = phases;
+  const drifted = written.filter((w) => w.condition === 'drifted');
+  const decided = drifted.map((w) => w.decision);
+  return {
+    scanId: run.scanId,
+    startedAt: run.nowIso,
+    finishedAt: (run.deps.now ?? (() => new Date()))().toISOString(),
+    durationMs: Math.round(performance.now() - run.t0),
+    dryRun: run.dryRun,
+    actor: run.actor,
+    instances: names.length,
+    instancesScanned: names.length - unreachable.length,
+    unreachable: [...unreachable].sort((a, b) => names.indexOf(a.instance) - names.indexOf(b.instance)),
+    apps: tally.apps,
+    drifted: drifted.length,
+    unknown: tally.unknown,
+    degraded: tally.degraded,
+    missing: tally.missing,
+    repaired: repairs.repaired,
+    repairFailed: repairs.repairFailed,
+    skipped: decided.filter((d) => d?.action === 'skip').length,
+    reportOnly: decided.filter((d) => d?.action === 'report').length,
+    found: written.filter((w) => w.transition === 'found').length,
+    resolved: written.filter((w) => w.transition === 'resolved').length,
+    detailsFetched: phases.details.fetched,
+    detailsSkipped: phases.details.capped,
+    consistencyPercent: tally.apps ? Math.round((tally.agree / tally.apps) * 10_000) / 100 : 100,
+    argocdCalls: run.calls.argocd,
+    auditFailures: run.audit.failures,
+  };
+}
+
+/** Phase 8: the stored summary, its `scan.completed` audit record, the metrics and the log line. */
+async function recordScan(summary: ScanSummary, run: ScanRun): Promise<void> {
+  await run.deps.driftState.putScan(summary);
+  const s = summary;
+  const unreachable = s.unreachable.length;
+  const message =
+    `scan: ${s.apps} apps on ${s.instancesScanned}/${s.instances} instances, ${s.drifted} drifted, ${s.repaired} repaired, ` +
+    `${s.skipped} skipped, ${unreachable} unreachable, ${s.consistencyPercent}% consistent${s.dryRun ? ' (dry run)' : ''}`;
+  await run.deps.auditStore
+    .append({
+      kind: 'scan.completed',
+      outcome: unreachable === s.instances && s.instances > 0 ? 'failure' : 'success',
+      actor: run.actor,
+      ts: s.finishedAt,
+      message,
+      details: { ...s, unreachable: s.unreachable.map((u) => ({ instance: u.instance, reason: u.reason })) },
+    })
+    .catch((err: unknown) => {
+      summary.auditFailures++;
+      run.log.error('drift: audit append failed', { kind: 'scan.completed', error: errorMessage(err) });
+    });
+  const m = run.deps.metrics;
+  if (m) {
+    m.addMetric(DRIFT_METRICS.driftedApps, 'Count', s.drifted);
+    m.addMetric(DRIFT_METRICS.repairs, 'Count', s.repaired);
+    m.addMetric(DRIFT_METRICS.skips, 'Count', s.skipped);
+    m.addMetric(DRIFT_METRICS.unreachableInstances, 'Count', unreachable);
+    m.addMetric(DRIFT_METRICS.consistencyPercent, 'Percent', s.consistencyPercent);
+    m.addMetric(DRIFT_METRICS.scanDurationMs, 'Milliseconds', s.durationMs);
+  }
+  run.log.info('drift: scan completed', { scanId: s.scanId, apps: s.apps, drifted: s.drifted, repaired: s.repaired, skipped: s.skipped, unreachable, durationMs: s.durationMs });
+}
+
+/** Drifted, unknown and unhealthy apps, plus apps whose drift was resolved this scan. */
+function findingsOf(written: WrittenApp[]): AppFinding[] {
+  return written
+    .filter((w) => w.condition !== 'ok' || w.transition === 'resolved')
+    .map((w) => ({
+      instance: w.instance,
+      namespace: w.ref.namespace,
+      name: w.ref.name,
+      project: w.project,
+      condition: w.condition,
+      syncStatus: w.syncStatus,
+      healthStatus: w.healthStatus,
+      ...(w.decision ? { decision: w.decision } : {}),
+      ...(w.target && (w.decision?.action === 'repair' || w.decision?.reason === 'dry-run') ? { repairRevision: describeTarget(w.target) } : {}),
+      ...(w.details ? { details: w.details } : {}),
+      ...(w.transition ? { transition: w.transition } : {}),
+      ...(w.flapping ? { flapping: true } : {}),
+    }));
+}
+
 /**
  * Scans every configured instance (or `options.instances`) for drift, records state and
  * audit records, and repairs what the policy allows.
@@ -162,335 +615,15 @@ function auditDetailsOf(d: DriftDetails | undefined): Record<string, unknown> | 
  * console.log(result.drifted, result.consistencyPercent);
  */
 export async function runDriftScan(deps: DriftDeps, options: DriftScanOptions = {}): Promise<DriftScanResult> {
-  const now = deps.now ?? (() => new Date());
-  const log = fillLogger(deps.log);
-  const cfg = deps.config.drift;
-  const dryRun = options.dryRun ?? cfg.dryRun;
-  const actor = options.actor ?? 'scheduler';
-  const names = options.instances ?? deps.argocd.names;
-  for (const n of names) deps.argocd.get(n); // TypeError naming the unknown instance
-  const table = deps.tables.state;
-  const startedAt = now();
-  const t0 = performance.now();
-  const scanId = randomUUID();
-  const nowIso = startedAt.toISOString();
-  let argocdCalls = 0;
-  let auditFailures = 0;
-
-  const auditSem = new Semaphore(WRITE_CONCURRENCY);
-  const audits: Array<Promise<void>> = [];
-  const audit = (input: Omit<AuditInput, 'actor' | 'ts'>): void => {
-    audits.push(
-      auditSem
-        .run(() => deps.auditStore.append({ ...input, actor, ts: nowIso }))
-        .then(
-          () => undefined,
-          (err: unknown) => {
-            auditFailures++;
-            log.error('drift: audit append failed', { kind: input.kind, error: errorMessage(err) });
-          },
-        ),
-    );
-  };
-
-  // 1. One list call per instance, all instances at once, with the stored state.
-  const unreachable: UnreachableInstance[] = [];
-  const perInstance = await Promise.all(
-    names.map(async (instance) => {
-      const client = deps.argocd.get(instance);
-      const [listed, prior] = await Promise.all([
-        (async () => {
-          argocdCalls++;
-          try {
-            return { apps: await client.listApplications() };
-          } catch (err) {
-            return { error: err };
-          }
-        })(),
-        readInstanceState(deps.doc, table, instance),
-      ]);
-      if ('error' in listed) {
-        const u: UnreachableInstance = { instance, reason: unreachableReason(listed.error), message: errorMessage(listed.error) };
-        unreachable.push(u);
-        log.warn('drift: instance unreachable', { ...u });
-        audit({ kind: 'instance.unreachable', outcome: 'failure', instance, message: `ArgoCD instance unreachable (${u.reason}): ${u.message}`, details: { scanId, reason: u.reason } });
-        return undefined;
-      }
-      return { instance, client, apps: listed.apps, prior };
-    }),
-  );
-
-  // 2. Classify every app; compare with the stored state.
-  const work: AppWork[] = [];
-  const gone: AppDriftState[] = [];
-  let apps = 0;
-  let agree = 0;
-  let unknown = 0;
-  let degraded = 0;
-  let missing = 0;
-  for (const inst of perInstance) {
-    if (!inst) continue;
-    const seen = new Set<string>();
-    for (const app of inst.apps) {
-      apps++;
-      const ref = appRefOf(inst.instance, app, inst.client.namespace);
-      const key = driftSk(ref.namespace, ref.name);
-      seen.add(key);
-      const condition = conditionOf(app);
-      const syncStatus = app.status?.sync?.status ?? 'Unknown';
-      const healthStatus = app.status?.health?.status ?? 'Unknown';
-      if (condition !== 'drifted' && syncStatus === 'Synced') agree++;
-      if (syncStatus === 'Unknown') unknown++;
-      if (healthStatus === 'Degraded') degraded++;
-      if (healthStatus === 'Missing') missing++;
-      const prior = inst.prior.get(key);
-      if (condition === 'ok' && (!prior || (prior.condition === 'ok' && !flappingCleared(prior, startedAt, cfg.cooldownMinutes)))) continue;
-      work.push({ instance: inst.instance, client: inst.client, app, ref, project: app.spec?.project ?? 'default', condition, syncStatus, healthStatus, prior, flapping: false, newlyFlapping: false });
-    }
-    for (const [key, state] of inst.prior) if (!seen.has(key)) gone.push(state);
-  }
-  const drifted = work.filter((w) => w.condition === 'drifted');
-
-  // 3. Details for drifted apps only: newly drifted first, capped per scan, bounded per instance.
-  const ordered = [...drifted].sort((a, b) => Number(a.prior?.condition === 'drifted') - Number(b.prior?.condition === 'drifted'));
-  const withDetails = ordered.slice(0, Math.max(0, cfg.maxDetailsPerScan));
-  const capped = ordered.slice(withDetails.length);
-  const sems = new Map<string, Semaphore>();
-  await Promise.all(
-    withDetails.map((w) => {
-      let sem = sems.get(w.instance);
-      if (!sem) sems.set(w.instance, (sem = new Semaphore(Math.max(1, cfg.detailsConcurrency))));
-      return sem.run(async () => {
-        argocdCalls++;
-        try {
-          const items = await w.client.getManagedResources(w.ref, { project: w.project });
-          const resources = items.map(resourceDriftOf).filter((r): r is ResourceDrift => !!r);
-          w.details = { source: 'managed-resources', resources: resources.slice(0, DIFF_LIMITS.maxResources), ...(resources.length > DIFF_LIMITS.maxResources ? { truncated: true } : {}) };
-        } catch (err) {
-          w.details = detailsFromStatus(w.app, `managed-resources call failed: ${errorMessage(err)}`);
-        }
-      });
-    }),
-  );
-  for (const w of capped) {
-    // Beyond the cap, keep the field-level details an earlier scan fetched for this drift.
-    w.details = w.prior?.condition === 'drifted' && w.prior.details?.source === 'managed-resources' ? w.prior.details : detailsFromStatus(w.app, 'maxDetailsPerScan reached');
-  }
-
-  // 4. Transitions, flapping, policy.
-  const candidates: AppWork[] = [];
-  for (const w of work) {
-    const wasDrifted = w.prior?.condition === 'drifted';
-    if (w.condition === 'drifted') {
-      if (!wasDrifted) w.transition = 'found';
-      w.flapping = isFlappingNow({ prior: w.prior, newlyDrifted: !wasDrifted, config: cfg, now: startedAt });
-      w.newlyFlapping = w.flapping && !w.prior?.flapping;
-      const d = evaluatePolicy({ instance: w.instance, app: w.app, prior: w.prior, newlyDrifted: !wasDrifted, config: cfg, now: startedAt });
-      if (d) w.decision = d;
-      else candidates.push(w);
-    } else {
-      if (wasDrifted) w.transition = 'resolved';
-      w.flapping = !!w.prior?.flapping && !(w.condition === 'ok' && flappingCleared(w.prior, startedAt, cfg.cooldownMinutes));
-    }
-  }
-
-  // 5. Repair candidates, in a stable order: at most maxRepairsPerScan; ask ArgoCD about windows.
-  candidates.sort((a, b) => names.indexOf(a.instance) - names.indexOf(b.instance) || driftSk(a.ref.namespace, a.ref.name).localeCompare(driftSk(b.ref.namespace, b.ref.name)));
-  let slots = Math.max(0, cfg.maxRepairsPerScan);
-  let next = 0;
-  while (next < candidates.length && slots > 0) {
-    const batch = candidates.slice(next, next + slots);
-    next += batch.length;
-    await Promise.all(
-      batch.map(async (w) => {
-        argocdCalls++;
-        try {
-          const windows = await w.client.getSyncWindows(w.ref);
-          if (!windows.canSync) {
-            w.decision = decision('skip', 'sync-window');
-            return;
-          }
-        } catch (err) {
-          w.decision = decision('skip', 'sync-window', `could not read sync windows: ${errorMessage(err)}`);
-          return;
-        }
-        w.target = lastDeployedTarget(w.app);
-        w.decision = repairDecision(w.instance, w.app, cfg.rules, dryRun);
-      }),
-    );
-    slots -= batch.filter((w) => w.decision?.action === 'repair' || w.decision?.reason === 'dry-run').length;
-  }
-  for (const w of candidates.slice(next)) w.decision = decision('skip', 'repair-cap', `${cfg.maxRepairsPerScan} per scan`);
-
-  // 6. State writes (conditional), then the audit records they justify.
-  const expires = Math.floor(startedAt.getTime() / 1000) + RESOLVED_TTL_SECONDS;
-  const writeSem = new Semaphore(WRITE_CONCURRENCY);
-  await Promise.all(
-    work.map((w) =>
-      writeSem.run(async () => {
-        const p = w.prior;
-        const same = p?.condition === w.condition;
-        const repairing = w.decision?.action === 'repair';
-        const state: AppDriftState = {
-          instance: w.instance,
-          namespace: w.ref.namespace,
-          name: w.ref.name,
-          project: w.project,
-          condition: w.condition,
-          syncStatus: w.syncStatus,
-          healthStatus: w.healthStatus,
-          ...(currentTarget(w.app) ? { targetRevision: currentTarget(w.app) } : {}),
-          firstSeen: same && p ? p.firstSeen : nowIso,
-          lastSeen: nowIso,
-          consecutiveScans: same && p ? p.consecutiveScans + 1 : 1,
-          ...(p?.lastRepairAt ? { lastRepairAt: p.lastRepairAt } : {}),
-          ...(p?.lastRepairRevision ? { lastRepairRevision: p.lastRepairRevision } : {}),
-          ...(p?.lastRepairOutcome ? { lastRepairOutcome: p.lastRepairOutcome } : {}),
-          ...(repairing ? { lastRepairAt: nowIso, lastRepairRevision: describeTarget(w.target), lastRepairOutcome: 'started' as const } : {}),
-          flapping: w.flapping,
-          ...(w.flapping ? { flappingSince: w.newlyFlapping ? nowIso : p?.flappingSince ?? nowIso } : {}),
-          ...(w.condition === 'ok' ? { resolvedAt: p?.condition === 'ok' ? p.resolvedAt ?? nowIso : nowIso } : {}),
-          ...(w.decision ? { lastDecision: w.decision } : p?.lastDecision && w.condition !== 'ok' ? { lastDecision: p.lastDecision } : {}),
-          ...(w.details ? { details: w.details } : {}),
-          version: 0,
-        };
-        const stored = await putAppState(deps.doc, table, state, p?.version, w.condition === 'ok' ? expires : undefined);
-        if (!stored) {
-          log.info('drift: app state changed by a concurrent scan; leaving the app to it', { instance: w.instance, app: w.ref.name });
-          if (w.decision) w.decision = decision('skip', 'concurrent-scan');
-          w.transition = undefined;
-          return;
-        }
-        w.stored = stored;
-        const base = { instance: w.instance, namespace: w.ref.namespace, app: w.ref.name, project: w.project };
-        if (w.transition === 'found') {
-          audit({ ...base, kind: 'drift.found', outcome: 'info', revision: state.targetRevision, message: `drift found: ${summarizeDetails(w.details)}`, details: { scanId, syncStatus: w.syncStatus, healthStatus: w.healthStatus, drift: auditDetailsOf(w.details) } });
-        } else if (w.transition === 'resolved') {
-          audit({ ...base, kind: 'drift.resolved', outcome: 'info', revision: state.targetRevision, message: 'drift resolved: Git and live agree again', details: { scanId, driftedSince: p?.firstSeen, syncStatus: w.syncStatus } });
-        }
-        if (w.newlyFlapping) {
-          audit({ ...base, kind: 'drift.flapping', outcome: 'info', message: `drifted again within ${cfg.cooldownMinutes} min of the repair at ${p?.lastRepairAt}; left for a human`, details: { scanId, lastRepairAt: p?.lastRepairAt } });
-        }
-        // A skip is audited when it starts or its reason changes, not again on every scan.
-        if (w.decision?.action === 'skip' && (w.decision.reason === 'dry-run' || p?.lastDecision?.reason !== w.decision.reason || w.transition === 'found')) {
-          audit({ ...base, kind: 'drift.skipped', outcome: 'skipped', revision: describeTarget(w.target), message: w.decision.message, details: { scanId, reason: w.decision.reason, dryRun, ...(w.target ? { wouldSyncTo: describeTarget(w.target) } : {}) } });
-        }
-      }),
-    ),
-  );
-  await Promise.all(
-    gone.map((s) =>
-      writeSem.run(async () => {
-        if (!(await deleteAppState(deps.doc, table, s))) return;
-        if (s.condition === 'drifted') {
-          audit({ instance: s.instance, namespace: s.namespace, app: s.name, project: s.project, kind: 'drift.resolved', outcome: 'info', message: 'drift resolved: the application no longer exists in ArgoCD', details: { scanId, driftedSince: s.firstSeen } });
-        }
-      }),
-    ),
-  );
-
-  // 7. Repairs: the claimed apps only, to the revision they last deployed, never the branch head.
-  let repaired = 0;
-  let repairFailed = 0;
-  const repairs = work.filter((w) => w.decision?.action === 'repair' && w.stored);
-  await mapLimit(repairs, WRITE_CONCURRENCY, async (w) => {
-    const target = w.target!;
-    const automated = !!w.app.spec?.syncPolicy?.automated && w.app.spec.syncPolicy.automated.enabled !== false;
-    const base = { instance: w.instance, namespace: w.ref.namespace, app: w.ref.name, project: w.project, revision: describeTarget(target) };
-    argocdCalls++;
-    try {
-      // Under auto-sync ArgoCD only accepts the target revision; the policy checked that it
-      // still resolves to the deployed one, so the sync carries none.
-      await w.client.syncApplication(w.ref, {
-        ...(automated ? {} : target.revisions ? { revisions: target.revisions, sourcePositions: target.sourcePositions } : { revision: target.revision }),
-        prune: cfg.prune,
-        project: w.project,
-      });
-      repaired++;
-      audit({ ...base, kind: 'drift.repaired', outcome: 'success', message: `repair started: sync to the last deployed revision ${describeTarget(target)} (history id ${target.historyId})`, details: { scanId, reason: w.decision!.reason, historyId: target.historyId, prune: cfg.prune, drift: auditDetailsOf(w.details) } });
-    } catch (err) {
-      repairFailed++;
-      const message = errorMessage(err);
-      log.warn('drift: repair failed', { instance: w.instance, app: w.ref.name, error: message });
-      audit({ ...base, kind: 'drift.repaired', outcome: 'failure', message: `repair failed: ${message}`, details: { scanId, reason: w.decision!.reason, historyId: target.historyId, error: err instanceof Error ? err.name : 'Error' } });
-      const again = await putAppState(deps.doc, table, { ...w.stored!, lastRepairOutcome: 'failed' }, w.stored!.version);
-      if (again) w.stored = again;
-    }
-  });
-
-  await Promise.all(audits);
-  const finishedAt = now();
-  const durationMs = Math.round(performance.now() - t0);
-  const decided = drifted.map((w) => w.decision);
-  const skipped = decided.filter((d) => d?.action === 'skip').length;
-  const summary: ScanSummary = {
-    scanId,
-    startedAt: nowIso,
-    finishedAt: finishedAt.toISOString(),
-    durationMs,
-    dryRun,
-    actor,
-    instances: names.length,
-    instancesScanned: names.length - unreachable.length,
-    unreachable: [...unreachable].sort((a, b) => names.indexOf(a.instance) - names.indexOf(b.instance)),
-    apps,
-    drifted: drifted.length,
-    unknown,
-    degraded,
-    missing,
-    repaired,
-    repairFailed,
-    skipped,
-    reportOnly: decided.filter((d) => d?.action === 'report').length,
-    found: work.filter((w) => w.transition === 'found').length,
-    resolved: work.filter((w) => w.transition === 'resolved').length,
-    detailsFetched: withDetails.length,
-    detailsSkipped: capped.length,
-    consistencyPercent: apps ? Math.round((agree / apps) * 10_000) / 100 : 100,
-    argocdCalls,
-    auditFailures,
-  };
-  await putScanSummary(deps.doc, table, summary);
-  await deps.auditStore
-    .append({
-      kind: 'scan.completed',
-      outcome: unreachable.length === names.length && names.length > 0 ? 'failure' : 'success',
-      actor,
-      ts: summary.finishedAt,
-      message: `scan: ${apps} apps on ${summary.instancesScanned}/${names.length} instances, ${drifted.length} drifted, ${repaired} repaired, ${skipped} skipped, ${unreachable.length} unreachable, ${summary.consistencyPercent}% consistent${dryRun ? ' (dry run)' : ''}`,
-      details: { ...summary, unreachable: summary.unreachable.map((u) => ({ instance: u.instance, reason: u.reason })) },
-    })
-    .catch((err: unknown) => {
-      summary.auditFailures++;
-      log.error('drift: audit append failed', { kind: 'scan.completed', error: errorMessage(err) });
-    });
-
-  const m = deps.metrics;
-  if (m) {
-    m.addMetric(DRIFT_METRICS.driftedApps, 'Count', summary.drifted);
-    m.addMetric(DRIFT_METRICS.repairs, 'Count', summary.repaired);
-    m.addMetric(DRIFT_METRICS.skips, 'Count', summary.skipped);
-    m.addMetric(DRIFT_METRICS.unreachableInstances, 'Count', unreachable.length);
-    m.addMetric(DRIFT_METRICS.consistencyPercent, 'Percent', summary.consistencyPercent);
-    m.addMetric(DRIFT_METRICS.scanDurationMs, 'Milliseconds', durationMs);
-  }
-  log.info('drift: scan completed', { scanId, apps, drifted: drifted.length, repaired, skipped, unreachable: unreachable.length, durationMs });
-
-  const findings: AppFinding[] = work
-    .filter((w) => w.condition !== 'ok' || w.transition === 'resolved')
-    .map((w) => ({
-      instance: w.instance,
-      namespace: w.ref.namespace,
-      name: w.ref.name,
-      project: w.project,
-      condition: w.condition,
-      syncStatus: w.syncStatus,
-      healthStatus: w.healthStatus,
-      ...(w.decision ? { decision: w.decision } : {}),
-      ...(w.target && (w.decision?.action === 'repair' || w.decision?.reason === 'dry-run') ? { repairRevision: describeTarget(w.target) } : {}),
-      ...(w.details ? { details: w.details } : {}),
-      ...(w.transition ? { transition: w.transition } : {}),
-      ...(w.flapping ? { flapping: true } : {}),
-    }));
-  return { ...summary, findings };
+  const run = startRun(deps, options);
+  const { listed, unreachable } = await listInstances(run);
+  const { observed, gone, tally } = classifyApps(listed, run);
+  const details = await fetchDetails(observed.filter((w) => w.condition === 'drifted'), run);
+  const decided = await chooseRepairs(assessApps(observed, details.details, run), run);
+  const written = await writeStates(decided, gone, run);
+  const repairs = await startRepairs(written, run);
+  await run.audit.drain();
+  const summary = summarize(run, { unreachable, tally, written, details, repairs });
+  await recordScan(summary, run);
+  return { ...summary, findings: findingsOf(written) };
 }

@@ -5,8 +5,8 @@
 import type { ArgoCDRegistry } from '../argocd/index';
 import type { AuditStore } from '../audit/audit-store';
 import type { SentinelConfig } from '../config/types';
-import type { TableNames } from '../config/tables';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PartialLogger } from '../observability/simple-logger';
+import type { DriftStateStore } from './state-store';
 
 /** Units the drift scan reports metrics in (a subset of Powertools' `MetricUnit`). */
 export type DriftMetricUnit = 'Count' | 'Percent' | 'Milliseconds';
@@ -19,22 +19,14 @@ export interface DriftMetricsSink {
   addMetric(name: string, unit: DriftMetricUnit, value: number): unknown;
 }
 
-/** A partial logger; missing methods are no-ops. */
-export interface DriftLogger {
-  debug?(message: string, extra?: Record<string, unknown>): void;
-  info?(message: string, extra?: Record<string, unknown>): void;
-  warn?(message: string, extra?: Record<string, unknown>): void;
-  error?(message: string, extra?: Record<string, unknown>): void;
-}
-
 /** What {@link runDriftScan} needs (a subset of `CoreDeps`, plus an optional metrics sink). */
 export interface DriftDeps {
   config: Pick<SentinelConfig, 'drift'>;
-  doc: DynamoDBDocumentClient;
-  tables: Pick<TableNames, 'state'>;
+  driftState: DriftStateStore;
   auditStore: AuditStore;
   argocd: ArgoCDRegistry;
-  log?: DriftLogger;
+  /** Missing methods: see `completeLogger`. */
+  log?: PartialLogger;
   /** Clock. @default () => new Date() */
   now?: () => Date;
   /** Per-scan metrics (Powertools EMF in Lambda). @default none */
@@ -43,8 +35,7 @@ export interface DriftDeps {
 
 /** What the read functions ({@link getDriftState}, {@link listScans}) need. */
 export interface DriftReadDeps {
-  doc: DynamoDBDocumentClient;
-  tables: Pick<TableNames, 'state'>;
+  driftState: DriftStateStore;
   /** Instance names to read when no instance is given; the registry's names. */
   argocd: Pick<ArgoCDRegistry, 'names'>;
 }

@@ -4,6 +4,9 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import type { SimpleLogger } from './simple-logger';
+
+export type { SimpleLogger, PartialLogger } from './simple-logger';
 
 /** Service name every log line carries unless `POWERTOOLS_SERVICE_NAME` says otherwise. */
 export const SERVICE_NAME = 'gitops-sentinel';
@@ -14,14 +17,6 @@ export const SERVICE_NAME = 'gitops-sentinel';
  */
 export function createLogger(functionName: string): Logger {
   return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME, persistentKeys: { function: functionName } });
-}
-
-/** The logger shape `functions/lib` takes: a message and structured extras; any method may be missing. */
-export interface SimpleLogger {
-  debug(message: string, extra?: Record<string, unknown>): void;
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
 }
 
 /** Adapts a Powertools logger to {@link SimpleLogger} (its extras are typed more narrowly). */

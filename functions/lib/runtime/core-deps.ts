@@ -9,6 +9,8 @@ import { createArgoCDClients, type ArgoCDRegistry } from '../argocd/index';
 import type { AnchorService } from '../anchor/anchor-service';
 import type { AuditStore } from '../audit/audit-store';
 import { DynamoDBAuditStore } from '../audit/dynamodb-audit-store';
+import { DynamoDBDriftStateStore } from '../drift/dynamodb-drift-state-store';
+import type { DriftStateStore } from '../drift/state-store';
 import { loadConfig, type SentinelConfig, type TokenPurpose } from '../config/index';
 import { tableNames, type TableNames } from '../config/tables';
 import { asSimpleLogger, createLogger, type SimpleLogger } from '../observability/logger';
@@ -22,6 +24,8 @@ export interface CoreDeps {
   doc: DynamoDBDocumentClient;
   tables: TableNames;
   auditStore: AuditStore;
+  /** Drift state per app and scan summaries (the STATE table when deployed). */
+  driftState: DriftStateStore;
   secrets: SecretsProvider;
   argocd: ArgoCDRegistry;
   log: SimpleLogger;
@@ -83,6 +87,7 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
     doc,
     tables,
     auditStore: new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger: log }),
+    driftState: new DynamoDBDriftStateStore(doc, tables.state),
     secrets,
     argocd,
     argocdByPurpose: purposeRegistries(config, secrets, argocd, log),

@@ -9,12 +9,12 @@ import {
   ArgoCDFailedPreconditionError,
   ArgoCDForbiddenError,
   ArgoCDNotFoundError,
-  Semaphore,
 } from '../argocd/index';
 import type { AuditInput, AuditKind, AuditOutcome } from '../audit/types';
 import type { AppRef, MatchResult } from '../matching/types';
 import type { SimpleLogger } from '../observability/logger';
 import type { PushMessage } from '../queue/types';
+import { mapLimit } from '../runtime/concurrency';
 import type { ActionClaim } from './action-ledger';
 import type { ActionStatus, AppActionResult, ProcessPushResult, ReceiveContext, SyncDeps } from './types';
 
@@ -87,8 +87,7 @@ export async function processPush(message: PushMessage, deps: SyncDeps, receive:
     else unreachable.push({ instance: instances[n]!, error: r.reason });
   });
 
-  const limit = new Semaphore(APP_CONCURRENCY);
-  const acted = await Promise.all(matches.map((m) => limit.run(() => actOn(m, ctx))));
+  const acted = await mapLimit(matches, APP_CONCURRENCY, (m) => actOn(m, ctx));
 
   const done = acted.filter((a) => a.status === 'already-done' && a.claim?.audit);
   if (done.length > 0) await reappendLostAudits(done, ctx);

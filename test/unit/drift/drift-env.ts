@@ -1,17 +1,20 @@
 /**
  * Test environment for the drift scan: simulated ArgoCD instances over real HTTP, the
- * real ArgoCD registry (tokens through a SecretsProvider), dynalite tables and an
- * in-memory audit store, with a clock the test moves.
+ * real ArgoCD registry (tokens through a SecretsProvider), the in-memory drift state store
+ * (or, with `store: 'dynamodb'`, the DynamoDB adapter on dynalite tables) and an in-memory
+ * audit store, with a clock the test moves.
  */
 import { createArgoCDClients, type ArgoCDRegistry } from '../../../functions/lib/argocd';
 import type { AuditKind, AuditRecord } from '../../../functions/lib/audit/types';
 import { defaults } from '../../../functions/lib/config/defaults';
 import type { DriftConfig, SecretRef } from '../../../functions/lib/config/types';
-import type { DriftDeps, DriftMetricUnit } from '../../../functions/lib/drift';
+import { DynamoDBDriftStateStore, type DriftDeps, type DriftMetricUnit } from '../../../functions/lib/drift';
+import { quietLogger } from '../../../functions/lib/observability/simple-logger';
 import type { SecretsProvider } from '../../../functions/lib/secrets/types';
 import { startArgoCDSimulator, type SeedApp, type SeedInstance, type StartedArgoCDSimulator } from '../../../local/argocd-sim';
 import { createTestTables } from '../../helpers/dynamo';
 import { InMemoryAuditStore } from '../../helpers/in-memory-audit-store';
+import { InMemoryDriftStateStore } from '../../helpers/in-memory-drift-state-store';
 
 /** Options of {@link startDriftEnv}. */
 export interface DriftEnvOptions {
@@ -22,6 +25,8 @@ export interface DriftEnvOptions {
   secrets?: SecretsProvider;
   /** Client settings. */
   argocd?: Partial<{ timeoutMs: number; retries: number; backoffMs: number; concurrency: number }>;
+  /** Where drift state lives. @default 'memory' */
+  store?: 'memory' | 'dynamodb';
 }
 
 /** A running environment. */
@@ -57,7 +62,7 @@ export async function startDriftEnv(options: DriftEnvOptions): Promise<DriftEnv>
   for (const [name, seed] of Object.entries(options.instances)) {
     sims[name] = await startArgoCDSimulator({ instance: name, seed, syncDurationMs: 20, token: `tok-${name}-0123456789` });
   }
-  const tables = await createTestTables('drift');
+  const tables = options.store === 'dynamodb' ? await createTestTables('drift') : undefined;
   const secrets: SecretsProvider = options.secrets ?? {
     get: async (ref: SecretRef) => sims[String(ref.env)]!.sim.acceptedToken,
     refresh: async (ref: SecretRef) => sims[String(ref.env)]!.sim.acceptedToken,
@@ -75,9 +80,9 @@ export async function startDriftEnv(options: DriftEnvOptions): Promise<DriftEnv>
   const metrics: DriftEnv['metrics'] = [];
   const deps: DriftDeps = {
     config: { drift: { ...defaults.drift, ...options.drift } },
-    doc: tables.doc,
-    tables: tables.names,
+    driftState: tables ? new DynamoDBDriftStateStore(tables.doc, tables.names.state) : new InMemoryDriftStateStore(),
     auditStore: audit,
+    log: quietLogger,
     argocd: registry,
     now: () => new Date(clock),
     metrics: { addMetric: (name, unit, value) => metrics.push({ name, unit, value }) },
@@ -97,7 +102,7 @@ export async function startDriftEnv(options: DriftEnvOptions): Promise<DriftEnv>
     close: async () => {
       registry.close();
       await Promise.all(Object.values(sims).map((s) => s.close()));
-      tables.client.destroy();
+      tables?.client.destroy();
     },
   };
 }
