@@ -23,10 +23,14 @@ import type { Construct } from 'constructs';
 import type { SecretRef } from '../functions/lib/config/types';
 import { secretRefsOf } from '../functions/lib/config/index';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableName, type KeyAttribute, type TableDefinition } from '../functions/lib/config/tables';
+import { REFUSED_METRIC, SECRET_UNAVAILABLE_METRIC } from '../functions/lib/intake/refusals';
 import { OPERATOR_ROUTES as API_ROUTES } from '../functions/operator-api/routes';
 import { handlerEntry, type FunctionName } from './bundling';
 import { driftScheduleMinutes, type FunctionSizing, type SentinelDeployment } from './config';
 import { METRICS_NAMESPACE, SentinelFunction } from './constructs/sentinel-function';
+
+/** Refused webhook requests per 5 minutes above which the refusal alarm fires. */
+export const WEBHOOK_REFUSAL_ALARM_THRESHOLD = 100;
 
 /** Props of {@link SentinelStack}. */
 export interface SentinelStackProps extends StackProps {
@@ -349,6 +353,23 @@ export class SentinelStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    // Refused webhook requests are counted, not audited (anyone can send them): a spike means a
+    // misconfigured hook (rotated secret, wrong URL) or someone probing the endpoint.
+    alarm('WebhookRefusalSpike', {
+      alarmDescription: `More than ${WEBHOOK_REFUSAL_ALARM_THRESHOLD} webhook requests were refused within 5 minutes (see the WebhookRefused metric per provider and reason).`,
+      metric: metric(REFUSED_METRIC, 'Sum'),
+      threshold: WEBHOOK_REFUSAL_ALARM_THRESHOLD,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    // A configured secret that cannot be loaded refuses every delivery of its provider with 503.
+    alarm('WebhookSecretUnavailable', {
+      alarmDescription: 'A configured webhook secret could not be loaded; deliveries of its provider are refused with 503 until it is back.',
+      metric: metric(SECRET_UNAVAILABLE_METRIC, 'Sum'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
     });
     alarm('InstancesUnreachable', {
       alarmDescription: 'A drift scan could not reach at least one ArgoCD instance.',

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { createArgoCDClients } from '../functions/lib/argocd';
 import { DynamoDBAuditStore } from '../functions/lib/audit';
 import { DynamoDBDriftStateStore } from '../functions/lib/drift';
@@ -13,6 +12,8 @@ import { argocdFor, purposeRegistries, type CoreDeps } from '../functions/lib/ru
 import { EnvSecretsProvider } from '../functions/lib/secrets';
 import { createSyncWorkerHandler } from '../functions/sync-worker/worker';
 import { createWebhookHandler } from '../functions/webhook/handler';
+import { DynamoDBDeliveryLedgerStore } from '../functions/lib/intake/dynamodb-delivery-ledger-store';
+import { DynamoDBRefusalCounter } from '../functions/lib/intake/dynamodb-refusal-counter';
 import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator-api/handler';
 import { createLocalAnchor, type LocalAnchor } from './anchor';
 import { startSimulators, type StartedSimulators } from './argocd-sim';
@@ -212,7 +213,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       secrets,
       queue,
       auditStore,
-      idempotency: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }),
+      ledger: new DynamoDBDeliveryLedgerStore({ doc, tableName: tables.idempotency }),
+      // The same counter as deployed (state table), so /api/stats shows refusals locally too.
+      refusals: new DynamoDBRefusalCounter({ doc, tableName: tables.state }),
       log: logger,
     });
 

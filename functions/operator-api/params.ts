@@ -34,6 +34,7 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'webhook.refused': true,
   'webhook.ignored': true,
   'webhook.duplicate': true,
+  'push.stale': true,
   'app.refreshed': true,
   'app.synced': true,
   'app.skipped': true,

@@ -5,13 +5,17 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { ConfigError, loadConfig } from '../lib/config/index';
-import { AUDIT_TABLE, IDEMPOTENCY_TABLE, tableName } from '../lib/config/tables';
+import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableName } from '../lib/config/tables';
 import { asSimpleLogger, createLogger } from '../lib/observability/logger';
-import { receivePush, type ReceivePushDeps } from '../lib/intake/index';
+import { DynamoDBDeliveryLedgerStore } from '../lib/intake/dynamodb-delivery-ledger-store';
+import { DynamoDBRefusalCounter } from '../lib/intake/dynamodb-refusal-counter';
+import { receivePush, type ReceivePushDeps, type Refusal, type RefusalCounter } from '../lib/intake/index';
+import { REFUSED_METRIC, SECRET_UNAVAILABLE_METRIC } from '../lib/intake/refusals';
+import { createMetrics } from '../lib/observability/metrics';
 import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
 import { SQSPushQueue } from '../lib/queue/sqs-push-queue';
 import { SecretsManagerProvider } from '../lib/secrets/secrets-manager-provider';
@@ -65,8 +69,30 @@ export function createWebhookHandler(deps: DepsOrBuilder<WebhookHandlerDeps>): W
 }
 
 /**
+ * Counts a refusal twice over: in the state table (read by `/api/stats`) and as CloudWatch
+ * metrics (EMF on stdout, no API call): the total `WebhookRefused`, which the spike alarm
+ * watches, and the same per `provider` and `reason`.
+ */
+export function withRefusalMetrics(counter: RefusalCounter): RefusalCounter {
+  // Dimension `service` only, as the stack's alarms expect.
+  const metrics = createMetrics();
+  return {
+    async count(refusal: Refusal) {
+      metrics.addMetric(REFUSED_METRIC, MetricUnit.Count, 1);
+      if (refusal.reason === 'secret-unavailable') metrics.addMetric(SECRET_UNAVAILABLE_METRIC, MetricUnit.Count, 1);
+      const single = metrics.singleMetric();
+      single.addDimensions({ provider: refusal.provider, reason: refusal.reason });
+      single.addMetric(REFUSED_METRIC, MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+      await counter.count(refusal);
+    },
+  };
+}
+
+/**
  * The deployed dependencies, from the environment: configuration (`loadConfig`), the audit and
- * idempotency tables (`SENTINEL_AUDIT_TABLE`, `SENTINEL_IDEMPOTENCY_TABLE`, else derived from
+ * idempotency (delivery ledger) and state (refusal counts) tables (`SENTINEL_AUDIT_TABLE`,
+ * `SENTINEL_IDEMPOTENCY_TABLE`, `SENTINEL_STATE_TABLE`, else derived from
  * the table prefix), Secrets Manager, the SQS queue (`SENTINEL_QUEUE_URL`) and the Powertools logger.
  * @throws ConfigError when the configuration is invalid or the queue URL is missing
  */
@@ -76,6 +102,7 @@ export function buildDeployedDeps(env: Record<string, string | undefined> = proc
   const log = asSimpleLogger(createLogger('webhook'));
   const { region, dynamodbEndpoint, tablePrefix } = config.storage;
   const dynamo = new DynamoDBClient({ region, ...(dynamodbEndpoint ? { endpoint: dynamodbEndpoint } : {}) });
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   return {
     config,
     log,
@@ -83,10 +110,11 @@ export function buildDeployedDeps(env: Record<string, string | undefined> = proc
     queue: new SQSPushQueue({ queueUrl: config.queueUrl, clientConfig: { region } }),
     auditStore: new DynamoDBAuditStore({
       tableName: env.SENTINEL_AUDIT_TABLE || tableName(tablePrefix, AUDIT_TABLE),
-      client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      client: doc,
       logger: log,
     }),
-    idempotency: new DynamoDBPersistenceLayer({ tableName: env.SENTINEL_IDEMPOTENCY_TABLE || tableName(tablePrefix, IDEMPOTENCY_TABLE), awsSdkV3Client: dynamo }),
+    ledger: new DynamoDBDeliveryLedgerStore({ doc, tableName: env.SENTINEL_IDEMPOTENCY_TABLE || tableName(tablePrefix, IDEMPOTENCY_TABLE) }),
+    refusals: withRefusalMetrics(new DynamoDBRefusalCounter({ doc, tableName: env.SENTINEL_STATE_TABLE || tableName(tablePrefix, STATE_TABLE) })),
   };
 }
 

@@ -270,9 +270,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
 
   describe('operations', () => {
     const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    it('alarms on the DLQ, errors and throttles of each function, drift, scans and reachability', () => {
+    it('alarms on the DLQ, errors and throttles of each function, drift, scans, reachability, webhook refusals and unavailable secrets', () => {
       const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
-      expect(alarms()).toHaveLength(1 + 4 * 2 + 3);
+      expect(alarms()).toHaveLength(1 + 4 * 2 + 3 + 2);
       alarms().forEach((a) => expect(a.AlarmActions).toEqual([{ Ref: topic }]));
       const dlq = logicalId(template, 'AWS::SQS::Queue', 'PushDeadLetterQueue');
       expect(alarms().find((a) => JSON.stringify(a.Dimensions ?? []).includes(dlq))).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
@@ -280,6 +280,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(4);
       expect(alarms().find((a) => a.MetricName === 'DriftedApps')).toMatchObject({ Namespace: 'GitOpsSentinel', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'gitops-sentinel' }] });
       expect(alarms().find((a) => a.MetricName === 'ScanDurationMs')).toMatchObject({ TreatMissingData: 'breaching', Period: 1200 });
+      const service = [{ Name: 'service', Value: 'gitops-sentinel' }];
+      expect(alarms().find((a) => a.MetricName === 'WebhookRefused')).toMatchObject({ Namespace: 'GitOpsSentinel', Statistic: 'Sum', Threshold: 100, Period: 300, Dimensions: service });
+      expect(alarms().find((a) => a.MetricName === 'WebhookSecretUnavailable')).toMatchObject({ Namespace: 'GitOpsSentinel', Statistic: 'Sum', Threshold: 1, Dimensions: service });
     });
 
     it('encrypts the alarm topic with a rotating key CloudWatch may use, and refuses plain HTTP', () => {

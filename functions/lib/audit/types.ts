@@ -6,6 +6,7 @@ export type AuditKind =
   | 'webhook.refused'
   | 'webhook.ignored'
   | 'webhook.duplicate'
+  | 'push.stale'
   | 'app.refreshed'
   | 'app.synced'
   | 'app.skipped'

@@ -2,7 +2,7 @@ import type { SentinelConfig } from './types';
 
 /** Every default, in one place (TSDoc on each field lives in `types.ts`). */
 export const defaults: Omit<SentinelConfig, 'instances'> = {
-  webhook: { maxBodyBytes: 6 * 1024 * 1024, allowUnsigned: false, secrets: {}, dedupeSeconds: 86_400 },
+  webhook: { maxBodyBytes: 6 * 1024 * 1024, allowUnsigned: false, secrets: {}, dedupeSeconds: 86_400, refLedgerDays: 90 },
   drift: {
     scheduleMinutes: 5,
     maxRepairsPerScan: 10,
@@ -18,6 +18,7 @@ export const defaults: Omit<SentinelConfig, 'instances'> = {
   port: 8080,
   appIndexTtlSeconds: 60,
   access: { localTokens: [] },
+  acknowledge: [],
 };
 
 /** The control-plane namespace ArgoCD is installed in by default. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME, defaults } from './defaults';
 import { firstIssue, type ConfigFile } from './schema';
-import type { InstanceConfig, SecretRef, SentinelConfig, WebhookSecrets, WebhookSecretSetting } from './types';
+import type { InstanceConfig, SentinelConfig, WebhookSecretRef, WebhookSecrets, WebhookSecretSetting } from './types';
 
 export type * from './types';
 export { ConfigError } from './errors';
@@ -21,9 +21,9 @@ export interface LoadConfigOptions {
 type Env = Record<string, string | undefined>;
 
 /** The references of a webhook secret setting, as a list (one, or several during a rotation). */
-export function secretRefsOf(setting: WebhookSecretSetting | undefined): readonly SecretRef[] {
+export function secretRefsOf(setting: WebhookSecretSetting | undefined): readonly WebhookSecretRef[] {
   if (setting === undefined) return [];
-  return Array.isArray(setting) ? (setting as readonly SecretRef[]) : [setting as SecretRef];
+  return Array.isArray(setting) ? (setting as readonly WebhookSecretRef[]) : [setting as WebhookSecretRef];
 }
 
 /** Webhook secret environment variables (DESIGN.md) and the config key each fills. */
@@ -31,6 +31,7 @@ export const WEBHOOK_SECRET_ENV: Record<string, keyof WebhookSecrets> = {
   GITHUB_WEBHOOK_SECRET: 'github',
   GITLAB_WEBHOOK_SECRET: 'gitlab',
   BITBUCKET_WEBHOOK_UUID: 'bitbucketCloud',
+  BITBUCKET_WEBHOOK_SECRET: 'bitbucketCloudSecret',
   BITBUCKET_SERVER_WEBHOOK_SECRET: 'bitbucketServer',
   GOGS_WEBHOOK_SECRET: 'gogs',
   AZURE_DEVOPS_USERNAME: 'azureDevOpsUsername',
@@ -196,6 +197,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       ...(file.access?.rules ? { rules: file.access.rules.map((r) => ({ principals: r.principals, instances: r.instances ?? ['*'], projects: r.projects, actions: r.actions })) } : {}),
       localTokens: file.access?.localTokens ?? [],
     },
+    acknowledge: [...new Set(file.acknowledge ?? [])],
   };
 }
 

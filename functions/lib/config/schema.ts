@@ -11,8 +11,29 @@ const secretRef = v.union([
   v.strictObject({ secretId: v.pipe(v.string(), v.minLength(1)), jsonKey: v.optional(v.pipe(v.string(), v.minLength(1))) }),
 ]);
 
-/** A webhook secret, or 1-5 of them while one is rotated. */
-const webhookSecret = v.union([secretRef, v.pipe(v.array(secretRef), v.minLength(1, 'must list at least one secret'), v.maxLength(5, 'must list at most 5 secrets'))]);
+/**
+ * Repositories a webhook secret may sign for: normalised URLs (`github.com/acme/app`) or globs
+ * on them (`github.com/acme/*`). Absent: every repository.
+ */
+const repositories = v.optional(
+  v.pipe(
+    v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(1024, 'must be at most 1024 characters'), v.regex(/^[^\s]+$/, 'must not contain spaces'))),
+    v.minLength(1, 'must list at least one repository (leave the key out to allow every repository)'),
+    v.maxLength(500, 'must list at most 500 repositories'),
+  ),
+);
+
+/** One webhook secret reference, optionally limited to repositories. */
+const webhookSecretRef = v.union([
+  v.strictObject({ env: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')), repositories }),
+  v.strictObject({ secretId: v.pipe(v.string(), v.minLength(1)), jsonKey: v.optional(v.pipe(v.string(), v.minLength(1))), repositories }),
+]);
+
+/** A webhook secret, or up to 20 of them (rotation, or one per organisation with `repositories`). */
+const webhookSecret = v.union([webhookSecretRef, v.pipe(v.array(webhookSecretRef), v.minLength(1, 'must list at least one secret'), v.maxLength(20, 'must list at most 20 secrets'))]);
+
+/** Settings that weaken security, each refused in a deployed configuration unless acknowledged here. */
+export const ACKNOWLEDGEABLE = ['insecure-argocd', 'allow-unsigned'] as const;
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -76,11 +97,13 @@ export const fileSchema = v.strictObject({
       maxBodyBytes: v.optional(int(1, 50 * 1024 * 1024)),
       allowUnsigned: v.optional(v.boolean()),
       dedupeSeconds: v.optional(int(1)),
+      refLedgerDays: v.optional(int(1, 3650)),
       secrets: v.optional(
         v.strictObject({
           github: v.optional(webhookSecret),
           gitlab: v.optional(webhookSecret),
           bitbucketCloud: v.optional(webhookSecret),
+          bitbucketCloudSecret: v.optional(webhookSecret),
           bitbucketServer: v.optional(webhookSecret),
           gogs: v.optional(webhookSecret),
           azureDevOpsUsername: v.optional(webhookSecret),
@@ -126,6 +149,7 @@ export const fileSchema = v.strictObject({
   port: v.optional(int(1, 65535)),
   appIndexTtlSeconds: v.optional(int(1)),
   queueUrl: v.optional(nonEmpty),
+  acknowledge: v.optional(v.array(v.picklist(ACKNOWLEDGEABLE, `must be one of ${ACKNOWLEDGEABLE.join(', ')}`))),
 });
 
 /** The configuration file as written by a user. */

@@ -58,16 +58,27 @@ export interface InstanceConfig {
 }
 
 /**
- * One provider's webhook secret, or several while one is being rotated (a delivery passes
- * when any of them verifies it; list the new one first).
+ * A webhook secret reference, optionally limited to repositories: normalised URLs
+ * (`github.com/acme/app`, as `normalizeRepoUrl` spells them) or picomatch globs on them
+ * (`github.com/acme/*`). Without `repositories` the secret covers every repository.
  */
-export type WebhookSecretSetting = SecretRef | readonly SecretRef[];
+export type WebhookSecretRef = SecretRef & { repositories?: readonly string[] };
+
+/**
+ * One provider's webhook secret, or several: while one is being rotated (a delivery passes
+ * when any of them verifies it; list the new one first), or one per organisation, each with
+ * its `repositories`.
+ */
+export type WebhookSecretSetting = WebhookSecretRef | readonly WebhookSecretRef[];
 
 /** Webhook secrets per provider. Absent = provider refused unless `allowUnsigned`. */
 export interface WebhookSecrets {
   github?: WebhookSecretSetting;
   gitlab?: WebhookSecretSetting;
+  /** Bitbucket Cloud hook UUID: verifies hooks configured without a secret (`X-Hook-UUID`). */
   bitbucketCloud?: WebhookSecretSetting;
+  /** Bitbucket Cloud hook secret: when set, `X-Hub-Signature` is required and the UUID is not accepted. */
+  bitbucketCloudSecret?: WebhookSecretSetting;
   bitbucketServer?: WebhookSecretSetting;
   gogs?: WebhookSecretSetting;
   azureDevOpsUsername?: WebhookSecretSetting;
@@ -88,8 +99,14 @@ export interface WebhookConfig {
   /** Accept deliveries from providers without a configured secret. @default false */
   allowUnsigned: boolean;
   secrets: WebhookSecrets;
-  /** How long a delivery id is remembered for dedupe. @default 86400 */
+  /**
+   * How long a delivery is remembered for dedupe, by delivery id and by body hash. A replay
+   * after the window is accepted again, but can at most refresh (sync-on-push deploys the
+   * branch, and the ref ledger marks a superseded commit stale). @default 86400 (24 h)
+   */
   dedupeSeconds: number;
+  /** How long the ref ledger remembers a ref's head and before → after links, in days. @default 90 */
+  refLedgerDays: number;
 }
 
 export interface DriftConfig {
@@ -146,4 +163,9 @@ export interface SentinelConfig {
   queueUrl?: string;
   /** Who may do what through the operator API. @default { localTokens: [] } (no rules: open) */
   access: AccessConfig;
+  /**
+   * Insecure settings the operator accepts for a deployment (`insecure-argocd`: an http:// or
+   * TLS-unverified ArgoCD server; `allow-unsigned`: unsigned deliveries). @default []
+   */
+  acknowledge: Array<'insecure-argocd' | 'allow-unsigned'>;
 }

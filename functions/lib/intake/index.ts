@@ -5,4 +5,8 @@
  */
 export { receivePush } from './receive-push';
 export { secretSettings } from './webhook-secrets';
+export { RepositoryNotAllowedError, SecretUnavailableError } from './errors';
+export { refusalReason, RefusalLogSampler, type Refusal, type RefusalCounter, type RefusalReason } from './refusals';
+export { repositoryAllowed } from './repository-scope';
+export { judgeDelivery, ledgerKeys, type DeliveryLedgerStore, type LedgerItem, type LedgerKeys, type LedgerVerdict } from './delivery-ledger';
 export type { ReceivePushDeps, ReceivePushInput, ReceivePushLogger, ReceivePushResult } from './types';

@@ -2,13 +2,14 @@
  * Types of the intake use case: one webhook delivery as the transport received it, what
  * receiving it needs, and what came of it.
  */
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { AuditStore } from '../audit/audit-store';
 import type { WebhookConfig } from '../config/types';
 import type { SimpleLogger } from '../observability/logger';
 import type { ProviderName, PushEvent } from '../providers/types';
 import type { PushQueue } from '../queue/types';
 import type { SecretsProvider } from '../secrets/types';
+import type { DeliveryLedgerStore } from './delivery-ledger';
+import type { RefusalCounter } from './refusals';
 
 /** One delivery as the transport received it. */
 export interface ReceivePushInput {
@@ -20,7 +21,7 @@ export interface ReceivePushInput {
   isBase64?: boolean;
   /**
    * Milliseconds the invocation has left (Lambda's `context.getRemainingTimeInMillis`), so a
-   * crashed invocation's in-progress dedupe record expires with it.
+   * crashed invocation's claim on the body expires with it.
    * @default () => 30000
    */
   remainingTimeMs?: () => number;
@@ -37,10 +38,12 @@ export interface ReceivePushDeps {
   secrets: SecretsProvider;
   /** Where accepted pushes go. */
   queue: PushQueue;
-  /** Where every decision is recorded. */
+  /** Where every decision about a verified delivery is recorded. */
   auditStore: AuditStore;
-  /** Powertools Idempotency persistence (DynamoDB on the idempotency table when deployed). */
-  idempotency: BasePersistenceLayer;
+  /** Dedupe and ref ledger (`DynamoDBDeliveryLedgerStore` on the idempotency table). */
+  ledger: DeliveryLedgerStore;
+  /** Where refusals are counted (they never enter the audit trail). @default not counted */
+  refusals?: RefusalCounter;
   /** @default no-op */
   log?: ReceivePushLogger;
   /** Clock. @default () => new Date() */
@@ -56,7 +59,16 @@ export type ReceivePushResult =
       deliveryId: string;
       /** True when the first delivery is still being processed. */
       inProgress: boolean;
+      /** What was seen before: the same body, or the same delivery id. */
+      by: 'body' | 'delivery-id';
       /** When the first delivery was accepted, if known. */
       firstReceivedAt?: string;
+    }
+  | {
+      status: 'stale';
+      provider: ProviderName;
+      deliveryId: string;
+      /** The commit a later push moved the ref to from the one this push names. */
+      supersededBy: string;
     }
   | { status: 'ignored'; provider: ProviderName; deliveryId: string; reason: string };

@@ -8,7 +8,7 @@ import { MalformedPayloadError } from './errors';
 import { assertBodyAndHeaders, bodyText, deliveryIdFrom, header } from './body-encoding';
 import { arr, isObject, obj, parseObject, str } from './json-fields';
 import { buildPushEvent, collectCommits, type CommitReader, ignored, urls } from './push-event';
-import { branchName, checkRef, checkSha, refKind } from './refs';
+import { branchName, checkRef, checkSha, optionalSha, refKind } from './refs';
 import { printable } from './safe-text';
 import { assertVerifyArgs, tokenMatches } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
@@ -76,6 +76,7 @@ export function parse(rawBody: RawBody, headers: Headers): ParseResult {
     deliveryId,
     repoUrls,
     revision,
+    before: optionalSha(update.oldObjectId),
     ref,
     deleted,
     defaultBranch,

@@ -8,10 +8,10 @@ import { MalformedPayloadError } from './errors';
 import { assertBodyAndHeaders, bodyText, deliveryIdFrom, firstHeader, header } from './body-encoding';
 import { arr, isObject, obj, parseObject, str } from './json-fields';
 import { buildPushEvent, collectCommits, type CommitReader, ignored, urls } from './push-event';
-import { branchName, checkRef, checkSha } from './refs';
+import { branchName, checkRef, checkSha, optionalSha } from './refs';
 import { printable } from './safe-text';
 import { assertVerifyArgs, tokenMatches, verifyHmacSha256Hex } from './signatures';
-import type { Headers, ParseResult, RawBody } from './types';
+import type { Headers, ParseResult, RawBody, VerifyOptions } from './types';
 
 /** Provider name. */
 export const name = 'bitbucket-cloud' as const;
@@ -34,10 +34,12 @@ function normalizeUuid(value: string): string {
  * configured secret; an unsigned one must carry the configured hook UUID in `X-Hook-UUID`
  * (braces and letter case ignored). The setting holds either, or both during a change.
  */
-export async function verify(secret: string | readonly string[], rawBody: RawBody, headers: Headers): Promise<boolean> {
+export async function verify(secret: string | readonly string[], rawBody: RawBody, headers: Headers, options: VerifyOptions = {}): Promise<boolean> {
   const secrets = assertVerifyArgs(secret, rawBody, headers);
   const signature = header(headers, 'x-hub-signature');
   if (signature !== undefined) return verifyHmacSha256Hex(secrets, rawBody, signature, 'sha256=');
+  // A hook with a secret always signs: an unsigned request claiming it is refused, UUID or not.
+  if (options.signatureRequired) return false;
   const given = header(headers, 'x-hook-uuid');
   return tokenMatches(secrets.map(normalizeUuid), given === undefined ? undefined : normalizeUuid(given));
 }
@@ -87,6 +89,7 @@ export function parse(rawBody: RawBody, headers: Headers): ParseResult {
     deliveryId,
     repoUrls,
     revision,
+    before: optionalSha(str(obj(prev, 'target'), 'hash')),
     ref,
     deleted,
     defaultBranch,

@@ -8,7 +8,7 @@ import { MalformedPayloadError } from './errors';
 import { assertBodyAndHeaders, bodyText, deliveryIdFrom, firstHeader, header } from './body-encoding';
 import { arr, isObject, obj, parseObject, str } from './json-fields';
 import { buildPushEvent, ignored, urls } from './push-event';
-import { checkRef, checkSha, refKind } from './refs';
+import { checkRef, checkSha, optionalSha, refKind } from './refs';
 import { printable } from './safe-text';
 import { assertVerifyArgs, verifyHmacSha256Hex } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
@@ -61,6 +61,7 @@ export function parse(rawBody: RawBody, headers: Headers): ParseResult {
     deliveryId,
     repoUrls,
     revision,
+    before: optionalSha(change.fromHash),
     ref,
     deleted,
     // The payload does not name the default branch; every branch push counts as touching it, as in ArgoCD.

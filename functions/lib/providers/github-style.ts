@@ -6,7 +6,7 @@
 import { MalformedPayloadError } from './errors';
 import { type Json, num, obj, str } from './json-fields';
 import { buildPushEvent, collectCommits, githubStyleCommits, ignored, urls } from './push-event';
-import { branchName, checkRef, checkSha, refKind } from './refs';
+import { branchName, checkRef, checkSha, optionalSha, refKind } from './refs';
 import { printable } from './safe-text';
 import type { ParseResult, ProviderName } from './types';
 
@@ -47,6 +47,7 @@ export function parseGitHubStylePush(provider: ProviderName, body: Json, deliver
     deliveryId,
     repoUrls,
     revision: after,
+    before: optionalSha(body.before),
     ref,
     deleted,
     defaultBranch,

@@ -6,7 +6,7 @@ import { MalformedPayloadError } from './errors';
 import { assertBodyAndHeaders, bodyText, deliveryIdFrom, firstHeader, header } from './body-encoding';
 import { num, obj, parseObject, str } from './json-fields';
 import { buildPushEvent, collectCommits, githubStyleCommits, ignored, urls } from './push-event';
-import { branchName, checkRef, checkSha, refKind } from './refs';
+import { branchName, checkRef, checkSha, optionalSha, refKind } from './refs';
 import { printable } from './safe-text';
 import { assertVerifyArgs, tokenMatches } from './signatures';
 import type { Headers, ParseResult, RawBody } from './types';
@@ -80,6 +80,7 @@ export function parse(rawBody: RawBody, headers: Headers): ParseResult {
     deliveryId,
     repoUrls,
     revision: after,
+    before: optionalSha(body.before),
     ref,
     deleted,
     defaultBranch,

@@ -3,7 +3,9 @@
  * collection, repository URL lists, and the one builder every provider ends in.
  */
 import { type Json, obj, str, isObject } from './json-fields';
+import { MalformedPayloadError } from './errors';
 import { refKind, touchesHead } from './refs';
+import { escapeUnsafe, hasUnsafeChars } from './safe-text';
 import type { NotAPush, ProviderName, PushCommit, PushEvent } from './types';
 
 /**
@@ -68,9 +70,10 @@ export function collectCommits(raw: unknown, reader: CommitReader, total?: numbe
     if (typeof id !== 'string' || id.length === 0 || id.length > 64) continue;
     const commit: PushCommit = { id };
     const message = reader.message(c);
-    if (typeof message === 'string') commit.message = message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
+    // Free text: unsafe characters are escaped (kept visible), never passed on raw.
+    if (typeof message === 'string') commit.message = escapeUnsafe(message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message, true);
     const author = reader.author(c);
-    if (typeof author === 'string' && author) commit.author = author.slice(0, 200);
+    if (typeof author === 'string' && author) commit.author = escapeUnsafe(author.slice(0, 200));
     const ts = reader.timestamp(c);
     if (typeof ts === 'string' && ts) commit.timestamp = ts.slice(0, 64);
     commits.push(commit);
@@ -110,6 +113,8 @@ export interface PushFields {
   ref: string;
   /** The sha the ref points to after the push (ignored when `deleted`). */
   revision: string;
+  /** The sha the ref pointed to before (`''` when created or unknown). */
+  before: string;
   deleted: boolean;
   defaultBranch: string | undefined;
   changedFiles: string[] | null;
@@ -120,14 +125,27 @@ export interface PushFields {
 /**
  * The one place a {@link PushEvent} is assembled, so every provider keeps the same rules:
  * a deleted ref has revision `""`, `isTag` and `touchedHead` follow from the ref, the pusher is
- * cut to 200 characters.
+ * cut to 200 characters, and identifiers (ref, repository URLs, pusher, default branch) with a
+ * control character or a bidirectional override are refused: they end up in the audit trail,
+ * in log lines and on operators' terminals, where such characters can hide what they name.
+ * @throws MalformedPayloadError naming the field
  */
 export function buildPushEvent(f: PushFields): PushEvent {
+  const identifiers: Array<[string, string | undefined]> = [
+    ['ref', f.ref],
+    ['pusher', f.pusher],
+    ['default branch', f.defaultBranch],
+    ...f.repoUrls.map((u): [string, string] => ['repository URL', u]),
+  ];
+  for (const [field, value] of identifiers) {
+    if (value !== undefined && hasUnsafeChars(value)) throw new MalformedPayloadError(`${field} contains a control character or a bidirectional override`);
+  }
   return {
     provider: f.provider,
     deliveryId: f.deliveryId,
     repoUrls: f.repoUrls,
     revision: f.deleted ? '' : f.revision,
+    before: f.before,
     ref: f.ref,
     isTag: refKind(f.ref) === 'tag',
     touchedHead: touchesHead(f.ref, f.defaultBranch),

@@ -30,6 +30,16 @@ export function checkRef(ref: unknown, field = 'ref'): string {
   return ref;
 }
 
+/**
+ * The `before` sha of a push when the payload states a valid one; `''` when it is absent, all
+ * zeros (the ref was created) or not a sha. Lenient on purpose: `before` only feeds the ref
+ * ledger (stale-push detection), so a bad one makes the push "unknown history", never a refusal.
+ */
+export function optionalSha(sha: unknown): string {
+  if (typeof sha !== 'string' || !SHA.test(sha) || ZERO_SHA.test(sha)) return '';
+  return sha.toLowerCase();
+}
+
 /** What kind of ref a valid full ref is. */
 export function refKind(ref: string): 'branch' | 'tag' | 'other' {
   if (ref.startsWith('refs/heads/') && ref.length > 'refs/heads/'.length) return 'branch';

@@ -26,6 +26,12 @@ export interface PushEvent {
   repoUrls: string[];
   /** Commit sha the ref points to after the push ("" for a deleted ref). */
   revision: string;
+  /**
+   * Commit sha the ref pointed to before the push; `''` when the ref was created or the payload
+   * does not say (absent in messages queued by older versions). Feeds the ref ledger (stale
+   * pushes), never what gets deployed.
+   */
+  before?: string;
   /** Full ref, e.g. `refs/heads/main`, `refs/tags/v1.2.0`. */
   ref: string;
   isTag: boolean;
@@ -60,6 +66,16 @@ export type ParseResult = PushEvent | NotAPush;
 /** The raw request body exactly as received: a string, or the bytes of a base64 body. */
 export type RawBody = string | Uint8Array;
 
+/** Options of a provider's `verify`. */
+export interface VerifyOptions {
+  /**
+   * The secret is a signing key, so the request must carry a signature (Bitbucket Cloud: a hook
+   * configured with a secret signs with `X-Hub-Signature`; its `X-Hook-UUID` is not accepted then).
+   * Providers that always sign ignore it. @default false
+   */
+  signatureRequired?: boolean;
+}
+
 /**
  * One Git provider. `verify` and `parse` are separate so that a caller can only parse
  * after verify said yes.
@@ -78,7 +94,7 @@ export interface Provider {
    * secrets (rotation): true when any matches. A missing or malformed signature is `false`.
    * @throws TypeError on misuse (empty secret, body not a string or bytes)
    */
-  verify(secret: string | readonly string[], rawBody: RawBody, headers: Headers): Promise<boolean>;
+  verify(secret: string | readonly string[], rawBody: RawBody, headers: Headers, options?: VerifyOptions): Promise<boolean>;
   /**
    * Parses a verified body.
    * @throws MalformedPayloadError with a one-line reason

@@ -114,14 +114,36 @@ describe('loadConfig', () => {
     expectConfigError(() => loadConfig({ SENTINEL_ALLOW_UNSIGNED: 'maybe' }), 'SENTINEL_ALLOW_UNSIGNED', 'environment');
   });
 
-  it('takes one webhook secret or a list of up to 5 while one is rotated', () => {
+  it('takes one webhook secret or a list of up to 20 (rotation, or one per organisation)', () => {
     const rotating = [{ secretId: 'github-webhook-new' }, { secretId: 'github-webhook-old' }];
     const config = loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: rotating, gitlab: { env: 'GL' } } } }) });
     expect(config.webhook.secrets.github).toEqual(rotating);
     expect(config.webhook.secrets.gitlab).toEqual({ env: 'GL' });
     expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: '{"webhook":{"secrets":{"github":[]}}}' }), 'webhook.secrets.github', 'SENTINEL_CONFIG_JSON');
-    const six = Array.from({ length: 6 }, (_, i) => ({ env: `S${i}` }));
-    expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: six } } }) }), 'webhook.secrets.github', 'SENTINEL_CONFIG_JSON');
+    const many = Array.from({ length: 21 }, (_, i) => ({ env: `S${i}` }));
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: many } } }) }), 'webhook.secrets.github', 'SENTINEL_CONFIG_JSON');
+  });
+
+  it('takes per-repository webhook secrets (exact URLs or globs), strictly', () => {
+    const perOrg = [
+      { secretId: 'acme-hook', repositories: ['github.com/acme/*'] },
+      { env: 'OTHER', repositories: ['github.com/other/app', 'github.com/other/infra-*'] },
+    ];
+    const config = loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: perOrg } } }) });
+    expect(config.webhook.secrets.github).toEqual(perOrg);
+    const bad = (github: unknown) => () => loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github } } }) });
+    expectConfigError(bad({ env: 'X', repositories: [] }), 'webhook.secrets.github.repositories', 'SENTINEL_CONFIG_JSON');
+    expectConfigError(bad({ env: 'X', repositories: ['github.com/a b'] }), 'webhook.secrets.github.repositories.0', 'SENTINEL_CONFIG_JSON');
+    // The unknown key is named (valibot reports it relative to the union branch).
+    expectConfigError(bad({ env: 'X', repos: ['github.com/a/*'] }), 'repos', 'SENTINEL_CONFIG_JSON');
+    expect(loadConfig({}).webhook).toMatchObject({ dedupeSeconds: 86_400, refLedgerDays: 90 });
+    expect(loadConfig({ BITBUCKET_WEBHOOK_SECRET: 's' }).webhook.secrets.bitbucketCloudSecret).toEqual({ env: 'BITBUCKET_WEBHOOK_SECRET' });
+  });
+
+  it('takes acknowledged insecure settings from a fixed list', () => {
+    expect(loadConfig({ SENTINEL_CONFIG_JSON: '{"acknowledge":["insecure-argocd","allow-unsigned","insecure-argocd"]}' }).acknowledge).toEqual(['insecure-argocd', 'allow-unsigned']);
+    expect(loadConfig({}).acknowledge).toEqual([]);
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: '{"acknowledge":["everything"]}' }), 'acknowledge.0', 'SENTINEL_CONFIG_JSON');
   });
 
   it('reads the inline JSON configuration the deployed functions get', () => {

@@ -52,6 +52,7 @@ describe('parse (Bitbucket Cloud)', () => {
       deliveryId: 'a8c3b1f0-5e6d-4c7b-8a9f-0e1d2c3b4a59',
       repoUrls: ['https://bitbucket.org/acme/platform-config'],
       revision: 'b1946ac92492d2347c6235b4d2611184b1946ac9',
+      before: '9f0c3e0a7a1d4c2b8e6f5a4b3c2d1e0f9a8b7c6d',
       ref: 'refs/heads/main',
       isTag: false,
       touchedHead: true,

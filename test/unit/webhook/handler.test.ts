@@ -1,10 +1,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoDBAuditStore } from '../../../functions/lib/audit/dynamodb-audit-store';
 import type { AuditStore } from '../../../functions/lib/audit/audit-store';
 import type { AuditInput, AuditRecord } from '../../../functions/lib/audit/types';
 import { loadConfig } from '../../../functions/lib/config/index';
+import { DynamoDBDeliveryLedgerStore } from '../../../functions/lib/intake/dynamodb-delivery-ledger-store';
+import type { Refusal } from '../../../functions/lib/intake/index';
 import { parsePushMessage } from '../../../functions/lib/queue/message';
 import type { PushMessage, PushQueue } from '../../../functions/lib/queue/types';
 import { EnvSecretsProvider } from '../../../functions/lib/secrets/env-secrets-provider';
@@ -65,24 +66,45 @@ function setup(env: Record<string, string> = TEST_ENV) {
     secrets: new EnvSecretsProvider(env),
     queue,
     auditStore: audit,
-    idempotency: new DynamoDBPersistenceLayer({ tableName: tables.names.idempotency, awsSdkV3Client: tables.client }),
+    ledger: new DynamoDBDeliveryLedgerStore({ doc: tables.doc, tableName: tables.names.idempotency }),
+    refusals: { count: async (r) => void refused.push(r) },
     log: captureLog,
   };
+  const refused: Refusal[] = [];
   const handler = createWebhookHandler(deps);
   const call = async (event: APIGatewayProxyEventV2) => {
     const r = await handler(event);
     responses.push(r);
     return { ...r, json: JSON.parse(r.body as string) as Record<string, unknown> };
   };
-  return { call, audit, queue, deps };
+  return { call, audit, queue, deps, refused };
 }
 
-/** A sample event with a fresh delivery id (so tests sharing the tables do not collide). */
+/**
+ * The body with a unique extra top-level field (providers ignore unknown fields), so tests
+ * sharing the tables do not collide in the body-hash dedupe.
+ */
+function withNonce(body: string, nonce: string): string {
+  if (body.startsWith('payload=')) {
+    const form = new URLSearchParams(body);
+    form.set('payload', withNonce(form.get('payload') ?? '', nonce));
+    return form.toString();
+  }
+  try {
+    const json = JSON.parse(body) as unknown;
+    if (json && typeof json === 'object' && !Array.isArray(json)) return JSON.stringify({ ...json, test_nonce: nonce });
+  } catch {
+    // not JSON: left as it is (the malformed-body tests)
+  }
+  return body;
+}
+
+/** A sample event with a fresh delivery id and body (so tests sharing the tables do not collide). */
 function fresh(name: string, mutate?: (body: string) => string): APIGatewayProxyEventV2 {
   const event = loadEvent(name);
   const { body, headers } = sample(name);
   const provider = name.startsWith('azure') ? 'azure-devops' : name.startsWith('bitbucket-cloud') ? 'bitbucket-cloud' : name.startsWith('bitbucket-server') ? 'bitbucket-server' : name.split('-')[0];
-  let newBody = mutate ? mutate(body) : body;
+  let newBody = mutate ? mutate(withNonce(body, randomUUID())) : withNonce(body, randomUUID());
   const id = randomUUID();
   for (const h of ['x-github-delivery', 'x-gitlab-event-uuid', 'x-request-uuid', 'x-request-id', 'x-gitea-delivery', 'x-gogs-delivery']) if (headers[h]) headers[h] = id;
   if (provider === 'azure-devops') newBody = JSON.stringify({ ...JSON.parse(newBody), id });
@@ -156,8 +178,8 @@ describe('webhook handler', () => {
     expect(queue.bodies).toHaveLength(1);
   });
 
-  it('refuses (409) and audits a replayed delivery id with a different, validly signed body', async () => {
-    const { call, queue, audit } = setup();
+  it('refuses (409) a replayed delivery id with a different, validly signed body, counts it, and keeps it out of that delivery\'s trail', async () => {
+    const { call, queue, audit, refused } = setup();
     const original = fresh('github-push');
     await call(original);
     const id = original.headers['x-github-delivery'];
@@ -167,25 +189,26 @@ describe('webhook handler', () => {
     expect(res.statusCode).toBe(409);
     expect(res.json).toMatchObject({ status: 'refused', error: 'delivery-conflict', message: expect.stringContaining(id!) });
     expect(queue.bodies).toHaveLength(1);
-    const refused = audit.records.find((r) => r.kind === 'webhook.refused');
-    expect(refused).toMatchObject({ outcome: 'refused', deliveryId: id, details: expect.objectContaining({ error: 'DeliveryConflictError', verified: true }) });
-    // Stored in DynamoDB and found by the delivery id.
+    expect(refused).toEqual([expect.objectContaining({ provider: 'github', reason: 'delivery-conflict' })]);
+    // The trail of the real delivery, as stored in DynamoDB, holds only what was verified and accepted.
     const page = await audit.query({ deliveryId: id });
-    expect(page.items.map((r) => r.kind).sort()).toEqual(['webhook.received', 'webhook.refused']);
+    expect(page.items.map((r) => r.kind)).toEqual(['webhook.received']);
   });
 
-  it('answers 401 for a bad signature, audits the refusal without the payload, enqueues nothing', async () => {
-    const { call, queue, audit } = setup();
+  it('answers 401 for a bad signature, counts and logs the refusal without the payload, writes no audit record, enqueues nothing', async () => {
+    const { call, queue, audit, refused } = setup();
     const event = fresh('github-push');
     event.headers['x-hub-signature-256'] = `sha256=${'0'.repeat(64)}`;
     const res = await call(event);
     expect(res.statusCode).toBe(401);
     expect(res.json).toMatchObject({ status: 'refused', error: 'signature' });
     expect(queue.bodies).toHaveLength(0);
-    expect(audit.records).toHaveLength(1);
-    const record = audit.records[0];
-    expect(record).toMatchObject({ kind: 'webhook.refused', outcome: 'refused', details: expect.objectContaining({ verified: false, bodySha256: expect.any(String) }) });
-    expect(JSON.stringify(record)).not.toContain('jessesuen');
+    expect(audit.records).toHaveLength(0);
+    expect(refused).toEqual([expect.objectContaining({ provider: 'github', reason: 'signature' })]);
+    const line = logLines.find((l) => l.startsWith('webhook refused') && l.includes(event.headers['x-github-delivery']!));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!.slice(line!.indexOf('{')))).toMatchObject({ provider: 'github', reason: 'signature', verified: false, bodySha256: expect.any(String) });
+    expect(logLines.join('\n')).not.toContain('jessesuen');
   });
 
   it.each([
@@ -204,17 +227,18 @@ describe('webhook handler', () => {
 
   it('answers 401 naming the setting when the provider has no secret configured', async () => {
     const { GITHUB_WEBHOOK_SECRET: _unused, ...env } = TEST_ENV;
-    const { call, queue, audit } = setup(env);
+    const { call, queue, audit, refused } = setup(env);
     const res = await call(fresh('github-push'));
     expect(res.statusCode).toBe(401);
     expect(res.json).toMatchObject({ error: 'no-secret', settings: ['GITHUB_WEBHOOK_SECRET'], message: expect.stringContaining('GITHUB_WEBHOOK_SECRET') });
     expect(queue.bodies).toHaveLength(0);
-    expect(audit.records[0]).toMatchObject({ kind: 'webhook.refused', message: expect.stringContaining('GITHUB_WEBHOOK_SECRET') });
+    expect(audit.records).toHaveLength(0);
+    expect(refused).toEqual([expect.objectContaining({ provider: 'github', reason: 'no-secret' })]);
     const gitea = await call(fresh('gitea-push'));
     expect(gitea.statusCode).toBe(202);
   });
 
-  it('accepts deliveries signed with any secret of a rotation, and the rest when one of them is gone', async () => {
+  it('accepts deliveries signed with any secret of a rotation, and fails closed (503) on a bad signature when one of them is gone', async () => {
     const { GITHUB_WEBHOOK_SECRET: _gh, AZURE_DEVOPS_PASSWORD: _az, ...rest } = TEST_ENV;
     const secrets = { github: [{ env: 'GH_NEW' }, { env: 'GH_OLD' }, { env: 'GH_DELETED' }], azureDevOpsPassword: [{ env: 'AZ_NEW' }, { env: 'AZ_OLD' }] };
     const env = { ...rest, GH_NEW: 'new-github-secret', GH_OLD: TEST_SECRET, AZ_NEW: 'new-azure-password', AZ_OLD: TEST_SECRET, SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets } }) };
@@ -227,7 +251,10 @@ describe('webhook handler', () => {
     expect((await call(withNew)).statusCode).toBe(202);
     const withOther = fresh('github-push');
     withOther.headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', 'not-configured').update(withOther.body as string).digest('hex')}`;
-    expect((await call(withOther)).statusCode).toBe(401);
+    // GH_DELETED cannot be loaded and may be the one that signed: 503 (the provider retries), never 401 or unsigned.
+    const other = await call(withOther);
+    expect(other.statusCode).toBe(503);
+    expect(other.json).toMatchObject({ error: 'secret-unavailable' });
     // Azure DevOps: the username with either password.
     expect((await call(fresh('azure-devops-push'))).statusCode).toBe(202);
     const azure = fresh('azure-devops-push');
@@ -235,7 +262,7 @@ describe('webhook handler', () => {
     expect((await call(azure)).statusCode).toBe(202);
     expect(queue.bodies).toHaveLength(4);
     // GH_DELETED is not in the environment: logged, the other two still verify.
-    expect(logLines.some((l) => l.includes('webhook secret is configured but cannot be found') && l.includes('GH_DELETED'))).toBe(true);
+    expect(logLines.some((l) => l.includes('webhook secret is configured but cannot be loaded') && l.includes('GH_DELETED'))).toBe(true);
     expect(logLines.join('\n')).not.toContain('new-github-secret');
   });
 
@@ -258,8 +285,8 @@ describe('webhook handler', () => {
     expect(queue.bodies).toHaveLength(1);
   });
 
-  it('answers 400 with a one-line reason for a signed but malformed body', async () => {
-    const { call, queue, audit } = setup();
+  it('answers 400 with a one-line reason for a signed but malformed body, counted, not audited', async () => {
+    const { call, queue, audit, refused } = setup();
     for (const body of ['{not json', '[]', '{}', JSON.stringify({ ref: 'refs/heads/main', after: 'nope' })]) {
       const res = await call(fresh('github-push', () => body));
       expect(res.statusCode).toBe(400);
@@ -267,7 +294,8 @@ describe('webhook handler', () => {
       expect(String(res.json.message)).not.toMatch(/\n/);
     }
     expect(queue.bodies).toHaveLength(0);
-    expect(audit.records.every((r) => r.kind === 'webhook.refused' && r.details?.verified === true)).toBe(true);
+    expect(audit.records).toHaveLength(0);
+    expect(refused.map((r) => r.reason)).toEqual(['malformed', 'malformed', 'malformed', 'malformed']);
   });
 
   it('answers 400 for unknown provider headers and for an empty body', async () => {
@@ -282,12 +310,13 @@ describe('webhook handler', () => {
   });
 
   it('answers 413 over the size limit, before verifying, for plain and base64 bodies', async () => {
-    const { call, queue, audit } = setup({ ...TEST_ENV, SENTINEL_MAX_BODY_BYTES: '1024' });
+    const { call, queue, audit, refused } = setup({ ...TEST_ENV, SENTINEL_MAX_BODY_BYTES: '1024' });
     const res = await call(fresh('github-push'));
     expect(res.statusCode).toBe(413);
     expect((await call(fresh('github-push-base64'))).statusCode).toBe(413);
     expect(queue.bodies).toHaveLength(0);
-    expect(audit.records[0]).toMatchObject({ kind: 'webhook.refused', details: expect.objectContaining({ error: 'PayloadTooLargeError' }) });
+    expect(audit.records).toHaveLength(0);
+    expect(refused.map((r) => r.reason)).toEqual(['too-large', 'too-large']);
   });
 
   it('answers 405 for a method other than POST', async () => {
@@ -299,14 +328,16 @@ describe('webhook handler', () => {
     expect(audit.records).toHaveLength(0);
   });
 
-  it('answers 500 with a fixed message when the queue fails, audits the failure, and a retry then succeeds', async () => {
-    const { call, queue, audit } = setup();
+  it('answers 500 with a fixed message when the queue fails, logs and counts the failure, and a retry then succeeds', async () => {
+    const { call, queue, audit, refused } = setup();
     const event = fresh('github-push');
     queue.fail = true;
     const res = await call(event);
     expect(res.statusCode).toBe(500);
     expect(res.json).toEqual({ status: 'error', message: INTERNAL_ERROR_MESSAGE });
-    expect(audit.records[0]).toMatchObject({ kind: 'webhook.refused', outcome: 'failure', message: 'internal error' });
+    expect(audit.records).toHaveLength(0);
+    expect(refused).toEqual([expect.objectContaining({ reason: 'internal' })]);
+    expect(logLines.some((l) => l.startsWith('webhook failed') && l.includes(event.headers['x-github-delivery']!))).toBe(true);
     queue.fail = false;
     const retry = await call(event);
     expect(retry.statusCode).toBe(202);
