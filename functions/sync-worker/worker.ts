@@ -36,6 +36,9 @@ export interface SyncWorkerOptions extends CreateSyncDepsOptions {
   maxReceiveCount?: number;
 }
 
+/** Time kept back from the Lambda's remaining time to write the ledger and audit records. */
+const DEADLINE_MARGIN_MS = 3_000;
+
 const isSyncDeps = (d: CoreDeps | SyncDeps): d is SyncDeps => 'ledger' in d && 'indexes' in d;
 
 /**
@@ -51,19 +54,23 @@ export function createSyncWorkerHandler(deps: CoreDeps | SyncDeps, options: Sync
   const maxReceiveCount = options.maxReceiveCount ?? 5;
   if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) throw new TypeError('[gitops-sentinel/sync-worker] maxReceiveCount must be a positive integer');
 
-  const recordHandler = async (record: SyncWorkerRecord): Promise<void> => {
+  const recordHandler = (deadline: number | undefined) => async (record: SyncWorkerRecord): Promise<void> => {
     // A body that is not a PushMessage fails on every receive and so ends in the dead letters.
     const message = parsePushMessage(record.body);
     const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount) || 1);
-    const result = await processPush(message, sync, { receiveCount, maxReceiveCount });
+    const result = await processPush(message, sync, { receiveCount, maxReceiveCount, deadline });
     if (!result.complete) throw new IncompletePushError(result);
   };
 
   return async (event, context) => {
+    // Every ArgoCD call of this invocation ends before Lambda stops it, with time left to
+    // record what happened (undone actions come back with the message).
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const deadline = remaining !== undefined ? Date.now() + Math.max(0, remaining - DEADLINE_MARGIN_MS) : undefined;
     // One processor per invocation: it keeps per-batch state, and the local queue may run
     // several batches at once through the same handler.
     const processor = new BatchProcessor(EventType.SQS);
-    const response = await processPartialResponse(event as unknown as SQSEvent, recordHandler, processor, {
+    const response = await processPartialResponse(event as unknown as SQSEvent, recordHandler(deadline), processor, {
       ...(context ? { context } : {}),
       // All records failing is an answer like any other: listed, not thrown, so the
       // invocation does not count as an error on top of the redelivery.

@@ -19,7 +19,7 @@ function applies(f: ActiveFaults, path: string, method: string | undefined): boo
 export const DEFAULT_FAULT_SEED = 1;
 
 function noFaults(): ActiveFaults {
-  return { latencyMs: 0, latencyQueue: [], failRate: 0, failNext: 0, failStatus: 503, unauthorizedNext: 0, down: false, pathPattern: undefined, method: '' };
+  return { latencyMs: 0, latencyQueue: [], failRate: 0, failNext: 0, failStatus: 503, unauthorizedNext: 0, down: false, retryAfterSec: 0, answerDelayMs: 0, pathPattern: undefined, method: '' };
 }
 
 /** Token and fault state of one instance. */
@@ -73,6 +73,12 @@ export class FaultInjector {
     }
     if (this.faults.failRate > 0 && this.random() < this.faults.failRate) return this.faults.failStatus;
     return undefined;
+  }
+
+  /** Delay between carrying out a write on `path` and answering it. */
+  takeAnswerDelay(path: string): number {
+    if (this.faults.pathPattern && !this.faults.pathPattern.test(path)) return 0;
+    return this.faults.answerDelayMs;
   }
 
   /** Whether the next call must answer 401 regardless of its token. */

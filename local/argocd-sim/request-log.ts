@@ -29,11 +29,15 @@ export class RequestLog {
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight);
   }
 
-  /** A request was answered (`bytes` of body) or dropped (0). */
-  closed(rec: RecordedRequest | undefined, bytes: number): void {
-    this.stats.inFlight--;
+  /** A request was answered with `bytes` of body. */
+  answered(rec: RecordedRequest, bytes: number): void {
     this.stats.bytesSent += bytes;
-    if (rec) rec.bytes = bytes;
+    rec.bytes = bytes;
+  }
+
+  /** A request is over (answered or dropped). */
+  closed(): void {
+    this.stats.inFlight--;
   }
 
   /** @param max keep at most this many */

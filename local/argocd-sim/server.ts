@@ -32,12 +32,15 @@ export interface StartArgoCDSimulatorOptions extends ArgoCDSimulatorOptions {
 
 const MAX_BODY = 10 * 1024 * 1024;
 
-/** Body bytes of each answer, for the traffic figures (headers given to writeHead are not readable back). */
-const bodyBytes = new WeakMap<http.ServerResponse, number>();
+/**
+ * Called with status and body bytes as an answer is sent (recorded then, not on 'finish',
+ * which in one process may come after the client has read the answer).
+ */
+const onAnswer = new WeakMap<http.ServerResponse, (status: number, bytes: number) => void>();
 
 function sendText(res: http.ServerResponse, status: number, text: string, headers: Record<string, string>): void {
   const length = Buffer.byteLength(text);
-  bodyBytes.set(res, length);
+  onAnswer.get(res)?.(status, length);
   res.writeHead(status, { ...headers, 'Content-Length': length });
   res.end(text);
 }
@@ -129,15 +132,16 @@ async function handle(sim: ArgoCDSimulator, req: http.IncomingMessage, res: http
   // Status and body bytes once answered; a request dropped first (client gave up on a held
   // refresh, or the instance went down) counts as status 0 and 0 bytes.
   sim.requestOpened();
-  let counted = false;
-  const settle = (answered: boolean): void => {
-    if (counted) return;
-    counted = true;
-    rec.status = answered ? res.statusCode : 0;
-    sim.requestClosed(rec, answered ? (bodyBytes.get(res) ?? 0) : 0);
-  };
-  res.on('finish', () => settle(true));
-  res.on('close', () => settle(res.writableFinished));
+  let answered = false;
+  onAnswer.set(res, (status, bytes) => {
+    answered = true;
+    rec.status = status;
+    sim.requestAnswered(rec, bytes);
+  });
+  res.on('close', () => {
+    if (!answered) rec.status = 0;
+    sim.requestClosed();
+  });
 
   await delay(sim.takeLatency(path, method));
   if (sim.faults.down || res.destroyed) {
@@ -148,7 +152,8 @@ async function handle(sim: ArgoCDSimulator, req: http.IncomingMessage, res: http
   if (failure) {
     // The gRPC code grpc-gateway answers each status for (409: Aborted, a Kubernetes conflict).
     const code = failure === 429 ? 8 : failure === 504 ? 4 : failure === 503 ? 14 : failure === 409 ? 10 : 13;
-    sendJson(res, failure, { error: 'injected failure', code, message: 'injected failure', details: [] });
+    const text = JSON.stringify({ error: 'injected failure', code, message: 'injected failure', details: [] });
+    sendText(res, failure, text, { 'Content-Type': 'application/json', ...(sim.faults.retryAfterSec > 0 ? { 'Retry-After': String(sim.faults.retryAfterSec) } : {}) });
     return;
   }
 
@@ -208,12 +213,12 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
         // On POST, appNamespace and project are read from the body only.
         const body = parseJson(raw) as Record<string, unknown>;
         const sa = sim.findApp(name, body.appNamespace as string | undefined, body.project as string | undefined);
-        return sendJson(res, 200, sim.sync(sa, body as never));
+        return answerWrite(sim, path, res, sim.sync(sa, body as never));
       }
       if (method === 'POST' && sub === 'rollback') {
         const body = parseJson(raw) as Record<string, unknown>;
         const sa = sim.findApp(name, body.appNamespace as string | undefined, body.project as string | undefined);
-        return sendJson(res, 200, sim.rollback(sa, body as never));
+        return answerWrite(sim, path, res, sim.rollback(sa, body as never));
       }
       if (method === 'GET' && sub === 'syncwindows') {
         const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
@@ -257,6 +262,14 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
     if (seg.length === 5 && seg[4] === 'syncwindows' && method === 'GET') return sendJson(res, 200, sim.projectSyncWindows(seg[3]!));
   }
   throw new SimError(5, 'Not Found');
+}
+
+/** Answers a write that was carried out, after the injected `answerDelayMs` (if the client is still there). */
+async function answerWrite(sim: ArgoCDSimulator, path: string, res: http.ServerResponse, body: unknown): Promise<void> {
+  const text = JSON.stringify(body);
+  await delay(sim.takeAnswerDelay(path));
+  if (res.destroyed) return;
+  sendJson(res, 200, text);
 }
 
 /** `/__sim/...`: the controller API over HTTP. */

@@ -127,6 +127,11 @@ export class ArgoCDSimulator {
     return this.auth.takeFailure(path, method);
   }
 
+  /** Delay between carrying out a write on `path` and answering it. */
+  takeAnswerDelay(path: string): number {
+    return this.auth.takeAnswerDelay(path);
+  }
+
   /** Whether the next call must answer 401 regardless of its token. */
   takeUnauthorized(): boolean {
     return this.auth.takeUnauthorized();
@@ -161,9 +166,14 @@ export class ArgoCDSimulator {
     this.log.opened();
   }
 
-  /** The HTTP layer answered (`bytes` of body) or lost a REST request. */
-  requestClosed(rec: RecordedRequest | undefined, bytes: number): void {
-    this.log.closed(rec, bytes);
+  /** The HTTP layer sent an answer of `bytes` body bytes to a REST request. */
+  requestAnswered(rec: RecordedRequest, bytes: number): void {
+    this.log.answered(rec, bytes);
+  }
+
+  /** A REST request's connection is done (answered or dropped). */
+  requestClosed(): void {
+    this.log.closed();
   }
 
   /** Recorded requests matching method and/or a path (string = exact, RegExp = test). */

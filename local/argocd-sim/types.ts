@@ -135,6 +135,13 @@ export interface FaultOptions {
   pathPattern?: string;
   /** Only calls with this HTTP method are affected (latency and failures), e.g. `PUT`. */
   method?: string;
+  /** `Retry-After` (seconds) sent with injected failures. */
+  retryAfterSec?: number;
+  /**
+   * Delay after a sync or rollback was carried out, before its answer (a client that gives
+   * up meanwhile has started an operation without learning it).
+   */
+  answerDelayMs?: number;
   /** Restarts the generator `failRate` draws from with this seed (same seed, same failures). */
   seed?: number;
 }

@@ -16,6 +16,7 @@ import {
 } from './errors';
 import type { ApplicationApplicationRollbackRequest, ApplicationApplicationSyncRequest, V1alpha1AppProjectList, V1alpha1ApplicationList, ApplicationApplicationSyncWindowsResponse, ApplicationManagedResourcesResponse } from './generated/models';
 import { Semaphore } from '../runtime/concurrency';
+import { RateLimiter } from './rate-limit';
 import type {
   AppProject,
   AppRef,
@@ -28,6 +29,8 @@ import type {
   GetApplicationOptions,
   ListApplicationsOptions,
   ManagedResourcesOptions,
+  RefreshOptions,
+  RefreshResult,
   ResourceDiff,
   RollbackApplicationOptions,
   SyncApplicationOptions,
@@ -43,7 +46,57 @@ interface RequestSpec {
   path: string;
   query?: Query;
   body?: unknown;
+  /** Epoch ms no attempt or wait may pass. */
+  deadline?: number;
+  /**
+   * For writes that must not be repeated: after an answer that leaves open whether the write
+   * happened, returns what ArgoCD started (then that is the answer), or undefined (not started).
+   */
+  verify?: () => Promise<unknown>;
+  /** Statuses that end the call as they are (handed back, neither retried nor thrown). */
+  final?: readonly number[];
 }
+
+/** What one attempt came to. */
+type Outcome =
+  | { kind: 'response'; res: AxiosResponse }
+  | { kind: 'failed'; failure: AxiosError }
+  /** A refresh written and not refused before its wait ended (see `sendRefresh`). */
+  | { kind: 'accepted'; reason: 'deadline' | 'connection-closed' };
+
+/** Connection errors that mean the request never reached ArgoCD. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+
+/** Whether a failed write may still have been carried out (timeout, connection lost, gateway error). */
+function isAmbiguous(out: Outcome): boolean {
+  if (out.kind === 'failed') return !NOT_SENT_CODES.has(out.failure.code ?? '');
+  return out.kind === 'response' && (out.res.status === 502 || out.res.status === 504);
+}
+
+/** `Retry-After` of a 429 or 503 in ms (seconds or an HTTP date), if any. */
+function retryAfterMs(res: AxiosResponse | undefined): number | undefined {
+  if (!res || (res.status !== 429 && res.status !== 503)) return undefined;
+  const raw = res.headers?.['retry-after'];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return seconds > 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(String(raw));
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+/** A node response in the shape the error mapping takes. */
+function asResponse(res: http.IncomingMessage, text: string): AxiosResponse {
+  let data: unknown = text;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: kept as text, as axios's silent parsing does
+  }
+  return { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers as AxiosResponse['headers'], data, config: {} as AxiosResponse['config'] };
+}
+
+/** Allowance for the difference between our clock and ArgoCD's when reading `startedAt`. */
+const CLOCK_SKEW_MS = 5_000;
 
 /** Client defaults, kept in one place (the config module passes its own values). */
 export const argoCDClientDefaults = {
@@ -54,6 +107,10 @@ export const argoCDClientDefaults = {
   backoffMs: 200,
   maxBackoffMs: 5_000,
   concurrency: 16,
+  /** How long a refresh listens for ArgoCD's answer before counting it registered, unconfirmed. */
+  refreshWaitMs: 1_500,
+  /** Requests per second to one instance (0 = no limit). */
+  ratePerSecond: 50,
 } as const;
 
 /** Repeated keys (`projects=a&projects=b`), as grpc-gateway expects; never `projects[]=`. */
@@ -100,8 +157,9 @@ export class ArgoCDClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly semaphore: Semaphore;
+  private readonly limiter: RateLimiter;
   private readonly log: Required<ArgoCDLogger>;
-  private readonly settings: { timeoutMs: number; retries: number; backoffMs: number; maxBackoffMs: number };
+  private readonly settings: { timeoutMs: number; retries: number; backoffMs: number; maxBackoffMs: number; refreshWaitMs: number };
   private readonly getToken: () => Promise<string>;
   private readonly refreshToken?: () => Promise<string>;
   /** Every token this client has used, so errors and logs can be scrubbed of all of them. */
@@ -121,7 +179,9 @@ export class ArgoCDClient {
       retries: options.retries ?? argoCDClientDefaults.retries,
       backoffMs: options.backoffMs ?? argoCDClientDefaults.backoffMs,
       maxBackoffMs: options.maxBackoffMs ?? argoCDClientDefaults.maxBackoffMs,
+      refreshWaitMs: options.refreshWaitMs ?? argoCDClientDefaults.refreshWaitMs,
     };
+    this.limiter = new RateLimiter(options.ratePerSecond ?? argoCDClientDefaults.ratePerSecond);
     const concurrency = options.concurrency ?? argoCDClientDefaults.concurrency;
     this.semaphore = new Semaphore(concurrency);
     this.log = fillLogger(options.logger);
@@ -159,7 +219,10 @@ export class ArgoCDClient {
         projects: options.projects?.length ? options.projects : undefined,
         appNamespace: options.appNamespace,
         repo: options.repo,
+        // One parameter, comma-separated, as ArgoCD's list forwarder reads it.
+        fields: options.fields?.length ? options.fields.join(',') : undefined,
       },
+      deadline: options.deadline,
     });
     return list?.items ?? [];
   }
@@ -173,7 +236,40 @@ export class ArgoCDClient {
       method: 'GET',
       path: this.appPath(ref),
       query: { ...this.nsQuery(ref), refresh: options.refresh, project: options.project },
+      deadline: options.deadline,
     });
+  }
+
+  /**
+   * Asks ArgoCD to refresh an app without waiting for its controller. ArgoCD sets the refresh
+   * annotation at once and then holds the GET until the controller has processed the app
+   * (seconds to minutes when it is busy); this call listens for `refreshWaitMs` at most.
+   * Answered in time: `confirmed`. Still open after the request was written: registered,
+   * not confirmed, and never sent again (a second GET would only add a waiting request).
+   * 401 (after one token refresh), 403, 404 and other refusals come back fast and throw the
+   * typed errors as every call does; 5xx, 429 and failures before the request was written
+   * are retried; a 504 (a proxy gave up waiting) counts as registered, not confirmed.
+   */
+  async refreshApplication(ref: AppRef, options: RefreshOptions = {}): Promise<RefreshResult> {
+    const started = Date.now();
+    const spec: RequestSpec = {
+      method: 'GET',
+      path: this.appPath(ref),
+      query: { ...this.nsQuery(ref), refresh: options.type ?? 'normal', project: options.project },
+      deadline: options.deadline,
+      // A proxy's 504 means ArgoCD had the request and was still waiting on its controller.
+      final: [504],
+    };
+    const waitMs = options.waitMs ?? this.settings.refreshWaitMs;
+    let attempts = 0;
+    const out = await this.exchange(spec, (token, timeoutMs) => {
+      attempts++;
+      return this.sendRefresh(spec, token, Math.min(waitMs, timeoutMs));
+    });
+    const elapsedMs = Date.now() - started;
+    if (out.kind === 'accepted') return { registered: true, confirmed: false, unconfirmedReason: out.reason, attempts, elapsedMs };
+    if (out.res.status === 504) return { registered: true, confirmed: false, unconfirmedReason: 'gateway-timeout', attempts, elapsedMs };
+    return { registered: true, confirmed: true, app: (out.res.data as Application) || undefined, attempts, elapsedMs };
   }
 
   /**
@@ -195,7 +291,23 @@ export class ArgoCDClient {
       syncOptions: options.syncOptions ? { items: options.syncOptions } : undefined,
       project: options.project,
     };
-    return this.request<Application>({ method: 'POST', path: `${this.appPath(ref)}/sync`, body });
+    return this.request<Application>({ method: 'POST', path: `${this.appPath(ref)}/sync`, body, deadline: options.deadline, verify: this.operationStartedSince(ref, Date.now(), options.project) });
+  }
+
+  /**
+   * For a sync or rollback whose answer was lost: reads the app and returns it when an
+   * operation is running or started after `since` (less a clock-skew allowance), else
+   * undefined. ArgoCD refuses a second operation while one runs, and a finished one that
+   * started after our call is ours or newer; either way sending the write again is wrong.
+   */
+  private operationStartedSince(ref: AppRef, since: number, project?: string): () => Promise<Application | undefined> {
+    return async () => {
+      const app = await this.request<Application>({ method: 'GET', path: this.appPath(ref), query: { ...this.nsQuery(ref), project } });
+      const op = app?.status?.operationState;
+      if (app?.operation || op?.phase === 'Running') return app;
+      const startedAt = op?.startedAt ? Date.parse(op.startedAt) : NaN;
+      return Number.isFinite(startedAt) && startedAt >= since - CLOCK_SKEW_MS ? app : undefined;
+    };
   }
 
   /**
@@ -214,15 +326,16 @@ export class ArgoCDClient {
       prune: options.prune,
       project: options.project,
     };
-    return this.request<Application>({ method: 'POST', path: `${this.appPath(ref)}/rollback`, body });
+    return this.request<Application>({ method: 'POST', path: `${this.appPath(ref)}/rollback`, body, deadline: options.deadline, verify: this.operationStartedSince(ref, Date.now(), options.project) });
   }
 
   /** Whether a manual/API sync is allowed now, and which windows apply. */
-  async getSyncWindows(ref: AppRef): Promise<SyncWindowsState> {
+  async getSyncWindows(ref: AppRef, options: { deadline?: number } = {}): Promise<SyncWindowsState> {
     const res = await this.request<ApplicationApplicationSyncWindowsResponse>({
       method: 'GET',
       path: `${this.appPath(ref)}/syncwindows`,
       query: this.nsQuery(ref),
+      deadline: options.deadline,
     });
     return {
       canSync: res?.canSync ?? false,
@@ -360,80 +473,159 @@ export class ArgoCDClient {
     return redact(text, [...this.seenTokens]);
   }
 
-  /** One logical call: auth, retries, refresh-once-on-401, error mapping. */
+  /** One logical call: auth, retries, refresh-once-on-401, error mapping; the 2xx body. */
   private async request<T>(spec: RequestSpec): Promise<T> {
+    const out = await this.exchange(spec, (token, timeoutMs) => this.send(spec, token, timeoutMs));
+    if (out.kind !== 'response') throw new Error('unreachable: only a refresh can end unconfirmed');
+    return out.res.data as T;
+  }
+
+  /**
+   * The retry loop every call goes through. `attempt` performs one exchange. Retried: 5xx,
+   * 429, and failures that never reached ArgoCD. A write (`spec.verify` set) whose outcome is
+   * unknown (timeout, connection lost, 502/504) is first checked with `verify`: when ArgoCD
+   * started the operation, that is the answer; only when it did not is the write sent again.
+   * Every attempt and wait stays inside `spec.deadline`.
+   */
+  private async exchange(spec: RequestSpec, attempt: (token: string, timeoutMs: number) => Promise<Outcome>): Promise<Extract<Outcome, { kind: 'response' | 'accepted' }>> {
     const ctx = { instance: this.name, method: spec.method.toUpperCase(), path: spec.path };
     let token = await this.getToken();
     this.seenTokens.add(token);
     let refreshed = false;
-    let attempt = 0;
+    let attempts = 0;
     for (;;) {
-      attempt++;
-      let res: AxiosResponse | undefined;
-      let failure: AxiosError | undefined;
-      try {
-        res = await this.semaphore.run(() => this.send(spec, token));
-      } catch (err) {
-        if (!axios.isAxiosError(err)) throw err;
-        failure = err;
-      }
-      if (res && res.status >= 200 && res.status < 300) return res.data as T;
+      attempts++;
+      const timeoutMs = Math.min(this.settings.timeoutMs, this.remaining(spec.deadline));
+      if (timeoutMs <= 0) throw this.deadlineError(ctx, attempts - 1);
+      const out = await this.semaphore.run(() => this.limiter.take().then(() => attempt(token, timeoutMs)));
+      if (out.kind === 'accepted') return out;
+      const res = out.kind === 'response' ? out.res : undefined;
+      const failure = out.kind === 'failed' ? out.failure : undefined;
+      if (res && ((res.status >= 200 && res.status < 300) || spec.final?.includes(res.status))) return { kind: 'response', res };
 
       if (res && res.status === 401) {
         if (this.refreshToken && !refreshed) {
           refreshed = true;
-          this.log.info('ArgoCD answered 401; refreshing the token and retrying once', { ...ctx, attempt });
+          this.log.info('ArgoCD answered 401; refreshing the token and retrying once', { ...ctx, attempt: attempts });
           token = await this.refreshToken();
           this.seenTokens.add(token);
-          attempt--; // the refresh retry does not use up a network retry
+          attempts--; // the refresh retry does not use up a network retry
           continue;
         }
-        throw this.toError(res, ctx, attempt);
+        throw this.toError(res, ctx, attempts);
       }
 
       const retryable = failure !== undefined || (res !== undefined && (res.status >= 500 || res.status === 429));
-      if (!retryable && res) throw this.toError(res, ctx, attempt);
-      if (attempt > this.settings.retries) {
-        if (res) throw this.toError(res, ctx, attempt);
-        throw this.toNetworkError(failure!, ctx, attempt);
+      if (!retryable && res) throw this.toError(res, ctx, attempts);
+      if (spec.verify && isAmbiguous(out)) {
+        // The write may have been carried out: look before sending it again.
+        const started = await spec.verify().catch(() => undefined);
+        if (started !== undefined) {
+          this.log.info('ArgoCD started the operation although the call failed; not sending it again', { ...ctx, attempt: attempts });
+          return { kind: 'response', res: { status: 200, data: started, headers: {} } as AxiosResponse };
+        }
       }
-      const delay = this.backoff(attempt, res);
-      this.log.debug('ArgoCD call failed; retrying', {
-        ...ctx,
-        attempt,
-        status: res?.status,
-        code: failure?.code,
-        delayMs: delay,
-      });
+      const fail = (): ArgoCDError => (res ? this.toError(res, ctx, attempts) : this.toNetworkError(failure!, ctx, attempts, timeoutMs));
+      if (attempts > this.settings.retries) throw fail();
+      const delay = this.backoff(attempts, res);
+      if (delay >= this.remaining(spec.deadline)) throw fail();
+      this.log.debug('ArgoCD call failed; retrying', { ...ctx, attempt: attempts, status: res?.status, code: failure?.code, delayMs: delay });
       await sleep(delay);
     }
   }
 
-  private send(spec: RequestSpec, token: string): Promise<AxiosResponse> {
+  /** Milliseconds left before `deadline` (epoch ms); Infinity without one. */
+  private remaining(deadline: number | undefined): number {
+    return deadline === undefined ? Infinity : deadline - Date.now();
+  }
+
+  private deadlineError(ctx: { instance: string; method: string; path: string }, attempts: number): ArgoCDUnavailableError {
+    return new ArgoCDUnavailableError(`ArgoCD call ${ctx.method} ${ctx.path} on "${this.name}" not sent: the caller's deadline has passed`, 'timeout', { ...ctx, attempts });
+  }
+
+  private async send(spec: RequestSpec, token: string, timeoutMs: number): Promise<Outcome> {
     const isWrite = spec.method.toUpperCase() !== 'GET';
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
     // ArgoCD compares the whole header against its allowed list: no "; charset=utf-8".
     if (isWrite) headers['Content-Type'] = 'application/json';
-    return this.http.request({
-      method: spec.method,
-      url: spec.path,
-      params: spec.query,
-      data: isWrite ? JSON.stringify(spec.body ?? {}) : undefined,
-      headers,
-      // We serialise the body ourselves so axios never rewrites the content type.
-      transformRequest: [(d: unknown) => d],
+    try {
+      const res = await this.http.request({
+        method: spec.method,
+        url: spec.path,
+        params: spec.query,
+        data: isWrite ? JSON.stringify(spec.body ?? {}) : undefined,
+        headers,
+        timeout: timeoutMs,
+        // We serialise the body ourselves so axios never rewrites the content type.
+        transformRequest: [(d: unknown) => d],
+      });
+      return { kind: 'response', res };
+    } catch (err) {
+      if (!axios.isAxiosError(err)) throw err;
+      return { kind: 'failed', failure: err };
+    }
+  }
+
+  /**
+   * One refresh GET that does not wait for the controller: answered within `waitMs` means
+   * confirmed; still open when `waitMs` ends, after the request was written, means ArgoCD
+   * has it (it sets the refresh annotation before it starts waiting) and we stop listening.
+   * Node's http directly, because only here must we know whether the request was written.
+   */
+  private sendRefresh(spec: RequestSpec, token: string, waitMs: number): Promise<Outcome> {
+    const query = serializeQuery(spec.query);
+    const url = new URL(`${this.baseUrl}${spec.path}${query ? `?${query}` : ''}`);
+    const secure = url.protocol === 'https:';
+    return new Promise<Outcome>((resolve) => {
+      let written = false;
+      let settled = false;
+      let answered: http.IncomingMessage | undefined;
+      const settle = (o: Outcome): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(o);
+      };
+      const req = (secure ? https : http).request(url, {
+        method: 'GET',
+        agent: secure ? this.httpsAgent : this.httpAgent,
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      });
+      req.on('finish', () => {
+        written = true;
+      });
+      req.on('response', (res) => {
+        answered = res;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => settle({ kind: 'response', res: asResponse(res, Buffer.concat(chunks).toString('utf8')) }));
+        res.on('error', () => settle({ kind: 'response', res: asResponse(res, '') }));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (answered) return settle({ kind: 'response', res: asResponse(answered, '') });
+        // A reused keep-alive socket the server had closed fails right after the write:
+        // the request never reached ArgoCD (Node's documented case for a retry).
+        if (written && !(req.reusedSocket && err.code === 'ECONNRESET')) return settle({ kind: 'accepted', reason: 'connection-closed' });
+        settle({ kind: 'failed', failure: new AxiosError(err.message, err.code ?? 'ERR_NETWORK') });
+      });
+      const timer = setTimeout(() => {
+        if (answered) settle({ kind: 'response', res: asResponse(answered, '') });
+        else if (written) settle({ kind: 'accepted', reason: 'deadline' });
+        else settle({ kind: 'failed', failure: new AxiosError(`no connection within ${waitMs} ms`, AxiosError.ETIMEDOUT) });
+        req.destroy();
+      }, waitMs);
+      req.end();
     });
   }
 
-  /** Full jitter: uniform in [0, min(max, base * 2^(attempt-1))], at least Retry-After on 429. */
+  /**
+   * Full jitter: uniform in [0, min(max, base * 2^(attempt-1))], and never sooner than a
+   * 429's or 503's `Retry-After` (seconds or an HTTP date).
+   */
   private backoff(attempt: number, res: AxiosResponse | undefined): number {
     const ceiling = Math.min(this.settings.maxBackoffMs, this.settings.backoffMs * 2 ** (attempt - 1));
-    let delay = Math.floor(Math.random() * (ceiling + 1));
-    const retryAfter = res?.status === 429 ? Number(res.headers?.['retry-after']) : NaN;
-    if (Number.isFinite(retryAfter) && retryAfter > 0) {
-      delay = Math.max(delay, Math.min(retryAfter * 1000, this.settings.maxBackoffMs));
-    }
-    return delay;
+    const delay = Math.floor(Math.random() * (ceiling + 1));
+    return Math.max(delay, retryAfterMs(res) ?? 0);
   }
 
   private toError(res: AxiosResponse, ctx: { instance: string; method: string; path: string }, attempts: number): ArgoCDError {
@@ -449,10 +641,10 @@ export class ArgoCDClient {
     return err;
   }
 
-  private toNetworkError(failure: AxiosError, ctx: { instance: string; method: string; path: string }, attempts: number): ArgoCDError {
+  private toNetworkError(failure: AxiosError, ctx: { instance: string; method: string; path: string }, attempts: number, timeoutMs = this.settings.timeoutMs): ArgoCDError {
     const cause = sanitizeAxiosError(failure, [...this.seenTokens]);
     const timeout = failure.code === AxiosError.ETIMEDOUT || failure.code === AxiosError.ECONNABORTED;
-    const what = timeout ? `no answer within ${this.settings.timeoutMs} ms` : `network error (${failure.code ?? failure.message})`;
+    const what = timeout ? `no answer within ${timeoutMs} ms` : `network error (${failure.code ?? failure.message})`;
     return new ArgoCDUnavailableError(
       this.scrub(`ArgoCD instance "${this.name}" unavailable: ${what} after ${attempts} attempt(s) on ${ctx.method} ${ctx.path}`),
       timeout ? 'timeout' : 'network',

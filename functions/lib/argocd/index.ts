@@ -18,3 +18,5 @@ export {
 } from './errors';
 export { appRefOf, isOperationRunning, sourcesOf } from './app-helpers';
 export type * from './types';
+export { APP_INDEX_FIELDS, DRIFT_SCAN_FIELDS } from './types';
+export { RateLimiter } from './rate-limit';

@@ -93,6 +93,8 @@ export function createArgoCDClients(
           retries: config.argocd.retries,
           backoffMs: config.argocd.backoffMs,
           concurrency: config.argocd.concurrency,
+          ratePerSecond: config.argocd.ratePerSecond,
+          refreshWaitMs: config.argocd.refreshWaitMs,
           logger: options.logger,
         }),
     ),

@@ -77,6 +77,14 @@ export interface ListApplicationsOptions {
   appNamespace?: string;
   /** Only apps whose *first* source's repoURL equals this string exactly (not normalised). */
   repo?: string;
+  /**
+   * Projection: only these fields of each item (`items.metadata.name`, `items.spec`, ...;
+   * see {@link APP_INDEX_FIELDS} / {@link DRIFT_SCAN_FIELDS}). ArgoCD can select a fixed set
+   * only and ignores other names; `status.history` is not selectable (get the app for it).
+   */
+  fields?: readonly string[];
+  /** Epoch ms no attempt or retry wait may pass (e.g. the Lambda's remaining time). */
+  deadline?: number;
 }
 
 /** Options for {@link ArgoCDClient.getApplication}. */
@@ -85,6 +93,40 @@ export interface GetApplicationOptions {
   refresh?: 'normal' | 'hard';
   /** The app's project; makes an unknown app answer 404 instead of 403. */
   project?: string;
+  /** Epoch ms no attempt or retry wait may pass. */
+  deadline?: number;
+}
+
+/** Options for {@link ArgoCDClient.refreshApplication}. */
+export interface RefreshOptions {
+  /** @default "normal" (`hard` also drops the manifest cache) */
+  type?: 'normal' | 'hard';
+  /** The app's project; makes an unknown app answer 404 instead of 403. */
+  project?: string;
+  /** How long to listen for ArgoCD's answer. @default the client's `refreshWaitMs` */
+  waitMs?: number;
+  /** Epoch ms no attempt or retry wait may pass. */
+  deadline?: number;
+}
+
+/** How a refresh ended (errors are thrown). */
+export interface RefreshResult {
+  /** ArgoCD accepted the refresh: it sets the refresh annotation before it waits. */
+  registered: true;
+  /** ArgoCD answered in time, so its controller has processed the refresh. */
+  confirmed: boolean;
+  /**
+   * Why not confirmed: `deadline` (still waiting when we stopped listening),
+   * `connection-closed` (the connection ended after the request was written),
+   * `gateway-timeout` (a proxy in front of ArgoCD answered 504 while ArgoCD waited).
+   */
+  unconfirmedReason?: 'deadline' | 'connection-closed' | 'gateway-timeout';
+  /** The app as ArgoCD answered, when confirmed. */
+  app?: Application;
+  /** Requests sent (1 unless one never reached ArgoCD or ArgoCD answered 5xx/429/401). */
+  attempts: number;
+  /** Time spent, ms. */
+  elapsedMs: number;
 }
 
 /** Options for {@link ArgoCDClient.syncApplication}. */
@@ -107,6 +149,8 @@ export interface SyncApplicationOptions {
   syncOptions?: string[];
   /** The app's project (404 instead of 403 for an unknown app). */
   project?: string;
+  /** Epoch ms no attempt or retry wait may pass. */
+  deadline?: number;
 }
 
 /** Options for {@link ArgoCDClient.rollbackApplication}. */
@@ -119,6 +163,8 @@ export interface RollbackApplicationOptions {
   prune?: boolean;
   /** The app's project (404 instead of 403 for an unknown app). */
   project?: string;
+  /** Epoch ms no attempt or retry wait may pass. */
+  deadline?: number;
 }
 
 /** Filters for {@link ArgoCDClient.getManagedResources}. */
@@ -199,6 +245,37 @@ export interface ArgoCDClientOptions {
   maxBackoffMs?: number;
   /** Concurrent requests in flight to this instance. @default 16 */
   concurrency?: number;
+  /** Requests per second to this instance, in arrival order (0 = no limit). @default 50 */
+  ratePerSecond?: number;
+  /** How long a refresh listens for ArgoCD's answer before it counts as registered, unconfirmed. @default 1500 */
+  refreshWaitMs?: number;
   /** Partial logger; never receives tokens or headers. */
   logger?: ArgoCDLogger;
 }
+
+/**
+ * What the sync worker's app index needs from the list call: identity, annotations and
+ * labels (matching rules), and the spec (sources, project, sync policy).
+ */
+export const APP_INDEX_FIELDS: readonly string[] = ['items.metadata.name', 'items.metadata.namespace', 'items.metadata.annotations', 'items.metadata.labels', 'items.spec'];
+
+/**
+ * What the drift scan needs to detect drift: identity and annotations, sync status and
+ * revision, health, resource statuses, the operation phase, and the sync policy (with the
+ * source and project the repair policy reads). `status.history` is not selectable: get the
+ * single app before repairing it.
+ */
+export const DRIFT_SCAN_FIELDS: readonly string[] = [
+  'items.metadata.name',
+  'items.metadata.namespace',
+  'items.metadata.annotations',
+  'items.metadata.labels',
+  'items.spec',
+  'items.status.sync.status',
+  'items.status.sync.revision',
+  'items.status.health',
+  'items.status.resources',
+  'items.status.operationState.phase',
+  'items.status.operationState.startedAt',
+  'items.status.operationState.finishedAt',
+];

@@ -13,7 +13,7 @@ export const defaults: Omit<SentinelConfig, 'instances'> = {
     prune: false,
     rules: [],
   },
-  argocd: { timeoutMs: 10_000, retries: 3, backoffMs: 200, concurrency: 16 },
+  argocd: { timeoutMs: 10_000, retries: 3, backoffMs: 200, concurrency: 16, ratePerSecond: 50, refreshWaitMs: 1_500, coalesceWindowMs: 2_000 },
   storage: { tablePrefix: 'gitops-sentinel', region: 'us-east-1' },
   port: 8080,
   appIndexTtlSeconds: 60,

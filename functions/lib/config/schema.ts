@@ -130,6 +130,9 @@ export const fileSchema = v.strictObject({
       retries: v.optional(int(0, 10)),
       backoffMs: v.optional(int(0)),
       concurrency: v.optional(int(1, 1024)),
+      ratePerSecond: v.optional(int(0, 10_000)),
+      refreshWaitMs: v.optional(int(1, 60_000)),
+      coalesceWindowMs: v.optional(int(0, 60_000)),
     }),
   ),
   storage: v.optional(

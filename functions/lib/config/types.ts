@@ -137,6 +137,19 @@ export interface ArgoCDClientSettings {
   backoffMs: number;
   /** Concurrent requests per instance. @default 16 */
   concurrency: number;
+  /** Requests per second per instance, in arrival order; 0 = no limit. @default 50 */
+  ratePerSecond?: number;
+  /**
+   * How long a refresh listens for ArgoCD's answer. ArgoCD holds a refresh GET until its
+   * controller processed the app; still open after this, the refresh counts as registered,
+   * not confirmed, and is never sent again. @default 1500
+   */
+  refreshWaitMs?: number;
+  /**
+   * Refreshes (and sync-on-push syncs) of one app asked for within this window become one
+   * call to ArgoCD (a call at once, then at most one more after the burst). 0 = off. @default 2000
+   */
+  coalesceWindowMs?: number;
 }
 
 export interface StorageConfig {

@@ -2,7 +2,7 @@
  * The Application index of every ArgoCD instance, built from one list call per instance and
  * cached per process (per Lambda container), so matching a push costs no ArgoCD call.
  */
-import type { ArgoCDClient, ArgoCDRegistry } from '../argocd/index';
+import { APP_INDEX_FIELDS, type ArgoCDClient, type ArgoCDRegistry } from '../argocd/index';
 import { AppIndex, fromArgoCDApplication } from '../matching/index';
 import type { AppRef } from '../matching/types';
 import type { SimpleLogger } from '../observability/logger';
@@ -160,7 +160,8 @@ export class AppIndexCache {
   }
 
   async #list(client: ArgoCDClient): Promise<AppIndex> {
-    const apps = await client.listApplications();
+    // Only what matching reads (names, annotations, labels, spec): a fraction of whole apps.
+    const apps = await client.listApplications({ fields: APP_INDEX_FIELDS });
     const index = new AppIndex();
     for (const app of apps) {
       try {

@@ -192,12 +192,22 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
   const client = ctx.deps.argocd.get(ref.instance);
   const startedAt = ctx.now().getTime();
   try {
+    const deadline = ctx.receive.deadline;
     if (m.action === 'refresh') {
-      await client.getApplication(ref, { refresh: 'normal' });
-      return { status: 'refreshed', kind: 'app.refreshed', outcome: 'success', message: `refreshed: ${m.reason}`, latencyMs: latency() };
+      // Never waits for ArgoCD's controller: registered is enough (see refreshApplication).
+      const r = await client.refreshApplication(ref, { deadline });
+      const how = r.confirmed ? 'refreshed' : 'refresh registered (ArgoCD was still processing it)';
+      return {
+        status: 'refreshed',
+        kind: 'app.refreshed',
+        outcome: 'success',
+        message: `${how}: ${m.reason}`,
+        latencyMs: latency(),
+        details: { confirmed: r.confirmed, ...(r.unconfirmedReason ? { unconfirmedReason: r.unconfirmedReason } : {}), attempts: r.attempts },
+      };
     }
     const revision = m.revision ?? push.revision;
-    const windows = await client.getSyncWindows(ref);
+    const windows = await client.getSyncWindows(ref, { deadline });
     if (!windows.canSync) {
       return {
         status: 'skipped',
@@ -211,8 +221,8 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
     await client.syncApplication(
       ref,
       multiSource
-        ? { revisions: m.sourceIndexes.map(() => revision), sourcePositions: m.sourceIndexes.map((i) => i + 1) }
-        : { revision },
+        ? { revisions: m.sourceIndexes.map(() => revision), sourcePositions: m.sourceIndexes.map((i) => i + 1), deadline }
+        : { revision, deadline },
     );
     return { status: 'synced', kind: 'app.synced', outcome: 'success', message: `sync to ${revision} started: ${m.reason}`, latencyMs: latency(), details: { syncRevision: revision, ...(multiSource ? { sourcePositions: m.sourceIndexes.map((i) => i + 1) } : {}) } };
   } catch (error) {

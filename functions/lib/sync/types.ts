@@ -29,6 +29,11 @@ export interface ReceiveContext {
   receiveCount: number;
   /** The queue's redrive `maxReceiveCount`: the receive that reaches it is the last one. */
   maxReceiveCount: number;
+  /**
+   * Epoch ms by which every ArgoCD call of this receive must be over (the Lambda's remaining
+   * time less a margin); undefined = unbounded (tests, local runs without a context).
+   */
+  deadline?: number;
 }
 
 /**
