@@ -8,7 +8,9 @@
 import * as path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import * as v from 'valibot';
+import { gzipSync } from 'node:zlib';
 import { ConfigError, defaults, readConfigFile, secretRefsOf, validateConfigFile } from '../functions/lib/config/index';
+import { DEFAULT_CONFIG_MAX_AGE_SECONDS, GZIP_PREFIX } from '../functions/lib/config/defaults';
 import { firstIssue, type ConfigFile } from '../functions/lib/config/schema';
 import { REPO_ROOT } from './bundling';
 
@@ -18,8 +20,8 @@ export const CONTEXT_KEY = 'sentinel';
 /** Where deployment settings come from, used in error messages. */
 export const CONTEXT_SOURCE = 'cdk.json context';
 
-/** Lambda's hard limit on the total size of a function's environment variables. */
-export const LAMBDA_ENV_LIMIT_BYTES = 4096;
+/** The largest value of an advanced-tier SSM parameter, where the deployed configuration lives. */
+export const SSM_ADVANCED_LIMIT_BYTES = 8192;
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(v.number(), v.integer('must be an integer'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
@@ -49,6 +51,7 @@ export const deploymentSchema = v.strictObject({
   alarmEmail: v.optional(v.pipe(v.string(), v.email('must be an email address'))),
   driftAlarmThreshold: v.optional(int(1)),
   driftScanReservedConcurrency: v.optional(int(0, 10)),
+  configRefreshSeconds: v.optional(int(1, 3600)),
   secretsKmsKeyArns: v.optional(
     v.array(pattern(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)')),
   ),
@@ -115,6 +118,11 @@ export interface DeploymentSettings {
   /** Reserved concurrency of the drift scan (1 = scans never overlap; 0 = none reserved). @default 1 */
   driftScanReservedConcurrency: number;
   /**
+   * Seconds a function uses its cached copy of the configuration parameter before reading it
+   * again: a changed access policy takes effect within this time. @default 60
+   */
+  configRefreshSeconds: number;
+  /**
    * Customer managed KMS keys that encrypt the referenced secrets: each function that reads
    * secrets may `kms:Decrypt` with them, only through Secrets Manager in its own region.
    * @default [] (secrets encrypted with the AWS managed key need no grant)
@@ -157,6 +165,7 @@ export const DEPLOYMENT_DEFAULTS: Omit<DeploymentSettings, 'regions' | 'account'
   logRetentionDays: 30,
   driftAlarmThreshold: 1,
   driftScanReservedConcurrency: 1,
+  configRefreshSeconds: DEFAULT_CONFIG_MAX_AGE_SECONDS,
   secretsKmsKeyArns: [],
   queue: { maxReceiveCount: 5, batchSize: 10, maxConcurrency: 5, maxBatchingWindowSeconds: 0 },
   api: { throttleRateLimit: 50, throttleBurstLimit: 100 },
@@ -186,8 +195,12 @@ export interface SentinelDeployment {
   config: ConfigFile;
   /** Where the application configuration came from. */
   configSource: string;
-  /** `SENTINEL_CONFIG_JSON` for the functions. */
+  /** The deployed configuration as JSON (what `loadConfig` takes as `SENTINEL_CONFIG_JSON`). */
   configJson: string;
+  /** The value of the configuration parameter: the JSON, or `gz:` + base64 of it gzipped when the JSON is over the parameter limit. */
+  configParameterValue: string;
+  /** One line on the access policy, printed at synth. */
+  accessSummary: string;
 }
 
 const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
@@ -232,6 +245,7 @@ export function readDeploymentSettings(context: ContextReader, env: NodeJS.Proce
     alarmEmail: d.alarmEmail,
     driftAlarmThreshold: d.driftAlarmThreshold ?? D.driftAlarmThreshold,
     driftScanReservedConcurrency: d.driftScanReservedConcurrency ?? D.driftScanReservedConcurrency,
+    configRefreshSeconds: d.configRefreshSeconds ?? D.configRefreshSeconds,
     secretsKmsKeyArns: d.secretsKmsKeyArns ?? D.secretsKmsKeyArns,
     queue: { ...D.queue, ...strip(d.queue ?? {}) },
     api: { ...D.api, ...strip(d.api ?? {}) },
@@ -271,6 +285,9 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
     if ('env' in instance.token) {
       throw new ConfigError(`instances.${n}.token`, source, 'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }');
     }
+    for (const [purpose, ref] of Object.entries(instance.tokens ?? {})) {
+      if (ref && 'env' in ref) throw new ConfigError(`instances.${n}.tokens.${purpose}`, source, 'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }');
+    }
   });
   for (const [provider, setting] of Object.entries(file.webhook?.secrets ?? {})) {
     secretRefsOf(setting).forEach((ref, n) => {
@@ -284,16 +301,26 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
   const deployed: ConfigFile = { ...file };
   delete deployed.port;
   delete deployed.queueUrl;
+  // Local bearer tokens mean nothing deployed, where IAM authenticates callers.
+  if (deployed.access) {
+    deployed.access = { ...deployed.access };
+    delete deployed.access.localTokens;
+  }
   if (deployed.storage) {
     deployed.storage = { ...deployed.storage };
     delete deployed.storage.dynamodbEndpoint;
   }
   const configJson = JSON.stringify(deployed);
-  // Leave room for the other variables SentinelFunction sets.
-  if (Buffer.byteLength(configJson) > LAMBDA_ENV_LIMIT_BYTES - 1024) {
-    throw new ConfigError('(file)', source, `configuration is ${Buffer.byteLength(configJson)} bytes as JSON; Lambda allows ${LAMBDA_ENV_LIMIT_BYTES} bytes of environment in all, so at most ${LAMBDA_ENV_LIMIT_BYTES - 1024} here`);
+  // Access policies for many teams outgrow 8 KB of JSON long before they outgrow 8 KB gzipped.
+  const configParameterValue = Buffer.byteLength(configJson) <= SSM_ADVANCED_LIMIT_BYTES ? configJson : `${GZIP_PREFIX}${gzipSync(Buffer.from(configJson), { level: 9 }).toString('base64')}`;
+  if (Buffer.byteLength(configParameterValue) > SSM_ADVANCED_LIMIT_BYTES) {
+    throw new ConfigError('(file)', source, `configuration is ${Buffer.byteLength(configJson)} bytes as JSON, ${Buffer.byteLength(configParameterValue)} gzipped and base64-encoded; an advanced SSM parameter holds at most ${SSM_ADVANCED_LIMIT_BYTES}`);
   }
-  return { settings: input.settings, config: file, configSource: source, configJson };
+  const rules = file.access?.rules;
+  const accessSummary = rules
+    ? `gitops-sentinel: access policy with ${rules.length} rule(s) (access.rules) for the operator API`
+    : 'gitops-sentinel: no access policy (access.rules): every principal IAM lets invoke the operator API may do everything';
+  return { settings: input.settings, config: file, configSource: source, configJson, configParameterValue, accessSummary };
 }
 
 /** Minutes between scheduled drift scans, from the application config. */

@@ -19,9 +19,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { SecretRef } from '../functions/lib/config/types';
-import { secretRefsOf } from '../functions/lib/config/index';
+import type { InstanceConfig, SecretRef, TokenPurpose } from '../functions/lib/config/types';
+import { secretRefsOf, tokenFor } from '../functions/lib/config/index';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableName, type KeyAttribute, type TableDefinition } from '../functions/lib/config/tables';
 import { REFUSED_METRIC, SECRET_UNAVAILABLE_METRIC } from '../functions/lib/intake/refusals';
 import { OPERATOR_ROUTES as API_ROUTES } from '../functions/operator-api/routes';
@@ -80,6 +81,10 @@ export class SentinelStack extends Stack {
   readonly deadLetterQueue: sqs.Queue;
   /** The HTTP API. */
   readonly api: apigwv2.HttpApi;
+  /** One line on the access policy (printed at synth). */
+  readonly accessSummary: string;
+  /** The configuration parameter (advanced tier) every function reads. */
+  readonly configParameter: ssm.StringParameter;
   /** Its `$default` stage (throttled, access-logged). */
   readonly apiStage: apigwv2.HttpStage;
   /** Alarm notifications go here. */
@@ -89,7 +94,8 @@ export class SentinelStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SentinelStackProps) {
     super(scope, id, props);
-    const { settings, config, configJson } = props.deployment;
+    const { settings, config, configParameterValue } = props.deployment;
+    this.accessSummary = props.deployment.accessSummary;
     const prefix = `${config.storage?.tablePrefix ?? 'gitops-sentinel'}-${settings.stage}`;
     const retention = retentionDays(settings.logRetentionDays);
 
@@ -136,7 +142,8 @@ export class SentinelStack extends Stack {
       return secret;
     };
     const webhookSecrets = Object.values(config.webhook?.secrets ?? {}).flatMap((setting) => secretRefsOf(setting)).map(secretFor);
-    const argocdTokens = (config.instances ?? []).map((i) => secretFor(i.token as SecretRef));
+    // Each function reads only the ArgoCD tokens of its purposes (instances[].tokens, else the one token).
+    const argocdTokens = (...purposes: TokenPurpose[]) => [...new Set((config.instances ?? []).flatMap((i) => purposes.map((p) => secretFor(tokenFor(i as InstanceConfig, p)))))];
 
     // Network: an existing VPC, for an ArgoCD reachable only on a private network.
     let network: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'> = {};
@@ -159,8 +166,18 @@ export class SentinelStack extends Stack {
       tracingEnabled: settings.tracing,
       logRetention: retention,
     };
+    // The configuration lives in an advanced-tier parameter (up to 8 KB, gzipped above that), read
+    // through Powertools Parameters and re-read every configRefreshSeconds: a changed access
+    // policy takes effect without a function deploy (a deploy that changes only the parameter).
+    this.configParameter = new ssm.StringParameter(this, 'ConfigParameter', {
+      parameterName: `/gitops-sentinel/${settings.stage}/config`,
+      description: 'gitops-sentinel configuration (validated at synth; JSON, or gz: + base64 of gzipped JSON)',
+      stringValue: configParameterValue,
+      tier: ssm.ParameterTier.ADVANCED,
+    });
     const baseEnv = {
-      SENTINEL_CONFIG_JSON: configJson,
+      SENTINEL_CONFIG_PARAMETER: this.configParameter.parameterName,
+      SENTINEL_CONFIG_MAX_AGE_SECONDS: String(settings.configRefreshSeconds),
       SENTINEL_TABLE_PREFIX: prefix,
       SENTINEL_STAGE: settings.stage,
     };
@@ -198,14 +215,19 @@ export class SentinelStack extends Stack {
     syncWorker.bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
       .bindTable({ table: idempotency, definition: IDEMPOTENCY_TABLE, access: 'readWrite' })
-      .bindSecrets(argocdTokens, settings.secretsKmsKeyArns);
+      .bindSecrets(argocdTokens('worker'), settings.secretsKmsKeyArns);
     driftScan.bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
-      .bindSecrets(argocdTokens, settings.secretsKmsKeyArns);
+      .bindSecrets(argocdTokens('scanner'), settings.secretsKmsKeyArns);
     operatorApi.bindAuditTable({ table: audit, access: 'read' })
       .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
-      .bindSecrets(argocdTokens, settings.secretsKmsKeyArns);
+      // The operator API runs scans now and imports, with those purposes' tokens.
+      .bindSecrets(argocdTokens('operator', 'scanner', 'importer'), settings.secretsKmsKeyArns);
+    // Every function reads the configuration parameter, and nothing else in Parameter Store.
+    for (const f of [webhook, syncWorker, driftScan, operatorApi]) {
+      f.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.configParameter.parameterArn] }));
+    }
     // "Scan now" starts the scan function asynchronously; granted on the function ARN
     // alone (grantInvoke would add `<arn>:*` for every version and alias).
     operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [driftScan.functionArn] }));
@@ -401,6 +423,11 @@ export class SentinelStack extends Stack {
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'AuditTableName', { value: audit.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, 'ApiArn', {
+      value: this.formatArn({ service: 'execute-api', resource: this.api.apiId }),
+      description: 'execute-api ARN of the HTTP API, for per-route IAM policies: <ApiArn>/$default/<METHOD>/<path> (docs/deploy.md)',
+    });
+    new CfnOutput(this, 'ConfigParameterName', { value: this.configParameter.parameterName, description: 'Where the functions read the configuration from' });
   }
 }
 

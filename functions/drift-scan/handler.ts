@@ -6,6 +6,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { runDriftScan, type DriftDeps, type DriftScanOptions, type ScanSummary } from '../lib/drift/index';
 import { metrics } from '../lib/observability/metrics';
 import { buildCoreDeps } from '../lib/runtime/core-deps';
+import { configuredDeps } from '../lib/runtime/configured-deps';
 import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
 
 /** What the drift-scan function needs: `runDriftScan`'s dependencies, plus an optional flush for metrics. */
@@ -51,8 +52,10 @@ export function createDriftScanHandler(deps: DepsOrBuilder<DriftScanHandlerDeps>
 }
 
 /** The Lambda entry point: dependencies built once per cold start. */
-export const handler: DriftScanHandler = createDriftScanHandler(() => ({
-  ...buildCoreDeps('drift-scan'),
-  metrics,
-  flushMetrics: () => metrics.publishStoredMetrics(),
-}));
+export const handler: DriftScanHandler = createDriftScanHandler(
+  configuredDeps('drift-scan', process.env, (config) => ({
+    ...buildCoreDeps('drift-scan', process.env, config),
+    metrics,
+    flushMetrics: () => metrics.publishStoredMetrics(),
+  })),
+);

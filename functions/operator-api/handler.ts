@@ -5,7 +5,7 @@
  * error mapping (`responses.ts`). The actor of every audited action is the caller's identity.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { buildCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
+import { deployedCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
 import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
 import { authorize } from './access';
 import { QueryParams } from './params';
@@ -75,6 +75,7 @@ export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>): Operato
 
 /**
  * The Lambda entry point; dependencies (config, DynamoDB, Secrets Manager, ArgoCD clients)
- * are built once per cold start, on the first request.
+ * are built on the first request and again when the deployed configuration changes (a new
+ * access policy takes effect within `SENTINEL_CONFIG_MAX_AGE_SECONDS`).
  */
-export const handler: OperatorApiHandler = createOperatorApiHandler(() => buildCoreDeps('operator-api'));
+export const handler: OperatorApiHandler = createOperatorApiHandler(deployedCoreDeps('operator-api'));

@@ -1,10 +1,11 @@
 /**
  * The sync worker Lambda: SQS push messages → refresh/sync of the affected apps, audited.
- * Dependencies are built once per cold start at module scope (config, DynamoDB, Secrets
- * Manager, one ArgoCD client per instance, the app-index cache); the logic lives in
+ * Dependencies are built on the first message (config, DynamoDB, Secrets Manager, one ArgoCD
+ * client per instance, the app-index cache) and again when the deployed configuration changes; the logic lives in
  * `functions/lib/sync`, the SQS adaptation in `./worker.ts`.
  */
-import { buildCoreDeps } from '../lib/runtime/core-deps';
+import { deployedCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
+import { lazyDeps } from '../lib/runtime/lazy';
 import { createSyncWorkerHandler, type SyncWorkerHandler } from './worker';
 
 export { createSyncWorkerHandler, type SyncWorkerEvent, type SyncWorkerHandler, type SyncWorkerOptions, type SyncWorkerRecord } from './worker';
@@ -13,6 +14,11 @@ export { createSyncWorkerHandler, type SyncWorkerEvent, type SyncWorkerHandler, 
  * The Lambda entry point (SQS event source with `ReportBatchItemFailures`).
  * `SENTINEL_MAX_RECEIVE_COUNT` must equal the queue's redrive `maxReceiveCount` (default 5).
  */
-export const handler: SyncWorkerHandler = createSyncWorkerHandler(buildCoreDeps('sync-worker'), {
-  maxReceiveCount: Number(process.env.SENTINEL_MAX_RECEIVE_COUNT) || 5,
-});
+const getDeps = lazyDeps(deployedCoreDeps('sync-worker'));
+let built: { deps: CoreDeps; handler: SyncWorkerHandler } | undefined;
+export const handler: SyncWorkerHandler = async (event, context) => {
+  // Rebuilt (with a fresh app index) when the deployed configuration changes.
+  const deps = await getDeps();
+  if (built?.deps !== deps) built = { deps, handler: createSyncWorkerHandler(deps, { maxReceiveCount: Number(process.env.SENTINEL_MAX_RECEIVE_COUNT) || 5 }) };
+  return built.handler(event, context);
+};

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
-import { ConfigError, loadConfig } from '../lib/config/index';
+import { ConfigError, loadConfig, type SentinelConfig } from '../lib/config/index';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableName } from '../lib/config/tables';
 import { asSimpleLogger, createLogger } from '../lib/observability/logger';
 import { DynamoDBDeliveryLedgerStore } from '../lib/intake/dynamodb-delivery-ledger-store';
@@ -17,6 +17,7 @@ import { receivePush, type ReceivePushDeps, type Refusal, type RefusalCounter } 
 import { REFUSED_METRIC, SECRET_UNAVAILABLE_METRIC } from '../lib/intake/refusals';
 import { createMetrics } from '../lib/observability/metrics';
 import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
+import { configuredDeps } from '../lib/runtime/configured-deps';
 import { SQSPushQueue } from '../lib/queue/sqs-push-queue';
 import { SecretsManagerProvider } from '../lib/secrets/secrets-manager-provider';
 import { errorResponse, methodNotAllowed, resultResponse } from './responses';
@@ -96,8 +97,7 @@ export function withRefusalMetrics(counter: RefusalCounter): RefusalCounter {
  * the table prefix), Secrets Manager, the SQS queue (`SENTINEL_QUEUE_URL`) and the Powertools logger.
  * @throws ConfigError when the configuration is invalid or the queue URL is missing
  */
-export function buildDeployedDeps(env: Record<string, string | undefined> = process.env): WebhookHandlerDeps {
-  const config = loadConfig(env);
+export function buildDeployedDeps(env: Record<string, string | undefined> = process.env, config: SentinelConfig = loadConfig(env)): WebhookHandlerDeps {
   if (!config.queueUrl) throw new ConfigError('SENTINEL_QUEUE_URL', 'environment', 'required by the webhook function');
   const log = asSimpleLogger(createLogger('webhook'));
   const { region, dynamodbEndpoint, tablePrefix } = config.storage;
@@ -122,4 +122,4 @@ export function buildDeployedDeps(env: Record<string, string | undefined> = proc
  * The Lambda entry point. Dependencies are built once per cold start, on the first request
  * (so importing this module never reads the environment or opens a client).
  */
-export const handler: WebhookHandler = createWebhookHandler(() => buildDeployedDeps(process.env));
+export const handler: WebhookHandler = createWebhookHandler(configuredDeps('webhook', process.env, (config) => buildDeployedDeps(process.env, config)));

@@ -13,7 +13,9 @@ import { buildApp } from '../app-builder';
 
 const app = new App();
 try {
-  buildApp(app);
+  const stacks = buildApp(app);
+  // One line on who may use the operator API (docs/access.md).
+  if (stacks[0]) process.stderr.write(`${stacks[0].accessSummary}\n`);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // The message names the key and its source; a stack trace would only bury it.

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../../functions/lib/config/index';
+import { decodeConfigValue } from '../../functions/lib/config/parameter-source';
 import { buildApp } from '../../infra/app-builder';
 import { DEPLOYMENT_DEFAULTS, loadDeployment, readDeploymentSettings } from '../../infra/config';
 import { TEST_CONFIG } from './synth';
@@ -66,9 +68,32 @@ describe('deployment config (synth-time validation)', () => {
     expect(synthError({ configFile: path.join(dir, 'missing.yaml') }).key).toBe('sentinel.configFile');
   });
 
-  it('refuses a configuration too large for the Lambda environment', () => {
-    const rules = Array.from({ length: 200 }, (_, n) => ({ project: `project-${n}`, selector: `team=t${n}` }));
-    expect(synthError({ sentinel: { config: { drift: { rules } } } }).key).toBe('(file)');
+  it('stores a large access policy gzipped in the parameter, and refuses one that does not fit even so', () => {
+    // 60 teams, each with its rule: about 14 KB of JSON, well over the 4 KB a Lambda environment held.
+    const rules = Array.from({ length: 60 }, (_, n) => ({
+      principals: [`arn:aws:iam::123456789012:role/team-${n}-oncall`, `arn:aws:iam::123456789012:role/team-${n}-dev-*`],
+      instances: ['prod-*', 'staging-*'],
+      projects: [`team-${n}`, `team-${n}-infra`],
+      actions: ['read', 'rollback', 'scan', 'clear-flapping'],
+    }));
+    const big = loadDeployment(ctx({ sentinel: { config: { access: { rules, localTokens: [{ principal: 'local:a', token: { env: 'A' } }] } } } }), {});
+    expect(Buffer.byteLength(big.configJson)).toBeGreaterThan(8192);
+    expect(big.configParameterValue.startsWith('gz:')).toBe(true);
+    expect(Buffer.byteLength(big.configParameterValue)).toBeLessThanOrEqual(8192);
+    const roundTrip = JSON.parse(decodeConfigValue(big.configParameterValue));
+    expect(roundTrip.access.rules).toHaveLength(60);
+    // Local tokens mean nothing deployed.
+    expect(roundTrip.access.localTokens).toBeUndefined();
+    expect(big.accessSummary).toMatch(/60 rule/);
+    expect(loadDeployment(ctx({}), {}).accessSummary).toMatch(/no access policy \(access\.rules\): every principal IAM lets invoke the operator API may do everything/);
+    // Random names do not compress: over 8 KB even gzipped.
+    const noise = Array.from({ length: 120 }, () => ({ project: randomBytes(40).toString('hex'), selector: `team=${randomBytes(20).toString('hex')}` }));
+    expect(synthError({ sentinel: { config: { drift: { rules: noise } } } }).message).toMatch(/advanced SSM parameter holds at most 8192/);
+  });
+
+  it('refuses an { env } token for a purpose at synth', () => {
+    const instances = [{ name: 'eu', server: 'https://argocd.eu', token: { secretId: 'a' }, tokens: { importer: { env: 'X' } } }];
+    expect(synthError({ sentinel: { config: { instances } } }).key).toBe('instances.0.tokens.importer');
   });
 
   it('applies defaults and command-line overrides', () => {

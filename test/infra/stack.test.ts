@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE } from '../../functions/lib/config/tables';
 import { loadConfig } from '../../functions/lib/config/index';
+import { decodeConfigValue } from '../../functions/lib/config/parameter-source';
 import { OPERATOR_ROUTES, WEBHOOK_ROUTE, type SentinelStack } from '../../infra/sentinel-stack';
 import { SECRETS_KEY_ARN, synthApp, TEST_CONFIG, TEST_CONTEXT } from './synth';
 
@@ -74,11 +75,35 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       }
     });
 
-    it('hands the functions a SENTINEL_CONFIG_JSON that loadConfig accepts', () => {
-      const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
-      const config = loadConfig({ SENTINEL_CONFIG_JSON: fn.Properties.Environment.Variables.SENTINEL_CONFIG_JSON });
+    it('keeps the configuration in an advanced SSM parameter that loadConfig accepts, named to every function with its refresh interval', () => {
+      const params = Object.values(template.findResources('AWS::SSM::Parameter'));
+      expect(params).toHaveLength(1);
+      expect(params[0].Properties).toMatchObject({ Tier: 'Advanced', Type: 'String', Name: '/gitops-sentinel/test/config' });
+      const config = loadConfig({ SENTINEL_CONFIG_JSON: decodeConfigValue(params[0].Properties.Value) });
       expect(config.instances.map((i) => i.name)).toEqual(['prod-eu', 'prod-us']);
       expect(config.drift.scheduleMinutes).toBe(10);
+      for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+        expect(fn.Properties.Environment.Variables).toMatchObject({ SENTINEL_CONFIG_MAX_AGE_SECONDS: '60' });
+        expect(fn.Properties.Environment.Variables.SENTINEL_CONFIG_JSON).toBeUndefined();
+        expect(fn.Properties.Environment.Variables.SENTINEL_CONFIG_PARAMETER).toBeDefined();
+      }
+    });
+
+    it('lets every function read the configuration parameter, and nothing else in Parameter Store', () => {
+      const rs = statementsByRole(template);
+      const paramId = logicalId(template, 'AWS::SSM::Parameter', 'ConfigParameter');
+      for (const fn of ['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi']) {
+        const ssm = rs.get(roleOf(template, fn))!.filter((st) => asList<string>(st.Action).some((a) => a.startsWith('ssm:')));
+        expect(ssm).toHaveLength(1);
+        expect(ssm[0].Action).toBe('ssm:GetParameter');
+        expect(JSON.stringify(ssm[0].Resource)).toContain(paramId);
+      }
+    });
+
+    it('outputs the API ARN for per-route execute-api policies', () => {
+      const outputs = template.toJSON().Outputs;
+      expect(JSON.stringify(outputs.ApiArn.Value)).toContain('execute-api');
+      expect(JSON.stringify(outputs.ApiArn.Value)).toContain(logicalId(template, 'AWS::ApiGatewayV2::Api', 'HttpApi'));
     });
 
     it('gives each function the timeout and memory of its role, and the webhook the queue URL', () => {
@@ -336,6 +361,30 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
 });
 
 describe('SentinelStack variants', () => {
+  it('grants each function only the ArgoCD tokens of its purposes', () => {
+    const instances = [
+      {
+        name: 'prod',
+        server: 'https://argocd.example.com',
+        token: { secretId: 'argocd/operator' },
+        tokens: { worker: { secretId: 'argocd/worker' }, scanner: { secretId: 'argocd/scanner' }, importer: { secretId: 'argocd/importer' } },
+      },
+    ];
+    const template = Template.fromStack(synthApp({ sentinel: { stage: 'tok', config: { instances } } }).stacks[0]);
+    const rs = statementsByRole(template);
+    const secretsOf = (fn: string) =>
+      rs
+        .get(roleOf(template, fn))!
+        .filter((st) => asList<string>(st.Action).includes('secretsmanager:GetSecretValue'))
+        .map((st) => JSON.stringify(st.Resource))
+        .join(' ');
+    const names = (fn: string) => ['operator', 'worker', 'scanner', 'importer'].filter((p) => secretsOf(fn).includes(`argocd/${p}-`));
+    expect(names('SyncWorker')).toEqual(['worker']);
+    expect(names('DriftScan')).toEqual(['scanner']);
+    expect(names('OperatorApi')).toEqual(['operator', 'scanner', 'importer']);
+    expect(names('Webhook')).toEqual([]);
+  });
+
   it('defaults the drift schedule to every 5 minutes', () => {
     const { stacks } = synthApp({ sentinel: { stage: 'dflt', config: { instances: TEST_CONFIG.instances } } });
     Template.fromStack(stacks[0]).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });

@@ -2,7 +2,8 @@
  * Several ArgoCD instances by name: builds one {@link ArgoCDClient} per configured
  * instance, with its token read (and refreshed after a 401) through the secrets provider.
  */
-import type { ArgoCDClientSettings, InstanceConfig, SecretRef, TokenPurpose } from '../config/types';
+import { tokenFor } from '../config/index';
+import type { ArgoCDClientSettings, InstanceConfig, TokenPurpose } from '../config/types';
 import type { SecretsProvider } from '../secrets/types';
 import { ArgoCDClient } from './client';
 import type { ArgoCDLogger } from './types';
@@ -21,10 +22,6 @@ export interface CreateArgoCDClientsOptions {
   purpose?: TokenPurpose;
 }
 
-/** The token reference an instance uses for a purpose (its own for it, else the one token). */
-export function tokenFor(instance: Pick<InstanceConfig, 'token' | 'tokens'>, purpose?: TokenPurpose): SecretRef {
-  return (purpose && instance.tokens?.[purpose]) || instance.token;
-}
 
 /** Clients by instance name. */
 export class ArgoCDRegistry {

@@ -26,3 +26,9 @@ export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 
 /** Name of the instance described by `ARGOCD_SERVER` / `ARGOCD_AUTH_TOKEN`. */
 export const DEFAULT_INSTANCE_NAME = 'default';
+
+/** Prefix of a gzipped, base64-encoded configuration parameter value. */
+export const GZIP_PREFIX = 'gz:';
+
+/** Seconds a function uses its cached copy of the deployed configuration before reading it again. */
+export const DEFAULT_CONFIG_MAX_AGE_SECONDS = 60;

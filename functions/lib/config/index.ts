@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME, defaults } from './defaults';
 import { firstIssue, type ConfigFile } from './schema';
-import type { InstanceConfig, SentinelConfig, WebhookSecretRef, WebhookSecrets, WebhookSecretSetting } from './types';
+import type { InstanceConfig, SecretRef, SentinelConfig, TokenPurpose, WebhookSecretRef, WebhookSecrets, WebhookSecretSetting } from './types';
 
 export type * from './types';
 export { ConfigError } from './errors';
@@ -24,6 +24,11 @@ type Env = Record<string, string | undefined>;
 export function secretRefsOf(setting: WebhookSecretSetting | undefined): readonly WebhookSecretRef[] {
   if (setting === undefined) return [];
   return Array.isArray(setting) ? (setting as readonly WebhookSecretRef[]) : [setting as WebhookSecretRef];
+}
+
+/** The token reference an instance uses for a purpose: its own for that purpose, else the one token. */
+export function tokenFor(instance: Pick<InstanceConfig, 'token' | 'tokens'>, purpose?: TokenPurpose): SecretRef {
+  return (purpose && instance.tokens?.[purpose]) || instance.token;
 }
 
 /** Webhook secret environment variables (DESIGN.md) and the config key each fills. */

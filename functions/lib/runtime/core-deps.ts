@@ -15,6 +15,8 @@ import { loadConfig, type SentinelConfig, type TokenPurpose } from '../config/in
 import { tableNames, type TableNames } from '../config/tables';
 import { asSimpleLogger, createLogger, type SimpleLogger } from '../observability/logger';
 import { SecretsManagerProvider } from '../secrets/secrets-manager-provider';
+import { configuredDeps } from './configured-deps';
+import type { DepsOrBuilder } from './lazy';
 import type { SecretsProvider } from '../secrets/types';
 
 /** What every ArgoCD-facing function gets. Local mode and tests build the same shape. */
@@ -73,8 +75,7 @@ const FUNCTION_PURPOSE: Record<string, TokenPurpose> = { 'sync-worker': 'worker'
  * `SENTINEL_TABLE_PREFIX`, ...): real DynamoDB, Secrets Manager, one ArgoCD client per instance.
  * @param functionName added to every log line
  */
-export function buildCoreDeps(functionName: string, env: Record<string, string | undefined> = process.env): CoreDeps {
-  const config = loadConfig(env);
+export function buildCoreDeps(functionName: string, env: Record<string, string | undefined> = process.env, config: SentinelConfig = loadConfig(env)): CoreDeps {
   const log = asSimpleLogger(createLogger(functionName));
   const client = new DynamoDBClient({ region: config.storage.region, ...(config.storage.dynamodbEndpoint ? { endpoint: config.storage.dynamodbEndpoint } : {}) });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -94,4 +95,18 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
     log,
     now: () => new Date(),
   };
+}
+
+/**
+ * The deployed dependencies of an ArgoCD-facing function, following the configuration: from
+ * Parameter Store when `SENTINEL_CONFIG_PARAMETER` is set (rebuilt, and audited as
+ * `config.changed`, when a new version appears), else from `SENTINEL_CONFIG_JSON` once.
+ * @example export const handler = createOperatorApiHandler(deployedCoreDeps('operator-api'));
+ */
+export function deployedCoreDeps(functionName: string, env: Record<string, string | undefined> = process.env): DepsOrBuilder<CoreDeps> {
+  return configuredDeps<CoreDeps>(functionName, env, (config, previous) => {
+    // The replaced clients' keep-alive sockets are closed; Lambda runs one invocation at a time per instance.
+    if (previous) for (const purpose of ['worker', 'scanner', 'importer', 'operator'] as const) argocdFor(previous, purpose).close();
+    return buildCoreDeps(functionName, env, config);
+  });
 }
