@@ -61,6 +61,9 @@ export function planQuery(query: AuditQuery, now: Date, settings: Pick<RecordSet
   const limit = Math.min(MAX_LIMIT, Math.floor(limitIn));
   let from = q.from ? normalizeTs(q.from, 'from') : undefined;
   let to = q.to ? normalizeTs(DATE_ONLY.test(q.to) ? `${q.to}T23:59:59.999Z` : q.to, 'to') : undefined;
+  // Cursors bind the bounds as given: a defaulted `to` (now) moves between two pages, and the
+  // cursor's position already keeps the next page before where the last one ended.
+  const given = { from, to };
 
   const filters: QueryPlan['filters'] = {};
   const pick = (...fields: FilterField[]) => {
@@ -98,7 +101,7 @@ export function planQuery(query: AuditQuery, now: Date, settings: Pick<RecordSet
   const projects = path === 'project' ? within.project : undefined;
   // The project path's key already restricts the project.
   if (path === 'project') delete within.project;
-  const fp = fingerprint(canonicalJson({ path, key, from, to, filters, within, projects, binding: q.binding ?? '' }));
+  const fp = fingerprint(canonicalJson({ path, key, from: given.from, to: given.to, filters, within, projects, binding: q.binding ?? '' }));
   return { path, key, from, to, filters, within, ...(projects ? { projects } : {}), limit, fingerprint: fp };
 }
 
