@@ -50,20 +50,23 @@ function oneLine(s: string): string {
 /**
  * Checks a route's access for a principal.
  * @returns the caller's scope for the route's action (everything for public and open policies)
+ *   and the targets found (for `targets` routes), which the route acts on
  * @throws AccessDeniedError after writing the `access.denied` audit record
  */
-export async function authorize<C>(access: RouteAccess<C>, principal: string, deps: CoreDeps, ctx: C, route: string): Promise<AccessScope> {
+export async function authorize<C>(access: RouteAccess<C>, principal: string, deps: CoreDeps, ctx: C, route: string): Promise<{ scope: AccessScope; targets: RouteTarget[] }> {
   const policy = policyOf(deps.config);
-  if (access.kind === 'public') return { principal, action: 'read', all: true, grants: [] };
+  if (access.kind === 'public') return { scope: { principal, action: 'read', all: true, grants: [] }, targets: [] };
   const { action } = access;
   let denied: { reason: string; target: RouteTarget } | undefined;
+  let targets: RouteTarget[] = [];
   if (access.kind === 'scoped') {
     if (!policy.mayAtAll(principal, action)) denied = { reason: `${principal} may not ${action} in any project: no rule grants this action to this principal`, target: {} };
   } else if (access.kind === 'global') {
     const decision = policy.check(principal, action, {});
     if (!decision.allowed) denied = { reason: decision.reason, target: {} };
   } else {
-    for (const target of await access.find(ctx)) {
+    targets = await access.find(ctx);
+    for (const target of targets) {
       if (target.anyProject) {
         if (!target.instance || !policy.mayOnInstance(principal, action, target.instance)) {
           denied = { reason: `${principal} may not ${action} any project on instance "${target.instance}": no rule covers it`, target };
@@ -79,7 +82,7 @@ export async function authorize<C>(access: RouteAccess<C>, principal: string, de
       }
     }
   }
-  if (!denied) return policy.scope(principal, action);
+  if (!denied) return { scope: policy.scope(principal, action), targets };
   const { reason, target } = denied;
   try {
     await deps.auditStore.append({

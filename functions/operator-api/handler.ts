@@ -58,8 +58,8 @@ export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>): Operato
       }
       resolved = await getDeps();
       const ctx = { event, deps: resolved, query: new QueryParams(event.queryStringParameters), params: match.params, actor: actorOf(event) };
-      const scope = await authorize(match.route.access, ctx.actor, resolved, ctx, `${match.route.method} ${match.route.path}`);
-      const result = await match.route.run({ ...ctx, scope });
+      const { scope, targets } = await authorize(match.route.access, ctx.actor, resolved, ctx, `${match.route.method} ${match.route.path}`);
+      const result = await match.route.run({ ...ctx, scope, targets });
       return ok(result);
     } catch (error) {
       const response = errorResponse(error);

@@ -35,6 +35,8 @@ export interface RouteContext {
 export interface AuthorizedContext extends RouteContext {
   /** What the caller may see; filtered reads narrow their results to it. */
   scope: AccessScope;
+  /** What the access check found the request acts on (`targets` routes), e.g. the app's project. */
+  targets: RouteTarget[];
 }
 
 /**
@@ -358,9 +360,12 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
     method: 'POST',
     path: '/api/apps/{instance}/{namespace}/{name}/rollback',
     access: { kind: 'targets', action: 'rollback', find: appTarget },
-    run: async ({ deps, event, params, actor }) => {
+    run: async ({ deps, event, params, actor, targets }) => {
       const body = parseJsonBody(event.body, event.isBase64Encoded, true);
       bodyField.allowOnly(body, 'to', 'dryRun', 'prune', 'disableAutoSync', 'waitSeconds');
+      // The project the caller was allowed for: ArgoCD is told it on every call, and refuses the
+      // app should it have moved to another project in between.
+      const project = targets[0]?.project;
       const to = body.to;
       if (!(typeof to === 'string' && to.trim()) && !(typeof to === 'number' && Number.isSafeInteger(to) && to >= 0)) {
         throw new InvalidParameterError('to', 'to is required: a commit sha or a history id');
@@ -373,6 +378,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         disableAutoSync: bodyField.bool(body, 'disableAutoSync'),
         waitSeconds: bodyField.number(body, 'waitSeconds', 0, 25),
         actor,
+        ...(project ? { project } : {}),
       });
     },
   },

@@ -155,6 +155,8 @@ describe('access policy on the local stack', () => {
       const calls = sim().requestsTo('POST', '/api/v1/applications/pay-api/rollback');
       expect(calls).toHaveLength(1);
       expect(calls[0]!.body).toMatchObject({ id: target.id, project: 'payments' });
+      // The app was read for the rollback with the project the caller was allowed for.
+      expect(sim().requestsTo('GET', '/api/v1/applications/pay-api').some((r) => r.query?.project === 'payments')).toBe(true);
 
       const before = sim().getApp('plat-api').status!.sync!.revision;
       sim().clearRequests();

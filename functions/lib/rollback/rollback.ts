@@ -95,7 +95,7 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
   }
   if (!to) throw new InvalidRollbackTargetError('to', 'to is required: a history id or a commit sha');
   const client = deps.argocd.get(ref.instance);
-  const app = await getApp(client, ref);
+  const app = await getApp(client, ref, request.project);
   const project = app.spec?.project;
   const base = { instance: ref.instance, namespace: ref.namespace, app: ref.name, project, actor } as const;
 
@@ -174,7 +174,7 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
 
   let operation = operationOf(accepted);
   const waitSeconds = Math.min(MAX_WAIT_SECONDS, Math.max(0, request.waitSeconds ?? 0));
-  if (waitSeconds > 0 && operation?.phase === 'Running') operation = await waitForOperation(client, ref, waitSeconds, operation);
+  if (waitSeconds > 0 && operation?.phase === 'Running') operation = await waitForOperation(client, ref, waitSeconds, operation, app.spec?.project);
 
   const record: AuditRecord = await deps.auditStore.append({
     ...common,
@@ -201,9 +201,9 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
  * Reads the app. Without a project ArgoCD answers 403 for an unknown app (so as not to
  * reveal which exist): on a 403 we list the namespace, and an app missing there is a 404.
  */
-async function getApp(client: ArgoCDClient, ref: RollbackRequest['ref']): Promise<Application> {
+async function getApp(client: ArgoCDClient, ref: RollbackRequest['ref'], project?: string): Promise<Application> {
   try {
-    return await client.getApplication(ref);
+    return await client.getApplication(ref, project ? { project } : {});
   } catch (error) {
     if (error instanceof ArgoCDNotFoundError) throw new RollbackNotFoundError('app', `application ${ref.namespace}/${ref.name} not found in instance ${ref.instance}`, { cause: error });
     if (error instanceof ArgoCDForbiddenError) {
@@ -248,14 +248,14 @@ function safeNormalize(url: string): string {
   }
 }
 
-async function waitForOperation(client: ArgoCDClient, ref: RollbackRequest['ref'], seconds: number, initial: RollbackOperation): Promise<RollbackOperation> {
+async function waitForOperation(client: ArgoCDClient, ref: RollbackRequest['ref'], seconds: number, initial: RollbackOperation, project?: string): Promise<RollbackOperation> {
   const deadline = Date.now() + seconds * 1000;
   let current = initial;
   let delay = 100;
   while (Date.now() < deadline && current.phase === 'Running') {
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(1000, delay * 2);
-    current = operationOf(await client.getApplication(ref)) ?? current;
+    current = operationOf(await client.getApplication(ref, project ? { project } : {})) ?? current;
   }
   return current;
 }

@@ -30,6 +30,11 @@ export interface RollbackRequest {
   waitSeconds?: number;
   /** Who asked: the IAM principal, or `local:<user>` locally. */
   actor: string;
+  /**
+   * The project the caller was authorised for: every ArgoCD call then names it, so ArgoCD
+   * itself refuses (404) an app that is not, or no longer, in that project. @default read from the app
+   */
+  project?: string;
 }
 
 /** How the rollback was carried out. */
