@@ -6,13 +6,18 @@
 import type { CoreDeps } from '../runtime/core-deps';
 import { ActionLedger } from './action-ledger';
 import { AppIndexCache } from './app-index-cache';
+import { CallCoalescer } from './coalescer';
+import { FairScheduler } from './fair-scheduler';
 import type { SyncDeps } from './types';
+import { defaults } from '../config/defaults';
 
 export type * from './types';
 export { SyncError, IncompletePushError } from './errors';
 export { AppIndexCache, type AppIndexCacheOptions, type AppIndexCacheStats } from './app-index-cache';
 export { ActionLedger, actionPk, actionSk, type ActionClaim, type ActionLedgerOptions, type ClaimResult, type ClaimStatus } from './action-ledger';
 export { processPush } from './process-push';
+export { CallCoalescer, type CallCoalescerOptions, type Coalesced, type CallGate } from './coalescer';
+export { FairScheduler } from './fair-scheduler';
 
 /** Options of {@link createSyncDeps}. */
 export interface CreateSyncDepsOptions {
@@ -37,6 +42,8 @@ export function createSyncDeps(core: Pick<CoreDeps, 'config' | 'doc' | 'tables' 
     auditStore: core.auditStore,
     indexes: new AppIndexCache(core.argocd, { ttlSeconds: core.config.appIndexTtlSeconds, now: core.now, log: core.log }),
     ledger: new ActionLedger({ doc: core.doc, tableName: core.tables.state, now: core.now, leaseSeconds: options.claimLeaseSeconds, ttlSeconds: options.claimTtlSeconds }),
+    coalescer: new CallCoalescer(undefined, { windowMs: core.config.argocd.coalesceWindowMs ?? defaults.argocd.coalesceWindowMs }),
+    scheduler: new FairScheduler(core.config.argocd.concurrency),
     log: core.log,
     now: core.now,
   };

@@ -9,6 +9,7 @@ import {
   ArgoCDFailedPreconditionError,
   ArgoCDForbiddenError,
   ArgoCDNotFoundError,
+  type ArgoCDClient,
 } from '../argocd/index';
 import type { AuditInput, AuditKind, AuditOutcome } from '../audit/types';
 import type { AppRef, MatchResult } from '../matching/types';
@@ -16,10 +17,14 @@ import type { SimpleLogger } from '../observability/logger';
 import type { PushMessage } from '../queue/types';
 import { mapLimit } from '../runtime/concurrency';
 import type { ActionClaim } from './action-ledger';
+import type { Coalesced } from './coalescer';
 import type { ActionStatus, AppActionResult, ProcessPushResult, ReceiveContext, SyncDeps } from './types';
 
-/** Apps of one push acted on at once (each ArgoCD client bounds its own calls further). */
-const APP_CONCURRENCY = 32;
+/**
+ * Apps of one push acted on at once. High, because an action may wait on a coalesced call;
+ * what reaches ArgoCD is bounded by the fair scheduler and each client (concurrency, rate).
+ */
+const APP_CONCURRENCY = 2048;
 
 /** What performing one action decided, before it is recorded and audited. */
 interface Decision {
@@ -193,38 +198,41 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
   const startedAt = ctx.now().getTime();
   try {
     const deadline = ctx.receive.deadline;
+    const key = `${ref.instance}/${ref.namespace}/${ref.name}`;
     if (m.action === 'refresh') {
       // Never waits for ArgoCD's controller: registered is enough (see refreshApplication).
-      const r = await client.refreshApplication(ref, { deadline });
+      const c = await coalesce(ctx, `refresh:${key}`, ref.instance, () => client.refreshApplication(ref, { deadline }));
+      const r = c.result;
       const how = r.confirmed ? 'refreshed' : 'refresh registered (ArgoCD was still processing it)';
       return {
         status: 'refreshed',
         kind: 'app.refreshed',
         outcome: 'success',
-        message: `${how}: ${m.reason}`,
+        message: `${how}${foldedNote(c)}: ${m.reason}`,
         latencyMs: latency(),
-        details: { confirmed: r.confirmed, ...(r.unconfirmedReason ? { unconfirmedReason: r.unconfirmedReason } : {}), attempts: r.attempts },
+        details: { confirmed: r.confirmed, ...(r.unconfirmedReason ? { unconfirmedReason: r.unconfirmedReason } : {}), attempts: r.attempts, ...callDetails(c) },
       };
     }
-    const revision = m.revision ?? push.revision;
-    const windows = await client.getSyncWindows(ref, { deadline });
-    if (!windows.canSync) {
+    // One sync per app for the newest push of a burst: the newest request's send is the one used.
+    const c = await coalesce(ctx, `sync:${key}`, ref.instance, () => syncOnce(client, ref, m, m.revision ?? push.revision, deadline));
+    const s = c.result;
+    if (!s.canSync) {
       return {
         status: 'skipped',
         kind: 'app.skipped',
         outcome: 'skipped',
-        message: `sync to ${revision} skipped: a sync window does not allow syncing now`,
-        details: { skipReason: 'sync-window', activeWindows: windows.activeWindows.map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration })) },
+        message: `sync to ${s.revision} skipped${foldedNote(c)}: a sync window does not allow syncing now`,
+        details: { skipReason: 'sync-window', activeWindows: s.activeWindows, ...callDetails(c) },
       };
     }
-    const multiSource = m.app.sources.length > 1;
-    await client.syncApplication(
-      ref,
-      multiSource
-        ? { revisions: m.sourceIndexes.map(() => revision), sourcePositions: m.sourceIndexes.map((i) => i + 1), deadline }
-        : { revision, deadline },
-    );
-    return { status: 'synced', kind: 'app.synced', outcome: 'success', message: `sync to ${revision} started: ${m.reason}`, latencyMs: latency(), details: { syncRevision: revision, ...(multiSource ? { sourcePositions: m.sourceIndexes.map((i) => i + 1) } : {}) } };
+    return {
+      status: 'synced',
+      kind: 'app.synced',
+      outcome: 'success',
+      message: `sync to ${s.revision} started${foldedNote(c)}: ${m.reason}`,
+      latencyMs: latency(),
+      details: { syncRevision: s.revision, ...(s.sourcePositions ? { sourcePositions: s.sourcePositions } : {}), ...callDetails(c) },
+    };
   } catch (error) {
     if (error instanceof ArgoCDForbiddenError && /sync window/i.test(error.message)) {
       return { status: 'skipped', kind: 'app.skipped', outcome: 'skipped', message: `sync skipped: ${error.message}`, details: { skipReason: 'sync-window' } };
@@ -248,6 +256,47 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
     if (error instanceof ArgoCDBadRequestError) return rejected(m, error, 'refused');
     throw error;
   }
+}
+
+/** What one sync call did: checked the windows, then started a sync (or did not). */
+interface SyncOutcome {
+  revision: string;
+  canSync: boolean;
+  activeWindows?: Array<{ kind?: string; schedule?: string; duration?: string }>;
+  sourcePositions?: number[];
+}
+
+/** Sync windows first, then the sync: one call for every push folded into it. */
+async function syncOnce(client: ArgoCDClient, ref: AppRef, m: MatchResult, revision: string, deadline: number | undefined): Promise<SyncOutcome> {
+  const windows = await client.getSyncWindows(ref, { deadline });
+  if (!windows.canSync) {
+    return { revision, canSync: false, activeWindows: windows.activeWindows.map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration })) };
+  }
+  const multiSource = m.app.sources.length > 1;
+  const sourcePositions = multiSource ? m.sourceIndexes.map((i) => i + 1) : undefined;
+  await client.syncApplication(ref, sourcePositions ? { revisions: sourcePositions.map(() => revision), sourcePositions, deadline } : { revision, deadline });
+  return { revision, canSync: true, sourcePositions };
+}
+
+/**
+ * Sends a call through the app's coalescer and the instance's fair scheduler (when the deps
+ * have them; else at once).
+ */
+function coalesce<R>(ctx: Ctx, key: string, instance: string, send: () => Promise<R>): Promise<Coalesced<R>> {
+  const { coalescer, scheduler } = ctx.deps;
+  const deliveryId = ctx.message.push.deliveryId;
+  const gated = (lead: string, s: () => Promise<unknown>): Promise<unknown> => (scheduler ? scheduler.run(instance, lead, s) : s());
+  if (!coalescer) return gated(deliveryId, send).then((result) => ({ callId: `call-${deliveryId}`, leadDeliveryId: deliveryId, deliveryIds: [deliveryId], folded: false, result: result as R }));
+  return coalescer.run(key, deliveryId, send, gated);
+}
+
+/** The audit details naming the call a delivery's action was carried by. */
+function callDetails(c: Coalesced<unknown>): Record<string, unknown> {
+  return { call: { id: c.callId, folded: c.folded, leadDeliveryId: c.leadDeliveryId, deliveries: c.deliveryIds.length } };
+}
+
+function foldedNote(c: Coalesced<unknown>): string {
+  return c.folded ? ` (folded into call ${c.callId} of delivery ${c.leadDeliveryId})` : '';
 }
 
 /** ArgoCD refused for a reason a retry cannot change: audited as failed now, not redelivered. */

@@ -6,6 +6,8 @@ import type { MatchAction } from '../matching/types';
 import type { SimpleLogger } from '../observability/logger';
 import type { ActionLedger } from './action-ledger';
 import type { AppIndexCache } from './app-index-cache';
+import type { CallCoalescer } from './coalescer';
+import type { FairScheduler } from './fair-scheduler';
 
 /** What `processPush` needs. Build it once per cold start with `createSyncDeps`. */
 export interface SyncDeps {
@@ -17,6 +19,10 @@ export interface SyncDeps {
   indexes: AppIndexCache;
   /** The (delivery, app) claims in the state table. */
   ledger: ActionLedger;
+  /** Folds calls for the same app within a window into one (absent: every action calls). */
+  coalescer?: CallCoalescer;
+  /** Per-instance fair ordering of calls across deliveries (absent: calls go at once). */
+  scheduler?: FairScheduler;
   /** Partial logger; missing methods are no-ops (warn/error go to the console). */
   log?: Partial<SimpleLogger>;
   /** Clock. @default () => new Date() */
