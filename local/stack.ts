@@ -69,7 +69,8 @@ export interface LocalStackOptions {
   /**
    * File holding the local admin token (created, mode 0600, when missing); `null` keeps a fresh
    * random token in memory (tests read it from `LocalStack.token`).
-   * @default `.sentinel/local-token` under the working directory, or `null` when `dataDir` is `null`
+   * @default `.sentinel/local-token` under the working directory with the default `dataDir`
+   *   (`npm start`); in memory when the caller chose its own `dataDir` or `null` (tests)
    */
   tokenFile?: string | null;
 }
@@ -164,7 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables = await ensureTables(client, config.storage.tablePrefix);
     const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     const secrets = new EnvSecretsProvider(env);
-    const tokenFile = options.tokenFile === undefined ? (options.dataDir === null ? null : join(process.cwd(), LOCAL_TOKEN_FILE)) : options.tokenFile;
+    const tokenFile = options.tokenFile === undefined ? (options.dataDir === undefined ? join(process.cwd(), LOCAL_TOKEN_FILE) : null) : options.tokenFile;
     const admin = tokenFile ? ensureLocalToken(tokenFile) : { token: newLocalToken(), created: false, path: undefined };
     const adminPrincipal = localActor();
     const tokens = await localTokens(config, secrets, { principal: adminPrincipal, token: admin.token });
