@@ -10,8 +10,8 @@ import { OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/a
 /** Repository root (the folder holding package.json and package-lock.json). */
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
-/** The four Lambda functions, named as their folders under `functions/`. */
-export const FUNCTION_NAMES = ['webhook', 'sync-worker', 'drift-scan', 'operator-api'] as const;
+/** The Lambda functions, named as their folders under `functions/`. */
+export const FUNCTION_NAMES = ['webhook', 'sync-worker', 'drift-scan', 'operator-api', 'anchor'] as const;
 
 /** One of {@link FUNCTION_NAMES}. */
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

@@ -75,6 +75,14 @@ export const deploymentSchema = v.strictObject({
       syncWorker: v.optional(functionSettings),
       driftScan: v.optional(functionSettings),
       operatorApi: v.optional(functionSettings),
+      anchor: v.optional(functionSettings),
+    }),
+  ),
+  anchor: v.optional(
+    v.strictObject({
+      scheduleMinutes: v.optional(int(1, 1440)),
+      checkpointMinutes: v.optional(int(1, 10_080)),
+      retentionDays: v.optional(int(1, 36_500)),
     }),
   ),
   vpc: v.optional(
@@ -152,6 +160,16 @@ export interface DeploymentSettings {
     syncWorker: FunctionSizing;
     driftScan: FunctionSizing;
     operatorApi: FunctionSizing;
+    anchor: FunctionSizing;
+  };
+  /** Signed digests of the audit chain heads (docs/audit-table.md). */
+  anchor: {
+    /** Minutes between anchor runs; an alarm fires when no digest was written for 3 of them. @default 5 */
+    scheduleMinutes: number;
+    /** Minutes between checkpoints (every chain's head). @default 60 */
+    checkpointMinutes: number;
+    /** Object Lock (compliance mode) retention of each digest, in days. @default 365 */
+    retentionDays: number;
   };
   /** Existing VPC for the worker, scan and operator API. @default none (Lambda's own network) */
   vpc?: { vpcId: string; subnetIds: string[]; securityGroupIds: string[] };
@@ -176,7 +194,10 @@ export const DEPLOYMENT_DEFAULTS: Omit<DeploymentSettings, 'regions' | 'account'
     driftScan: { memoryMb: 1024, timeoutSeconds: 240 },
     // API Gateway HTTP APIs cut an integration off at 30 s.
     operatorApi: { memoryMb: 512, timeoutSeconds: 29 },
+    // A checkpoint reads one head per chain (100,000 chains: see bench/audit-anchor.bench.ts).
+    anchor: { memoryMb: 1024, timeoutSeconds: 300 },
   },
+  anchor: { scheduleMinutes: 5, checkpointMinutes: 60, retentionDays: 365 },
 };
 
 /**
@@ -249,7 +270,8 @@ export function readDeploymentSettings(context: ContextReader, env: NodeJS.Proce
     secretsKmsKeyArns: d.secretsKmsKeyArns ?? D.secretsKmsKeyArns,
     queue: { ...D.queue, ...strip(d.queue ?? {}) },
     api: { ...D.api, ...strip(d.api ?? {}) },
-    functions: { webhook: sizing('webhook'), syncWorker: sizing('syncWorker'), driftScan: sizing('driftScan'), operatorApi: sizing('operatorApi') },
+    functions: { webhook: sizing('webhook'), syncWorker: sizing('syncWorker'), driftScan: sizing('driftScan'), operatorApi: sizing('operatorApi'), anchor: sizing('anchor') },
+    anchor: { ...D.anchor, ...strip(d.anchor ?? {}) },
     vpc: d.vpc ? { vpcId: d.vpc.vpcId, subnetIds: d.vpc.subnetIds, securityGroupIds: d.vpc.securityGroupIds ?? [] } : undefined,
   };
   return { ...d, settings };

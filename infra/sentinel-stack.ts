@@ -15,6 +15,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -28,7 +29,7 @@ import { REFUSED_METRIC, SECRET_UNAVAILABLE_METRIC } from '../functions/lib/inta
 import { OPERATOR_ROUTES as API_ROUTES } from '../functions/operator-api/routes';
 import { handlerEntry, type FunctionName } from './bundling';
 import { driftScheduleMinutes, type FunctionSizing, type SentinelDeployment } from './config';
-import { METRICS_NAMESPACE, SentinelFunction } from './constructs/sentinel-function';
+import { METRICS_NAMESPACE, SentinelFunction, type DynamoDBAction } from './constructs/sentinel-function';
 
 /** Refused webhook requests per 5 minutes above which the refusal alarm fires. */
 export const WEBHOOK_REFUSAL_ALARM_THRESHOLD = 100;
@@ -63,7 +64,28 @@ export interface SentinelFunctions {
   driftScan: SentinelFunction;
   /** The IAM-authorised operator routes. */
   operatorApi: SentinelFunction;
+  /** Scheduled anchoring: signs digests of the audit chain heads; the only signer and digest writer. */
+  anchor: SentinelFunction;
 }
+
+/**
+ * DynamoDB actions each function's code sends, per table: the grants, and what the stack test
+ * holds every role to (an action added in code needs a line here; an unused one is a finding).
+ * The audit table is granted by `bindAuditTable` (writers: conditional PutItem + Query only).
+ * Every function that follows the configuration parameter writes a `config-seen` marker (a
+ * conditional PutItem on the state table).
+ */
+export const TABLE_ACTIONS = {
+  // The delivery ledger (consistent BatchGet, conditional Put, BatchWrite, Delete of a failed
+  // enqueue's claim); refusal counters (UpdateItem ADD) and the config marker on the state table.
+  webhook: { idempotency: ['BatchGetItem', 'PutItem', 'BatchWriteItem', 'DeleteItem'], state: ['UpdateItem', 'PutItem'] },
+  // The action ledger: a conditional put claims an action, a consistent get reads a claim.
+  syncWorker: { state: ['GetItem', 'PutItem'] },
+  // Reads an instance's drift state, writes and deletes app states, writes the scan summary.
+  driftScan: { state: ['Query', 'PutItem', 'DeleteItem'] },
+  // Drift and scan reads, one app's state (clear-flapping), and "scan now", which runs the scan in process.
+  operatorApi: { state: ['Query', 'GetItem', 'PutItem', 'DeleteItem'] },
+} as const satisfies Record<string, Partial<Record<'state' | 'idempotency', readonly DynamoDBAction[]>>>;
 
 /**
  * The whole of gitops-sentinel in one region: HTTP API, push queue with its DLQ,
@@ -91,6 +113,10 @@ export class SentinelStack extends Stack {
   readonly alarmTopic: sns.Topic;
   /** Every alarm, for tests and for adding actions. */
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Signed digests: versioned, Object Lock in compliance mode, written by the anchor function only. */
+  readonly anchorBucket: s3.Bucket;
+  /** The digest signing key (ECC_NIST_P256, SIGN_VERIFY); only the anchor function may sign. */
+  readonly anchorKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: SentinelStackProps) {
     super(scope, id, props);
@@ -204,30 +230,105 @@ export class SentinelStack extends Stack {
       ...network,
       environment: { SENTINEL_DRIFT_SCAN_FUNCTION: driftScan.functionName },
     });
-    this.functions = { webhook, syncWorker, driftScan, operatorApi };
+    const anchor = fn('Anchor', 'anchor', settings.functions.anchor);
+    this.functions = { webhook, syncWorker, driftScan, operatorApi, anchor };
 
     const { audit, state, idempotency } = this.tables;
     webhook.bindAuditTable({ table: audit, access: 'append' })
-      .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
-      .bindTable({ table: idempotency, definition: IDEMPOTENCY_TABLE, access: 'readWrite' })
+      .bindTable({ table: idempotency, definition: IDEMPOTENCY_TABLE, actions: TABLE_ACTIONS.webhook.idempotency })
+      .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.webhook.state })
       .bindSecrets(webhookSecrets, settings.secretsKmsKeyArns);
     this.queue.grantSendMessages(webhook);
     syncWorker.bindAuditTable({ table: audit, access: 'append' })
-      .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
-      .bindTable({ table: idempotency, definition: IDEMPOTENCY_TABLE, access: 'readWrite' })
+      .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.syncWorker.state })
       .bindSecrets(argocdTokens('worker'), settings.secretsKmsKeyArns);
     driftScan.bindAuditTable({ table: audit, access: 'append' })
-      .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
+      .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.driftScan.state })
       .bindSecrets(argocdTokens('scanner'), settings.secretsKmsKeyArns);
     operatorApi.bindAuditTable({ table: audit, access: 'read' })
       .bindAuditTable({ table: audit, access: 'append' })
-      .bindTable({ table: state, definition: STATE_TABLE, access: 'readWrite' })
+      // The by-kind index lists scan summaries (GET /api/drift, /api/stats).
+      .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.operatorApi.state, queryIndexes: true })
       // The operator API runs scans now and imports, with those purposes' tokens.
       .bindSecrets(argocdTokens('operator', 'scanner', 'importer'), settings.secretsKmsKeyArns);
     // Every function reads the configuration parameter, and nothing else in Parameter Store.
     for (const f of [webhook, syncWorker, driftScan, operatorApi]) {
       f.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.configParameter.parameterArn] }));
     }
+    anchor.bindAuditTable({ table: audit, access: 'read' });
+
+    // Anchoring (docs/audit-table.md): digests in a bucket nobody can rewrite before retention
+    // ends (Object Lock, compliance mode: not even the account root), signed with a KMS key only
+    // the anchor function may sign with. Granted to it alone, and denied to every other principal
+    // by the bucket and key policies, so a grant added elsewhere by mistake still cannot sign or write.
+    const anchorLogs = new s3.Bucket(this, 'AnchorAccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(settings.anchor.retentionDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.anchorBucket = new s3.Bucket(this, 'AnchorBucket', {
+      versioned: true,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(settings.anchor.retentionDays)),
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      serverAccessLogsBucket: anchorLogs,
+      serverAccessLogsPrefix: 'digests/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.anchorKey = new kms.Key(this, 'AnchorKey', {
+      description: 'gitops-sentinel audit digest signing key',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const notAnchor = { ArnNotEquals: { 'aws:PrincipalArn': anchor.role!.roleArn } };
+    this.anchorKey.addToResourcePolicy(
+      new iam.PolicyStatement({ effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['kms:Sign'], resources: ['*'], conditions: notAnchor }),
+    );
+    this.anchorBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.anchorBucket.arnForObjects('*')],
+        conditions: notAnchor,
+      }),
+    );
+    anchor.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [this.anchorKey.keyArn] }));
+    anchor.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.anchorBucket.arnForObjects('digests/*')] }));
+    anchor.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.anchorBucket.bucketArn] }));
+    operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GetPublicKey'], resources: [this.anchorKey.keyArn] }));
+    operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.anchorBucket.arnForObjects('digests/*')] }));
+    operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.anchorBucket.bucketArn] }));
+    // "Anchor now" invokes the anchor function, the only one that can sign.
+    operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [anchor.functionArn] }));
+    const anchorEnv = {
+      SENTINEL_ANCHOR_BUCKET: this.anchorBucket.bucketName,
+      SENTINEL_ANCHOR_KEY_ID: this.anchorKey.keyArn,
+      SENTINEL_ANCHOR_CHECKPOINT_MINUTES: String(settings.anchor.checkpointMinutes),
+    };
+    for (const [k, val] of Object.entries(anchorEnv)) {
+      anchor.addEnvironment(k, val);
+      operatorApi.addEnvironment(k, val);
+    }
+    operatorApi.addEnvironment('SENTINEL_ANCHOR_FUNCTION', anchor.functionName);
+    for (const f of [anchor, operatorApi]) {
+      Validations.of(f.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.anchorBucket.node.defaultChild as s3.CfnBucket)}.Arn>/digests/*]`,
+        reason: 'Digests are one object per digest seq under digests/; the grant is limited to that prefix of the one anchor bucket.',
+      });
+    }
+    new events.Rule(this, 'AnchorSchedule', {
+      description: `gitops-sentinel audit anchor every ${settings.anchor.scheduleMinutes} minute(s)`,
+      schedule: events.Schedule.rate(Duration.minutes(settings.anchor.scheduleMinutes)),
+      // The next tick covers what a missed run would have: no retries, no old events.
+      targets: [new eventTargets.LambdaFunction(anchor, { retryAttempts: 0, maxEventAge: Duration.minutes(Math.max(1, settings.anchor.scheduleMinutes)) })],
+    });
     // "Scan now" starts the scan function asynchronously; granted on the function ARN
     // alone (grantInvoke would add `<arn>:*` for every version and alias).
     operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [driftScan.functionArn] }));
@@ -393,6 +494,30 @@ export class SentinelStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+    // A run that fails raises AnchorErrors (function errors, above) and AnchorRunFailed; a
+    // schedule that stopped writes no DigestsWritten at all: missing data over 3 intervals alarms.
+    alarm('AnchorRunFailed', {
+      alarmDescription: 'An audit anchor run failed (KMS or S3 unreachable, or the table could not be read); the next run covers the gap.',
+      metric: metric('AnchorRunFailed', 'Sum', Duration.minutes(settings.anchor.scheduleMinutes)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarm('AnchorDigestMissing', {
+      alarmDescription: 'No audit digest was written for 3 anchor intervals: records since then are not provable.',
+      metric: metric('DigestsWritten', 'Sum', Duration.minutes(Math.min(3 * settings.anchor.scheduleMinutes, 1440))),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    alarm('AnchorChainsHeld', {
+      alarmDescription: 'An anchor run found chains that no longer extend their anchor (records edited or deleted after anchoring): run sentinel audit verify.',
+      metric: metric('AnchorHeldChains', 'Maximum', Duration.minutes(settings.anchor.scheduleMinutes)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
     alarm('InstancesUnreachable', {
       alarmDescription: 'A drift scan could not reach at least one ArgoCD instance.',
       metric: metric('UnreachableInstances'),
@@ -428,6 +553,8 @@ export class SentinelStack extends Stack {
       description: 'execute-api ARN of the HTTP API, for per-route IAM policies: <ApiArn>/$default/<METHOD>/<path> (docs/deploy.md)',
     });
     new CfnOutput(this, 'ConfigParameterName', { value: this.configParameter.parameterName, description: 'Where the functions read the configuration from' });
+    new CfnOutput(this, 'AnchorBucketName', { value: this.anchorBucket.bucketName, description: 'Signed audit digests (Object Lock)' });
+    new CfnOutput(this, 'AnchorKeyArn', { value: this.anchorKey.keyArn, description: 'Digest signing key; kms get-public-key gives auditors the verification key' });
   }
 }
 

@@ -6,7 +6,10 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { deployedCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
-import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
+import type { AnchorService } from '../lib/anchor/anchor-service';
+import { anchorSettingsFromEnv } from '../lib/anchor/settings';
+import type { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
+import { lazyDeps, refreshing, type DepsOrBuilder } from '../lib/runtime/lazy';
 import { authorize } from './access';
 import { QueryParams } from './params';
 import { errorResponse, json, methodNotAllowed, ok, routeNotFound } from './responses';
@@ -74,8 +77,28 @@ export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>): Operato
 }
 
 /**
- * The Lambda entry point; dependencies (config, DynamoDB, Secrets Manager, ArgoCD clients)
- * are built on the first request and again when the deployed configuration changes (a new
- * access policy takes effect within `SENTINEL_CONFIG_MAX_AGE_SECONDS`).
+/**
+ * Adds the deployed anchoring (digests in S3, the public key from KMS, "anchor now" through the
+ * anchor function) when the stack set `SENTINEL_ANCHOR_*`. The S3, KMS and Lambda clients are
+ * loaded only then, so the local stack and the other functions never load them.
  */
-export const handler: OperatorApiHandler = createOperatorApiHandler(deployedCoreDeps('operator-api'));
+function withDeployedAnchor(deps: DepsOrBuilder<CoreDeps>, env: Record<string, string | undefined> = process.env): DepsOrBuilder<CoreDeps> {
+  const settings = anchorSettingsFromEnv(env);
+  if (!settings) return deps;
+  const get = lazyDeps(deps);
+  let anchor: Promise<AnchorService> | undefined;
+  return refreshing(async () => {
+    const core = await get();
+    // deployedCoreDeps builds a DynamoDBAuditStore, which is also the chain reader verification needs.
+    // (`.js`: a dynamic import is an ECMAScript import; esbuild resolves it to the .ts file.)
+    anchor ??= import('../lib/anchor/deployed.js').then((m) => m.deployedAnchorService(settings, core.auditStore as DynamoDBAuditStore));
+    return { ...core, anchor: await anchor };
+  });
+}
+
+/**
+ * The Lambda entry point; dependencies (config, DynamoDB, Secrets Manager, ArgoCD clients, and
+ * the anchoring when configured) are built on the first request and again when the deployed
+ * configuration changes (a new access policy takes effect within `SENTINEL_CONFIG_MAX_AGE_SECONDS`).
+ */
+export const handler: OperatorApiHandler = createOperatorApiHandler(withDeployedAnchor(deployedCoreDeps('operator-api')));

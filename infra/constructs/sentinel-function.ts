@@ -59,12 +59,16 @@ export interface BindTableOptions {
   /** The definition the table was built from, for index ARNs. */
   readonly definition: TableDefinition;
   /**
-   * `read`: `GetItem`, `BatchGetItem`, `Query` on the table and its indexes.
-   * `readWrite`: that plus `PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`
-   * (for mutable state and idempotency records only, never the audit table).
+   * Exactly the DynamoDB actions the function's code sends to this table (least privilege,
+   * checked by the stack test's table of function, table and actions).
    */
-  readonly access: 'read' | 'readWrite';
+  readonly actions: readonly DynamoDBAction[];
+  /** Also `Query` on each of the table's named indexes. @default false */
+  readonly queryIndexes?: boolean;
 }
+
+/** DynamoDB actions a function may be granted on a mutable table. */
+export type DynamoDBAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
 
 /**
  * A `NodejsFunction` carrying gitops-sentinel's shared defaults. The caller's props are
@@ -148,16 +152,15 @@ export class SentinelFunction extends NodejsFunction {
   }
 
   /**
-   * Grants access to a mutable table (state, idempotency) on the table and its named
-   * indexes only, and sets `SENTINEL_<ID>_TABLE` (e.g. `SENTINEL_STATE_TABLE`).
+   * Grants exactly `actions` on a mutable table (state, idempotency), `Query` on its named
+   * indexes when asked, and sets `SENTINEL_<ID>_TABLE` (e.g. `SENTINEL_STATE_TABLE`).
    */
   bindTable(options: BindTableOptions): this {
-    const { table, definition, access } = options;
-    const read = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-    const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-    this.addToRolePolicy(new iam.PolicyStatement({ actions: access === 'read' ? read : [...read, ...write], resources: [table.tableArn] }));
+    const { table, definition, actions, queryIndexes = false } = options;
+    if (actions.length === 0) throw new TypeError('[gitops-sentinel/infra] bindTable needs at least one action');
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }));
     const indexes = indexArns(table, definition);
-    if (indexes.length) this.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes }));
+    if (indexes.length && queryIndexes) this.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes }));
     this.addEnvironment(`SENTINEL_${definition.id.toUpperCase()}_TABLE`, table.tableName);
     return this;
   }

@@ -57,9 +57,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
   });
 
   describe('functions', () => {
-    it('runs all four functions on nodejs24.x, arm64, bundled as ESM', () => {
+    it('runs all five functions on nodejs24.x, arm64, bundled as ESM', () => {
       const fns = template.findResources('AWS::Lambda::Function');
-      expect(Object.keys(fns)).toHaveLength(4);
+      expect(Object.keys(fns)).toHaveLength(5);
       for (const fn of Object.values(fns)) {
         expect(fn.Properties.Runtime).toBe('nodejs24.x');
         expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -211,10 +211,13 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       expect(asList(reader.Resource)).toHaveLength(1 + AUDIT_TABLE.indexes.length);
     });
 
-    it('uses no wildcard resource anywhere', () => {
+    it('uses no wildcard resource anywhere but the digest prefix of the anchor bucket', () => {
+      const bucket = logicalId(template, 'AWS::S3::Bucket', 'AnchorBucket');
+      const digestPrefix = JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/digests/*']] });
       for (const [role, statements] of roles()) {
         for (const s of statements) {
           for (const r of asList(s.Resource)) {
+            if (JSON.stringify(r) === digestPrefix) continue;
             expect({ role, resource: typeof r === 'string' ? r : JSON.stringify(r) }).not.toEqual(expect.objectContaining({ resource: expect.stringContaining('*') }));
           }
         }
@@ -250,11 +253,87 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       }
     });
 
+    it('grants each function exactly the DynamoDB actions its code uses, per table, and nothing else', () => {
+      // The expected table: (function, table) -> actions. A grant not listed here fails the test.
+      const expected: Record<string, Record<string, string[]>> = {
+        Webhook: { audit: ['PutItem', 'Query'], idempotency: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'PutItem'], state: ['PutItem', 'UpdateItem'] },
+        SyncWorker: { audit: ['PutItem', 'Query'], state: ['GetItem', 'PutItem'] },
+        DriftScan: { audit: ['PutItem', 'Query'], state: ['DeleteItem', 'PutItem', 'Query'] },
+        OperatorApi: { audit: ['PutItem', 'Query'], 'audit/index': ['Query'], state: ['DeleteItem', 'GetItem', 'PutItem', 'Query'], 'state/index': ['Query'] },
+        Anchor: { audit: ['Query'], 'audit/index': ['Query'] },
+      };
+      const tables = { audit: 'AuditTable', state: 'StateTable', idempotency: 'IdempotencyTable' };
+      const ids = Object.fromEntries(Object.entries(tables).map(([k, prefix]) => [logicalId(template, 'AWS::DynamoDB::Table', prefix), k]));
+      const rs = roles();
+      const got: Record<string, Record<string, string[]>> = {};
+      for (const fn of Object.keys(expected)) {
+        const grants: Record<string, Set<string>> = {};
+        for (const st of rs.get(roleOf(template, fn))!) {
+          for (const action of asList<string>(st.Action).filter((a) => a.startsWith('dynamodb:'))) {
+            for (const r of asList(st.Resource)) {
+              const text = JSON.stringify(r);
+              const table = Object.keys(ids).find((id) => text.includes(`"${id}"`));
+              // A DynamoDB action on anything but one of our tables would be a grant too wide.
+              const key = table ? `${ids[table]}${text.includes('/index/') ? '/index' : ''}` : `unknown:${text}`;
+              (grants[key] ??= new Set()).add(action.replace('dynamodb:', ''));
+            }
+          }
+        }
+        got[fn] = Object.fromEntries(Object.entries(grants).map(([k, v]) => [k, [...v].sort()]));
+      }
+      expect(got).toEqual(expected);
+    });
+
+    it('lets only the anchor function sign with the anchor key and write the digest bucket (IAM and resource policies)', () => {
+      const bucket = logicalId(template, 'AWS::S3::Bucket', 'AnchorBucket');
+      const key = logicalId(template, 'AWS::KMS::Key', 'AnchorKey');
+      const anchorRole = roleOf(template, 'Anchor');
+      for (const [role, statements] of roles()) {
+        const sign = statements.filter((st) => asList<string>(st.Action).some((a) => a === 'kms:Sign' || a === 'kms:*' || a === '*'));
+        const put = statements.filter((st) => asList<string>(st.Action).some((a) => a === 's3:PutObject' || a === 's3:*' || a === '*' || a.startsWith('s3:Put')));
+        if (role === anchorRole) {
+          expect(sign.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [key, 'Arn'] }]);
+          expect(put.map((st) => JSON.stringify(st.Resource))).toEqual([expect.stringContaining(bucket)]);
+        } else {
+          expect({ role, sign, put }).toEqual({ role, sign: [], put: [] });
+        }
+      }
+      // Resource policies deny every other principal, so a grant added elsewhere by mistake still fails.
+      const anchorArn = { 'Fn::GetAtt': [anchorRole, 'Arn'] };
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeySpec: 'ECC_NIST_P256',
+        KeyUsage: 'SIGN_VERIFY',
+        KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'kms:Sign', Condition: { ArnNotEquals: { 'aws:PrincipalArn': anchorArn } } })]) },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucket },
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:PutObject', Condition: { ArnNotEquals: { 'aws:PrincipalArn': anchorArn } } })]) },
+      });
+    });
+
+    it('keeps the digests in a versioned, Object Lock (compliance, 365 days), private, TLS-only bucket', () => {
+      const bucket = logicalId(template, 'AWS::S3::Bucket', 'AnchorBucket');
+      expect(resources[bucket]).toMatchObject({ DeletionPolicy: 'Retain' });
+      expect(resources[bucket].Properties).toMatchObject({
+        VersioningConfiguration: { Status: 'Enabled' },
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: expect.any(Object),
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucket },
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+      const env = resources[logicalId(template, 'AWS::Lambda::Function', 'Anchor')].Properties.Environment.Variables;
+      expect(env).toMatchObject({ SENTINEL_ANCHOR_BUCKET: { Ref: bucket }, SENTINEL_ANCHOR_CHECKPOINT_MINUTES: '60' });
+    });
+
     it('lets only the webhook send to the queue and only the operator API start a scan', () => {
       const rs = roles();
       const has = (fn: string, action: string) => rs.get(roleOf(template, fn))!.some((s) => asList<string>(s.Action).includes(action));
       expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi'].filter((fn) => has(fn, 'sqs:SendMessage'))).toEqual(['Webhook']);
-      expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi'].filter((fn) => has(fn, 'lambda:InvokeFunction'))).toEqual(['OperatorApi']);
+      expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'Anchor'].filter((fn) => has(fn, 'lambda:InvokeFunction'))).toEqual(['OperatorApi']);
     });
   });
 
@@ -297,12 +376,16 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
     const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     it('alarms on the DLQ, errors and throttles of each function, drift, scans, reachability, webhook refusals and unavailable secrets', () => {
       const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
-      expect(alarms()).toHaveLength(1 + 4 * 2 + 3 + 2);
+      expect(alarms()).toHaveLength(1 + 5 * 2 + 3 + 2 + 3);
       alarms().forEach((a) => expect(a.AlarmActions).toEqual([{ Ref: topic }]));
       const dlq = logicalId(template, 'AWS::SQS::Queue', 'PushDeadLetterQueue');
       expect(alarms().find((a) => JSON.stringify(a.Dimensions ?? []).includes(dlq))).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
-      expect(alarms().filter((a) => a.MetricName === 'Errors')).toHaveLength(4);
-      expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(4);
+      expect(alarms().filter((a) => a.MetricName === 'Errors')).toHaveLength(5);
+      expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(5);
+      // Anchoring: a failed run, and no digest for 3 intervals of 5 minutes (missing data counts).
+      expect(alarms().find((a) => a.MetricName === 'AnchorRunFailed')).toMatchObject({ Threshold: 1, Period: 300 });
+      expect(alarms().find((a) => a.MetricName === 'DigestsWritten')).toMatchObject({ TreatMissingData: 'breaching', Period: 900, Statistic: 'Sum', ComparisonOperator: 'LessThanThreshold' });
+      expect(alarms().find((a) => a.MetricName === 'AnchorHeldChains')).toMatchObject({ Threshold: 1 });
       expect(alarms().find((a) => a.MetricName === 'DriftedApps')).toMatchObject({ Namespace: 'GitOpsSentinel', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'gitops-sentinel' }] });
       expect(alarms().find((a) => a.MetricName === 'ScanDurationMs')).toMatchObject({ TreatMissingData: 'breaching', Period: 1200 });
       const service = [{ Name: 'service', Value: 'gitops-sentinel' }];
@@ -355,7 +438,7 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         spy.mockRestore();
       }
       const rules = new AwsSolutionsChecks().validateScope(bare).violations.map((v) => v.ruleName);
-      expect(rules.sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-DDB3']);
+      expect(rules.sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-DDB3', expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<AnchorBucket[0-9A-F]+\.Arn>\/digests\/\*\]$/)]);
     });
   });
 });
@@ -390,6 +473,14 @@ describe('SentinelStack variants', () => {
     Template.fromStack(stacks[0]).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 
+  it('anchors on the configured schedule with the configured retention', () => {
+    const { stacks } = synthApp({ ...TEST_CONTEXT, sentinel: { ...(TEST_CONTEXT.sentinel as object), anchor: { scheduleMinutes: 2, retentionDays: 30, checkpointMinutes: 30 } } });
+    const t = Template.fromStack(stacks[0]);
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Anchor'), 'Arn'] } })] });
+    t.hasResourceProperties('AWS::S3::Bucket', { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } } });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DigestsWritten', Period: 360 });
+  });
+
   it('turns on X-Ray when asked, acknowledging the one wildcard AWS requires', () => {
     const { app, stacks } = synthApp({ sentinel: { ...TEST_CONTEXT.sentinel, tracing: true } });
     const template = Template.fromStack(stacks[0]);
@@ -402,7 +493,7 @@ describe('SentinelStack variants', () => {
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
   });
 
-  it('places the worker, scan and operator API in the configured VPC, never the webhook', () => {
+  it('places the worker, scan and operator API in the configured VPC, never the webhook or the anchor (AWS APIs only)', () => {
     const { app, stacks } = synthApp({
       ...TEST_CONTEXT,
       vpcId: 'vpc-0123456789abcdef0',
@@ -412,7 +503,7 @@ describe('SentinelStack variants', () => {
     const template = Template.fromStack(stacks[0]);
     const fns = template.findResources('AWS::Lambda::Function');
     for (const [id, fn] of Object.entries(fns)) {
-      if (id.startsWith('Webhook')) expect(fn.Properties.VpcConfig).toBeUndefined();
+      if (id.startsWith('Webhook') || id.startsWith('Anchor')) expect(fn.Properties.VpcConfig).toBeUndefined();
       else expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'], SecurityGroupIds: ['sg-0cccccccccccccccc'] });
     }
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
