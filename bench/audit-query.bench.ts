@@ -4,7 +4,9 @@
  * records with their index attributes, 1,000 apps over 30 days — up to 1,000,000 records or
  * `SEED_SECONDS` (default 180) of seeding, whichever comes first, then measures p50/p99 of
  * one page through the operator API over HTTP, through the CLI in-process, and through the
- * CLI as a subprocess (node + tsx start-up included). Prints one JSON object on its last line.
+ * CLI as a subprocess (node + tsx start-up included). Apps belong to 50 ArgoCD projects; the
+ * same by-day pages are also read by a principal whose access rule covers 1 project of the 50
+ * (issue 13: served by the by-project index), in the same run. Prints one JSON object on its last line.
  *
  * Run: npx tsx bench/audit-query.bench.ts   (env: SEED_TARGET, SEED_SECONDS, SAMPLES)
  */
@@ -50,6 +52,11 @@ const DAYS = 30;
 const END = Date.parse('2024-06-30T23:59:59.000Z');
 const START = END - DAYS * 86_400_000;
 const KINDS = ['app.refreshed', 'app.synced', 'drift.found', 'drift.resolved', 'app.skipped'] as const;
+/** ArgoCD projects the apps belong to (app i in `p-<i mod 50>`); the scoped principal may read one. */
+const PROJECTS = 50;
+const SCOPED_PROJECT = 'p-7';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const SCOPED_TOKEN = 'bench-scoped-token-0123456789';
 
 const pct = (sorted: number[], p: number): number => Math.round(percentile(sorted, p, 0) * 100) / 100;
 
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
       instance: 'default',
       namespace: 'argocd',
       app: `app-${app}`,
+      project: `p-${app % PROJECTS}`,
       revision: (i % 997).toString(16).padStart(40, '0'),
       deliveryId: `d-${Math.floor(i / 3)}`,
       chain: `app#default#argocd#app-${app}`,
@@ -113,7 +121,16 @@ async function main(): Promise<void> {
   process.stderr.write(`seeded ${seeded} records in ${seedSeconds.toFixed(1)} s\n`);
 
   // The operator API over HTTP, as the local stack serves it.
-  const config = loadConfig({});
+  const config = {
+    ...loadConfig({}),
+    access: {
+      localTokens: [],
+      rules: [
+        { principals: ['local:bench-admin'], instances: ['*'], projects: ['*'], actions: ['admin' as const] },
+        { principals: ['local:bench-scoped'], instances: ['*'], projects: [SCOPED_PROJECT], actions: ['read' as const] },
+      ],
+    },
+  };
   const deps: CoreDeps = {
     config,
     doc,
@@ -126,9 +143,23 @@ async function main(): Promise<void> {
     now: () => new Date(END),
   };
   const api = createOperatorApiHandler(deps);
-  const server = createServer(createRequestListener(OPERATOR_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: (e) => api(e) }))));
+  let port = 0;
+  const server = createServer(
+    createRequestListener(
+      OPERATOR_ROUTES.map((r) => ({ method: r.method, path: r.path, handler: (e) => api(e) })),
+      () => {},
+      {
+        tokens: [
+          { principal: 'local:bench-admin', token: ADMIN_TOKEN },
+          { principal: 'local:bench-scoped', token: SCOPED_TOKEN },
+        ],
+        hosts: () => [`127.0.0.1:${port}`],
+      },
+    ),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
 
   const lastTs = new Date(Math.floor(START + (seeded - 1) * step));
   const seededDays = Math.max(1, Math.ceil((lastTs.getTime() - START) / 86_400_000));
@@ -143,20 +174,47 @@ async function main(): Promise<void> {
     byDay: dayQuery,
   };
 
-  const results: Record<string, unknown> = {};
-  for (const [name, make] of Object.entries(queries)) {
+  /** p50/p99 of one page of 100 through the API for a principal; every record checked against its scope. */
+  const measure = async (make: () => Record<string, string>, token: string, project?: string) => {
     const times: number[] = [];
     let items = 0;
     for (let i = 0; i < SAMPLES; i++) {
       const q = new URLSearchParams({ ...make(), limit: '100' });
       const t0 = performance.now();
-      const res = await fetch(`${url}/api/audit?${q}`);
-      const body = (await res.json()) as { items: unknown[] };
+      const res = await fetch(`${url}/api/audit?${q}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await res.json()) as { items: Array<{ project?: string }> };
       times.push(performance.now() - t0);
-      items += body.items.length;
       if (res.status !== 200) throw new Error(`API answered ${res.status}`);
+      if (project && body.items.some((r) => r.project !== project)) throw new Error('a scoped page held a record of another project');
+      items += body.items.length;
     }
-    results[`api_${name}`] = { ...summary(times), meanItemsPerPage: Math.round(items / SAMPLES) };
+    return { ...summary(times), meanItemsPerPage: Math.round(items / SAMPLES) };
+  };
+
+  const results: Record<string, unknown> = {};
+  // Issue 13: the same by-day pages, unscoped and for a principal scoped to 1 project of 50,
+  // measured back to back (interleaved in blocks so load on the shared machine hits both alike).
+  const scopedTimes: ReturnType<typeof summary>[] = [];
+  const unscopedTimes: ReturnType<typeof summary>[] = [];
+  let scopedItems = 0;
+  for (let block = 0; block < 4; block++) {
+    const u = await measure(dayQuery, ADMIN_TOKEN);
+    const sc = await measure(dayQuery, SCOPED_TOKEN, SCOPED_PROJECT);
+    unscopedTimes.push(u);
+    scopedTimes.push(sc);
+    scopedItems += sc.meanItemsPerPage;
+  }
+  const p = (xs: ReturnType<typeof summary>[], k: 'p50Ms' | 'p99Ms') => Math.round((xs.reduce((a, x) => a + x[k], 0) / xs.length) * 100) / 100;
+  results.api_byDay_unscoped_vs_scoped1of50 = {
+    samples: SAMPLES * 4,
+    projects: PROJECTS,
+    unscoped: { p50Ms: p(unscopedTimes, 'p50Ms'), p99Ms: p(unscopedTimes, 'p99Ms') },
+    scoped1of50: { p50Ms: p(scopedTimes, 'p50Ms'), p99Ms: p(scopedTimes, 'p99Ms'), meanItemsPerPage: Math.round(scopedItems / 4) },
+    note: 'mean over 4 interleaved blocks of the per-block p50/p99',
+  };
+
+  for (const [name, make] of Object.entries(queries)) {
+    results[`api_${name}`] = await measure(make, ADMIN_TOKEN);
 
     const cliTimes: number[] = [];
     const sink = { write: () => true };
@@ -164,7 +222,7 @@ async function main(): Promise<void> {
       const q = make() as Record<string, string>;
       const argv = ['--api', url, 'audit', '--limit', '100', '--json', ...Object.entries(q).flatMap(([k, v]) => [`--${k}`, v])];
       const t0 = performance.now();
-      const code = await run(argv, { stdout: sink, stderr: sink, env: {} });
+      const code = await run(argv, { stdout: sink, stderr: sink, env: { SENTINEL_TOKEN: ADMIN_TOKEN } });
       cliTimes.push(performance.now() - t0);
       if (code !== 0) throw new Error(`CLI exited ${code}`);
     }
@@ -177,7 +235,7 @@ async function main(): Promise<void> {
     const q = queries.byApp();
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) =>
-      execFile(process.execPath, [bin, '--api', url, 'audit', '--limit', '100', '--json', '--app', q.app, '--instance', q.instance], { maxBuffer: 16 << 20 }, (e) => (e ? reject(e) : resolve())),
+      execFile(process.execPath, [bin, '--api', url, 'audit', '--limit', '100', '--json', '--app', q.app, '--instance', q.instance], { maxBuffer: 16 << 20, env: { ...process.env, SENTINEL_TOKEN: ADMIN_TOKEN } }, (e) => (e ? reject(e) : resolve())),
     );
     subTimes.push(performance.now() - t0);
   }
