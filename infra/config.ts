@@ -76,6 +76,7 @@ export const deploymentSchema = v.strictObject({
       driftScan: v.optional(functionSettings),
       operatorApi: v.optional(functionSettings),
       anchor: v.optional(functionSettings),
+      deployTracker: v.optional(functionSettings),
     }),
   ),
   anchor: v.optional(
@@ -161,6 +162,7 @@ export interface DeploymentSettings {
     driftScan: FunctionSizing;
     operatorApi: FunctionSizing;
     anchor: FunctionSizing;
+    deployTracker: FunctionSizing;
   };
   /** Signed digests of the audit chain heads (docs/audit-table.md). */
   anchor: {
@@ -196,6 +198,8 @@ export const DEPLOYMENT_DEFAULTS: Omit<DeploymentSettings, 'regions' | 'account'
     operatorApi: { memoryMb: 512, timeoutSeconds: 29 },
     // A checkpoint reads one head per chain (100,000 chains: see bench/audit-anchor.bench.ts).
     anchor: { memoryMb: 1024, timeoutSeconds: 300 },
+    // One ArgoCD read per deployment check: short.
+    deployTracker: { memoryMb: 512, timeoutSeconds: 60 },
   },
   anchor: { scheduleMinutes: 5, checkpointMinutes: 60, retentionDays: 365 },
 };
@@ -270,7 +274,7 @@ export function readDeploymentSettings(context: ContextReader, env: NodeJS.Proce
     secretsKmsKeyArns: d.secretsKmsKeyArns ?? D.secretsKmsKeyArns,
     queue: { ...D.queue, ...strip(d.queue ?? {}) },
     api: { ...D.api, ...strip(d.api ?? {}) },
-    functions: { webhook: sizing('webhook'), syncWorker: sizing('syncWorker'), driftScan: sizing('driftScan'), operatorApi: sizing('operatorApi'), anchor: sizing('anchor') },
+    functions: { webhook: sizing('webhook'), syncWorker: sizing('syncWorker'), driftScan: sizing('driftScan'), operatorApi: sizing('operatorApi'), anchor: sizing('anchor'), deployTracker: sizing('deployTracker') },
     anchor: { ...D.anchor, ...strip(d.anchor ?? {}) },
     vpc: d.vpc ? { vpcId: d.vpc.vpcId, subnetIds: d.vpc.subnetIds, securityGroupIds: d.vpc.securityGroupIds ?? [] } : undefined,
   };

@@ -54,7 +54,7 @@ export const OPERATOR_ROUTES: readonly { path: string; method: apigwv2.HttpMetho
 // Gateway would answer a bare 404.
 export const WEBHOOK_ROUTE = { path: '/api/webhook', method: apigwv2.HttpMethod.ANY } as const;
 
-/** The four functions of a stack, by role. */
+/** The functions of a stack, by role. */
 export interface SentinelFunctions {
   /** `POST /api/webhook`: verify, parse, dedupe, enqueue. */
   webhook: SentinelFunction;
@@ -66,6 +66,8 @@ export interface SentinelFunctions {
   operatorApi: SentinelFunction;
   /** Scheduled anchoring: signs digests of the audit chain heads; the only signer and digest writer. */
   anchor: SentinelFunction;
+  /** Follow-up queue consumer: deployment checks. */
+  deployTracker: SentinelFunction;
 }
 
 /**
@@ -85,11 +87,13 @@ export const TABLE_ACTIONS = {
   driftScan: { state: ['Query', 'PutItem', 'DeleteItem'] },
   // Drift and scan reads, one app's state (clear-flapping), and "scan now", which runs the scan in process.
   operatorApi: { state: ['Query', 'GetItem', 'PutItem', 'DeleteItem'] },
+  // Deployment checks: a conditional update claims each step and records the outcome.
+  deployTracker: { state: ['UpdateItem'] },
 } as const satisfies Record<string, Partial<Record<'state' | 'idempotency', readonly DynamoDBAction[]>>>;
 
 /**
  * The whole of gitops-sentinel in one region: HTTP API, push queue with its DLQ,
- * the four functions, the drift schedule, the three tables (from `tables.ts`), grants to
+ * the functions (webhook, sync worker, drift scan, operator API, deploy tracker), the follow-up queue, the drift schedule, the three tables (from `tables.ts`), grants to
  * existing secrets, alarms to an SNS topic and a dashboard. One stack per stage and region.
  */
 export class SentinelStack extends Stack {
@@ -101,6 +105,10 @@ export class SentinelStack extends Stack {
   readonly queue: sqs.Queue;
   /** Pushes the worker failed `maxReceiveCount` times. */
   readonly deadLetterQueue: sqs.Queue;
+  /** Delayed follow-ups (deployment checks); standard, because FIFO queues ignore per-message delays. */
+  readonly followUpQueue: sqs.Queue;
+  /** Follow-ups the tracker failed `maxReceiveCount` times. */
+  readonly followUpDeadLetterQueue: sqs.Queue;
   /** The HTTP API. */
   readonly api: apigwv2.HttpApi;
   /** One line on the access policy (printed at synth). */
@@ -153,6 +161,22 @@ export class SentinelStack extends Stack {
       visibilityTimeout: Duration.seconds(6 * worker.timeoutSeconds + settings.queue.maxBatchingWindowSeconds),
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.queue.maxReceiveCount },
+    });
+
+    // Follow-ups: delayed deployment checks (SQS DelaySeconds, so no Lambda waits). A queue of
+    // their own: a push burst must not delay them, and they must not be coalesced with pushes.
+    const tracker = settings.functions.deployTracker;
+    this.followUpDeadLetterQueue = new sqs.Queue(this, 'FollowUpDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.followUpQueue = new sqs.Queue(this, 'FollowUpQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(6 * tracker.timeoutSeconds),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.followUpDeadLetterQueue, maxReceiveCount: settings.queue.maxReceiveCount },
     });
 
     // Secrets: existing ones, by name or ARN. The webhook reads webhook secrets only; the
@@ -219,19 +243,23 @@ export class SentinelStack extends Stack {
       });
 
     const webhook = fn('Webhook', 'webhook', settings.functions.webhook, { environment: { SENTINEL_QUEUE_URL: this.queue.queueUrl } });
+    // Every function that starts deployments (pushes, repairs, rollbacks) schedules their checks.
+    const followUpEnv = { SENTINEL_FOLLOWUP_QUEUE_URL: this.followUpQueue.queueUrl };
     // The worker audits undone actions as failed on the last receive, so it must know the redrive limit.
-    const syncWorker = fn('SyncWorker', 'sync-worker', settings.functions.syncWorker, { ...network, environment: { SENTINEL_MAX_RECEIVE_COUNT: String(settings.queue.maxReceiveCount) } });
+    const syncWorker = fn('SyncWorker', 'sync-worker', settings.functions.syncWorker, { ...network, environment: { SENTINEL_MAX_RECEIVE_COUNT: String(settings.queue.maxReceiveCount), ...followUpEnv } });
     const driftScan = fn('DriftScan', 'drift-scan', settings.functions.driftScan, {
       ...network,
+      environment: followUpEnv,
       // One scan at a time: overlapping scans would double-count drift and race on repairs.
       reservedConcurrentExecutions: settings.driftScanReservedConcurrency || undefined,
     });
     const operatorApi = fn('OperatorApi', 'operator-api', settings.functions.operatorApi, {
       ...network,
-      environment: { SENTINEL_DRIFT_SCAN_FUNCTION: driftScan.functionName },
+      environment: { SENTINEL_DRIFT_SCAN_FUNCTION: driftScan.functionName, ...followUpEnv },
     });
     const anchor = fn('Anchor', 'anchor', settings.functions.anchor);
-    this.functions = { webhook, syncWorker, driftScan, operatorApi, anchor };
+    const deployTracker = fn('DeployTracker', 'deploy-tracker', tracker, { ...network, environment: followUpEnv });
+    this.functions = { webhook, syncWorker, driftScan, operatorApi, anchor, deployTracker };
 
     const { audit, state, idempotency } = this.tables;
     webhook.bindAuditTable({ table: audit, access: 'append' })
@@ -252,7 +280,7 @@ export class SentinelStack extends Stack {
       // The operator API runs scans now and imports, with those purposes' tokens.
       .bindSecrets(argocdTokens('operator', 'scanner', 'importer'), settings.secretsKmsKeyArns);
     // Every function reads the configuration parameter, and nothing else in Parameter Store.
-    for (const f of [webhook, syncWorker, driftScan, operatorApi]) {
+    for (const f of [webhook, syncWorker, driftScan, operatorApi, deployTracker]) {
       f.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.configParameter.parameterArn] }));
     }
     anchor.bindAuditTable({ table: audit, access: 'read' });
@@ -329,6 +357,13 @@ export class SentinelStack extends Stack {
       // The next tick covers what a missed run would have: no retries, no old events.
       targets: [new eventTargets.LambdaFunction(anchor, { retryAttempts: 0, maxEventAge: Duration.minutes(Math.max(1, settings.anchor.scheduleMinutes)) })],
     });
+    // The deploy tracker claims check steps and records outcomes; every function that starts a
+    // deployment (push, repair, rollback) schedules its checks on the follow-up queue.
+    deployTracker.bindAuditTable({ table: audit, access: 'append' })
+      .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.deployTracker.state })
+      .bindSecrets(argocdTokens('worker'), settings.secretsKmsKeyArns);
+    for (const f of [syncWorker, driftScan, operatorApi, deployTracker]) this.followUpQueue.grantSendMessages(f);
+    deployTracker.addEventSource(new SqsEventSource(this.followUpQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: settings.queue.maxConcurrency }));
     // "Scan now" starts the scan function asynchronously; granted on the function ARN
     // alone (grantInvoke would add `<arn>:*` for every version and alias).
     operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [driftScan.functionArn] }));
@@ -345,7 +380,7 @@ export class SentinelStack extends Stack {
     );
 
     if (settings.vpc) {
-      for (const f of [syncWorker, driftScan, operatorApi]) {
+      for (const f of [syncWorker, driftScan, operatorApi, deployTracker]) {
         Validations.of(f.role!).acknowledge({
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
           reason: 'Lambda needs the ENI permissions of this AWS managed policy to attach to the configured VPC; they allow no resource-level restriction.',
@@ -437,6 +472,13 @@ export class SentinelStack extends Stack {
     alarm('DeadLetterQueueNotEmpty', {
       alarmDescription: 'Pushes the sync worker failed repeatedly are waiting in the dead-letter queue.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarm('FollowUpDeadLetterQueueNotEmpty', {
+      alarmDescription: 'Deployment checks the tracker failed repeatedly are waiting in the follow-up dead-letter queue.',
+      metric: this.followUpDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -546,6 +588,7 @@ export class SentinelStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL; point Git webhooks at <url>api/webhook' });
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
+    new CfnOutput(this, 'FollowUpQueueUrl', { value: this.followUpQueue.queueUrl });
     new CfnOutput(this, 'AuditTableName', { value: audit.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'ApiArn', {

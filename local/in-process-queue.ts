@@ -6,6 +6,7 @@
  * `ApproximateReceiveCount`, and after `maxReceiveCount` receives it moves to the dead letters.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { serializeFollowUp, type FollowUpMessage, type FollowUpQueue } from '../functions/lib/queue/follow-up';
 import { serializePushMessage } from '../functions/lib/queue/message';
 import type { PushMessage, PushQueue } from '../functions/lib/queue/types';
 
@@ -49,16 +50,24 @@ export interface DeadLetter {
   deadAt: string;
 }
 
+/** Options of {@link InProcessQueue.send}. */
+export interface SendOptions {
+  /** Keep the message invisible this long after sending, in ms (SQS `DelaySeconds`). @default 0 */
+  delayMs?: number;
+}
+
 /** Counters, for `/api/stats`, benchmarks and tests. */
 export interface InProcessQueueStats {
   enqueued: number;
+  /** Messages sent with a delay. */
+  delayed: number;
   /** Receives (a message retried twice counts three). */
   received: number;
   succeeded: number;
   /** Failed receives (each retry that failed counts). */
   failed: number;
   deadLettered: number;
-  /** Waiting, visible or not. */
+  /** Waiting, visible or not (delayed ones included). */
   pending: number;
   inFlight: number;
 }
@@ -96,7 +105,7 @@ interface Entry {
  * await queue.enqueue({ push, receivedAt: new Date().toISOString() });
  * await queue.drain();
  */
-export class InProcessQueue implements PushQueue {
+export class InProcessQueue implements PushQueue, FollowUpQueue {
   readonly #batchSize: number;
   readonly #maxReceiveCount: number;
   readonly #visibilityTimeoutMs: number;
@@ -110,7 +119,7 @@ export class InProcessQueue implements PushQueue {
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
-  #counts = { enqueued: 0, received: 0, succeeded: 0, failed: 0, deadLettered: 0 };
+  #counts = { enqueued: 0, delayed: 0, received: 0, succeeded: 0, failed: 0, deadLettered: 0 };
 
   constructor(options: InProcessQueueOptions = {}) {
     this.#batchSize = positive(options.batchSize, 10, 'batchSize');
@@ -126,14 +135,26 @@ export class InProcessQueue implements PushQueue {
   }
 
   /**
+   * Schedules a follow-up (serialised as the SQS adapter does), visible after `delaySeconds`
+   * like SQS `DelaySeconds`, though fractions of a second are kept so local demos run fast.
+   */
+  async schedule(message: FollowUpMessage, delaySeconds: number): Promise<void> {
+    this.send(serializeFollowUp(message), { delayMs: Math.max(0, delaySeconds) * 1000 });
+  }
+
+  /**
    * Adds a raw body, e.g. a malformed one in a test of the worker's dead-letter path.
    * @returns the message id
    */
-  send(body: string): string {
+  send(body: string, options: SendOptions = {}): string {
     if (typeof body !== 'string') throw new TypeError('[gitops-sentinel/queue] body must be a string');
+    const delayMs = options.delayMs ?? 0;
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw new TypeError('[gitops-sentinel/queue] delayMs must be a non-negative number');
     const messageId = randomUUID();
-    this.#pending.push({ messageId, body, sentAt: Date.now(), receiveCount: 0, visibleAt: 0 });
+    const now = Date.now();
+    this.#pending.push({ messageId, body, sentAt: now, receiveCount: 0, visibleAt: delayMs > 0 ? now + delayMs : 0 });
     this.#counts.enqueued++;
+    if (delayMs > 0) this.#counts.delayed++;
     this.#pump();
     return messageId;
   }

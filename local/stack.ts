@@ -23,6 +23,8 @@ import { ensureLocalToken, LOCAL_TOKEN_FILE, newLocalToken } from './local-token
 import { InProcessQueue } from './in-process-queue';
 import { startScheduler, type Scheduler } from './scheduler';
 import { createDriftScanHandler } from '../functions/drift-scan/handler';
+import { createDeployTrackerHandler } from '../functions/deploy-tracker/worker';
+import { createDeploymentTracker, type DeploymentTracker } from '../functions/lib/deploy/index';
 
 /** Options of `startLocalStack`. */
 export interface LocalStackOptions {
@@ -87,6 +89,10 @@ export interface LocalStack {
   simulators?: StartedSimulators;
   /** The in-process stand-in for the SQS queue between webhook and worker. */
   queue: InProcessQueue;
+  /** The in-process stand-in for the follow-up queue (delayed deployment checks). */
+  followUps: InProcessQueue;
+  /** Deployment tracking, unless `deploy.enabled` is false. */
+  tracker?: DeploymentTracker;
   /** The shared dependencies, as the handlers got them. */
   deps: CoreDeps;
   /** The admin bearer token (principal {@link LocalStack.adminPrincipal}). */
@@ -197,10 +203,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
     }
     const driftState = new DynamoDBDriftStateStore(doc, tables.state);
-    const deps: CoreDeps = { config, doc, tables, auditStore, driftState, secrets, argocd, argocdByPurpose: purposeRegistries(config, secrets, argocd, logger), log: logger, now: () => new Date(), ...(anchor ? { anchor } : {}) };
+    const core: CoreDeps = { config, doc, tables, auditStore, driftState, secrets, argocd, argocdByPurpose: purposeRegistries(config, secrets, argocd, logger), log: logger, now: () => new Date(), ...(anchor ? { anchor } : {}) };
     closers.push(() => {
-      for (const p of ['worker', 'scanner', 'importer', 'operator'] as const) if (argocdFor(deps, p) !== argocd) argocdFor(deps, p).close();
+      for (const p of ['worker', 'scanner', 'importer', 'operator'] as const) if (argocdFor(core, p) !== argocd) argocdFor(core, p).close();
     });
+    // Follow-ups (deployment checks) have their own queue, as deployed: delayed messages, a
+    // consumer of their own, so a push burst never waits behind them or they behind it.
+    const followUps = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 1000, concurrency: 2, queueName: 'gitops-sentinel-follow-up' });
+    closers.push(() => followUps.stop());
+    // The tracker reads apps with the worker's token, as the deployed deploy-tracker function does.
+    const tracker = createDeploymentTracker({ ...core, argocd: argocdFor(core, 'worker') }, followUps);
+    const deps: CoreDeps = tracker ? { ...core, deployments: tracker } : core;
+    const consumeFollowUps = createDeployTrackerHandler({ tracker, log: logger });
+    followUps.start((batch) => consumeFollowUps(batch));
 
     const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 1000, concurrency: 4 });
     closers.push(() => queue.stop());
@@ -283,6 +298,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dataDir,
       simulators,
       queue,
+      followUps,
+      ...(tracker ? { tracker } : {}),
       deps,
       ...(anchor ? { anchor } : {}),
       token: admin.token,

@@ -156,7 +156,7 @@ export function registerOps(program: Command, io: CliIO): void {
 
   program
     .command('stats')
-    .description('per-day (or per-app) figures: pushes, refreshes/syncs, success rate, latency p50/p95, drift, MTTR, consistency')
+    .description('per-day (or per-app) figures: pushes, refreshes/syncs, success rate, latency p50/p95, deployments, lead time p50/p95, drift, MTTR, consistency')
     .option('--from <day>', 'first day (yyyy-mm-dd); default 6 days before --to')
     .option('--to <day>', 'last day (yyyy-mm-dd); default today')
     .option('--app <name>', 'only this app')
@@ -174,6 +174,7 @@ export function registerOps(program: Command, io: CliIO): void {
         namespace: o.namespace,
       });
       const pct = (v: unknown) => (typeof v === 'number' ? `${Math.round(v * 1000) / 10}%` : '');
+      const seconds = (v: unknown) => (typeof v === 'number' ? Math.round(v / 100) / 10 : '');
       const common = [
         { header: 'pushes', get: (r: Record<string, unknown>) => r.pushes },
         { header: 'refreshes', get: (r: Record<string, unknown>) => r.refreshes },
@@ -181,6 +182,10 @@ export function registerOps(program: Command, io: CliIO): void {
         { header: 'success', get: (r: Record<string, unknown>) => pct(r.successRate) },
         { header: 'p50 ms', get: (r: Record<string, unknown>) => r.latencyP50Ms },
         { header: 'p95 ms', get: (r: Record<string, unknown>) => r.latencyP95Ms },
+        { header: 'deploys', get: (r: Record<string, unknown>) => r.deployments },
+        { header: 'deployed ok', get: (r: Record<string, unknown>) => pct(r.deploySuccessRate) },
+        { header: 'lead p50 s', get: (r: Record<string, unknown>) => seconds(r.leadTimeP50Ms) },
+        { header: 'lead p95 s', get: (r: Record<string, unknown>) => seconds(r.leadTimeP95Ms) },
         { header: 'drift found', get: (r: Record<string, unknown>) => r.driftFound },
         { header: 'repaired', get: (r: Record<string, unknown>) => r.driftRepaired },
         { header: 'MTTR s', get: (r: Record<string, unknown>) => (typeof r.mttrMs === 'number' ? Math.round(r.mttrMs / 1000) : '') },

@@ -55,6 +55,12 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'access.denied': true,
   'config.changed': true,
   'audit.anchored': true,
+  'deploy.succeeded': true,
+  'deploy.failed': true,
+  'deploy.degraded': true,
+  'deploy.timeout': true,
+  'deploy.superseded': true,
+  'deploy.gone': true,
 };
 
 /** The audit kinds, for validation and `--help`. */

@@ -57,9 +57,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
   });
 
   describe('functions', () => {
-    it('runs all five functions on nodejs24.x, arm64, bundled as ESM', () => {
+    it('runs all six functions on nodejs24.x, arm64, bundled as ESM', () => {
       const fns = template.findResources('AWS::Lambda::Function');
-      expect(Object.keys(fns)).toHaveLength(5);
+      expect(Object.keys(fns)).toHaveLength(6);
       for (const fn of Object.values(fns)) {
         expect(fn.Properties.Runtime).toBe('nodejs24.x');
         expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -130,12 +130,12 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       });
     });
 
-    it('encrypts both queues and refuses plain HTTP', () => {
+    it('encrypts every queue and refuses plain HTTP', () => {
       const queues = Object.values(template.findResources('AWS::SQS::Queue'));
-      expect(queues).toHaveLength(2);
+      expect(queues).toHaveLength(4);
       queues.forEach((q) => expect(q.Properties.SqsManagedSseEnabled).toBe(true));
       const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-      expect(policies).toHaveLength(2);
+      expect(policies).toHaveLength(4);
       policies.forEach((p) =>
         expect(p.Properties.PolicyDocument.Statement).toContainEqual(
           expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -156,6 +156,36 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         ScalingConfig: { MaximumConcurrency: 4 },
         BatchSize: 10,
       });
+    });
+  });
+
+  describe('follow-up queue (deployment checks)', () => {
+    it('is a standard queue (FIFO ignores per-message DelaySeconds) with its own dead-letter queue', () => {
+      const queue = resources[logicalId(template, 'AWS::SQS::Queue', 'FollowUpQueue')];
+      expect(queue.Properties.FifoQueue).toBeUndefined();
+      const dlq = logicalId(template, 'AWS::SQS::Queue', 'FollowUpDeadLetterQueue');
+      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 7 });
+      const tracker = resources[logicalId(template, 'AWS::Lambda::Function', 'DeployTracker')];
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * tracker.Properties.Timeout);
+    });
+
+    it('feeds the deploy tracker with partial batch responses; the functions that start deployments get its URL and may send', () => {
+      const queueRef = { Ref: logicalId(template, 'AWS::SQS::Queue', 'FollowUpQueue') };
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'DeployTracker') },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      const queueArn = { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'FollowUpQueue'), 'Arn'] };
+      const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+      for (const name of ['SyncWorker', 'DriftScan', 'OperatorApi', 'DeployTracker']) {
+        const fn = resources[logicalId(template, 'AWS::Lambda::Function', name)];
+        expect(fn.Properties.Environment.Variables.SENTINEL_FOLLOWUP_QUEUE_URL).toEqual(queueRef);
+        const role = fn.Properties.Role['Fn::GetAtt'][0];
+        const statements = policies.filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+        expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: queueArn }));
+      }
+      const webhook = resources[logicalId(template, 'AWS::Lambda::Function', 'Webhook')];
+      expect(webhook.Properties.Environment.Variables.SENTINEL_FOLLOWUP_QUEUE_URL).toBeUndefined();
     });
   });
 
@@ -261,6 +291,7 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         DriftScan: { audit: ['PutItem', 'Query'], state: ['DeleteItem', 'PutItem', 'Query'] },
         OperatorApi: { audit: ['PutItem', 'Query'], 'audit/index': ['Query'], state: ['DeleteItem', 'GetItem', 'PutItem', 'Query'], 'state/index': ['Query'] },
         Anchor: { audit: ['Query'], 'audit/index': ['Query'] },
+        DeployTracker: { audit: ['PutItem', 'Query'], state: ['UpdateItem'] },
       };
       const tables = { audit: 'AuditTable', state: 'StateTable', idempotency: 'IdempotencyTable' };
       const ids = Object.fromEntries(Object.entries(tables).map(([k, prefix]) => [logicalId(template, 'AWS::DynamoDB::Table', prefix), k]));
@@ -329,11 +360,15 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       expect(env).toMatchObject({ SENTINEL_ANCHOR_BUCKET: { Ref: bucket }, SENTINEL_ANCHOR_CHECKPOINT_MINUTES: '60' });
     });
 
-    it('lets only the webhook send to the queue and only the operator API start a scan', () => {
+    it('lets only the webhook send to the push queue, only deployment starters to the follow-up queue, and only the operator API start a scan', () => {
       const rs = roles();
       const has = (fn: string, action: string) => rs.get(roleOf(template, fn))!.some((s) => asList<string>(s.Action).includes(action));
-      expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi'].filter((fn) => has(fn, 'sqs:SendMessage'))).toEqual(['Webhook']);
-      expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'Anchor'].filter((fn) => has(fn, 'lambda:InvokeFunction'))).toEqual(['OperatorApi']);
+      const sendsTo = (fn: string, queue: string) =>
+        rs.get(roleOf(template, fn))!.some((s) => asList<string>(s.Action).includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes(logicalId(template, 'AWS::SQS::Queue', queue)));
+      const all = ['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'DeployTracker'];
+      expect(all.filter((fn) => sendsTo(fn, 'PushQueue'))).toEqual(['Webhook']);
+      expect(all.filter((fn) => sendsTo(fn, 'FollowUpQueue'))).toEqual(['SyncWorker', 'DriftScan', 'OperatorApi', 'DeployTracker']);
+      expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'Anchor', 'DeployTracker'].filter((fn) => has(fn, 'lambda:InvokeFunction'))).toEqual(['OperatorApi']);
     });
   });
 
@@ -376,12 +411,12 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
     const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     it('alarms on the DLQ, errors and throttles of each function, drift, scans, reachability, webhook refusals and unavailable secrets', () => {
       const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
-      expect(alarms()).toHaveLength(1 + 5 * 2 + 3 + 2 + 3);
+      expect(alarms()).toHaveLength(2 + 6 * 2 + 3 + 2 + 3);
       alarms().forEach((a) => expect(a.AlarmActions).toEqual([{ Ref: topic }]));
       const dlq = logicalId(template, 'AWS::SQS::Queue', 'PushDeadLetterQueue');
       expect(alarms().find((a) => JSON.stringify(a.Dimensions ?? []).includes(dlq))).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
-      expect(alarms().filter((a) => a.MetricName === 'Errors')).toHaveLength(5);
-      expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(5);
+      expect(alarms().filter((a) => a.MetricName === 'Errors')).toHaveLength(6);
+      expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(6);
       // Anchoring: a failed run, and no digest for 3 intervals of 5 minutes (missing data counts).
       expect(alarms().find((a) => a.MetricName === 'AnchorRunFailed')).toMatchObject({ Threshold: 1, Period: 300 });
       expect(alarms().find((a) => a.MetricName === 'DigestsWritten')).toMatchObject({ TreatMissingData: 'breaching', Period: 900, Statistic: 'Sum', ComparisonOperator: 'LessThanThreshold' });

@@ -26,7 +26,13 @@ export type AuditKind =
   | 'dr.checked'
   | 'access.denied'
   | 'config.changed'
-  | 'audit.anchored';
+  | 'audit.anchored'
+  | 'deploy.succeeded'
+  | 'deploy.failed'
+  | 'deploy.degraded'
+  | 'deploy.timeout'
+  | 'deploy.superseded'
+  | 'deploy.gone';
 
 /** Outcome of the decision a record describes. */
 export type AuditOutcome = 'success' | 'failure' | 'skipped' | 'refused' | 'info';

@@ -203,6 +203,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       localTokens: file.access?.localTokens ?? [],
     },
     acknowledge: [...new Set(file.acknowledge ?? [])],
+    deploy: { ...defaults.deploy, ...stripUndefined(file.deploy ?? {}) },
+    followUpQueueUrl: env.SENTINEL_FOLLOWUP_QUEUE_URL || file.followUpQueueUrl,
   };
 }
 

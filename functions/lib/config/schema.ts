@@ -149,10 +149,21 @@ export const fileSchema = v.strictObject({
       localTokens: v.optional(v.array(localToken)),
     }),
   ),
+  deploy: v.optional(
+    v.strictObject({
+      enabled: v.optional(v.boolean()),
+      timeoutMinutes: v.optional(int(1, 1440)),
+      // Fractions of a second are for local demos and tests; SQS rounds up to whole seconds.
+      firstCheckSeconds: v.optional(v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900'))),
+      maxCheckSeconds: v.optional(v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900 (the SQS DelaySeconds limit)'))),
+      backoffFactor: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1'), v.maxValue(10, 'must be at most 10'))),
+    }),
+  ),
   port: v.optional(int(1, 65535)),
   appIndexTtlSeconds: v.optional(int(1)),
   queueUrl: v.optional(nonEmpty),
   acknowledge: v.optional(v.array(v.picklist(ACKNOWLEDGEABLE, `must be one of ${ACKNOWLEDGEABLE.join(', ')}`))),
+  followUpQueueUrl: v.optional(nonEmpty),
 });
 
 /** The configuration file as written by a user. */

@@ -161,6 +161,24 @@ export interface StorageConfig {
   region: string;
 }
 
+/**
+ * Deployment tracking: after a push-triggered sync (or an auto-sync app's refresh), a repair
+ * or a rollback, the app is checked with delayed queue messages until it is Synced and
+ * Healthy at the new revision, failed, degraded, gone, superseded, or the deadline passed.
+ */
+export interface DeployConfig {
+  /** Track deployments at all. @default true */
+  enabled: boolean;
+  /** Deadline after ArgoCD accepted the action, in minutes (`deploy.timeout` after it). @default 30 */
+  timeoutMinutes: number;
+  /** Delay of the first check after acceptance, in seconds. @default 10 */
+  firstCheckSeconds: number;
+  /** Longest delay between two checks, in seconds (SQS allows 900). @default 120 */
+  maxCheckSeconds: number;
+  /** Each delay is the previous one times this. @default 2 */
+  backoffFactor: number;
+}
+
 /** The validated configuration, parsed once. */
 export interface SentinelConfig {
   instances: InstanceConfig[];
@@ -181,4 +199,7 @@ export interface SentinelConfig {
    * TLS-unverified ArgoCD server; `allow-unsigned`: unsigned deliveries). @default []
    */
   acknowledge: Array<'insecure-argocd' | 'allow-unsigned'>;
+  deploy: DeployConfig;
+  /** URL of the follow-up queue (deployment checks; `SENTINEL_FOLLOWUP_QUEUE_URL` deployed). */
+  followUpQueueUrl?: string;
 }

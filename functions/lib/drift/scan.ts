@@ -482,6 +482,13 @@ async function repairOne(w: WrittenApp, run: ScanRun): Promise<boolean> {
     const message = `repair started: sync to the last deployed revision ${describeTarget(target)} (history id ${target.historyId})`;
     const details = { scanId, reason: w.decision!.reason, historyId: target.historyId, prune: cfg.prune, drift: auditDetailsOf(w.details) };
     run.audit.add({ ...base, kind: 'drift.repaired', outcome: 'success', message, details });
+    if (run.deps.deployments) {
+      // The repair is a deployment too: followed to Healthy (or not) like a push.
+      const acceptedAt = (run.deps.now ?? (() => new Date()))().toISOString();
+      await run.deps.deployments
+        .start({ ref: w.ref, project: w.project, cause: 'repair', action: 'sync', expectedRevision: describeTarget(target), actor: run.actor, startedAt: acceptedAt, acceptedAt })
+        .catch((err: unknown) => run.log.warn('drift: repair not tracked', { instance: w.instance, app: w.ref.name, error: errorMessage(err) }));
+    }
     return true;
   } catch (err) {
     const message = errorMessage(err);

@@ -7,6 +7,7 @@ import type { AuditStore } from '../audit/audit-store';
 import type { SentinelConfig } from '../config/types';
 import type { PartialLogger } from '../observability/simple-logger';
 import type { DriftStateStore } from './state-store';
+import type { DeploymentStarter } from '../deploy/types';
 
 /** Units the drift scan reports metrics in (a subset of Powertools' `MetricUnit`). */
 export type DriftMetricUnit = 'Count' | 'Percent' | 'Milliseconds';
@@ -31,6 +32,8 @@ export interface DriftDeps {
   now?: () => Date;
   /** Per-scan metrics (Powertools EMF in Lambda). @default none */
   metrics?: DriftMetricsSink;
+  /** Follows each started repair to its outcome (`deploy.*` records). @default no tracking */
+  deployments?: DeploymentStarter;
 }
 
 /** What the read functions ({@link getDriftState}, {@link listScans}) need. */

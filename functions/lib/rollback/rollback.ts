@@ -172,6 +172,12 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
     throw mapped;
   }
 
+  if (!dryRun && deps.deployments) {
+    const acceptedAt = (deps.now?.() ?? new Date()).toISOString();
+    await deps.deployments
+      .start({ ref, project, cause: 'rollback', action: target.method === 'rollback' ? 'rollback' : 'sync', expectedRevision: target.revision, actor, startedAt: acceptedAt, acceptedAt })
+      .catch((error: unknown) => deps.log?.warn?.('rollback not tracked', { ...ref, error: error instanceof Error ? error.message : String(error) }));
+  }
   let operation = operationOf(accepted);
   const waitSeconds = Math.min(MAX_WAIT_SECONDS, Math.max(0, request.waitSeconds ?? 0));
   if (waitSeconds > 0 && operation?.phase === 'Running') operation = await waitForOperation(client, ref, waitSeconds, operation, app.spec?.project);

@@ -1,6 +1,7 @@
 import type { ArgoCDRegistry, AppRef } from '../argocd/index';
 import type { AuditStore } from '../audit/audit-store';
 import type { SimpleLogger } from '../observability/logger';
+import type { DeploymentStarter } from '../deploy/types';
 
 /** What `rollbackApplication` needs: the slice of `CoreDeps` it uses. */
 export interface RollbackDeps {
@@ -8,6 +9,8 @@ export interface RollbackDeps {
   auditStore: AuditStore;
   log?: Partial<SimpleLogger>;
   now?: () => Date;
+  /** Follows each rollback to its outcome (`deploy.*` records). @default no tracking */
+  deployments?: DeploymentStarter;
 }
 
 /** A rollback request, as the operator API receives it. */

@@ -18,6 +18,9 @@ import { SecretsManagerProvider } from '../secrets/secrets-manager-provider';
 import { configuredDeps } from './configured-deps';
 import type { DepsOrBuilder } from './lazy';
 import type { SecretsProvider } from '../secrets/types';
+import { createDeploymentTracker } from '../deploy/index';
+import type { DeploymentStarter } from '../deploy/types';
+import { SQSFollowUpQueue } from '../queue/sqs-follow-up-queue';
 
 /** What every ArgoCD-facing function gets. Local mode and tests build the same shape. */
 export interface CoreDeps {
@@ -43,6 +46,8 @@ export interface CoreDeps {
    * Absent where no anchor is configured: verify then checks the hash chains alone and says so.
    */
   anchor?: AnchorService;
+  /** Deployment tracking (needs the follow-up queue). @default none: deployments are not followed */
+  deployments?: DeploymentStarter;
 }
 
 /**
@@ -68,7 +73,7 @@ export function purposeRegistries(config: SentinelConfig, secrets: SecretsProvid
 }
 
 /** The ArgoCD token purpose of each function's own calls. */
-const FUNCTION_PURPOSE: Record<string, TokenPurpose> = { 'sync-worker': 'worker', 'drift-scan': 'scanner', 'operator-api': 'operator' };
+const FUNCTION_PURPOSE: Record<string, TokenPurpose> = { 'sync-worker': 'worker', 'drift-scan': 'scanner', 'operator-api': 'operator', 'deploy-tracker': 'worker' };
 
 /**
  * Builds the deployed dependencies from the Lambda environment (`SENTINEL_CONFIG_JSON`,
@@ -83,7 +88,7 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
   const secrets = new SecretsManagerProvider({ env });
   const purpose = FUNCTION_PURPOSE[functionName] ?? 'operator';
   const argocd = createArgoCDClients(config, secrets, { logger: log, purpose });
-  return {
+  const core: CoreDeps = {
     config,
     doc,
     tables,
@@ -95,6 +100,11 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
     log,
     now: () => new Date(),
   };
+  // Functions that start deployments (sync worker, drift scan, operator API) and the tracker
+  // itself get the follow-up queue's URL; without it nothing is tracked.
+  const followUps = config.followUpQueueUrl ? new SQSFollowUpQueue({ queueUrl: config.followUpQueueUrl, clientConfig: { region: config.storage.region } }) : undefined;
+  const deployments = createDeploymentTracker(core, followUps);
+  return deployments ? { ...core, deployments } : core;
 }
 
 /**

@@ -36,14 +36,20 @@ interface Acc {
   driftResolved: number;
   repairTimes: number[];
   rollbacks: number;
+  deploySucceeded: number;
+  deployFailed: number;
+  deploySuperseded: number;
+  leadTimes: number[];
 }
 
 function newAcc(): Acc {
-  return { pushes: 0, deliveries: new Set(), refreshes: 0, syncs: 0, succeeded: 0, failed: 0, latencies: [], driftFound: 0, driftRepaired: 0, driftResolved: 0, repairTimes: [], rollbacks: 0 };
+  return { pushes: 0, deliveries: new Set(), refreshes: 0, syncs: 0, succeeded: 0, failed: 0, latencies: [], driftFound: 0, driftRepaired: 0, driftResolved: 0, repairTimes: [], rollbacks: 0, deploySucceeded: 0, deployFailed: 0, deploySuperseded: 0, leadTimes: [] };
 }
 
 function finish(acc: Acc, perApp: boolean): StatsCounters {
   const sorted = [...acc.latencies].sort((a, b) => a - b);
+  const leads = [...acc.leadTimes].sort((a, b) => a - b);
+  const deployments = acc.deploySucceeded + acc.deployFailed;
   const actions = acc.succeeded + acc.failed;
   return {
     pushes: perApp ? acc.deliveries.size : acc.pushes,
@@ -59,6 +65,14 @@ function finish(acc: Acc, perApp: boolean): StatsCounters {
     driftResolved: acc.driftResolved,
     mttrMs: acc.repairTimes.length ? Math.round(acc.repairTimes.reduce((a, b) => a + b, 0) / acc.repairTimes.length) : null,
     rollbacks: acc.rollbacks,
+    deployments,
+    deploySucceeded: acc.deploySucceeded,
+    deployFailed: acc.deployFailed,
+    deploySuperseded: acc.deploySuperseded,
+    deploySuccessRate: deployments ? round(acc.deploySucceeded / deployments, 4) : null,
+    leadTimeP50Ms: percentile(leads, 50),
+    leadTimeP95Ms: percentile(leads, 95),
+    leadTimeSamples: leads.length,
   };
 }
 
@@ -89,7 +103,9 @@ function appKeyOf(r: AuditRecord): string | undefined {
 /**
  * Computes per-day and per-app figures for a range (default: the last 7 days).
  * Latency is `details.latencyMs` of `app.refreshed`/`app.synced` records when present, else the
- * time from the delivery's `webhook.received` record to the action record.
+ * time from the delivery's `webhook.received` record to the action record. Lead time is
+ * `details.leadTimeMs` of `deploy.succeeded` records (push received to Synced and Healthy),
+ * counted on the day the deployment ended.
  * @throws StatsRangeError on an unusable range
  */
 export async function computeStats(deps: StatsDeps, options: StatsOptions = {}): Promise<StatsReport> {
@@ -168,6 +184,22 @@ export async function computeStats(deps: StatsDeps, options: StatsOptions = {}):
           break;
         case 'app.rolledback':
           if (r.outcome === 'success') for (const t of targets) t.rollbacks++;
+          break;
+        case 'deploy.succeeded': {
+          const lead = (r.details as { leadTimeMs?: unknown } | undefined)?.leadTimeMs;
+          for (const t of targets) {
+            t.deploySucceeded++;
+            if (typeof lead === 'number' && Number.isFinite(lead) && lead >= 0) t.leadTimes.push(lead);
+          }
+          break;
+        }
+        case 'deploy.failed':
+        case 'deploy.degraded':
+        case 'deploy.timeout':
+          for (const t of targets) t.deployFailed++;
+          break;
+        case 'deploy.superseded':
+          for (const t of targets) t.deploySuperseded++;
           break;
         case 'scan.completed': {
           const d = r.details as { consistencyPercent?: unknown; apps?: unknown; drifted?: unknown } | undefined;

@@ -60,6 +60,22 @@ export interface StatsCounters {
   mttrMs: number | null;
   /** `app.rolledback` records with outcome success. */
   rollbacks: number;
+  /** Tracked deployments that ended (`deploy.succeeded`, `failed`, `degraded`, `timeout`). */
+  deployments: number;
+  /** `deploy.succeeded` records. */
+  deploySucceeded: number;
+  /** `deploy.failed`, `deploy.degraded` and `deploy.timeout` records. */
+  deployFailed: number;
+  /** `deploy.superseded` records (a newer push came first; neither success nor failure). */
+  deploySuperseded: number;
+  /** deploySucceeded / deployments, 0..1; null with no deployments. */
+  deploySuccessRate: number | null;
+  /** Median lead time, push (or repair/rollback request) to Synced and Healthy, ms. */
+  leadTimeP50Ms: number | null;
+  /** 95th percentile of the lead time, ms. */
+  leadTimeP95Ms: number | null;
+  /** Succeeded deployments behind the lead-time percentiles. */
+  leadTimeSamples: number;
 }
 
 /** Figures of one UTC day. */

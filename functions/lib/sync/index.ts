@@ -36,7 +36,7 @@ export interface CreateSyncDepsOptions {
  * const sync = createSyncDeps(buildCoreDeps('sync-worker'));
  * const result = await processPush(message, sync, { receiveCount: 1, maxReceiveCount: 5 });
  */
-export function createSyncDeps(core: Pick<CoreDeps, 'config' | 'doc' | 'tables' | 'auditStore' | 'argocd' | 'log' | 'now'>, options: CreateSyncDepsOptions = {}): SyncDeps {
+export function createSyncDeps(core: Pick<CoreDeps, 'config' | 'doc' | 'tables' | 'auditStore' | 'argocd' | 'log' | 'now'> & Partial<Pick<CoreDeps, 'deployments'>>, options: CreateSyncDepsOptions = {}): SyncDeps {
   return {
     argocd: core.argocd,
     auditStore: core.auditStore,
@@ -46,5 +46,6 @@ export function createSyncDeps(core: Pick<CoreDeps, 'config' | 'doc' | 'tables' 
     scheduler: new FairScheduler(core.config.argocd.concurrency),
     log: core.log,
     now: core.now,
+    ...(core.deployments ? { deployments: core.deployments } : {}),
   };
 }

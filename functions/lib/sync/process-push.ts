@@ -184,6 +184,7 @@ async function actOn(m: MatchResult, ctx: Ctx): Promise<Acted> {
   // instead of acting a second time.
   await deps.ledger.complete(push.deliveryId, ref, claim.owner, 'done', { message: decision.message, audit, receiveCount: receive.receiveCount });
   await deps.auditStore.append(audit);
+  if (decision.status === 'synced' || (decision.status === 'refreshed' && m.app.autoSync)) await startTracking(m, ref, decision, audit, ctx);
   return { ...result, status: decision.status, audited: decision.kind, message: decision.message, ...(decision.latencyMs !== undefined ? { latencyMs: decision.latencyMs } : {}) };
 }
 
@@ -322,6 +323,34 @@ async function reappendLostAudits(done: Acted[], ctx: Ctx): Promise<void> {
     if (seen.has(`${audit.instance}#${audit.namespace}#${audit.app}`)) continue;
     ctx.log.warn?.('re-appending a lost audit record', { deliveryId, instance: a.instance, namespace: a.namespace, app: a.name });
     await ctx.deps.auditStore.append(audit);
+  }
+}
+
+/**
+ * Hands an accepted sync (or an auto-sync app's refresh, after which ArgoCD syncs by itself)
+ * to deployment tracking. A failure to start tracking is logged, not retried: the action is
+ * done and must not be repeated for it.
+ */
+async function startTracking(m: MatchResult, ref: AppRef, decision: Decision, audit: AuditInput, ctx: Ctx): Promise<void> {
+  if (!ctx.deps.deployments) return;
+  const { push } = ctx.message;
+  try {
+    await ctx.deps.deployments.start({
+      ref,
+      project: m.app.project,
+      cause: 'push',
+      action: decision.status === 'synced' ? 'sync' : 'refresh',
+      deliveryId: push.deliveryId,
+      commit: push.revision || undefined,
+      expectedRevision: (decision.details?.syncRevision as string | undefined) ?? (push.revision || undefined),
+      repo: push.repoUrls[0],
+      provider: push.provider,
+      actor: audit.actor,
+      startedAt: ctx.message.receivedAt,
+      acceptedAt: audit.ts ?? ctx.now().toISOString(),
+    });
+  } catch (error) {
+    ctx.log.warn?.('deployment tracking not started', { ...ref, deliveryId: push.deliveryId, error: describe(error) });
   }
 }
 

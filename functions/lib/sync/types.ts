@@ -2,6 +2,7 @@
 import type { ArgoCDRegistry } from '../argocd/index';
 import type { AuditStore } from '../audit/audit-store';
 import type { AuditKind } from '../audit/types';
+import type { DeploymentStarter } from '../deploy/types';
 import type { MatchAction } from '../matching/types';
 import type { SimpleLogger } from '../observability/logger';
 import type { ActionLedger } from './action-ledger';
@@ -27,6 +28,8 @@ export interface SyncDeps {
   log?: Partial<SimpleLogger>;
   /** Clock. @default () => new Date() */
   now?: () => Date;
+  /** Follows each sync (and each auto-sync app's refresh) to its outcome. @default no tracking */
+  deployments?: DeploymentStarter;
 }
 
 /** Where a message is in its delivery life: needed to know when failures are final. */

@@ -45,6 +45,30 @@ describe('computeStats', () => {
     expect(stats.apps.map((a) => `${a.app}:${a.pushes}:${a.failed}`)).toEqual(['a:1:0', 'b:1:1']);
   });
 
+  it('counts deployments per day and app, their success share and the lead time p50/p95; superseded ones are neither', async () => {
+    const audit = new InMemoryAuditStore();
+    const base = { actor: 't', message: 'm', instance: 'i', namespace: 'argocd' };
+    const ok = (app: string, ts: string, leadTimeMs: number) => audit.append({ ...base, kind: 'deploy.succeeded', outcome: 'success', app, ts, details: { leadTimeMs } });
+    await ok('a', '2024-05-01T10:00:00.000Z', 60_000);
+    await ok('a', '2024-05-01T11:00:00.000Z', 120_000);
+    await ok('b', '2024-05-02T10:00:00.000Z', 30_000);
+    await audit.append({ ...base, kind: 'deploy.degraded', outcome: 'failure', app: 'b', ts: '2024-05-02T11:00:00.000Z' });
+    await audit.append({ ...base, kind: 'deploy.timeout', outcome: 'failure', app: 'b', ts: '2024-05-02T12:00:00.000Z' });
+    await audit.append({ ...base, kind: 'deploy.superseded', outcome: 'skipped', app: 'a', ts: '2024-05-02T13:00:00.000Z' });
+
+    const stats = await computeStats({ auditStore: audit, now: () => new Date('2024-05-03T00:00:00Z') }, { from: '2024-05-01', to: '2024-05-02' });
+
+    expect(stats.totals).toMatchObject({ deployments: 5, deploySucceeded: 3, deployFailed: 2, deploySuperseded: 1, deploySuccessRate: 0.6, leadTimeP50Ms: 60_000, leadTimeP95Ms: 120_000, leadTimeSamples: 3 });
+    expect(stats.days.map((d) => [d.day, d.deployments, d.leadTimeP50Ms])).toEqual([
+      ['2024-05-01', 2, 60_000],
+      ['2024-05-02', 3, 30_000],
+    ]);
+    expect(stats.apps.map((a) => [a.app, a.deployments, a.deploySuccessRate])).toEqual([
+      ['a', 2, 1],
+      ['b', 3, 0.3333],
+    ]);
+  });
+
   it('takes scans from listScans when given', async () => {
     const stats = await computeStats(
       { auditStore: new InMemoryAuditStore(), listScans: async () => [{ startedAt: '2024-05-01T01:00:00.000Z', consistencyPercent: 90 }, { startedAt: '2024-05-01T02:00:00.000Z', consistencyPercent: 100 }] },

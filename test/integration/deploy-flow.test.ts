@@ -1,0 +1,83 @@
+/**
+ * A signed push on the local stack becomes a tracked deployment: webhook -> queue -> sync worker
+ * -> simulator sync -> delayed follow-up checks -> `deploy.succeeded` with its lead time, which
+ * `/api/stats` reports.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { waitFor } from '../helpers/argocd-sim';
+
+const SECRET = 'deploy-flow-secret';
+const REPO = 'https://github.com/acme/shop.git';
+const COMMIT = '1f'.repeat(20);
+
+function signedPush(stack: LocalStack, deliveryId: string) {
+  const body = JSON.stringify({
+    ref: 'refs/heads/main',
+    before: '0'.repeat(40),
+    after: COMMIT,
+    repository: { html_url: 'https://github.com/acme/shop', clone_url: REPO, default_branch: 'main', full_name: 'acme/shop' },
+    pusher: { name: 'octocat' },
+    commits: [{ id: COMMIT, message: 'bump', timestamp: '2026-01-01T00:00:00Z', added: [], modified: ['shop/deploy.yaml'], removed: [] }],
+    head_commit: { id: COMMIT },
+  });
+  return fetch(`${stack.url}/api/webhook`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+    },
+    body,
+  });
+}
+
+describe('deployment tracking on the local stack', () => {
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-flow-'));
+    const config = join(dir, 'sentinel.yaml');
+    writeFileSync(config, 'deploy:\n  firstCheckSeconds: 0.05\n  maxCheckSeconds: 0.2\n');
+    stack = await startLocalStack({
+      env: { GITHUB_WEBHOOK_SECRET: SECRET, SENTINEL_CONFIG: config, SENTINEL_TABLE_PREFIX: `deploy-${randomUUID().slice(0, 8)}` },
+      port: 0,
+      dataDir: null,
+      simulatorSyncMs: 100,
+      simulatorSeed: {
+        instances: {
+          default: { apps: [{ name: 'shop', annotations: { 'gitops-sentinel/sync-on-push': 'true' }, source: { repoURL: REPO, path: 'shop', targetRevision: 'main' } }] },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('turns a signed push into deploy.succeeded with its lead time, and /api/stats reports it', async () => {
+    const sim = stack.simulators!.instances.default.sim;
+    sim.setHead(REPO, 'main', COMMIT);
+    const deliveryId = randomUUID();
+
+    const res = await signedPush(stack, deliveryId);
+    expect(res.status).toBe(202);
+
+    await waitFor(async () => (await stack.deps.auditStore.query({ deliveryId, kind: 'deploy.succeeded' })).items.length === 1, 'deploy.succeeded', 20_000);
+    const [record] = (await stack.deps.auditStore.query({ deliveryId, kind: 'deploy.succeeded' })).items;
+    expect(record).toMatchObject({ app: 'shop', revision: COMMIT, details: expect.objectContaining({ commit: COMMIT, revisionDeployed: COMMIT, cause: 'push' }) });
+    const lead = (record!.details as { leadTimeMs: number }).leadTimeMs;
+    expect(lead).toBeGreaterThan(0);
+    // ArgoCD received the sync once, and the checks were plain reads
+    expect(sim.requestsTo('POST', '/api/v1/applications/shop/sync')).toHaveLength(1);
+    expect(sim.requestsTo('GET', '/api/v1/applications/shop').every((r) => !r.query.refresh)).toBe(true);
+
+    const stats = (await (await fetch(`${stack.url}/api/stats`)).json()) as { totals: Record<string, unknown>; apps: Array<Record<string, unknown>> };
+    expect(stats.totals).toMatchObject({ deployments: 1, deploySucceeded: 1, deploySuccessRate: 1, leadTimeP50Ms: lead, leadTimeSamples: 1 });
+    expect(stats.apps.find((a) => a.app === 'shop')).toMatchObject({ deployments: 1, leadTimeP95Ms: lead });
+  });
+});
