@@ -76,7 +76,7 @@ describe('deployment tracking on the local stack', () => {
     expect(sim.requestsTo('POST', '/api/v1/applications/shop/sync')).toHaveLength(1);
     expect(sim.requestsTo('GET', '/api/v1/applications/shop').every((r) => !r.query.refresh)).toBe(true);
 
-    const stats = (await (await fetch(`${stack.url}/api/stats`)).json()) as { totals: Record<string, unknown>; apps: Array<Record<string, unknown>> };
+    const stats = (await (await fetch(`${stack.url}/api/stats`, { headers: stack.authHeaders })).json()) as { totals: Record<string, unknown>; apps: Array<Record<string, unknown>> };
     expect(stats.totals).toMatchObject({ deployments: 1, deploySucceeded: 1, deploySuccessRate: 1, leadTimeP50Ms: lead, leadTimeSamples: 1 });
     expect(stats.apps.find((a) => a.app === 'shop')).toMatchObject({ deployments: 1, leadTimeP95Ms: lead });
   });

@@ -50,9 +50,7 @@ async function startEnv(config: Partial<DeployConfig> = {}): Promise<Env> {
         },
       ],
     },
-  });
-  // The simulator runs auto-sync only when asked; this suite needs it (web-auto).
-  (env.sims.default.sim as unknown as { options: { autoSync: boolean } }).options.autoSync = true;
+  }, { simOptions: { autoSync: true } }); // web-auto syncs itself after a refresh, as ArgoCD does
   const followUps = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 10, queueName: 'follow-up-test' });
   const tracker = new DeploymentTracker({
     store: new DeploymentStore({ doc: env.tables.doc, tableName: env.tables.names.state }),

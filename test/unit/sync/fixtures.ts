@@ -8,7 +8,7 @@ import { DynamoDBAuditStore } from '../../../functions/lib/audit/dynamodb-audit-
 import type { PushEvent } from '../../../functions/lib/providers/types';
 import type { PushMessage } from '../../../functions/lib/queue/types';
 import { ActionLedger, AppIndexCache, type SyncDeps } from '../../../functions/lib/sync';
-import { startArgoCDSimulator, type SeedInstance, type StartedArgoCDSimulator } from '../../../local/argocd-sim';
+import { startArgoCDSimulator, type SeedInstance, type StartArgoCDSimulatorOptions, type StartedArgoCDSimulator } from '../../../local/argocd-sim';
 import { createTestTables } from '../../helpers/dynamo';
 
 export const REPO = 'https://github.com/acme/web.git';
@@ -71,9 +71,9 @@ export interface SyncEnv {
  * Starts one simulator per seed instance and builds `SyncDeps` around them.
  * @param clientOptions fast retries by default (2 retries, 1 ms backoff)
  */
-export async function startSyncEnv(seeds: Record<string, SeedInstance>, options: { ttlSeconds?: number; clientOptions?: Partial<ArgoCDClientOptions>; now?: () => Date } = {}): Promise<SyncEnv> {
+export async function startSyncEnv(seeds: Record<string, SeedInstance>, options: { ttlSeconds?: number; clientOptions?: Partial<ArgoCDClientOptions>; now?: () => Date; simOptions?: Partial<StartArgoCDSimulatorOptions> } = {}): Promise<SyncEnv> {
   const sims: Record<string, StartedArgoCDSimulator> = {};
-  for (const [name, seed] of Object.entries(seeds)) sims[name] = await startArgoCDSimulator({ instance: name, seed, syncDurationMs: 20, autoSync: false });
+  for (const [name, seed] of Object.entries(seeds)) sims[name] = await startArgoCDSimulator({ instance: name, seed, syncDurationMs: 20, autoSync: false, ...options.simOptions });
   const registry = new ArgoCDRegistry(
     Object.entries(sims).map(
       ([name, s]) =>
