@@ -330,11 +330,12 @@ export class ArgoCDClient {
   }
 
   /** Whether a manual/API sync is allowed now, and which windows apply. */
-  async getSyncWindows(ref: AppRef, options: { deadline?: number } = {}): Promise<SyncWindowsState> {
+  async getSyncWindows(ref: AppRef, options: { deadline?: number; project?: string } = {}): Promise<SyncWindowsState> {
     const res = await this.request<ApplicationApplicationSyncWindowsResponse>({
       method: 'GET',
       path: `${this.appPath(ref)}/syncwindows`,
-      query: this.nsQuery(ref),
+      // `project` makes a project-scoped ArgoCD role answer for its own apps only (404 otherwise).
+      query: { ...this.nsQuery(ref), project: options.project },
       deadline: options.deadline,
     });
     return {

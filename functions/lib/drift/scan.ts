@@ -351,7 +351,7 @@ function assessApps(observed: ObservedApp[], details: Map<ObservedApp, DriftDeta
 async function decideCandidate(w: AssessedApp, run: ScanRun): Promise<Pick<AssessedApp, 'decision' | 'target'>> {
   run.calls.argocd++;
   try {
-    const windows = await w.client.getSyncWindows(w.ref);
+    const windows = await w.client.getSyncWindows(w.ref, { project: w.project });
     if (!windows.canSync) return { decision: decision('skip', 'sync-window') };
   } catch (err) {
     return { decision: decision('skip', 'sync-window', `could not read sync windows: ${errorMessage(err)}`) };

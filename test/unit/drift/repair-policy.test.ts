@@ -108,6 +108,8 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     const result = await runDriftScan(env.deps);
     expect(decisionOf(result, 'api')).toMatchObject({ action: 'skip', reason: 'sync-window' });
     expect(env.sims.default!.sim.requestsTo('GET', /\/syncwindows$/)).toHaveLength(1);
+    // Asked with the app's project, so a project-scoped ArgoCD role answers for its own apps only.
+    expect(env.sims.default!.sim.requestsTo('GET', /\/syncwindows$/)[0]!.query).toMatchObject({ project: 'frozen' });
     expect(syncs(env)).toEqual([]);
     expect(env.records('drift.skipped', 'api')[0]!.details).toMatchObject({ reason: 'sync-window' });
   });
