@@ -57,6 +57,7 @@ export function banner(stack: LocalStack, startupMs: number, githubSecret?: stri
     `  ArgoCD     ${argocd}`,
     `  DynamoDB   ${stack.dynamodbEndpoint} (embedded dynalite)`,
     `  data       ${stack.dataDir ?? 'in memory (lost on exit)'}`,
+    `  anchors    ${stack.anchor ? `${relative(process.cwd(), stack.anchor.anchorsDir) || '.'} signed with ${relative(process.cwd(), stack.anchor.keyPath)} (every minute and at shutdown; sentinel audit verify)` : 'off (audit chains not anchored)'}`,
     `  token      ${stack.tokenFile ? `${relative(process.cwd(), stack.tokenFile)}${stack.tokenCreated ? ' (created now, mode 0600)' : ''}: every route but /healthz and /api/webhook needs Authorization: Bearer <token>` : 'in memory'}`,
     `  access     ${accessLine(stack.config)}`,
     `  drift scan every ${stack.config.drift.scheduleMinutes} min${stack.config.drift.dryRun ? ' (dry run)' : ''}`,
