@@ -237,6 +237,9 @@ describe('sentinel CLI against the local stack', () => {
     const tampered = await cli('import', first, '--instance', 'restore');
     expect(tampered.code).toBe(EXIT.error);
     expect(tampered.err).toMatch(/checksum mismatch/);
+    const tamperedCheck = await cli('dr', 'check', first, '--instance', 'restore');
+    expect(tamperedCheck.code).toBe(EXIT.error);
+    expect(tamperedCheck.err).toMatch(/checksum mismatch/);
     expect((await cli('export', first)).code).toBe(EXIT.usage);
   });
 
