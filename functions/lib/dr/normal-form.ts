@@ -25,12 +25,14 @@ const nil = (v: unknown): boolean => v === undefined || v === null;
 
 /**
  * One role policy as `AppProject.normalizePolicy` writes it (app_project_types.go): split at
- * every comma, the first part kept as it is, every later part trimmed of spaces, joined by ", ".
+ * every comma; while the result is still empty a part is taken as it is, after that each part
+ * is trimmed of spaces and appended with ", ".
  * @example normalizePolicy('p,proj:a:ci, applications,get ,a/*,allow') === 'p, proj:a:ci, applications, get, a/*, allow'
  */
 export function normalizePolicy(policy: string): string {
-  const [first = '', ...rest] = policy.split(',');
-  return [first, ...rest.map((c) => c.replace(/^ +| +$/g, ''))].join(', ');
+  let out = '';
+  for (const part of policy.split(',')) out = out === '' ? part : `${out}, ${part.replace(/^ +| +$/g, '')}`;
+  return out;
 }
 
 /**

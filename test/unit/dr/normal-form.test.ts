@@ -38,6 +38,12 @@ describe('normalizeProjectSpec', () => {
     expect(normalizePolicy(' p ,a,\tb ')).toBe(' p , a, \tb');
   });
 
+  it('takes parts as they are while the result is empty, as the Go loop does', () => {
+    expect(normalizePolicy(',a, b')).toBe('a, b');
+    expect(normalizePolicy(',, x ,y')).toBe(' x , y');
+    expect(normalizePolicy('')).toBe('');
+  });
+
   it('does not touch the input, and normalising twice equals normalising once', () => {
     fc.assert(
       fc.property(fc.array(fc.string()), fc.array(fc.option(fc.string(), { nil: undefined })), (policies, zones) => {
