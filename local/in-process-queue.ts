@@ -63,6 +63,8 @@ export interface InProcessQueueStats {
   delayed: number;
   /** Receives (a message retried twice counts three). */
   received: number;
+  /** Batches handed to the consumer (Lambda invocations, deployed). */
+  batches: number;
   succeeded: number;
   /** Failed receives (each retry that failed counts). */
   failed: number;
@@ -119,7 +121,7 @@ export class InProcessQueue implements PushQueue, FollowUpQueue {
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
-  #counts = { enqueued: 0, delayed: 0, received: 0, succeeded: 0, failed: 0, deadLettered: 0 };
+  #counts = { enqueued: 0, delayed: 0, received: 0, batches: 0, succeeded: 0, failed: 0, deadLettered: 0 };
 
   constructor(options: InProcessQueueOptions = {}) {
     this.#batchSize = positive(options.batchSize, 10, 'batchSize');
@@ -248,6 +250,7 @@ export class InProcessQueue implements PushQueue, FollowUpQueue {
 
   #deliver(entries: Entry[], consumer: InProcessQueueConsumer): void {
     this.#inFlight++;
+    this.#counts.batches++;
     const now = Date.now();
     const records = entries.map((e) => {
       e.receiveCount++;

@@ -43,6 +43,7 @@ const ROOTS = [
   'projectSyncWindowsResponse',
   'versionVersionMessage',
   'runtimeError',
+  'v1alpha1ApplicationTree',
 ];
 
 /**

@@ -47,8 +47,23 @@ export interface SimResource {
   image?: string;
   replicas: number;
   health: string;
+  /** Why the resource is not healthy (ArgoCD's health message). */
+  healthMessage?: string;
   /** Object in the "cluster"; null when missing. */
   live: Record<string, unknown> | null;
+}
+
+/**
+ * What the next operation of an app does (set through `/__sim/outcome`): `fail` ends it in
+ * phase `Failed`, `degrade` makes the app `Degraded` once it settles, `succeed` clears a
+ * previous setting.
+ */
+export interface SimOutcome {
+  kind: 'fail' | 'degrade' | 'succeed';
+  /** ArgoCD-style message for the failed resource or the degraded health. */
+  message?: string;
+  /** Apply to every following operation, not just the next one. @default false */
+  sticky?: boolean;
 }
 
 /** One app: the wire object plus what the simulated cluster and controller keep about it. */
@@ -60,6 +75,12 @@ export interface SimApp {
   health: string;
   opTimer?: NodeJS.Timeout;
   healTimer?: NodeJS.Timeout;
+  /** Fires when the app settles after an operation (see `healthyAfterMs`). */
+  settleTimer?: NodeJS.Timeout;
+  /** Epoch ms until which the app is `Progressing` after an operation succeeded. */
+  progressingUntil?: number;
+  /** What the next operation does; unset = succeed and stay healthy. */
+  outcome?: SimOutcome;
   /** Cached `JSON.stringify(app)`; cleared whenever the app changes. */
   json?: string;
 }
@@ -94,7 +115,7 @@ export interface SimListFilter {
 }
 
 /** Settings of an instance after defaults. */
-export type SimSettings = Required<Pick<ArgoCDSimulatorOptions, 'syncDurationMs' | 'autoSync' | 'version' | 'maxRecordedRequests' | 'appNamespaces'>> &
+export type SimSettings = Required<Pick<ArgoCDSimulatorOptions, 'syncDurationMs' | 'healthyAfterMs' | 'autoSync' | 'version' | 'maxRecordedRequests' | 'appNamespaces'>> &
   Pick<ArgoCDSimulatorOptions, 'selfHealDelayMs'>;
 
 /** The mutable state of one instance, shared by the concern modules. */

@@ -8,6 +8,8 @@ import { startArgoCDSimulator, type StartArgoCDSimulatorOptions, type StartedArg
 import type { SeedFile } from './types';
 
 export { ArgoCDSimulator, SimError, HISTORY_LIMIT, fakeSha, httpStatusFromGrpc, matchesSelector, type RecordedRefresh, type SimListFilter, type SimSyncRequest } from './simulator';
+export type { SimOutcome } from './core';
+export type { SimApplicationTree, SimResourceNode, SimResourceRef, ResourceTreeFilter } from './resource-tree';
 export { DEFAULT_FAULT_SEED } from './faults';
 export { REFRESH_ANNOTATION, type ControllerStats } from './controller';
 export { SELECTABLE_APP_FIELDS, parseFieldSelection, projectApp, type FieldSelection } from './projection';

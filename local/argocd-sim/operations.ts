@@ -6,6 +6,7 @@ import type { V1alpha1Application, V1alpha1RevisionHistory } from '../../functio
 import { REFRESH_ANNOTATION } from './controller';
 import { clone, deepEqual, HISTORY_LIMIT, isAutomated, SimError, sourcesOf, type SimApp, type SimState, type SimSyncRequest } from './core';
 import { resolveRevision } from './revisions';
+import { primaryResource, settleAfterSync, takeOutcome } from './health';
 import { recompute, render } from './status';
 import { evaluateSyncWindows } from './sync-windows';
 
@@ -152,6 +153,8 @@ function completeOperation(state: SimState, sa: SimApp, revisions: string[], req
   sa.opTimer = undefined;
   const app = sa.app;
   const finishedAt = state.now().toISOString();
+  const outcome = req.dryRun ? undefined : takeOutcome(sa);
+  if (outcome?.kind === 'fail') return failOperation(state, sa, revisions, finishedAt, outcome.message);
   const selected = req.resources?.length
     ? sa.resources.filter((r) => req.resources!.some((x) => x.kind === r.kind && x.name === r.name && (!x.namespace || x.namespace === r.namespace)))
     : sa.resources;
@@ -181,6 +184,28 @@ function completeOperation(state: SimState, sa: SimApp, revisions: string[], req
       hookPhase: 'Running',
       syncPhase: 'Sync',
     })),
+  };
+  delete app.operation;
+  if (req.dryRun) recompute(state, sa);
+  else settleAfterSync(state, sa, outcome);
+}
+
+/**
+ * Ends the running operation in phase `Failed`, as ArgoCD does when an apply is refused: nothing
+ * changes in the cluster, no history entry, the failing resource listed as `SyncFailed`.
+ */
+function failOperation(state: SimState, sa: SimApp, revisions: string[], finishedAt: string, reason?: string): void {
+  const app = sa.app;
+  const r = primaryResource(sa);
+  const message = reason ?? `admission webhook denied the request for ${r?.kind ?? 'resource'} ${r?.name ?? ''}`.trim();
+  const multi = !!app.spec?.sources?.length;
+  const opState = app.status!.operationState!;
+  opState.phase = 'Failed';
+  opState.message = `one or more objects failed to apply, reason: ${message}`;
+  opState.finishedAt = finishedAt;
+  opState.syncResult = {
+    ...(multi ? { revisions: [...revisions], sources: clone(app.spec!.sources) } : { revision: revisions[0], source: clone(app.spec!.source) }),
+    resources: r ? [{ group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: 'SyncFailed', message, hookPhase: 'Failed', syncPhase: 'Sync' }] : [],
   };
   delete app.operation;
   recompute(state, sa);

@@ -235,6 +235,10 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
         });
         return sendJson(res, 200, { items });
       }
+      if (method === 'GET' && sub === 'resource-tree') {
+        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
+        return sendJson(res, 200, sim.resourceTree(sa, { namespace: qs(url, 'namespace'), name: qs(url, 'name'), version: qs(url, 'version'), group: qs(url, 'group'), kind: qs(url, 'kind') }));
+      }
       if (method === 'PUT' && !sub) {
         // The namespace comes from the body's metadata; `project` (query) is the app's current project.
         const body = parseJson(raw) as { metadata?: { namespace?: string } };
@@ -316,6 +320,18 @@ async function admin(sim: ArgoCDSimulator, method: string, path: string, url: UR
         traffic: sim.traffic,
         controller: sim.controllerLoad,
       });
+    case 'POST /__sim/outcome':
+      // What the app's next operation does: {name, namespace?, outcome: fail|degrade|succeed, message?, sticky?}
+      sim.setOutcome({ name: String(body.name), namespace: body.namespace as string | undefined }, { kind: body.outcome as never, message: body.message as string | undefined, sticky: body.sticky === true });
+      return sendJson(res, 200, {});
+    case 'POST /__sim/health':
+      // Health now: {name, namespace?, health, message?}
+      return sendJson(res, 200, sim.setHealth({ name: String(body.name), namespace: body.namespace as string | undefined }, String(body.health), body.message as string | undefined));
+    case 'POST /__sim/timing':
+      // {syncDurationMs?, healthyAfterMs?}
+      if (body.syncDurationMs !== undefined) sim.setSyncDurationMs(Number(body.syncDurationMs));
+      if (body.healthyAfterMs !== undefined) sim.setHealthyAfterMs(Number(body.healthyAfterMs));
+      return sendJson(res, 200, {});
     case 'POST /__sim/controller':
       sim.setControllerMsPerApp(Number(body.msPerApp ?? 0), body.processors === undefined ? undefined : Number(body.processors));
       return sendJson(res, 200, { controller: sim.controllerLoad });

@@ -17,8 +17,10 @@ import type {
 } from '../../functions/lib/argocd/generated/models';
 import * as apps from './apps';
 import { SimController, type ControllerStats } from './controller';
-import { fakeSha, SimState, type RecordedRefresh, type SimApp, type SimListFilter, type SimSyncRequest } from './core';
+import { fakeSha, SimState, type RecordedRefresh, type SimApp, type SimListFilter, type SimOutcome, type SimSyncRequest } from './core';
 import * as drift from './drift';
+import * as health from './health';
+import { resourceTree, type ResourceTreeFilter, type SimApplicationTree } from './resource-tree';
 import { FaultInjector, type ActiveFaults } from './faults';
 import * as operations from './operations';
 import * as projects from './projects';
@@ -60,6 +62,7 @@ export class ArgoCDSimulator {
       this.namespace,
       {
         syncDurationMs: options.syncDurationMs ?? 100,
+        healthyAfterMs: options.healthyAfterMs ?? 0,
         autoSync: options.autoSync ?? true,
         version: options.seed?.version ?? options.version ?? 'v3.1.0+sim',
         maxRecordedRequests: options.maxRecordedRequests ?? 10_000,
@@ -393,6 +396,30 @@ export class ArgoCDSimulator {
     };
   }
 
+  // ---------------------------------------------------------------- health over time (health.ts, resource-tree.ts)
+
+  /** Changes how long apps stay `Progressing` after a sync before they settle. */
+  setHealthyAfterMs(ms: number): void {
+    this.state.settings.healthyAfterMs = Math.max(0, ms);
+  }
+
+  /** Sets what the app's next operation does: fail, end Degraded, or succeed (and heal). */
+  setOutcome(app: { name: string; namespace?: string }, outcome: SimOutcome): void {
+    health.setOutcome(this.findApp(app.name, app.namespace), outcome);
+  }
+
+  /** Sets an app's health now (and its primary resource's), as a crash or a recovery would. */
+  setHealth(app: { name: string; namespace?: string }, status: string, message?: string): V1alpha1Application {
+    const sa = this.findApp(app.name, app.namespace);
+    health.setHealth(this.state, sa, status, message);
+    return sa.app;
+  }
+
+  /** `GET .../resource-tree`. */
+  resourceTree(sa: SimApp, filter: ResourceTreeFilter = {}): SimApplicationTree {
+    return resourceTree(sa, filter);
+  }
+
   /** Stops every timer (operations, self-heal). */
   close(): void {
     this.state.closed = true;
@@ -400,6 +427,7 @@ export class ArgoCDSimulator {
     for (const sa of this.state.apps.values()) {
       clearTimeout(sa.opTimer);
       clearTimeout(sa.healTimer);
+      clearTimeout(sa.settleTimer);
     }
   }
 }

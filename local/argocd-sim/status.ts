@@ -75,7 +75,8 @@ export function recompute(state: SimState, sa: SimApp): void {
   const app = sa.app;
   const sources = sourcesOf(app);
   const target = sources.map((s) => resolveRevision(state, s));
-  const running = app.status?.operationState?.phase === 'Running';
+  // Running an operation, or rolling out after one (`healthyAfterMs`): Progressing.
+  const running = app.status?.operationState?.phase === 'Running' || (sa.progressingUntil !== undefined && sa.progressingUntil > Date.now());
   let outOfSync = false;
   const resources = sa.resources.map((r) => {
     const synced = r.live !== null && deepEqual(r.live, render(r, app, target));
@@ -87,7 +88,14 @@ export function recompute(state: SimState, sa: SimApp): void {
       namespace: r.namespace,
       name: r.name,
       status: synced ? 'Synced' : 'OutOfSync',
-      health: r.kind === 'ConfigMap' ? undefined : { status: r.live === null ? 'Missing' : running ? 'Progressing' : r.health },
+      health:
+        r.kind === 'ConfigMap'
+          ? undefined
+          : r.live === null
+            ? { status: 'Missing' }
+            : running
+              ? { status: 'Progressing' }
+              : { status: r.health, ...(r.healthMessage && r.health !== 'Healthy' ? { message: r.healthMessage } : {}) },
     };
   });
   const multi = !!app.spec?.sources?.length;
@@ -101,7 +109,15 @@ export function recompute(state: SimState, sa: SimApp): void {
   };
   status.resources = resources;
   const worst = resources.some((r) => r.health?.status === 'Missing') ? 'Missing' : running ? 'Progressing' : sa.health;
-  status.health = { status: worst };
+  // ArgoCD stamps the app's health with the time it last changed; deployment tracking reads it
+  // as the moment the app became healthy.
+  const previous = status.health;
+  const message = worst === sa.health && worst !== 'Healthy' ? resources.find((r) => r.health?.status === worst && r.health.message)?.health?.message : undefined;
+  status.health = {
+    status: worst,
+    ...(message ? { message } : {}),
+    lastTransitionTime: previous?.status === worst && previous.lastTransitionTime ? previous.lastTransitionTime : state.now().toISOString(),
+  };
   status.sourceType = sources[0]?.chart ? 'Helm' : sources[0]?.kustomize ? 'Kustomize' : 'Directory';
   if (multi) status.sourceTypes = sources.map((s) => (s.chart ? 'Helm' : 'Directory'));
   status.summary = { images: sa.resources.filter((r) => r.image).map((r) => `${r.image}:${(sa.deployed[0] ?? 'latest').slice(0, 7)}`) };

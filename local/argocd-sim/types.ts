@@ -159,6 +159,11 @@ export interface ArgoCDSimulatorOptions {
   /** How long a sync operation runs before it succeeds. @default 100 */
   syncDurationMs?: number;
   /**
+   * How long an app stays `Progressing` after a sync succeeded (pods rolling out) before it is
+   * `Healthy` (or `Degraded` when asked for through `/__sim/outcome`). @default 0
+   */
+  healthyAfterMs?: number;
+  /**
    * Controller time per app: a refresh GET is held until the controller has processed the
    * app, behind every app queued before it. @default 0 (processed at once)
    */

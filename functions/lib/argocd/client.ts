@@ -21,6 +21,7 @@ import type {
   AppProject,
   AppRef,
   Application,
+  ApplicationTree,
   ApplicationSpec,
   ArgoCDClientOptions,
   ArgoCDLogger,
@@ -354,6 +355,20 @@ export class ArgoCDClient {
       query: { ...this.nsQuery(ref), ...options },
     });
     return res?.items ?? [];
+  }
+
+  /**
+   * The app's resource tree (`GET .../resource-tree`): live resources and their children
+   * (ReplicaSets, Pods) with health, for naming what is not healthy.
+   * @returns the tree, with `nodes` never null
+   */
+  async getResourceTree(ref: AppRef, options: ManagedResourcesOptions = {}): Promise<ApplicationTree> {
+    const tree = await this.request<ApplicationTree>({
+      method: 'GET',
+      path: `${this.appPath(ref)}/resource-tree`,
+      query: { ...this.nsQuery(ref), ...options },
+    });
+    return { ...tree, nodes: tree?.nodes ?? [] };
   }
 
   /**

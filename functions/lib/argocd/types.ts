@@ -11,6 +11,9 @@ import type {
   V1alpha1ApplicationStatus,
   V1alpha1OperationState,
   V1alpha1ResourceDiff,
+  V1alpha1ApplicationTree,
+  V1alpha1ResourceNode,
+  V1alpha1ResourceRef,
   V1alpha1RevisionHistory,
   V1alpha1SyncOperationResource,
   V1alpha1SyncPolicy,
@@ -39,6 +42,13 @@ export type OperationState = V1alpha1OperationState;
 export type ResourceStatus = Applicationv1alpha1ResourceStatus;
 /** One managed-resources item; the states are JSON strings. */
 export type ResourceDiff = V1alpha1ResourceDiff;
+/**
+ * One node of a resource tree: a live resource with health and parent references. The spec
+ * declares it `allOf` a `v1alpha1ResourceRef` (kind, name, ...), which the generator leaves out.
+ */
+export type ResourceNode = V1alpha1ResourceNode & V1alpha1ResourceRef;
+/** An app's resource tree (`GET .../resource-tree`). */
+export type ApplicationTree = Omit<V1alpha1ApplicationTree, 'nodes' | 'orphanedNodes'> & { nodes?: ResourceNode[]; orphanedNodes?: ResourceNode[] };
 /** An ArgoCD AppProject. */
 export type AppProject = V1alpha1AppProject;
 /** A sync window as defined in an AppProject. */

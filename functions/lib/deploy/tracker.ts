@@ -45,9 +45,6 @@ const KIND: Record<DeployOutcome, AuditKind> = {
 };
 const OUTCOME: Record<DeployOutcome, AuditOutcome> = { succeeded: 'success', failed: 'failure', degraded: 'failure', timeout: 'failure', superseded: 'skipped', gone: 'info' };
 
-/** Optional client method (added with the resource tree); absent on older clients. */
-type TreeCapable = { getResourceTree?(ref: { instance: string; namespace: string; name: string }, options?: { project?: string }): Promise<{ nodes?: TreeNodeLike[] }> };
-
 /**
  * Starts and checks tracked deployments.
  *
@@ -134,15 +131,11 @@ export class DeploymentTracker {
     let calls = 1;
     let resources: UnhealthyResource[] | undefined;
     if (verdict.state !== 'succeeded') {
-      let nodes: TreeNodeLike[] | undefined;
-      const treeClient = client as unknown as TreeCapable;
-      if (typeof treeClient.getResourceTree === 'function') {
-        calls++;
-        nodes = await treeClient.getResourceTree(ref, d.project ? { project: d.project } : {}).then(
-          (t) => t.nodes ?? [],
-          () => undefined, // the app's own status.resources still name them
-        );
-      }
+      calls++;
+      const nodes: TreeNodeLike[] | undefined = await client.getResourceTree(ref, d.project ? { project: d.project } : {}).then(
+        (t) => t.nodes as TreeNodeLike[],
+        () => undefined, // the app's own status.resources still name them
+      );
       resources = unhealthyResources(app, nodes);
     }
     return this.#finish(d, verdict.state, { reason: verdict.reason, checks: message.step, seen, verdict, app, resources }, calls);

@@ -93,7 +93,7 @@ describe('ArgoCD simulator: list projection and size', () => {
     expect(item.status.history).toBeUndefined();
     expect(item.metadata).toEqual({ name: 'web', namespace: 'argocd', labels: { team: 'a' }, annotations: { note: 'x' }, creationTimestamp: expect.any(String) });
     expect(item.status.sync).toEqual({ status: 'Synced', revision: expect.stringMatching(/^[0-9a-f]{40}$/) });
-    expect(item.status.health).toEqual({ status: 'Healthy' });
+    expect(item.status.health).toEqual({ status: 'Healthy', lastTransitionTime: expect.any(String) });
     expect(item.status.operationState).toEqual({ phase: 'Succeeded', startedAt: expect.any(String), finishedAt: expect.any(String) });
     expect(item.apiVersion).toBeUndefined();
   });

@@ -149,7 +149,24 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
 
     const [record] = await env.deployRecords('web-bad');
     expect(record).toMatchObject({ kind: 'deploy.degraded', outcome: 'failure' });
-    expect((record!.details as { resources: unknown[] }).resources).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'web-bad', health: 'Degraded' })]);
+    // From the resource tree: the Deployment, its ReplicaSet and its Pod
+    expect((record!.details as { resources: Array<{ kind: string }> }).resources.map((r) => r.kind)).toEqual(['Deployment', 'ReplicaSet', 'Pod']);
+    expect(env.sims.default.sim.requestsTo('GET', '/api/v1/applications/web-bad/resource-tree')).toHaveLength(1);
+  });
+
+  it('records deploy.failed when the operation fails, naming the failed resource; the resource tree was read once', async () => {
+    const sim = env.sims.default.sim;
+    sim.setHead(REPO, 'main', sha('9'));
+    sim.setOutcome({ name: 'web-sop' }, { kind: 'fail', message: 'admission webhook denied the request' });
+
+    await processPush(pushMessage({ revision: sha('9'), changedFiles: ['web-sop/a'] }), env.deps);
+    await env.followUps.drain();
+
+    const [record] = await env.deployRecords('web-sop');
+    expect(record).toMatchObject({ kind: 'deploy.failed', outcome: 'failure' });
+    expect((record!.details as { reason: string }).reason).toMatch(/operation Failed: one or more objects failed to apply/);
+    expect((record!.details as { resources: unknown[] }).resources).toContainEqual(expect.objectContaining({ kind: 'Deployment', name: 'web-sop', sync: 'SyncFailed' }));
+    expect(sim.requestsTo('GET', '/api/v1/applications/web-sop/resource-tree')).toHaveLength(1);
   });
 
   it('a second push before the first deployment finished supersedes it (not a failure); the stale check calls ArgoCD no more', async () => {

@@ -213,6 +213,42 @@ export interface V1ListMeta {
 }
 
 /**
+ * LoadBalancerIngress represents the status of a load-balancer ingress point:
+ * traffic intended for the service should be sent to an ingress point.
+ */
+export interface V1LoadBalancerIngress {
+  /**
+   * Hostname is set for load-balancer ingress points that are DNS based
+   * (typically AWS load-balancers)
+   * +optional
+   */
+  hostname?: string;
+  /**
+   * IP is set for load-balancer ingress points that are IP based
+   * (typically GCE or OpenStack load-balancers)
+   * +optional
+   */
+  ip?: string;
+  /**
+   * IPMode specifies how the load-balancer IP behaves, and may only be specified when the ip field is specified.
+   * Setting this to "VIP" indicates that traffic is delivered to the node with
+   * the destination set to the load-balancer's IP and port.
+   * Setting this to "Proxy" indicates that traffic is delivered to the node or pod with
+   * the destination set to the node's IP and node port or the pod's IP and port.
+   * Service implementations may use this information to adjust traffic routing.
+   * +optional
+   */
+  ipMode?: string;
+  /**
+   * Ports is a list of records of service ports
+   * If used, every port defined in the service should have an entry in it
+   * +listType=atomic
+   * +optional
+   */
+  ports?: V1PortStatus[];
+}
+
+/**
  * ManagedFieldsEntry is a workflow-id, a FieldSet and the group version of the resource
  * that the fieldset applies to.
  */
@@ -250,6 +286,68 @@ export interface V1ManagedFieldsEntry {
    */
   subresource?: string;
   time?: V1Time;
+}
+
+/**
+ * NodeSwapStatus represents swap memory information.
+ */
+export interface V1NodeSwapStatus {
+  /**
+   * Total amount of swap memory in bytes.
+   * +optional
+   */
+  capacity?: number;
+}
+
+/**
+ * NodeSystemInfo is a set of ids/uuids to uniquely identify the node.
+ */
+export interface V1NodeSystemInfo {
+  /**
+   * The Architecture reported by the node
+   */
+  architecture?: string;
+  /**
+   * Boot ID reported by the node.
+   */
+  bootID?: string;
+  /**
+   * ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).
+   */
+  containerRuntimeVersion?: string;
+  /**
+   * Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).
+   */
+  kernelVersion?: string;
+  /**
+   * Deprecated: KubeProxy Version reported by the node.
+   */
+  kubeProxyVersion?: string;
+  /**
+   * Kubelet Version reported by the node.
+   */
+  kubeletVersion?: string;
+  /**
+   * MachineID reported by the node. For unique machine identification
+   * in the cluster this field is preferred. Learn more from man(5)
+   * machine-id: http://man7.org/linux/man-pages/man5/machine-id.5.html
+   */
+  machineID?: string;
+  /**
+   * The Operating System reported by the node
+   */
+  operatingSystem?: string;
+  /**
+   * OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).
+   */
+  osImage?: string;
+  swap?: V1NodeSwapStatus;
+  /**
+   * SystemUUID reported by the node. For unique machine identification
+   * MachineID is preferred. This field is specific to Red Hat hosts
+   * https://access.redhat.com/documentation/en-us/red_hat_subscription_management/1/html/rhsm/uuid
+   */
+  systemUUID?: string;
 }
 
 /**
@@ -446,6 +544,36 @@ export interface V1OwnerReference {
    * More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#uids
    */
   uid?: string;
+}
+
+/**
+ * PortStatus represents the error condition of a service port
+ */
+export interface V1PortStatus {
+  /**
+   * Error is to record the problem with the service port
+   * The format of the error shall comply with the following rules:
+   * - built-in error values shall be specified in this file and those shall use
+   *   CamelCase names
+   * - cloud provider specific error values must have names that comply with the
+   *   format foo.example.com/CamelCase.
+   * ---
+   * The regex it matches is (dns1123SubdomainFmt/)?(qualifiedNameFmt)
+   * +optional
+   * +kubebuilder:validation:Required
+   * +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$`
+   * +kubebuilder:validation:MaxLength=316
+   */
+  error?: string;
+  /**
+   * Port is the port number of the service port of which status is recorded here
+   */
+  port?: number;
+  /**
+   * Protocol is the protocol of the service port of which status is recorded here
+   * The supported values are: "TCP", "UDP", "SCTP"
+   */
+  protocol?: string;
 }
 
 /**
@@ -1025,6 +1153,32 @@ export interface V1alpha1ApplicationSummary {
 }
 
 /**
+ * ApplicationTree represents the hierarchical structure of resources associated with an Argo CD application.
+ */
+export interface V1alpha1ApplicationTree {
+  /**
+   * Hosts provides a list of Kubernetes nodes that are running pods related to the application.
+   */
+  hosts?: V1alpha1HostInfo[];
+  /**
+   * Nodes contains a list of resources that are either directly managed by the application
+   * or are children of directly managed resources.
+   */
+  nodes?: V1alpha1ResourceNode[];
+  /**
+   * OrphanedNodes contains resources that exist in the same namespace as the application
+   * but are not managed by it. This list is populated only if orphaned resource tracking
+   * is enabled in the application's project settings.
+   */
+  orphanedNodes?: V1alpha1ResourceNode[];
+  /**
+   * ShardsCount represents the total number of shards the application tree is split into.
+   * This is used to distribute resource processing across multiple shards.
+   */
+  shardsCount?: number;
+}
+
+/**
  * Backoff is the backoff strategy to use on subsequent retries for failing syncs
  */
 export interface V1alpha1Backoff {
@@ -1141,6 +1295,47 @@ export interface V1alpha1HelmParameter {
 }
 
 /**
+ * HostInfo holds metadata and resource usage metrics for a specific host in the cluster.
+ */
+export interface V1alpha1HostInfo {
+  /**
+   * Labels holds the labels attached to the host.
+   */
+  labels?: Record<string, string>;
+  /**
+   * Name is the hostname or node name in the Kubernetes cluster.
+   */
+  name?: string;
+  /**
+   * ResourcesInfo provides a list of resource usage details for different resource types on this host.
+   */
+  resourcesInfo?: V1alpha1HostResourceInfo[];
+  systemInfo?: V1NodeSystemInfo;
+}
+
+/**
+ * HostResourceInfo represents resource usage details for a specific resource type on a host.
+ */
+export interface V1alpha1HostResourceInfo {
+  /**
+   * Capacity represents the total available capacity of this resource on the host.
+   */
+  capacity?: number;
+  /**
+   * RequestedByApp indicates the total amount of this resource requested by the application running on the host.
+   */
+  requestedByApp?: number;
+  /**
+   * RequestedByNeighbors indicates the total amount of this resource requested by other workloads on the same host.
+   */
+  requestedByNeighbors?: number;
+  /**
+   * ResourceName specifies the type of resource (e.g., CPU, memory, storage).
+   */
+  resourceName?: string;
+}
+
+/**
  * HydrateOperation contains information about the most recent hydrate operation
  */
 export interface V1alpha1HydrateOperation {
@@ -1179,6 +1374,20 @@ export interface V1alpha1HydrateTo {
 /** ArgoCD API definition `v1alpha1Info`. */
 export interface V1alpha1Info {
   name?: string;
+  value?: string;
+}
+
+/**
+ * InfoItem contains arbitrary, human readable information about an application
+ */
+export interface V1alpha1InfoItem {
+  /**
+   * Name is a human readable title for this piece of information.
+   */
+  name?: string;
+  /**
+   * Value is human readable content.
+   */
   value?: string;
 }
 
@@ -1423,6 +1632,72 @@ export interface V1alpha1ResourceIgnoreDifferences {
   managedFieldsManagers?: string[];
   name?: string;
   namespace?: string;
+}
+
+/**
+ * ResourceNetworkingInfo holds networking-related information for a resource.
+ */
+export interface V1alpha1ResourceNetworkingInfo {
+  /**
+   * ExternalURLs holds a list of URLs that should be accessible externally.
+   * This field is typically populated for Ingress resources based on their hostname rules.
+   */
+  externalURLs?: string[];
+  /**
+   * Ingress provides information about external access points (e.g., load balancer ingress) for this resource.
+   */
+  ingress?: V1LoadBalancerIngress[];
+  /**
+   * Labels holds the labels associated with this networking resource.
+   */
+  labels?: Record<string, string>;
+  /**
+   * TargetLabels represents labels associated with the target resources that this resource communicates with.
+   */
+  targetLabels?: Record<string, string>;
+  /**
+   * TargetRefs contains references to other resources that this resource interacts with, such as Services or Pods.
+   */
+  targetRefs?: V1alpha1ResourceRef[];
+}
+
+/**
+ * ResourceNode contains information about a live Kubernetes resource and its relationships with other resources.
+ */
+export interface V1alpha1ResourceNode {
+  createdAt?: V1Time;
+  health?: V1alpha1HealthStatus;
+  /**
+   * Images lists container images associated with the resource.
+   * This is primarily useful for pods and other workload resources.
+   */
+  images?: string[];
+  /**
+   * Info provides additional metadata or annotations about the resource.
+   */
+  info?: V1alpha1InfoItem[];
+  networkingInfo?: V1alpha1ResourceNetworkingInfo;
+  /**
+   * ParentRefs lists the parent resources that reference this resource.
+   * This helps in understanding ownership and hierarchical relationships.
+   */
+  parentRefs?: V1alpha1ResourceRef[];
+  /**
+   * ResourceVersion indicates the version of the resource, used to track changes.
+   */
+  resourceVersion?: string;
+}
+
+/**
+ * ResourceRef includes fields which uniquely identify a resource
+ */
+export interface V1alpha1ResourceRef {
+  group?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  version?: string;
 }
 
 /**
