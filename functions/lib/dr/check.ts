@@ -64,7 +64,8 @@ export async function checkObjects(deps: CheckDeps, request: CheckRequest, actor
     }
   }
   if (expectApps) {
-    for (const a of await client.listApplications()) {
+    // Names only: ArgoCD's list has no paging, so the projection keeps a large instance's answer small.
+    for (const a of await client.listApplications({ fields: ['items.metadata.name', 'items.metadata.namespace'] })) {
       const obj = { metadata: { namespace: a.metadata?.namespace || client.namespace, name: a.metadata?.name ?? '' } };
       if (!expectApps.has(keyOf(obj))) findings.push({ kind: 'Application', ...obj.metadata, status: 'extra' });
     }

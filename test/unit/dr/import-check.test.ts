@@ -75,6 +75,8 @@ describe('importObjects and checkObjects against the simulator', () => {
       { kind: 'Application', namespace: 'argocd', name: 'stray', status: 'extra' },
     ]);
     expect(target.sim.requestsTo().filter((r) => r.method !== 'GET')).toEqual([]);
+    // The instance's apps are listed once, names only.
+    expect(target.sim.requestsTo('GET', '/api/v1/applications').map((r) => r.query.fields)).toEqual(['items.metadata.name,items.metadata.namespace']);
     const checked = audit.records().filter((r) => r.kind === 'dr.checked');
     expect(checked.map((r) => r.outcome)).toEqual(['success', 'failure']);
     expect(checked[1]!.details).toMatchObject({ different: 1, missing: 1, extra: 1, objects: ['different Application argocd/web', 'missing Application argocd/gone', 'extra Application argocd/stray'] });
