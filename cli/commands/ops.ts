@@ -5,6 +5,7 @@ import { CliError, EXIT } from '../errors';
 import type { ClearFlappingResult } from '../../functions/lib/drift/clear-flapping';
 import type { AppDriftState, DriftScanResult, ScanSummary } from '../../functions/lib/drift/types';
 import { emit, progress, short, table, type CliIO } from '../output';
+import type { AppDetail } from '../../functions/operator-api/routes';
 
 interface AppsResponse {
   instances: Array<{ name: string; reachable: boolean; error?: string; apps: Array<Record<string, unknown> & { namespace: string; name: string }> }>;
@@ -90,10 +91,29 @@ export function registerOps(program: Command, io: CliIO): void {
 
   program
     .command('apps')
-    .description('applications per instance with sync and health status')
-    .option('--instance <name>', 'only this ArgoCD instance')
-    .action(async (o: { instance?: string }, cmd: Command) => {
+    .description('applications per instance with sync and health status; with APP, that app with its resource tree')
+    .argument('[app]', 'one app: name, or instance/namespace/name')
+    .option('--instance <name>', 'only this ArgoCD instance (with APP: its instance, default "default")')
+    .option('--namespace <ns>', 'with APP: its namespace', 'argocd')
+    .action(async (app: string | undefined, o: { instance?: string; namespace: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
+      if (app) {
+        const { path } = appPath(app, { instance: o.instance ?? 'default', namespace: o.namespace });
+        const detail = await ctx.api.get<AppDetail>(path);
+        emit(ctx.io, ctx.format, detail, () => {
+          const head = `${detail.instance}/${detail.namespace}/${detail.name}  project ${detail.project ?? ''}  sync ${detail.sync ?? ''}  health ${detail.health ?? ''}  revision ${short(detail.revision)}${detail.operation ? `  operation ${detail.operation}` : ''}\n`;
+          const tree = table(detail.resources, [
+            // Indentation draws the tree: children under their parent.
+            { header: 'resource', get: (r) => `${r.depth ? `${'  '.repeat(r.depth - 1)}└─ ` : ''}${r.kind}/${r.name}` },
+            { header: 'namespace', get: (r) => r.namespace },
+            { header: 'sync', get: (r) => r.sync },
+            { header: 'health', get: (r) => r.health },
+            { header: 'message', get: (r) => r.message },
+          ]);
+          return head + tree + (detail.treeError ? `resource tree unavailable (${detail.treeError})\n` : '');
+        });
+        return;
+      }
       const res = await ctx.api.get<AppsResponse>('/api/apps', { instance: o.instance });
       const rows: Array<Record<string, unknown>> = res.instances.flatMap((i) => i.apps.map((a) => ({ instance: i.name, ...a })));
       emit(ctx.io, ctx.format, res, () =>

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import { scopeAllows, scopeFilter, type AccessScope } from '../lib/access/index';
-import { appRefOf, isOperationRunning, ArgoCDForbiddenError, ArgoCDNotFoundError, type Application } from '../lib/argocd/index';
+import { appRefOf, isOperationRunning, ArgoCDForbiddenError, ArgoCDNotFoundError, type Application, type ResourceNode } from '../lib/argocd/index';
 import type { AuditStore } from '../lib/audit/audit-store';
 import { AnchorNotConfiguredError, chainRecordsPage, digestsPage, proofChains, publicKeyOf, verifyAnchored, type AnchorService } from '../lib/anchor/index';
 import { MAX_LIMIT } from '../lib/audit/query-plan';
@@ -154,6 +154,53 @@ async function importTargets({ deps, event }: RouteContext): Promise<RouteTarget
     }
   }
   return targets;
+}
+
+/** One row of an app's resource tree, depth-first (children after their parent, `depth` 0 for managed resources). */
+export interface TreeRow {
+  depth: number;
+  kind: string;
+  name: string;
+  namespace?: string;
+  group?: string;
+  /** Sync status, for resources the app manages (`status.resources`). */
+  sync?: string;
+  health?: string;
+  message?: string;
+}
+
+/** What `GET /api/apps/{instance}/{namespace}/{name}` answers. */
+export interface AppDetail extends AppSummary {
+  instance: string;
+  /** `status.history`, newest first (at most 10, as ArgoCD keeps). */
+  history: Array<{ id?: number; revision?: string; deployedAt?: string }>;
+  resources: TreeRow[];
+  /** Set when the resource tree could not be read (the app itself could). */
+  treeError?: string;
+}
+
+/** The resource tree as rows: roots (no parent in the tree) first, each followed by its children. */
+export function treeRows(app: Application, nodes: readonly ResourceNode[]): TreeRow[] {
+  const sync = new Map((app.status?.resources ?? []).map((r) => [`${r.group ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`, r.status]));
+  const byUid = new Map(nodes.filter((n) => n.uid).map((n) => [n.uid!, n]));
+  const children = new Map<string, ResourceNode[]>();
+  const roots: ResourceNode[] = [];
+  for (const n of nodes) {
+    const parent = n.parentRefs?.find((p) => p.uid && byUid.has(p.uid));
+    if (parent) (children.get(parent.uid!) ?? (children.set(parent.uid!, []), children.get(parent.uid!)!)).push(n);
+    else roots.push(n);
+  }
+  const rows: TreeRow[] = [];
+  const seen = new Set<ResourceNode>();
+  const walk = (n: ResourceNode, depth: number) => {
+    if (seen.has(n) || depth > 16) return;
+    seen.add(n);
+    const s = sync.get(`${n.group ?? ''}/${n.kind}/${n.namespace ?? ''}/${n.name}`);
+    rows.push({ depth, kind: n.kind ?? '', name: n.name ?? '', ...(n.namespace ? { namespace: n.namespace } : {}), ...(n.group ? { group: n.group } : {}), ...(s ? { sync: s } : {}), ...(n.health?.status ? { health: n.health.status } : {}), ...(n.health?.message ? { message: n.health.message.slice(0, 200) } : {}) });
+    for (const c of children.get(n.uid ?? '') ?? []) walk(c, depth + 1);
+  };
+  for (const r of roots) walk(r, 0);
+  return rows;
 }
 
 /** Every route, in matching order. */
@@ -354,6 +401,35 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         }),
       );
       return { instances };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/apps/{instance}/{namespace}/{name}',
+    access: { kind: 'targets', action: 'read', find: appTarget },
+    run: async ({ deps, query, params, targets }): Promise<AppDetail> => {
+      query.allowOnly();
+      const ref = appParams(params);
+      requireInstance(deps, ref.instance);
+      const client = deps.argocd.get(ref.instance);
+      // With the project ArgoCD answers 404 for an unknown app; without one (no project seen) 403.
+      const project = targets[0]?.project;
+      let app: Application;
+      try {
+        app = await client.getApplication(ref, project ? { project } : {});
+      } catch (error) {
+        if (error instanceof ArgoCDNotFoundError || error instanceof ArgoCDForbiddenError) throw new ResourceNotFoundError('app', `no application ${ref.instance}/${ref.namespace}/${ref.name}`);
+        throw error;
+      }
+      let resources: TreeRow[] = [];
+      let treeError: string | undefined;
+      try {
+        resources = treeRows(app, (await client.getResourceTree(ref, project ? { project } : {})).nodes ?? []);
+      } catch (error) {
+        treeError = error instanceof Error ? error.name : 'Error';
+      }
+      const history = [...(app.status?.history ?? [])].reverse().map((h) => ({ id: h.id, revision: h.revision ?? h.revisions?.join(','), deployedAt: h.deployedAt }));
+      return { instance: ref.instance, ...summarize(ref.instance, app, client.namespace), history, resources, ...(treeError ? { treeError } : {}) };
     },
   },
   {

@@ -7,6 +7,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run, type CliIO } from '../../cli/main';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { waitFor } from '../helpers/argocd-sim';
 
@@ -79,5 +80,48 @@ describe('deployment tracking on the local stack', () => {
     const stats = (await (await fetch(`${stack.url}/api/stats`, { headers: stack.authHeaders })).json()) as { totals: Record<string, unknown>; apps: Array<Record<string, unknown>> };
     expect(stats.totals).toMatchObject({ deployments: 1, deploySucceeded: 1, deploySuccessRate: 1, leadTimeP50Ms: lead, leadTimeSamples: 1 });
     expect(stats.apps.find((a) => a.app === 'shop')).toMatchObject({ deployments: 1, leadTimeP95Ms: lead });
+
+    // sentinel stats shows it (the by-app table has the deployment and its lead time in seconds)
+    const out = await sentinel('stats', '--by', 'app');
+    expect(out.code).toBe(0);
+    const row = out.text.split('\n').find((l) => l.includes('default/argocd/shop'))!;
+    expect(row).toContain(String(Math.round(lead / 100) / 10));
+  });
+
+  async function sentinel(...argv: string[]): Promise<{ code: number; text: string }> {
+    const chunks: string[] = [];
+    const io: CliIO = { stdout: { write: (s: string) => chunks.push(s) }, stderr: { write: (s: string) => chunks.push(s) }, env: { SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: stack.token } };
+    const code = await run(argv, io);
+    return { code, text: chunks.join('') };
+  }
+
+  it('shows an app with its resource tree: GET /api/apps/{instance}/{namespace}/{name} and sentinel apps APP', async () => {
+    const sim = stack.simulators!.instances.default.sim;
+    sim.setHealth({ name: 'shop' }, 'Degraded', 'back-off restarting failed container');
+    sim.clearRequests();
+
+    const res = await fetch(`${stack.url}/api/apps/default/argocd/shop`, { headers: stack.authHeaders });
+    expect(res.status).toBe(200);
+    const detail = (await res.json()) as { name: string; health: string; resources: Array<{ depth: number; kind: string; health?: string; sync?: string }> };
+    expect(detail).toMatchObject({ name: 'shop', health: 'Degraded' });
+    expect(detail.resources.map((r) => [r.depth, r.kind])).toEqual([
+      [0, 'Deployment'],
+      [1, 'ReplicaSet'],
+      [2, 'Pod'],
+      [0, 'Service'],
+    ]);
+    expect(detail.resources[0]).toMatchObject({ sync: 'Synced', health: 'Degraded' });
+    // What the simulator received: the app and its tree, nothing else
+    expect(sim.requests.map((r) => r.path)).toEqual(expect.arrayContaining(['/api/v1/applications/shop', '/api/v1/applications/shop/resource-tree']));
+
+    const out = await sentinel('apps', 'shop');
+    expect(out.code).toBe(0);
+    expect(out.text).toMatch(/default\/argocd\/shop .*health Degraded/);
+    expect(out.text).toMatch(/Deployment\/shop/);
+    expect(out.text).toMatch(/└─ ReplicaSet\/shop-/);
+    expect(out.text).toMatch(/  └─ Pod\/shop-.*Degraded/);
+
+    const missing = await fetch(`${stack.url}/api/apps/default/argocd/nope`, { headers: stack.authHeaders });
+    expect(missing.status).toBe(404);
   });
 });
