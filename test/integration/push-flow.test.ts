@@ -61,7 +61,10 @@ describe('push flow on the local stack (webhook -> in-process queue -> sync work
     expect(await res.json()).toMatchObject({ status: 'queued', deliveryId, revision: AFTER });
     await waitFor(() => sim.refreshes.some((r) => r.name === 'test-repo') && sim.requestsTo('POST', '/api/v1/applications/test-repo-sop/sync').length === 1, 'the refresh and the sync', 10_000);
     expect(sim.requestsTo('GET', '/api/v1/applications/test-repo')[0].query).toEqual({ refresh: 'normal' });
-    expect(sim.requestsTo('POST', '/api/v1/applications/test-repo-sop/sync')[0].body).toMatchObject({ revision: AFTER });
+    // Sync-on-push syncs the branch (the app's targetRevision), never the payload's commit.
+    const syncBody = sim.requestsTo('POST', '/api/v1/applications/test-repo-sop/sync')[0].body;
+    expect(syncBody).toMatchObject({ name: 'test-repo-sop' });
+    expect(JSON.stringify(syncBody)).not.toContain(AFTER);
     expect(sim.requestsTo(undefined, /unrelated/)).toHaveLength(0);
 
     // Act: the provider redelivers it

@@ -340,7 +340,7 @@ export function evaluate(c: CompiledApp, p: PreparedPush): MatchResult | null {
     return { app: c.app, action: 'skip', reason: `${why}; skipped: annotated ${IGNORE_ANNOTATION}`, sourceIndexes: indexes };
   }
   if (c.syncOnPush && !p.push.deleted && !c.app.autoSync && p.revision !== '') {
-    return { app: c.app, action: 'sync', reason: `${why}; sync to ${p.push.revision} (${SYNC_ON_PUSH_ANNOTATION})`, sourceIndexes: indexes, revision: p.push.revision };
+    return { app: c.app, action: 'sync', reason: `${why}; sync to the branch (${SYNC_ON_PUSH_ANNOTATION}; push claimed ${p.push.revision})`, sourceIndexes: indexes, revision: p.push.revision };
   }
   let tail: string;
   if (p.push.deleted) tail = 'refresh: ref deleted, nothing to sync to';

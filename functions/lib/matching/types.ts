@@ -6,7 +6,7 @@
 /** Annotation ArgoCD reads to limit which changed files refresh an app (`;`-separated paths, globs allowed). */
 export const MANIFEST_GENERATE_PATHS_ANNOTATION = 'argocd.argoproj.io/manifest-generate-paths';
 
-/** Annotation that makes gitops-sentinel sync (not just refresh) an app to the pushed revision when its value is `"true"`. */
+/** Annotation that makes gitops-sentinel sync (not just refresh) an app to its own targetRevision on a push when its value is `"true"`. */
 export const SYNC_ON_PUSH_ANNOTATION = 'gitops-sentinel/sync-on-push';
 
 /** Annotation that makes gitops-sentinel leave an app alone; any value other than `"false"` counts. */
@@ -62,7 +62,8 @@ export interface AppRef {
 /**
  * What to do with a matched app.
  * - `refresh`: ask ArgoCD to refresh (auto-sync apps then sync themselves; others show OutOfSync at once).
- * - `sync`: sync to the pushed revision (annotation `gitops-sentinel/sync-on-push: "true"`).
+ * - `sync`: sync the matched sources to their own `targetRevision`, i.e. the branch head ArgoCD
+ *   resolves (annotation `gitops-sentinel/sync-on-push: "true"`); never to the payload's sha.
  * - `skip`: the push affects the app but it is annotated `gitops-sentinel/ignore`; returned so the caller can audit it.
  */
 export type MatchAction = 'refresh' | 'sync' | 'skip';
@@ -80,6 +81,9 @@ export interface MatchResult {
    * ArgoCD's sync API counts `sourcePositions` from 1.
    */
   sourceIndexes: number[];
-  /** The revision to sync to (the pushed commit sha); set only when `action` is `sync`. */
+  /**
+   * The commit the push claimed (set only when `action` is `sync`): recorded in the audit trail
+   * next to what ArgoCD deployed, never what gets deployed.
+   */
   revision?: string;
 }

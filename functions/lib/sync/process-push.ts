@@ -214,25 +214,45 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
         details: { confirmed: r.confirmed, ...(r.unconfirmedReason ? { unconfirmedReason: r.unconfirmedReason } : {}), attempts: r.attempts, ...callDetails(c) },
       };
     }
-    // One sync per app for the newest push of a burst: the newest request's send is the one used.
-    const c = await coalesce(ctx, `sync:${key}`, ref.instance, () => syncOnce(client, ref, m, m.revision ?? push.revision, deadline));
+    // Sync-on-push deploys the branch, never the payload's sha: each matched source is synced
+    // to its own targetRevision, which ArgoCD resolves to the branch head itself, so a replayed
+    // or forged push can at worst deploy what the branch already holds. One sync per app for a
+    // burst of pushes (they all mean "the branch").
+    const c = await coalesce(ctx, `sync:${key}`, ref.instance, () => syncOnce(client, ref, m, deadline, ctx));
     const s = c.result;
+    const target = [...new Set(s.targets)].join(', ');
     if (!s.canSync) {
       return {
         status: 'skipped',
         kind: 'app.skipped',
         outcome: 'skipped',
-        message: `sync to ${s.revision} skipped${foldedNote(c)}: a sync window does not allow syncing now`,
+        message: `sync to ${target} skipped${foldedNote(c)}: a sync window does not allow syncing now`,
         details: { skipReason: 'sync-window', activeWindows: s.activeWindows, ...callDetails(c) },
       };
     }
+    const claimed = push.revision;
+    const deployed = s.deployed ?? null;
+    const mismatch = deployed !== null && deployed.some((rev) => rev.toLowerCase() !== claimed.toLowerCase());
+    const outcomeText =
+      deployed === null
+        ? `the operation had not finished within ${ctx.deps.syncResultWaitMs ?? DEFAULT_SYNC_RESULT_WAIT_MS} ms, so the deployed revision is not known yet`
+        : mismatch
+          ? `ArgoCD deployed ${deployed.join(', ')}, not ${claimed} as the push claimed (a newer push landed first, or the payload named a commit that is not the branch head)`
+          : `ArgoCD deployed ${deployed.join(', ')}, the commit the push claimed`;
     return {
       status: 'synced',
       kind: 'app.synced',
       outcome: 'success',
-      message: `sync to ${s.revision} started${foldedNote(c)}: ${m.reason}`,
-      latencyMs: latency(),
-      details: { syncRevision: s.revision, ...(s.sourcePositions ? { sourcePositions: s.sourcePositions } : {}), ...callDetails(c) },
+      message: `sync to ${target} (the branch, not the payload's sha)${foldedNote(c)}: ${outcomeText}; ${m.reason}`,
+      latencyMs: Number.isFinite(ctx.receivedAtMs) && s.acceptedAtMs !== undefined ? Math.max(0, s.acceptedAtMs - ctx.receivedAtMs) : latency(),
+      details: {
+        syncTarget: s.targets,
+        claimedRevision: claimed,
+        deployedRevision: deployed === null ? null : s.sourcePositions ? deployed : deployed[0],
+        revisionMismatch: deployed === null ? null : mismatch,
+        ...(s.sourcePositions ? { sourcePositions: s.sourcePositions } : {}),
+        ...callDetails(c),
+      },
     };
   } catch (error) {
     if (error instanceof ArgoCDForbiddenError && /sync window/i.test(error.message)) {
@@ -261,22 +281,67 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
 
 /** What one sync call did: checked the windows, then started a sync (or did not). */
 interface SyncOutcome {
-  revision: string;
+  /** The matched sources' own targetRevisions (what was synced). */
+  targets: string[];
   canSync: boolean;
+  /** When ArgoCD accepted the sync (epoch ms, the worker's clock). */
+  acceptedAtMs?: number;
+  /** What ArgoCD deployed per matched source, from the operation's result; null when not known in time. */
+  deployed?: string[] | null;
   activeWindows?: Array<{ kind?: string; schedule?: string; duration?: string }>;
   sourcePositions?: number[];
 }
 
-/** Sync windows first, then the sync: one call for every push folded into it. */
-async function syncOnce(client: ArgoCDClient, ref: AppRef, m: MatchResult, revision: string, deadline: number | undefined): Promise<SyncOutcome> {
+/**
+ * Sync windows first, then the sync of the matched sources' own targets (one call for every
+ * push folded into it), then the operation's result.
+ */
+async function syncOnce(client: ArgoCDClient, ref: AppRef, m: MatchResult, deadline: number | undefined, ctx: Ctx): Promise<SyncOutcome> {
+  const targets = m.sourceIndexes.map((i) => m.app.sources[i]?.targetRevision || 'HEAD');
   const windows = await client.getSyncWindows(ref, { deadline });
   if (!windows.canSync) {
-    return { revision, canSync: false, activeWindows: windows.activeWindows.map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration })) };
+    return { targets, canSync: false, activeWindows: windows.activeWindows.map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration })) };
   }
   const multiSource = m.app.sources.length > 1;
   const sourcePositions = multiSource ? m.sourceIndexes.map((i) => i + 1) : undefined;
-  await client.syncApplication(ref, sourcePositions ? { revisions: sourcePositions.map(() => revision), sourcePositions, deadline } : { revision, deadline });
-  return { revision, canSync: true, sourcePositions };
+  // Single source: no revision at all means "the app's targetRevision". Multi-source: each
+  // matched source's own target, by position.
+  await client.syncApplication(ref, sourcePositions ? { revisions: targets, sourcePositions, deadline } : { deadline });
+  const acceptedAtMs = ctx.now().getTime();
+  const deployed = await awaitSyncResult(client, ref, multiSource ? m.sourceIndexes : [0], deadline, ctx);
+  return { targets, canSync: true, sourcePositions, acceptedAtMs, deployed };
+}
+
+/** How long a sync-on-push action waits for ArgoCD's operation result. */
+export const DEFAULT_SYNC_RESULT_WAIT_MS = 10_000;
+
+/**
+ * The revisions ArgoCD actually synced (`status.operationState.syncResult.revision`, or
+ * `revisions[]` at the given source indexes for multi-source apps), read once the operation
+ * finished (`operation` cleared, phase no longer Running); null when it has not finished within
+ * `syncResultWaitMs` (or the receive's deadline) or cannot be read. The sync was accepted either way.
+ */
+async function awaitSyncResult(client: ArgoCDClient, ref: AppRef, indexes: number[], deadline: number | undefined, ctx: Ctx): Promise<string[] | null> {
+  const until = Math.min(Date.now() + (ctx.deps.syncResultWaitMs ?? DEFAULT_SYNC_RESULT_WAIT_MS), deadline ?? Number.POSITIVE_INFINITY);
+  let pause = 50;
+  for (;;) {
+    let app: Awaited<ReturnType<ArgoCDClient['getApplication']>>;
+    try {
+      app = await client.getApplication(ref, { deadline });
+    } catch (error) {
+      ctx.log.warn?.('cannot read the sync result', { ...ref, error: describe(error) });
+      return null;
+    }
+    const state = app.status?.operationState;
+    if (!app.operation && state && state.phase !== 'Running' && state.phase !== 'Terminating') {
+      const result = state.syncResult;
+      const revisions = indexes.map((i) => (result?.revisions?.length ? result.revisions[i] : i === 0 ? result?.revision : undefined));
+      return revisions.every((r): r is string => typeof r === 'string' && r.length > 0) ? revisions : null;
+    }
+    if (Date.now() + pause > until) return null;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(pause * 2, 1_000);
+  }
 }
 
 /**

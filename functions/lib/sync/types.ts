@@ -30,6 +30,11 @@ export interface SyncDeps {
   now?: () => Date;
   /** Follows each sync (and each auto-sync app's refresh) to its outcome. @default no tracking */
   deployments?: DeploymentStarter;
+  /**
+   * How long a sync-on-push action waits for ArgoCD's operation result, to audit the revision
+   * actually deployed. @default 10000
+   */
+  syncResultWaitMs?: number;
 }
 
 /** Where a message is in its delivery life: needed to know when failures are final. */

@@ -1,5 +1,5 @@
 import { processPush } from '../../../functions/lib/sync';
-import { SHA, auditOf, deleteSimApp, pushMessage, startSyncEnv, webSeed, type SyncEnv } from './fixtures';
+import { REPO, SHA, auditOf, deleteSimApp, pushMessage, startSyncEnv, webSeed, type SyncEnv } from './fixtures';
 
 describe('processPush', () => {
   let env: SyncEnv;
@@ -31,8 +31,11 @@ describe('processPush', () => {
       'eu/argocd/web-eu': 'refreshed',
     });
 
-    // Assess: what the simulators received, and nothing else
-    expect(env.appCalls().sort()).toEqual(
+    // Assess: what the simulators received, and nothing else (the reads of web-sop after its
+    // sync wait for the operation's result, apart)
+    const resultReads = env.appCalls().filter((c) => c === 'default GET /api/v1/applications/web-sop');
+    expect(resultReads.length).toBeGreaterThanOrEqual(1);
+    expect(env.appCalls().filter((c) => c !== 'default GET /api/v1/applications/web-sop').sort()).toEqual(
       [
         'default GET /api/v1/applications/web?refresh=normal',
         'default GET /api/v1/applications/web-auto?refresh=normal',
@@ -44,7 +47,10 @@ describe('processPush', () => {
       ].sort(),
     );
     const sync = env.sims.default.sim.requestsTo('POST', '/api/v1/applications/web-sop/sync')[0];
-    expect(sync.body).toMatchObject({ name: 'web-sop', revision: SHA });
+    // The branch, not the payload's sha: no revision means the app's own targetRevision.
+    expect(sync.body).toMatchObject({ name: 'web-sop' });
+    expect(sync.body).not.toHaveProperty('revision');
+    expect(sync.body).not.toHaveProperty('revisions');
     expect(sync.body).not.toHaveProperty('appNamespace');
     expect(sync.contentType).toBe('application/json');
     expect(env.sims.default.sim.refreshes.map((r) => `${r.namespace}/${r.name}:${r.type}`).sort()).toEqual(['argocd/web-auto:normal', 'argocd/web:normal', 'team-a/web-team:normal']);
@@ -74,7 +80,34 @@ describe('processPush', () => {
     expect(records.find((r) => r.app === 'web-blocked')!.details).toMatchObject({ skipReason: 'sync-window' });
     expect(records.find((r) => r.app === 'web-ignored')!.details).toMatchObject({ skipReason: 'ignored' });
     expect(records.find((r) => r.app === 'web-team')!.namespace).toBe('team-a');
+    // The synced record names the commit the push claimed and what ArgoCD deployed (the branch
+    // head the simulator resolved, which is not the fixture's sha), and flags the mismatch.
+    const head = env.sims.default.sim.resolveRevision({ repoURL: REPO, targetRevision: 'main' });
+    expect(head).not.toBe(SHA);
+    expect(records.find((r) => r.app === 'web-sop')!.details).toMatchObject({ claimedRevision: SHA, deployedRevision: head, revisionMismatch: true, syncTarget: ['main'] });
     expect((await env.audit.verify()).ok).toBe(true);
+  });
+
+  it('deploys the branch head and reports no mismatch when the push names it; a replayed old sha still syncs only the branch', async () => {
+    // Prepare: the branch moves to B, as a push would.
+    const B = 'b'.repeat(40);
+    env.sims.default.sim.setHead(REPO, 'main', B);
+
+    // Act: the push that named B, then a replay naming an old commit A.
+    const push = pushMessage({ revision: B });
+    await processPush(push, env.deps);
+    const replay = pushMessage({ revision: SHA });
+    await processPush(replay, env.deps);
+
+    // Assess: every sync the simulator received was of the branch; it deployed B both times.
+    const syncs = env.sims.default.sim.requestsTo('POST', '/api/v1/applications/web-sop/sync');
+    expect(syncs).toHaveLength(2);
+    for (const s of syncs) expect(JSON.stringify(s.body)).not.toContain(SHA);
+    expect(env.sims.default.sim.getApp('web-sop').status?.sync?.revision).toBe(B);
+    const synced = async (deliveryId: string) => (await auditOf(env.audit, deliveryId)).find((r) => r.app === 'web-sop' && r.kind === 'app.synced')!;
+    const [first, second] = [await synced(push.push.deliveryId), await synced(replay.push.deliveryId)];
+    expect(first.details).toMatchObject({ claimedRevision: B, deployedRevision: B, revisionMismatch: false });
+    expect(second.details).toMatchObject({ claimedRevision: SHA, deployedRevision: B, revisionMismatch: true });
   });
 
   it('does not act twice when the message is redelivered, nor when two copies run at once', async () => {
