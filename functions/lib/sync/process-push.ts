@@ -92,7 +92,13 @@ export async function processPush(message: PushMessage, deps: SyncDeps, receive:
     else unreachable.push({ instance: instances[n]!, error: r.reason });
   });
 
-  const acted = await mapLimit(matches, APP_CONCURRENCY, (m) => actOn(m, ctx));
+  // Every action settles before this receive answers, even when one throws (the state table or
+  // the trail cannot be written): a receive never leaves a claim in flight behind its failure,
+  // which a redelivery would otherwise find held and have to wait out.
+  const settled = await mapLimit(matches, APP_CONCURRENCY, (m) => actOn(m, ctx).then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error })));
+  const thrown = settled.find((s) => !s.ok);
+  if (thrown && !thrown.ok) throw thrown.error;
+  const acted = settled.map((s) => (s as { ok: true; value: Acted }).value);
 
   const done = acted.filter((a) => a.status === 'already-done' && a.claim?.audit);
   if (done.length > 0) await reappendLostAudits(done, ctx);
