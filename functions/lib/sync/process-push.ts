@@ -240,7 +240,9 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
     const deployed = s.deployed ?? null;
     const mismatch = deployed !== null && deployed.some((rev) => rev.toLowerCase() !== claimed.toLowerCase());
     const outcomeText =
-      deployed === null
+      s.deployed === undefined
+        ? `deployment tracking follows the operation and records the revision ArgoCD deployed (the push claimed ${claimed})`
+        : deployed === null
         ? `the operation had not finished within ${ctx.deps.syncResultWaitMs ?? DEFAULT_SYNC_RESULT_WAIT_MS} ms, so the deployed revision is not known yet`
         : mismatch
           ? `ArgoCD deployed ${deployed.join(', ')}, not ${claimed} as the push claimed (a newer push landed first, or the payload named a commit that is not the branch head)`
@@ -292,7 +294,10 @@ interface SyncOutcome {
   canSync: boolean;
   /** When ArgoCD accepted the sync (epoch ms, the worker's clock). */
   acceptedAtMs?: number;
-  /** What ArgoCD deployed per matched source, from the operation's result; null when not known in time. */
+  /**
+   * What ArgoCD deployed per matched source, from the operation's result; null when not known in
+   * time; undefined when deployment tracking follows the operation instead.
+   */
   deployed?: string[] | null;
   activeWindows?: Array<{ kind?: string; schedule?: string; duration?: string }>;
   sourcePositions?: number[];
@@ -314,7 +319,9 @@ async function syncOnce(client: ArgoCDClient, ref: AppRef, m: MatchResult, deadl
   // matched source's own target, by position.
   await client.syncApplication(ref, sourcePositions ? { revisions: targets, sourcePositions, deadline } : { deadline });
   const acceptedAtMs = ctx.now().getTime();
-  const deployed = await awaitSyncResult(client, ref, multiSource ? m.sourceIndexes : [0], deadline, ctx);
+  // With deployment tracking the operation is followed by delayed checks (no waiting Lambda), and
+  // its deploy.* record names what was deployed; without it, a bounded wait here.
+  const deployed = ctx.deps.deployments ? undefined : await awaitSyncResult(client, ref, m.app.project, multiSource ? m.sourceIndexes : [0], deadline, ctx);
   return { targets, canSync: true, sourcePositions, acceptedAtMs, deployed };
 }
 
@@ -327,13 +334,13 @@ export const DEFAULT_SYNC_RESULT_WAIT_MS = 10_000;
  * finished (`operation` cleared, phase no longer Running); null when it has not finished within
  * `syncResultWaitMs` (or the receive's deadline) or cannot be read. The sync was accepted either way.
  */
-async function awaitSyncResult(client: ArgoCDClient, ref: AppRef, indexes: number[], deadline: number | undefined, ctx: Ctx): Promise<string[] | null> {
+async function awaitSyncResult(client: ArgoCDClient, ref: AppRef, project: string | undefined, indexes: number[], deadline: number | undefined, ctx: Ctx): Promise<string[] | null> {
   const until = Math.min(Date.now() + (ctx.deps.syncResultWaitMs ?? DEFAULT_SYNC_RESULT_WAIT_MS), deadline ?? Number.POSITIVE_INFINITY);
   let pause = 50;
   for (;;) {
     let app: Awaited<ReturnType<ArgoCDClient['getApplication']>>;
     try {
-      app = await client.getApplication(ref, { deadline });
+      app = await client.getApplication(ref, { deadline, project });
     } catch (error) {
       ctx.log.warn?.('cannot read the sync result', { ...ref, error: describe(error) });
       return null;
@@ -397,6 +404,13 @@ async function reappendLostAudits(done: Acted[], ctx: Ctx): Promise<void> {
   }
 }
 
+/** The (first) revision a sync decision says ArgoCD deployed, when known. */
+function deployedOf(decision: Decision): string | undefined {
+  const deployed = decision.details?.deployedRevision;
+  if (typeof deployed === 'string') return deployed;
+  return Array.isArray(deployed) && typeof deployed[0] === 'string' ? deployed[0] : undefined;
+}
+
 /**
  * Hands an accepted sync (or an auto-sync app's refresh, after which ArgoCD syncs by itself)
  * to deployment tracking. A failure to start tracking is logged, not retried: the action is
@@ -413,7 +427,9 @@ async function startTracking(m: MatchResult, ref: AppRef, decision: Decision, au
       action: decision.status === 'synced' ? 'sync' : 'refresh',
       deliveryId: push.deliveryId,
       commit: push.revision || undefined,
-      expectedRevision: (decision.details?.syncRevision as string | undefined) ?? (push.revision || undefined),
+      // What ArgoCD deployed when the sync's result is known (sync-on-push syncs the branch, so
+      // that is the head ArgoCD resolved, not necessarily the commit the push claimed).
+      expectedRevision: deployedOf(decision) ?? (push.revision || undefined),
       repo: push.repoUrls[0],
       provider: push.provider,
       actor: audit.actor,

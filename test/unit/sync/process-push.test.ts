@@ -33,9 +33,10 @@ describe('processPush', () => {
 
     // Assess: what the simulators received, and nothing else (the reads of web-sop after its
     // sync wait for the operation's result, apart)
-    const resultReads = env.appCalls().filter((c) => c === 'default GET /api/v1/applications/web-sop');
+    const isResultRead = (c: string) => c.startsWith('default GET /api/v1/applications/web-sop?project=');
+    const resultReads = env.appCalls().filter(isResultRead);
     expect(resultReads.length).toBeGreaterThanOrEqual(1);
-    expect(env.appCalls().filter((c) => c !== 'default GET /api/v1/applications/web-sop').sort()).toEqual(
+    expect(env.appCalls().filter((c) => !isResultRead(c)).sort()).toEqual(
       [
         'default GET /api/v1/applications/web?refresh=normal',
         'default GET /api/v1/applications/web-auto?refresh=normal',
