@@ -1,7 +1,17 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { LocalStack } from './stack';
+
+/**
+ * A path as the banner prints it: relative to the working directory when it lies inside it
+ * (short to copy), absolute otherwise (a `../../tmp/...` path is harder to read and breaks
+ * as soon as the user changes directory).
+ */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
 
 /** The real GitHub push sample (see events/README.md). */
 const SAMPLE_EVENT = join(__dirname, '..', 'events', 'webhook', 'github-push.json');
@@ -23,14 +33,14 @@ function sampleCurl(stack: LocalStack, githubSecret: string | undefined): string
   return [
     `  curl -s -X POST ${stack.url}/api/webhook -H 'content-type: application/json' \\`,
     `    -H 'x-github-event: push' -H "x-github-delivery: $(uuidgen 2>/dev/null || date +%s%N)" \\`,
-    `    -H 'x-hub-signature-256: sha256=${signature}' --data-binary @${relative(process.cwd(), file)}`,
+    `    -H 'x-hub-signature-256: sha256=${signature}' --data-binary @${shown(file)}`,
     `  curl -s '${stack.url}/api/audit?limit=5' ${authFlag(stack)}`,
   ];
 }
 
 /** The curl flag sending the admin token, read from its file when there is one. */
 function authFlag(stack: LocalStack): string {
-  return stack.tokenFile ? `-H "Authorization: Bearer $(cat ${relative(process.cwd(), stack.tokenFile)})"` : '-H "Authorization: Bearer <token>"';
+  return stack.tokenFile ? `-H "Authorization: Bearer $(cat ${shown(stack.tokenFile)})"` : '-H "Authorization: Bearer <token>"';
 }
 
 /**
@@ -57,8 +67,8 @@ export function banner(stack: LocalStack, startupMs: number, githubSecret?: stri
     `  ArgoCD     ${argocd}`,
     `  DynamoDB   ${stack.dynamodbEndpoint} (embedded dynalite)`,
     `  data       ${stack.dataDir ?? 'in memory (lost on exit)'}`,
-    `  anchors    ${stack.anchor ? `${relative(process.cwd(), stack.anchor.anchorsDir) || '.'} signed with ${relative(process.cwd(), stack.anchor.keyPath)} (every minute and at shutdown; sentinel audit verify)` : 'off (audit chains not anchored)'}`,
-    `  token      ${stack.tokenFile ? `${relative(process.cwd(), stack.tokenFile)}${stack.tokenCreated ? ' (created now, mode 0600)' : ''}: every route but /healthz and /api/webhook needs Authorization: Bearer <token>` : 'in memory'}`,
+    `  anchors    ${stack.anchor ? `${shown(stack.anchor.anchorsDir)} signed with ${shown(stack.anchor.keyPath)} (every minute and at shutdown; sentinel audit verify)` : 'off (audit chains not anchored)'}`,
+    `  token      ${stack.tokenFile ? `${shown(stack.tokenFile)}${stack.tokenCreated ? ' (created now, mode 0600)' : ''}: every route but /healthz and /api/webhook needs Authorization: Bearer <token>` : 'in memory'}`,
     `  access     ${accessLine(stack.config)}`,
     `  drift scan every ${stack.config.drift.scheduleMinutes} min${stack.config.drift.dryRun ? ' (dry run)' : ''}`,
     '',
