@@ -205,6 +205,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     acknowledge: [...new Set(file.acknowledge ?? [])],
     deploy: { ...defaults.deploy, ...stripUndefined(file.deploy ?? {}) },
     followUpQueueUrl: env.SENTINEL_FOLLOWUP_QUEUE_URL || file.followUpQueueUrl,
+    ...(file.gitApis ? { gitApis: file.gitApis } : {}),
   };
 }
 

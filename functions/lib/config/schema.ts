@@ -89,6 +89,12 @@ const localToken = v.strictObject({
   token: secretRef,
 });
 
+/** A Git provider's REST API: base URL and token (compare API for changed files). */
+const gitApi = v.strictObject({
+  apiUrl: v.optional(v.pipe(v.string(), v.url())),
+  token: v.optional(secretRef),
+});
+
 /** The file schema: every field optional, defaults come from `defaults.ts`. */
 export const fileSchema = v.strictObject({
   instances: v.optional(v.array(instance)),
@@ -157,6 +163,15 @@ export const fileSchema = v.strictObject({
       firstCheckSeconds: v.optional(v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900'))),
       maxCheckSeconds: v.optional(v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900 (the SQS DelaySeconds limit)'))),
       backoffFactor: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1'), v.maxValue(10, 'must be at most 10'))),
+    }),
+  ),
+  gitApis: v.optional(
+    v.strictObject({
+      timeoutMs: v.optional(int(1, 60_000)),
+      github: v.optional(gitApi),
+      gitlab: v.optional(gitApi),
+      azureDevOps: v.optional(gitApi),
+      bitbucketCloud: v.optional(gitApi),
     }),
   ),
   port: v.optional(int(1, 65535)),

@@ -202,4 +202,27 @@ export interface SentinelConfig {
   deploy: DeployConfig;
   /** URL of the follow-up queue (deployment checks; `SENTINEL_FOLLOWUP_QUEUE_URL` deployed). */
   followUpQueueUrl?: string;
+  /**
+   * Git providers' APIs the sync worker asks for a push's changed files when the payload has
+   * none or a truncated list. Absent: no API calls (every matching app is refreshed).
+   */
+  gitApis?: GitApisConfig;
+}
+
+/** One provider's API. */
+export interface GitApiConfig {
+  /** Base URL. @default the provider's cloud API (api.github.com, gitlab.com, dev.azure.com, api.bitbucket.org) */
+  apiUrl?: string;
+  /** Token (GitHub/Bitbucket bearer, GitLab PRIVATE-TOKEN, Azure DevOps PAT). */
+  token?: SecretRef;
+}
+
+/** Provider APIs for changed files. */
+export interface GitApisConfig {
+  /** Bound on each compare call, ms. @default 3000 */
+  timeoutMs?: number;
+  github?: GitApiConfig;
+  gitlab?: GitApiConfig;
+  azureDevOps?: GitApiConfig;
+  bitbucketCloud?: GitApiConfig;
 }

@@ -8,6 +8,7 @@ import { ActionLedger } from './action-ledger';
 import { AppIndexCache } from './app-index-cache';
 import { CallCoalescer } from './coalescer';
 import { FairScheduler } from './fair-scheduler';
+import { fetchChangedFiles } from '../git-apis/changed-files';
 import type { SyncDeps } from './types';
 import { defaults } from '../config/defaults';
 
@@ -36,7 +37,7 @@ export interface CreateSyncDepsOptions {
  * const sync = createSyncDeps(buildCoreDeps('sync-worker'));
  * const result = await processPush(message, sync, { receiveCount: 1, maxReceiveCount: 5 });
  */
-export function createSyncDeps(core: Pick<CoreDeps, 'config' | 'doc' | 'tables' | 'auditStore' | 'argocd' | 'log' | 'now'> & Partial<Pick<CoreDeps, 'deployments'>>, options: CreateSyncDepsOptions = {}): SyncDeps {
+export function createSyncDeps(core: Pick<CoreDeps, 'config' | 'doc' | 'tables' | 'auditStore' | 'argocd' | 'log' | 'now' | 'secrets'> & Partial<Pick<CoreDeps, 'deployments'>>, options: CreateSyncDepsOptions = {}): SyncDeps {
   return {
     argocd: core.argocd,
     auditStore: core.auditStore,
@@ -44,6 +45,7 @@ export function createSyncDeps(core: Pick<CoreDeps, 'config' | 'doc' | 'tables' 
     ledger: new ActionLedger({ doc: core.doc, tableName: core.tables.state, now: core.now, leaseSeconds: options.claimLeaseSeconds, ttlSeconds: options.claimTtlSeconds }),
     coalescer: new CallCoalescer(undefined, { windowMs: core.config.argocd.coalesceWindowMs ?? defaults.argocd.coalesceWindowMs }),
     scheduler: new FairScheduler(core.config.argocd.concurrency),
+    ...(core.config.gitApis ? { changedFiles: (push) => fetchChangedFiles(push, core.config.gitApis, core.secrets) } : {}),
     log: core.log,
     now: core.now,
     ...(core.deployments ? { deployments: core.deployments } : {}),

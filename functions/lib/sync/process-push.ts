@@ -18,6 +18,8 @@ import type { PushMessage } from '../queue/types';
 import { mapLimit } from '../runtime/concurrency';
 import type { ActionClaim } from './action-ledger';
 import type { Coalesced } from './coalescer';
+import { needsChangedFiles } from '../git-apis/changed-files';
+import type { PushEvent } from '../providers/types';
 import type { ActionStatus, AppActionResult, ProcessPushResult, ReceiveContext, SyncDeps } from './types';
 
 /**
@@ -44,6 +46,8 @@ interface Ctx {
   now: () => Date;
   log: Partial<SimpleLogger>;
   receivedAtMs: number;
+  /** Where the changed files came from, when the payload had none (audited with every action). */
+  filesNote?: Record<string, unknown>;
 }
 
 /** A result plus the stored claim of an `already-done` action (for the audit check). */
@@ -81,7 +85,9 @@ export async function processPush(message: PushMessage, deps: SyncDeps, receive:
     log: deps.log ?? {},
     receivedAtMs: Date.parse(message.receivedAt),
   };
-  const { push } = message;
+  const { push: pushed } = message;
+  const [push, filesNote] = await withChangedFiles(pushed, deps);
+  ctx.filesNote = filesNote;
 
   const instances = deps.indexes.instances;
   const loaded = await Promise.allSettled(instances.map((i) => deps.indexes.get(i)));
@@ -146,7 +152,7 @@ async function actOn(m: MatchResult, ctx: Ctx): Promise<Acted> {
     deliveryId: push.deliveryId,
     actor: actorOf(ctx.message),
   };
-  const baseDetails = { action: m.action, reason: m.reason, ref: push.ref, provider: push.provider, receiveCount: receive.receiveCount };
+  const baseDetails = { action: m.action, reason: m.reason, ref: push.ref, provider: push.provider, receiveCount: receive.receiveCount, ...ctx.filesNote };
 
   const claim = await deps.ledger.claim(push.deliveryId, ref, { receiveCount: receive.receiveCount });
   if (!claim.claimed) {
@@ -285,6 +291,19 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
     if (error instanceof ArgoCDBadRequestError) return rejected(m, error, 'refused');
     throw error;
   }
+}
+
+/**
+ * A push without a usable file list gets one from the provider's compare API when the deps
+ * can ask one; on any failure it stays without (every matching app is refreshed) and the
+ * note says why, for the audit records.
+ */
+async function withChangedFiles(push: PushEvent, deps: SyncDeps): Promise<[PushEvent, Record<string, unknown> | undefined]> {
+  if (!deps.changedFiles || !needsChangedFiles(push)) return [push, undefined];
+  const r = await deps.changedFiles(push);
+  if (r.ok) return [{ ...push, changedFiles: r.files }, { changedFilesFrom: 'compare-api', changedFilesCount: r.files.length }];
+  deps.log?.warn?.('compare API gave no changed files; every matching app is refreshed', { deliveryId: push.deliveryId, provider: push.provider, reason: r.reason });
+  return [push, { changedFilesFrom: 'none', compareFallback: `every matching app refreshed: ${r.reason}` }];
 }
 
 /** What one sync call did: checked the windows, then started a sync (or did not). */

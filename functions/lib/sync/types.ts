@@ -8,6 +8,8 @@ import type { SimpleLogger } from '../observability/logger';
 import type { ActionLedger } from './action-ledger';
 import type { AppIndexCache } from './app-index-cache';
 import type { CallCoalescer } from './coalescer';
+import type { ChangedFilesResult } from '../git-apis/changed-files';
+import type { PushEvent } from '../providers/types';
 import type { FairScheduler } from './fair-scheduler';
 
 /** What `processPush` needs. Build it once per cold start with `createSyncDeps`. */
@@ -20,6 +22,8 @@ export interface SyncDeps {
   indexes: AppIndexCache;
   /** The (delivery, app) claims in the state table. */
   ledger: ActionLedger;
+  /** Asks the provider's compare API for a push's changed files (absent: never asked). */
+  changedFiles?: (push: PushEvent) => Promise<ChangedFilesResult>;
   /** Folds calls for the same app within a window into one (absent: every action calls). */
   coalescer?: CallCoalescer;
   /** Per-instance fair ordering of calls across deliveries (absent: calls go at once). */

@@ -1,0 +1,83 @@
+/**
+ * Fakes of the Git providers' compare APIs on 127.0.0.1 (GitHub compare, GitLab repository
+ * compare, Azure DevOps commit diffs, Bitbucket Cloud diffstat), answering the changed paths
+ * a test sets per (before, after) and recording every request they received.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the fake received (the token only as "present"). */
+export interface FakeApiRequest {
+  path: string;
+  query: Record<string, string>;
+  /** Which auth header came: `bearer`, `private-token`, `basic` or none. */
+  auth?: string;
+  /** The token value, for the test to check it is the configured one. */
+  token?: string;
+}
+
+/** A running fake. */
+export interface FakeGitApis {
+  url: string;
+  requests: FakeApiRequest[];
+  /** Paths changed between two commits. */
+  setDiff(before: string, after: string, paths: string[]): void;
+  /** Next N requests answer this status. */
+  failNext(n: number, status?: number): void;
+  close(): Promise<void>;
+}
+
+/** Starts the fake on a free port. */
+export async function startFakeGitApis(): Promise<FakeGitApis> {
+  const diffs = new Map<string, string[]>();
+  const requests: FakeApiRequest[] = [];
+  let failing = 0;
+  let failStatus = 500;
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const auth = req.headers.authorization ?? '';
+    const rec: FakeApiRequest = { path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams) };
+    if (req.headers['private-token']) Object.assign(rec, { auth: 'private-token', token: String(req.headers['private-token']) });
+    else if (auth.startsWith('Bearer ')) Object.assign(rec, { auth: 'bearer', token: auth.slice(7) });
+    else if (auth.startsWith('Basic ')) Object.assign(rec, { auth: 'basic', token: Buffer.from(auth.slice(6), 'base64').toString().replace(/^:/, '') });
+    requests.push(rec);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (failing > 0) {
+      failing--;
+      return send(failStatus, { message: 'injected' });
+    }
+    let m: RegExpExecArray | null;
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/compare\/([^.]+)\.\.\.(.+)$/.exec(url.pathname))) {
+      const files = diffs.get(`${m[1]}..${m[2]}`);
+      return files ? send(200, { files: files.map((filename) => ({ filename, status: 'modified' })) }) : send(404, { message: 'Not Found' });
+    }
+    if ((m = /^\/api\/v4\/projects\/[^/]+\/repository\/compare$/.exec(url.pathname))) {
+      const files = diffs.get(`${url.searchParams.get('from')}..${url.searchParams.get('to')}`);
+      return files ? send(200, { commits: [], diffs: files.map((p) => ({ old_path: p, new_path: p })), compare_timeout: false }) : send(404, { message: '404 Not found' });
+    }
+    if ((m = /^\/[^/]+\/[^/]+\/_apis\/git\/repositories\/[^/]+\/diffs\/commits$/.exec(url.pathname))) {
+      const files = diffs.get(`${url.searchParams.get('baseVersion')}..${url.searchParams.get('targetVersion')}`);
+      return files ? send(200, { changes: files.map((p) => ({ item: { path: `/${p}` }, changeType: 'edit' })) }) : send(404, {});
+    }
+    if ((m = /^\/2\.0\/repositories\/[^/]+\/[^/]+\/diffstat\/([^.]+)\.\.(.+)$/.exec(url.pathname))) {
+      const files = diffs.get(`${m[2]}..${m[1]}`);
+      return files ? send(200, { values: files.map((p) => ({ new: { path: p }, old: { path: p } })) }) : send(404, {});
+    }
+    send(404, { message: 'unknown route' });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    setDiff: (before, after, paths) => diffs.set(`${before}..${after}`, paths),
+    failNext: (n, status = 500) => {
+      failing = n;
+      failStatus = status;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
