@@ -143,8 +143,11 @@ async function handle(sim: ArgoCDSimulator, req: http.IncomingMessage, res: http
     sim.requestClosed();
   });
 
-  await delay(sim.takeLatency(path, method));
-  if (sim.faults.down || res.destroyed) {
+  const latency = sim.takeLatency(path, method);
+  await delay(latency);
+  // A client that left during the delay (reset, or FIN on a request not yet acted upon, as a
+  // canceled Go request context) is not served.
+  if (sim.faults.down || res.destroyed || (latency > 0 && res.socket?.readableEnded)) {
     req.socket.destroy();
     return;
   }
@@ -205,7 +208,27 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
         const refresh = qs(url, 'refresh');
         // ArgoCD registers the refresh, then holds the request until the controller has
         // processed the app; a client that gives up meanwhile just closes the connection.
-        if (refresh === 'normal' || refresh === 'hard') await sim.refresh(sa, refresh);
+        // Like Go's server, a client that closes its side (FIN) cancels the wait: the
+        // connection is dropped then, not held until the controller is done.
+        if (refresh === 'normal' || refresh === 'hard') {
+          const socket = res.socket;
+          let gone = false;
+          const left = new Promise<void>((resolve) => {
+            const leave = (): void => {
+              gone = true;
+              resolve();
+            };
+            socket?.once('end', leave);
+            res.once('close', leave);
+          });
+          const processed = sim.refresh(sa, refresh); // registered now, before any wait
+          if (socket?.readableEnded) gone = true;
+          else await Promise.race([processed, left]);
+          if (gone) {
+            socket?.destroy();
+            return;
+          }
+        }
         if (res.destroyed || sim.faults.down) return;
         return sendJson(res, 200, sim.appJson(sa));
       }
@@ -350,6 +373,9 @@ export async function startArgoCDSimulator(options: StartArgoCDSimulatorOptions 
   const sim = new ArgoCDSimulator(options);
   const sockets = new Set<Socket>();
   const server = http.createServer({ keepAliveTimeout: 5000 }, createSimulatorHandler(sim));
+  // Go's net/http serves a request whose client has half-closed (FIN) after sending it; Node
+  // would abort it. A client that stops listening to a held refresh half-closes.
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

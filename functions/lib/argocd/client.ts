@@ -157,6 +157,13 @@ export class ArgoCDClient {
   private readonly http: AxiosInstance;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  /**
+   * Refreshes get agents of their own without a socket cap: a refresh that stopped listening
+   * leaves a half-closed socket until the server closes it, which must not make the next
+   * refresh queue for a socket (the semaphore bounds the calls in progress).
+   */
+  private readonly refreshHttpAgent: http.Agent;
+  private readonly refreshHttpsAgent: https.Agent;
   private readonly semaphore: Semaphore;
   private readonly limiter: RateLimiter;
   private readonly log: Required<ArgoCDLogger>;
@@ -192,6 +199,8 @@ export class ArgoCDClient {
       maxSockets: concurrency,
       rejectUnauthorized: !(options.insecure ?? argoCDClientDefaults.insecure),
     });
+    this.refreshHttpAgent = new http.Agent({ keepAlive: true });
+    this.refreshHttpsAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: !(options.insecure ?? argoCDClientDefaults.insecure) });
     this.http = axios.create({
       baseURL: this.baseUrl,
       httpAgent: this.httpAgent,
@@ -456,6 +465,8 @@ export class ArgoCDClient {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.refreshHttpAgent.destroy();
+    this.refreshHttpsAgent.destroy();
   }
 
   private checkRef(ref: AppRef): void {
@@ -604,7 +615,7 @@ export class ArgoCDClient {
       };
       const req = (secure ? https : http).request(url, {
         method: 'GET',
-        agent: secure ? this.httpsAgent : this.httpAgent,
+        agent: secure ? this.refreshHttpsAgent : this.refreshHttpAgent,
         headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
       });
       req.on('finish', () => {
@@ -625,10 +636,21 @@ export class ArgoCDClient {
         settle({ kind: 'failed', failure: new AxiosError(err.message, err.code ?? 'ERR_NETWORK') });
       });
       const timer = setTimeout(() => {
-        if (answered) settle({ kind: 'response', res: asResponse(answered, '') });
-        else if (written) settle({ kind: 'accepted', reason: 'deadline' });
-        else settle({ kind: 'failed', failure: new AxiosError(`no connection within ${waitMs} ms`, AxiosError.ETIMEDOUT) });
-        req.destroy();
+        if (answered) {
+          settle({ kind: 'response', res: asResponse(answered, '') });
+          req.destroy();
+        } else if (written && req.socket && !req.socket.connecting && req.socket.writableLength === 0) {
+          // Connected, and every byte of the request handed to the kernel: ArgoCD has it.
+          settle({ kind: 'accepted', reason: 'deadline' });
+          // Half-close (FIN), not reset: a reset discards a request the server has not read yet,
+          // a FIN lets it read the request (and register the refresh) and then close. A server
+          // that keeps the connection open anyway is cut off after the call timeout.
+          req.socket?.end();
+          setTimeout(() => req.destroy(), this.settings.timeoutMs).unref();
+        } else {
+          settle({ kind: 'failed', failure: new AxiosError(`no connection within ${waitMs} ms`, AxiosError.ETIMEDOUT) });
+          req.destroy();
+        }
       }, waitMs);
       req.end();
     });

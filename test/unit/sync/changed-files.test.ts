@@ -88,7 +88,7 @@ describe('fetchChangedFiles per provider', () => {
     fake.setDiff(BEFORE, AFTER, ['svc/a.yaml', 'svc/b.yaml']);
   });
   afterEach(() => fake.close());
-  const base = { deliveryId: 'd', ref: 'refs/heads/main', isTag: false, touchedHead: true, deleted: false, changedFiles: null, pusher: 'p', commits: [], before: BEFORE, revision: AFTER } as const;
+  const base = { deliveryId: 'd', ref: 'refs/heads/main', isTag: false, touchedHead: true, deleted: false, changedFiles: null, pusher: 'p', commits: [], before: BEFORE, revision: AFTER };
 
   it('asks GitHub compare with a bearer token', async () => {
     const r = await fetchChangedFiles({ ...base, provider: 'github', repoUrls: ['https://github.com/acme/mono.git'] }, { github: { apiUrl: fake.url, token: { env: 'X' } } }, secrets);
