@@ -281,5 +281,7 @@ describe('webhook handler (property-based)', () => {
     expect(enqueued.length).toBeGreaterThan(100);
     expect(closedAnswers).toBeGreaterThan(100);
     console.log(JSON.stringify({ runs, statuses: Object.fromEntries(statuses), enqueued: enqueued.length }));
-  });
+    // 10,000 runs against dynalite take ~55 s of CPU: the default 60 s bound is too tight on a
+    // busy 2-core CI machine. This is a bound, not a timing assertion.
+  }, 600_000);
 });
