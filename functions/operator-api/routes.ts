@@ -15,6 +15,7 @@ import { clearFlapping, getDriftState, listScans, runDriftScan } from '../lib/dr
 import { rollbackApplication } from '../lib/rollback/index';
 import { argocdFor, type CoreDeps } from '../lib/runtime/core-deps';
 import { computeStats } from '../lib/stats/index';
+import { listRefusals } from '../lib/intake/dynamodb-refusal-counter';
 import type { RouteAccess, RouteTarget } from './access';
 import { AUDIT_KINDS, InvalidParameterError, QueryParams, ResourceNotFoundError, auditFrom, bodyField, parseJsonBody } from './params';
 
@@ -371,8 +372,12 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       query.allowOnly('from', 'to', 'app', 'instance', 'namespace');
       const everything = scopeAllows(scope, {});
       return computeStats(
-        // Scan summaries belong to no project: only callers over every project get them.
-        { auditStore: scopedAuditStore(deps.auditStore, scope, deps.argocd.names), now: deps.now, ...(everything ? { listScans: (o) => listScans(deps, o) } : {}) },
+        // Scan summaries and webhook refusals belong to no project: only callers over every project get them.
+        {
+          auditStore: scopedAuditStore(deps.auditStore, scope, deps.argocd.names),
+          now: deps.now,
+          ...(everything ? { listScans: (o) => listScans(deps, o), listRefusals: (o) => listRefusals({ doc: deps.doc, tableName: deps.tables.state }, o.from, o.to) } : {}),
+        },
         { from: query.time('from'), to: query.time('to'), app: query.string('app'), instance: query.string('instance'), namespace: query.string('namespace') },
       );
     },

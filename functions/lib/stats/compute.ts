@@ -6,7 +6,7 @@
  */
 import type { AuditRecord } from '../audit/types';
 import { StatsRangeError } from './errors';
-import type { AppStats, DayStats, ScanPoint, StatsCounters, StatsDeps, StatsOptions, StatsReport } from './types';
+import type { AppStats, DayStats, RefusedStats, ScanPoint, StatsCounters, StatsDeps, StatsOptions, StatsReport } from './types';
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -79,6 +79,21 @@ function finish(acc: Acc, perApp: boolean): StatsCounters {
 function round(n: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/** Sums refusal counts by reason, by provider and reason, and by day. */
+function summariseRefusals(counts: Array<{ day: string; provider: string; reason: string; count: number }>): RefusedStats {
+  const out: RefusedStats = { total: 0, byReason: {}, byProvider: {}, days: [] };
+  const days = new Map<string, number>();
+  for (const c of counts) {
+    out.total += c.count;
+    out.byReason[c.reason] = (out.byReason[c.reason] ?? 0) + c.count;
+    const p = (out.byProvider[c.provider] ??= {});
+    p[c.reason] = (p[c.reason] ?? 0) + c.count;
+    days.set(c.day, (days.get(c.day) ?? 0) + c.count);
+  }
+  out.days = [...days].sort(([a], [b]) => a.localeCompare(b)).map(([day, total]) => ({ day, total }));
+  return out;
 }
 
 /** Resolves `from`/`to` (days or ISO times) to an inclusive ISO range. */
@@ -260,7 +275,9 @@ export async function computeStats(deps: StatsDeps, options: StatsOptions = {}):
   const appStats: AppStats[] = [...apps.values()]
     .map((a) => ({ instance: a.instance, namespace: a.namespace, app: a.app, ...finish(a.acc, true) }))
     .sort((a, b) => `${a.instance}/${a.namespace}/${a.app}`.localeCompare(`${b.instance}/${b.namespace}/${b.app}`));
+  const refused = deps.listRefusals && !options.app ? summariseRefusals(await deps.listRefusals({ from, to })) : undefined;
   return {
+    ...(refused ? { refused } : {}),
     from,
     to,
     records,

@@ -14,8 +14,24 @@ export interface StatsDeps {
   auditStore: AuditStore;
   /** Scan summaries in a time range (drift's `listScans`); without it, `scan.completed` audit records are used. */
   listScans?: (options: { from: string; to: string; limit: number }) => Promise<ScanPoint[]>;
+  /**
+   * Refused webhook requests per UTC day, provider and reason in a time range (intake's
+   * `listRefusals`); without it the report has no `refused` section.
+   */
+  listRefusals?: (options: { from: string; to: string }) => Promise<Array<{ day: string; provider: string; reason: string; count: number }>>;
   /** Clock. @default () => new Date() */
   now?: () => Date;
+}
+
+/**
+ * Refused webhook requests (never in the audit trail: counted instead), per UTC day of the
+ * range: by reason, by provider and reason, and per day.
+ */
+export interface RefusedStats {
+  total: number;
+  byReason: Record<string, number>;
+  byProvider: Record<string, Record<string, number>>;
+  days: Array<{ day: string; total: number }>;
 }
 
 /** Options of `computeStats`. */
@@ -107,4 +123,6 @@ export interface StatsReport {
   apps: AppStats[];
   /** Consistency share per scan, oldest first. */
   scans: ScanPoint[];
+  /** Refused webhook requests, when the caller may see them (whole UTC days of the range). */
+  refused?: RefusedStats;
 }
