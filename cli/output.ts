@@ -1,6 +1,7 @@
 /** Rendering command results as a table, JSON or YAML (`-o table|json|yaml`, `--json`). */
 import Table from 'cli-table3';
 import yaml from 'js-yaml';
+import { escapeUnsafe } from '../functions/lib/providers/safe-text';
 
 /** Output formats. */
 export type OutputFormat = 'table' | 'json' | 'yaml';
@@ -23,10 +24,19 @@ export interface Column<T> {
   get(row: T): unknown;
 }
 
+/**
+ * Control characters and bidirectional overrides from a payload (a commit message, a ref) must
+ * not reach the terminal raw: they can rewrite or reorder what an operator reads.
+ */
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (typeof v === 'object') return escapeUnsafe(JSON.stringify(v));
+  return escapeUnsafe(String(v));
+}
+
+/** JSON text with C1 controls, separators and bidi overrides as `\uXXXX` escapes (same data, JSON.stringify escapes C0 itself). */
+function safeJson(data: unknown): string {
+  return JSON.stringify(data, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A cli-table3 table of rows (compact, no colours, so output is the same in a pipe). */
@@ -41,7 +51,7 @@ export function table<T>(rows: readonly T[], columns: Column<T>[]): string {
  * @param asTable table rendering of the same data
  */
 export function emit(io: CliIO, format: OutputFormat, data: unknown, asTable: () => string): void {
-  if (format === 'json') io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  if (format === 'json') io.stdout.write(`${safeJson(data)}\n`);
   else if (format === 'yaml') io.stdout.write(yaml.dump(data, { lineWidth: -1, noRefs: true }));
   else io.stdout.write(asTable());
 }
@@ -54,6 +64,6 @@ export function short(sha: unknown): string {
 /** Progress on stderr (`\r` updates on a terminal, one line per update otherwise). */
 export function progress(io: CliIO, text: string, done = false): void {
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
-  if (tty) io.stderr.write(`\r${text}${done ? '\n' : ''}`);
-  else io.stderr.write(`${text}\n`);
+  if (tty) io.stderr.write(`\r${escapeUnsafe(text)}${done ? '\n' : ''}`);
+  else io.stderr.write(`${escapeUnsafe(text)}\n`);
 }
