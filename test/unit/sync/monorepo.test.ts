@@ -7,6 +7,7 @@
 import { APP_INDEX_FIELDS } from '../../../functions/lib/argocd';
 import { CallCoalescer, FairScheduler, processPush } from '../../../functions/lib/sync';
 import type { SeedInstance } from '../../../local/argocd-sim';
+import { waitFor } from '../../helpers/argocd-sim';
 import { auditOf, pushMessage, REPO, startSyncEnv, type SyncEnv } from './fixtures';
 
 const APPS = 500;
@@ -43,8 +44,12 @@ describe('a monorepo push against a busy ArgoCD', () => {
     // The worker did not wait for the controller: when it was done, refreshes were still held
     // (waiting on each would have taken 500 × 5 s / 64 at best, with all of them processed).
     expect(processedWhenDone).toBeLessThan(APPS);
-    // What the simulator received: one refresh GET per app, none repeated.
-    const gets = sim.requestsTo('GET', /^\/api\/v1\/applications\/svc-\d+$/);
+    // What the simulator received: one refresh GET per app, none repeated. A refresh counts as
+    // registered once its bytes are in the kernel, so on a loaded machine the simulator may read
+    // the last ones after processPush returned: wait until it has them all, then count exactly.
+    const refreshGets = () => sim.requestsTo('GET', /^\/api\/v1\/applications\/svc-\d+$/);
+    await waitFor(() => refreshGets().length >= APPS && sim.refreshes.length >= APPS, 'every refresh GET received by the simulator', 30_000);
+    const gets = refreshGets();
     expect(gets).toHaveLength(APPS);
     expect(new Set(gets.map((r) => r.path)).size).toBe(APPS);
     expect(gets.every((r) => r.query.refresh === 'normal')).toBe(true);
