@@ -53,11 +53,31 @@ const summary = (xs: number[]) => {
 };
 
 function record(chain: string, app: string, seq: number, prevHash: string, ts: string): AuditRecord {
-  return sealRecord({ id: newAuditId(Date.parse(ts)), ts, kind: 'app.synced', outcome: 'success', actor: 'bench', message: `record ${seq}`, instance: 'default', namespace: 'argocd', app, chain, seq, prevHash });
+  return sealRecord({
+    id: newAuditId(Date.parse(ts)),
+    ts,
+    kind: 'app.synced',
+    outcome: 'success',
+    actor: 'bench',
+    message: `record ${seq}`,
+    instance: 'default',
+    namespace: 'argocd',
+    app,
+    chain,
+    seq,
+    prevHash,
+  });
 }
 
 /** Writes items with BatchWriteItem, 25 per request, `writers` requests in flight, until done or the deadline. */
-async function batchWrite(doc: DynamoDBDocumentClient, table: string, total: number, item: (i: number) => Record<string, unknown>, deadline = Infinity, writers = 8): Promise<number> {
+async function batchWrite(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  total: number,
+  item: (i: number) => Record<string, unknown>,
+  deadline = Infinity,
+  writers = 8,
+): Promise<number> {
   let next = 0;
   const writer = async () => {
     while (next < total && performance.now() < deadline) {
@@ -66,7 +86,7 @@ async function batchWrite(doc: DynamoDBDocumentClient, table: string, total: num
       let items: Record<string, unknown> | undefined = { [table]: batch };
       while (items && Object.keys(items).length) {
         const res: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: items as never }));
-        items = res.UnprocessedItems && Object.keys(res.UnprocessedItems).length ? (res.UnprocessedItems as never) : undefined;
+        items = res.UnprocessedItems && Object.keys(res.UnprocessedItems).length ? res.UnprocessedItems : undefined;
       }
       if (next % 100_000 < 25) process.stderr.write(`  seeded ${next}\n`);
     }
@@ -103,7 +123,7 @@ async function anchorPart(doc: DynamoDBDocumentClient, endpoint: string) {
   const now = new Date().toISOString();
   await batchWrite(doc, tables.audit, changed, (k) => {
     const i = Math.floor((k * chains) / changed);
-    const r = record(heads[i]!.chain, `app-${i}`, 1, heads[i]!.hash, now);
+    const r = record(heads[i].chain, `app-${i}`, 1, heads[i].hash, now);
     return { ...r, ...indexAttributes(r) };
   });
   process.stderr.write('anchor: incremental run\n');
@@ -111,7 +131,14 @@ async function anchorPart(doc: DynamoDBDocumentClient, endpoint: string) {
   process.stderr.write('anchor: full checkpoint\n');
   const checkpoint = await timed(() => runAnchor(deps, { checkpoint: true }));
   rmSync(dir, { recursive: true, force: true });
-  const fig = (r: { result: Awaited<ReturnType<typeof runAnchor>>; ms: number }) => ({ ms: r.ms, kind: r.result.kind, chains: r.result.chains, newRecords: r.result.newRecords, digestBytes: r.result.bytes, held: r.result.held.length });
+  const fig = (r: { result: Awaited<ReturnType<typeof runAnchor>>; ms: number }) => ({
+    ms: r.ms,
+    kind: r.result.kind,
+    chains: r.result.chains,
+    newRecords: r.result.newRecords,
+    digestBytes: r.result.bytes,
+    held: r.result.held.length,
+  });
   return { chains, changed, seedMs: seed.ms, firstCheckpoint: fig(first), incremental: fig(incremental), fullCheckpoint: fig(checkpoint) };
 }
 
@@ -172,7 +199,10 @@ async function verifyPart(doc: DynamoDBDocumentClient, endpoint: string) {
 }
 
 const SECRET = 'bench-secret';
-const TEMPLATE = JSON.parse(JSON.parse(readFileSync(join(__dirname, '../events/webhook/github-push.json'), 'utf8')).body as string) as Record<string, unknown>;
+const TEMPLATE = JSON.parse((JSON.parse(readFileSync(join(__dirname, '../events/webhook/github-push.json'), 'utf8')) as { body: string }).body) as Record<
+  string,
+  unknown
+>;
 
 function delivery(i: number) {
   const deliveryId = randomUUID();
@@ -180,9 +210,24 @@ function delivery(i: number) {
     ...TEMPLATE,
     ref: 'refs/heads/master',
     after: createHmac('sha1', 'sha').update(deliveryId).digest('hex'),
-    repository: { ...(TEMPLATE.repository as object), name: `repo-${i}`, full_name: `bench/repo-${i}`, html_url: `https://github.com/bench/repo-${i}`, clone_url: `https://github.com/bench/repo-${i}.git`, default_branch: 'master' },
+    repository: {
+      ...(TEMPLATE.repository as object),
+      name: `repo-${i}`,
+      full_name: `bench/repo-${i}`,
+      html_url: `https://github.com/bench/repo-${i}`,
+      clone_url: `https://github.com/bench/repo-${i}.git`,
+      default_branch: 'master',
+    },
   });
-  return { body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': deliveryId, 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` } };
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+    },
+  };
 }
 
 async function pushPathPart(endpoint: string) {
@@ -198,11 +243,20 @@ async function pushPathPart(endpoint: string) {
     anchorDir: dir,
     tokenFile: null,
     simulatorSyncMs: 5,
-    simulatorSeed: { instances: { default: { apps: Array.from({ length: n + 1 }, (_, i) => ({ name: `app-${i}`, source: { repoURL: `https://github.com/bench/repo-${i}.git`, path: '.', targetRevision: 'master' } })) } } },
+    simulatorSeed: {
+      instances: {
+        default: {
+          apps: Array.from({ length: n + 1 }, (_, i) => ({
+            name: `app-${i}`,
+            source: { repoURL: `https://github.com/bench/repo-${i}.git`, path: '.', targetRevision: 'master' },
+          })),
+        },
+      },
+    },
   });
   const sim = stack.simulators!.instances.default.sim as unknown as Record<string, (...a: unknown[]) => unknown>;
   const waiting = new Map<string, (at: number) => void>();
-  const original = sim.refresh!.bind(sim);
+  const original = sim.refresh.bind(sim);
   sim.refresh = (sa: unknown, ...rest: unknown[]) => {
     const out = original(sa, ...rest);
     waiting.get((sa as { app: { metadata: { name: string } } }).app.metadata.name)?.(performance.now());
@@ -240,10 +294,19 @@ async function pushPathPart(endpoint: string) {
   stopped = true;
   await anchorLoop;
   await stack.queue.drain();
-  const verified = await verifyAnchored({ reader: stack.deps.auditStore as DynamoDBAuditStore, store: stack.anchor!.store, publicKeyPem: await stack.anchor!.publicKeyPem() });
+  const verified = await verifyAnchored({
+    reader: stack.deps.auditStore as DynamoDBAuditStore,
+    store: stack.anchor!.store,
+    publicKeyPem: await stack.anchor!.publicKeyPem(),
+  });
   await stack.close();
   rmSync(dir, { recursive: true, force: true });
-  return { withoutAnchoring: summary(without), withAnchoringBackToBack: summary(withAnchor), anchorRunsDuringPushes: anchorRuns, verifyAfter: { ok: verified.ok, records: verified.records } };
+  return {
+    withoutAnchoring: summary(without),
+    withAnchoringBackToBack: summary(withAnchor),
+    anchorRunsDuringPushes: anchorRuns,
+    verifyAfter: { ok: verified.ok, records: verified.records },
+  };
 }
 
 async function main() {

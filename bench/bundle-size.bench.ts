@@ -41,11 +41,24 @@ function timeNode(file: string): { ms: number; ok: boolean; error?: string } {
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   const ok = last?.status === 0;
-  return { ms: median(times), ok, error: ok ? undefined : String(last?.stderr ?? '').split('\n').find((l) => l.trim()) };
+  return {
+    ms: median(times),
+    ok,
+    error: ok
+      ? undefined
+      : String(last?.stderr ?? '')
+          .split('\n')
+          .find((l) => l.trim()),
+  };
 }
 
 /** Bundles every function and measures it; the figures the benchmark prints. */
-export async function measureBundles(): Promise<{ bundles: BundleResult[]; baselineMs: number; importMs: Record<string, number>; errors: Record<string, string> }> {
+export async function measureBundles(): Promise<{
+  bundles: BundleResult[];
+  baselineMs: number;
+  importMs: Record<string, number>;
+  errors: Record<string, string>;
+}> {
   const bundles: BundleResult[] = [];
   for (const name of FUNCTION_NAMES) bundles.push(await bundleFunction(name));
   mkdirSync(BUNDLE_OUT_DIR, { recursive: true });
@@ -63,7 +76,7 @@ export async function measureBundles(): Promise<{ bundles: BundleResult[]; basel
 }
 
 if (require.main === module) {
-  measureBundles().then(({ bundles, baselineMs, importMs, errors }) => {
+  void measureBundles().then(({ bundles, baselineMs, importMs, errors }) => {
     const out = {
       benchmark: 'bundle-size',
       runs: RUNS,

@@ -31,16 +31,27 @@ const SECRET = 'bench-secret';
 const repoUrl = (i: number) => `https://github.com/bench/repo-${i}.git`;
 const instanceOf = (i: number) => `sim-${String(i % INSTANCES).padStart(2, '0')}`;
 
+// eslint-disable-next-line max-lines-per-function -- a bench script: set-up and each measured step read top to bottom in one place
 async function main(): Promise<void> {
   const seed: SeedFile = { instances: {} };
   for (let n = 0; n < INSTANCES; n++) seed.instances[instanceOf(n)] = { apps: [] };
   for (let i = 0; i < APPS; i++) {
-    seed.instances[instanceOf(i)]!.apps!.push({ name: `app-${i}`, source: { repoURL: repoUrl(i), path: '.', targetRevision: 'master' }, syncPolicy: { automated: { prune: true } }, resources: [{ kind: 'Deployment', name: `app-${i}` }] });
+    seed.instances[instanceOf(i)].apps!.push({
+      name: `app-${i}`,
+      source: { repoURL: repoUrl(i), path: '.', targetRevision: 'master' },
+      syncPolicy: { automated: { prune: true } },
+      resources: [{ kind: 'Deployment', name: `app-${i}` }],
+    });
   }
   const dir = mkdtempSync(join(tmpdir(), 'bench-deploy-'));
   writeFileSync(join(dir, 'sentinel.yaml'), `deploy:\n  firstCheckSeconds: ${FIRST_CHECK_S}\n  maxCheckSeconds: 30\n`);
   const stack = await startLocalStack({
-    env: { GITHUB_WEBHOOK_SECRET: SECRET, SENTINEL_CONFIG: join(dir, 'sentinel.yaml'), SENTINEL_TABLE_PREFIX: `bench-deploy-${randomUUID().slice(0, 6)}`, PATH: env.PATH },
+    env: {
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      SENTINEL_CONFIG: join(dir, 'sentinel.yaml'),
+      SENTINEL_TABLE_PREFIX: `bench-deploy-${randomUUID().slice(0, 6)}`,
+      PATH: env.PATH,
+    },
     port: 0,
     dataDir: null,
     simulatorSyncMs: SYNC_MS,
@@ -58,7 +69,7 @@ async function main(): Promise<void> {
           const i = start + k;
           const deliveryId = randomUUID();
           const sha = createHmac('sha1', 'sha').update(deliveryId).digest('hex');
-          stack.simulators!.instances[instanceOf(i)]!.sim.setHead(repoUrl(i), 'master', sha);
+          stack.simulators!.instances[instanceOf(i)].sim.setHead(repoUrl(i), 'master', sha);
           const body = JSON.stringify({
             ref: 'refs/heads/master',
             before: '0'.repeat(40),
@@ -70,7 +81,12 @@ async function main(): Promise<void> {
           });
           const res = await fetch(`${stack.url}/api/webhook`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': deliveryId, 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` },
+            headers: {
+              'content-type': 'application/json',
+              'x-github-event': 'push',
+              'x-github-delivery': deliveryId,
+              'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+            },
             body,
           });
           if (res.status !== 202) throw new Error(`push ${i} answered ${res.status}`);
@@ -98,7 +114,7 @@ async function main(): Promise<void> {
       for (const r of records) outcomes[r.kind] = (outcomes[r.kind] ?? 0) + 1;
       const ok = records.find((r) => r.kind === 'deploy.succeeded');
       if (!ok) continue;
-      const healthyAt = Date.parse(stack.simulators!.instances[instanceOf(d.i)]!.sim.getApp(`app-${d.i}`).status!.health!.lastTransitionTime!);
+      const healthyAt = Date.parse(stack.simulators!.instances[instanceOf(d.i)].sim.getApp(`app-${d.i}`).status!.health!.lastTransitionTime!);
       lagMs.push(Date.parse(ok.ts) - healthyAt);
       leadMs.push((ok.details as { leadTimeMs: number }).leadTimeMs);
     }

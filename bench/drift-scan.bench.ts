@@ -50,10 +50,10 @@ async function runOnce(apps: number, dynamoEndpoint: string, prefix: string, aud
   const names = Object.keys(sims.instances);
   const registry = createArgoCDClients(
     {
-      instances: names.map((name) => ({ name, server: sims.instances[name]!.url, token: { env: name }, insecure: false, namespace: 'argocd' })),
+      instances: names.map((name) => ({ name, server: sims.instances[name].url, token: { env: name }, insecure: false, namespace: 'argocd' })),
       argocd: { ...defaults.argocd, timeoutMs: 30_000 },
     },
-    { get: async (ref) => sims.instances[String(ref.env)]!.sim.acceptedToken, refresh: async (ref) => sims.instances[String(ref.env)]!.sim.acceptedToken },
+    { get: async (ref) => sims.instances[String(ref.env)].sim.acceptedToken, refresh: async (ref) => sims.instances[String(ref.env)].sim.acceptedToken },
     { logger: { warn: () => undefined, error: () => undefined } },
   );
   const auditStore: AuditStore = auditMode === 'memory' ? new InMemoryAuditStore() : new DynamoDBAuditStore({ tableName: tables.audit, client: doc });
@@ -114,9 +114,18 @@ async function main(): Promise<void> {
   const ref = bySize['10000'];
   console.log(
     JSON.stringify({
-      setup: { instances: INSTANCES, latencyMsPerCall: LATENCY_MS, driftShare: DRIFT_SHARE, state: 'dynalite', audit: auditMode === 'memory' ? 'InMemoryAuditStore' : 'DynamoDBAuditStore on dynalite', detailsForAllDrifted: true },
+      setup: {
+        instances: INSTANCES,
+        latencyMsPerCall: LATENCY_MS,
+        driftShare: DRIFT_SHARE,
+        state: 'dynalite',
+        audit: auditMode === 'memory' ? 'InMemoryAuditStore' : 'DynamoDBAuditStore on dynalite',
+        detailsForAllDrifted: true,
+      },
       ...(ref ? { tenThousandApps: { ...ref, under10s: ref.firstScanMs < 10_000, callsWithinBound: ref.argocdCallsFirstScan <= ref.expectedCalls } } : {}),
-      scanMsByApps: Object.fromEntries(Object.entries(bySize).map(([k, v]) => [k, { first: v.firstScanMs, second: v.secondScanMs, drifted: v.drifted, calls: v.argocdCallsFirstScan }])),
+      scanMsByApps: Object.fromEntries(
+        Object.entries(bySize).map(([k, v]) => [k, { first: v.firstScanMs, second: v.secondScanMs, drifted: v.drifted, calls: v.argocdCallsFirstScan }]),
+      ),
     }),
   );
 }

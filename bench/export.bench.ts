@@ -32,7 +32,11 @@ const APPS = Number(process.env.APPS ?? 10_000);
 /** Child mode: run the CLI export in its own process and report its own peak memory. */
 async function child(api: string, dir: string): Promise<void> {
   const t0 = performance.now();
-  const code = await run(['--api', api, 'export', dir, '--json', '--page-size', '1000'], { stdout: { write: () => true }, stderr: { write: () => true }, env: {} });
+  const code = await run(['--api', api, 'export', dir, '--json', '--page-size', '1000'], {
+    stdout: { write: () => true },
+    stderr: { write: () => true },
+    env: {},
+  });
   const ms = performance.now() - t0;
   console.log(JSON.stringify({ code, ms, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
 }
@@ -57,7 +61,10 @@ async function main(): Promise<void> {
     now: () => new Date(),
   };
   const api = createOperatorApiHandler(deps);
-  const routes = [{ method: 'GET', path: '/healthz', handler: async () => ({ statusCode: 200, body: JSON.stringify({ instances: ['inst-0'] }) }) }, ...OPERATOR_ROUTES.filter((r) => r.path !== '/healthz').map((r) => ({ method: r.method, path: r.path, handler: (e: Parameters<typeof api>[0]) => api(e) }))];
+  const routes = [
+    { method: 'GET', path: '/healthz', handler: async () => ({ statusCode: 200, body: JSON.stringify({ instances: ['inst-0'] }) }) },
+    ...OPERATOR_ROUTES.filter((r) => r.path !== '/healthz').map((r) => ({ method: r.method, path: r.path, handler: (e: Parameters<typeof api>[0]) => api(e) })),
+  ];
   const server = createServer(createRequestListener(routes));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -70,7 +77,9 @@ async function main(): Promise<void> {
   // 1. The CLI as its own process (how operators run it): its peak memory is the bounded part.
   const t0 = performance.now();
   const out = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, ['--import', 'tsx', __filename, '--child', url, dir], { maxBuffer: 16 << 20 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+    execFile(process.execPath, ['--import', 'tsx', __filename, '--child', url, dir], { maxBuffer: 16 << 20 }, (e, stdout) =>
+      e ? reject(new Error(e.message, { cause: e })) : resolve(stdout),
+    ),
   );
   const subprocessMs = performance.now() - t0;
   clearInterval(sampler);
@@ -100,7 +109,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') {
-  child(process.argv[3]!, process.argv[4]!).catch((e) => {
+  child(process.argv[3], process.argv[4]).catch((e) => {
     console.error(e);
     process.exitCode = 1;
   });

@@ -123,7 +123,12 @@ function makePush(n: number): PushEvent {
   const base = `${repo.host}/${repo.owner}/${repo.name}`;
   const r = random();
   const isTag = r >= 0.85;
-  const ref = r < 0.7 ? 'refs/heads/main' : isTag ? `refs/tags/${pick(['v1.4.2', 'v1.4.3', 'v2.1.5', 'v3.0.0', 'nightly'])}` : `refs/heads/${pick(['staging', 'production', 'feature/x'])}`;
+  const ref =
+    r < 0.7
+      ? 'refs/heads/main'
+      : isTag
+        ? `refs/tags/${pick(['v1.4.2', 'v1.4.3', 'v2.1.5', 'v3.0.0', 'nightly'])}`
+        : `refs/heads/${pick(['staging', 'production', 'feature/x'])}`;
   let changedFiles: string[] | null = null;
   if (chance(0.7) && repo.appPaths.length > 0) {
     changedFiles = Array.from({ length: 1 + Math.floor(random() * 5) }, () =>
@@ -148,7 +153,13 @@ function makePush(n: number): PushEvent {
 function summary(samplesNs: number[]): { p50: number; p99: number; max: number; mean: number; n: number } {
   const us = samplesNs.map((ns) => ns / 1000).sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { p50: round(percentile(us, 50)), p99: round(percentile(us, 99)), max: round(us[us.length - 1]), mean: round(us.reduce((a, b) => a + b, 0) / us.length), n: us.length };
+  return {
+    p50: round(percentile(us, 50)),
+    p99: round(percentile(us, 99)),
+    max: round(us[us.length - 1]),
+    mean: round(us.reduce((a, b) => a + b, 0) / us.length),
+    n: us.length,
+  };
 }
 function time<T>(fn: () => T): [T, number] {
   const start = process.hrtime.bigint();

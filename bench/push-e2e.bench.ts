@@ -28,7 +28,10 @@ import { startLocalStack, type LocalStack } from '../local/stack';
 import { percentile } from './stats';
 
 const SECRET = 'bench-secret';
-const TEMPLATE = JSON.parse(JSON.parse(readFileSync(join(__dirname, '../events/webhook/github-push.json'), 'utf8')).body as string) as Record<string, unknown>;
+const TEMPLATE = JSON.parse((JSON.parse(readFileSync(join(__dirname, '../events/webhook/github-push.json'), 'utf8')) as { body: string }).body) as Record<
+  string,
+  unknown
+>;
 const env = process.env;
 const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
 
@@ -41,7 +44,17 @@ function delivery(i: number, deliveryId = randomUUID()) {
     ...TEMPLATE,
     ref: 'refs/heads/master',
     after: sha,
-    repository: { ...(TEMPLATE.repository as object), name: `repo-${i}`, full_name: `bench/repo-${i}`, html_url: `https://github.com/bench/repo-${i}`, clone_url: repoUrl(i), ssh_url: `git@github.com:bench/repo-${i}.git`, git_url: `git://github.com/bench/repo-${i}.git`, url: `https://github.com/bench/repo-${i}`, default_branch: 'master' },
+    repository: {
+      ...(TEMPLATE.repository as object),
+      name: `repo-${i}`,
+      full_name: `bench/repo-${i}`,
+      html_url: `https://github.com/bench/repo-${i}`,
+      clone_url: repoUrl(i),
+      ssh_url: `git@github.com:bench/repo-${i}.git`,
+      git_url: `git://github.com/bench/repo-${i}.git`,
+      url: `https://github.com/bench/repo-${i}`,
+      default_branch: 'master',
+    },
   });
   const headers = {
     'content-type': 'application/json',
@@ -74,9 +87,12 @@ async function externalDynamo(): Promise<string | undefined> {
   const code =
     "process.on('SIGTERM',()=>process.exit(0));process.stdin.on('data',()=>process.stdout.write(JSON.stringify(process.cpuUsage())+'\\n'));" +
     "const s=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});s.listen(0,'127.0.0.1',()=>process.stdout.write(String(s.address().port)+'\\n'))";
-  const child = spawn(process.execPath, [...(env.BENCH_DYNAMO_NODE_ARGS ? env.BENCH_DYNAMO_NODE_ARGS.split(' ') : []), '-e', code], { cwd: join(__dirname, '..'), stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(env.BENCH_DYNAMO_NODE_ARGS ? env.BENCH_DYNAMO_NODE_ARGS.split(' ') : []), '-e', code], {
+    cwd: join(__dirname, '..'),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()));
+    child.stdout.once('data', (b: Buffer) => resolve(b.toString().trim()));
     child.once('exit', (c) => reject(new Error(`dynalite exited ${c}`)));
   });
   dynamoChild = { endpoint: `http://127.0.0.1:${port}`, child };
@@ -191,7 +207,14 @@ async function latencyScenario() {
   }
   await stack.queue.drain();
   await stack.close();
-  return { deliveries: n, webhookAcceptedMs: summary(accepted), webhookToRefreshMs: summary(refresh), webhookToSyncMs: summary(sync), webhookToActionMs: summary([...refresh, ...sync]), targetP99Ms: 1000 };
+  return {
+    deliveries: n,
+    webhookAcceptedMs: summary(accepted),
+    webhookToRefreshMs: summary(refresh),
+    webhookToSyncMs: summary(sync),
+    webhookToActionMs: summary([...refresh, ...sync]),
+    targetP99Ms: 1000,
+  };
 }
 
 /** What the throughput load generator is asked to do. */
@@ -269,7 +292,7 @@ async function openLoop(job: OpenLoopJob, onTick: () => void = () => {}): Promis
           skippedForInFlightCap++;
           break;
         }
-        const d = planned[next]!;
+        const d = planned[next];
         next++;
         sent.push(d.deliveryId);
         inFlight++;
@@ -401,7 +424,14 @@ async function throughputScenario() {
  * generator's; the DynamoDB calls the stack made; and the throughput those costs allow on this
  * machine's cores (`cores x 1000 / total ms`) next to the budget the offered rate leaves.
  */
-function costPerDelivery(m: { deliveries: number; rate: number; stackCpu: number; dynamoCpu: number | undefined; loadgenCpu: number | undefined; calls: Record<string, number> }) {
+function costPerDelivery(m: {
+  deliveries: number;
+  rate: number;
+  stackCpu: number;
+  dynamoCpu: number | undefined;
+  loadgenCpu: number | undefined;
+  calls: Record<string, number>;
+}) {
   const per = (x: number | undefined) => (x === undefined ? undefined : Math.round((x / m.deliveries) * 100) / 100);
   const total = m.stackCpu + (m.dynamoCpu ?? 0) + (m.loadgenCpu ?? 0);
   const cores = cpus().length;
@@ -448,8 +478,8 @@ async function faultsScenario() {
   const plan: Array<ReturnType<typeof delivery>> = [];
   let r = 0;
   for (let i = 0; i < unique; i++) {
-    plan.push(originals[i]!);
-    while (r < pendingResends.length && pendingResends[r]![0] === i) plan.push(originals[pendingResends[r++]![1]]!);
+    plan.push(originals[i]);
+    while (r < pendingResends.length && pendingResends[r][0] === i) plan.push(originals[pendingResends[r++][1]]);
   }
   if (plan.length !== requests) throw new Error(`plan has ${plan.length} requests, expected ${requests}`);
   const statuses: Record<string, number> = {};
@@ -458,8 +488,8 @@ async function faultsScenario() {
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (cursor < plan.length) {
-        const d = plan[cursor++]!;
-        const r = await post(stack, d).catch(() => ({ status: 0, body: {} as { status?: string } }));
+        const d = plan[cursor++];
+        const r = await post(stack, d).catch((): Awaited<ReturnType<typeof post>> => ({ status: 0, body: {} }));
         const key = `${r.status} ${r.body.status ?? ''}`;
         statuses[key] = (statuses[key] ?? 0) + 1;
       }
@@ -489,7 +519,11 @@ async function faultsScenario() {
     sendSeconds: round((sentEnd - start) / 1000),
     totalSeconds: round((drained - start) / 1000),
     queue: q,
-    actionsPerDeliveryApp: { exactlyOne: counts.filter((c) => c === 1).length, zero: counts.filter((c) => c === 0).length, moreThanOne: counts.filter((c) => c > 1).length },
+    actionsPerDeliveryApp: {
+      exactlyOne: counts.filter((c) => c === 1).length,
+      zero: counts.filter((c) => c === 0).length,
+      moreThanOne: counts.filter((c) => c > 1).length,
+    },
     audit: audit.perKind,
     deliveriesFullyAccounted: accounted,
     duplicatesAudited: audit.perKind['webhook.duplicate'] ?? 0,
@@ -503,7 +537,9 @@ async function main() {
   if (wanted.includes('throughput')) scenarios.throughput = await throughputScenario();
   if (wanted.includes('faults')) scenarios.faults = await faultsScenario();
   dynamoChild?.child.kill();
-  process.stdout.write(`${JSON.stringify({ benchmark: 'push-e2e', node: process.version, cpus: cpus().length, dynamodb: dynamoChild ? 'dynalite in a child process' : 'dynalite in process', scenarios })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ benchmark: 'push-e2e', node: process.version, cpus: cpus().length, dynamodb: dynamoChild ? 'dynalite in a child process' : 'dynalite in process', scenarios })}\n`,
+  );
 }
 
 if (env.BENCH_ROLE === 'loadgen') {

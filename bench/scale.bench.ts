@@ -57,9 +57,22 @@ async function startStormSims(apps: number): Promise<StartedArgoCDSimulator[]> {
   const sims: StartedArgoCDSimulator[] = [];
   for (let i = 0; i < INSTANCES; i++) {
     const seed: SeedInstance = {
-      apps: Array.from({ length: per }, (_, n) => ({ name: `svc-${i}-${n}`, source: { repoURL: REPO, path: `services/svc-${i}-${n}`, targetRevision: 'main' }, resources: [{ kind: 'ConfigMap', name: `svc-${n}` }] })),
+      apps: Array.from({ length: per }, (_, n) => ({
+        name: `svc-${i}-${n}`,
+        source: { repoURL: REPO, path: `services/svc-${i}-${n}`, targetRevision: 'main' },
+        resources: [{ kind: 'ConfigMap', name: `svc-${n}` }],
+      })),
     };
-    sims.push(await startArgoCDSimulator({ instance: `inst-${i}`, seed, autoSync: false, controllerMsPerApp: 20, controllerProcessors: 1, maxRecordedRequests: 2_000_000 }));
+    sims.push(
+      await startArgoCDSimulator({
+        instance: `inst-${i}`,
+        seed,
+        autoSync: false,
+        controllerMsPerApp: 20,
+        controllerProcessors: 1,
+        maxRecordedRequests: 2_000_000,
+      }),
+    );
   }
   for (const s of sims) s.sim.injectFaults({ latencyMs: 50 });
   return sims;
@@ -68,7 +81,20 @@ async function startStormSims(apps: number): Promise<StartedArgoCDSimulator[]> {
 function push(n: number): PushMessage {
   const sha = (n + 1).toString(16).padStart(40, '0');
   return {
-    push: { provider: 'github', deliveryId: randomUUID(), repoUrls: [REPO], revision: sha, ref: 'refs/heads/main', isTag: false, touchedHead: true, deleted: false, changedFiles: null, pusher: 'bench', commits: [{ id: sha, message: 'm' }], defaultBranch: 'main' },
+    push: {
+      provider: 'github',
+      deliveryId: randomUUID(),
+      repoUrls: [REPO],
+      revision: sha,
+      ref: 'refs/heads/main',
+      isTag: false,
+      touchedHead: true,
+      deleted: false,
+      changedFiles: null,
+      pusher: 'bench',
+      commits: [{ id: sha, message: 'm' }],
+      defaultBranch: 'main',
+    },
     receivedAt: new Date().toISOString(),
   };
 }
@@ -163,7 +189,9 @@ async function lists(apps: number) {
   const seeds = realisticSeed(apps);
   const sims: StartedArgoCDSimulator[] = [];
   for (const [name, seed] of Object.entries(seeds)) sims.push(await startArgoCDSimulator({ instance: name, seed, autoSync: false }));
-  const clients = sims.map((s) => new ArgoCDClient({ name: s.sim.instance, server: s.url, getToken: async () => s.token, logger: quiet, timeoutMs: 120_000, ratePerSecond: 0 }));
+  const clients = sims.map(
+    (s) => new ArgoCDClient({ name: s.sim.instance, server: s.url, getToken: async () => s.token, logger: quiet, timeoutMs: 120_000, ratePerSecond: 0 }),
+  );
   const one = async (fields?: readonly string[]) => {
     for (const s of sims) s.sim.clearRequests();
     const t = performance.now();
@@ -186,7 +214,7 @@ async function lists(apps: number) {
     const t = performance.now();
     const indexes = listed.map((apps, i) => {
       const idx = new AppIndex();
-      for (const a of apps) idx.upsert(fromArgoCDApplication(a, clients[i]!.name, { defaultNamespace: 'argocd' }));
+      for (const a of apps) idx.upsert(fromArgoCDApplication(a, clients[i].name, { defaultNamespace: 'argocd' }));
       return idx;
     });
     const buildMs = performance.now() - t;
@@ -201,7 +229,11 @@ async function lists(apps: number) {
       appIndexProjection: strip(index),
       driftBytesSavedPercent: +(100 - (100 * drift.bytes) / whole.bytes).toFixed(1),
       indexBytesSavedPercent: +(100 - (100 * index.bytes) / whole.bytes).toFixed(1),
-      indexFromProjectedList: { buildMs: Math.round(buildMs), heapMb: global.gc ? +heapMb.toFixed(1) : 'run node with --expose-gc for the heap figure', apps: indexes.reduce((n, x) => n + x.size, 0) },
+      indexFromProjectedList: {
+        buildMs: Math.round(buildMs),
+        heapMb: global.gc ? +heapMb.toFixed(1) : 'run node with --expose-gc for the heap figure',
+        apps: indexes.reduce((n, x) => n + x.size, 0),
+      },
     };
   } finally {
     clients.forEach((c) => c.close());

@@ -131,7 +131,10 @@ export class ApiClient {
       res = await this.doFetch(url, { method, headers, body: text });
     } catch (error) {
       const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new CliError(EXIT.error, `cannot reach the operator API at ${this.baseUrl} (${reason})${isLocalUrl(this.baseUrl) ? '; is the local stack running (npm start)?' : ''}`);
+      throw new CliError(
+        EXIT.error,
+        `cannot reach the operator API at ${this.baseUrl} (${reason})${isLocalUrl(this.baseUrl) ? '; is the local stack running (npm start)?' : ''}`,
+      );
     }
     const raw = await res.text();
     let parsed: unknown;
@@ -142,7 +145,9 @@ export class ApiClient {
     }
     if (res.status === 401 && !this.signs) {
       const body = (parsed ?? {}) as Record<string, unknown>;
-      const hint = this.localToken() ? 'the token was refused: set SENTINEL_TOKEN, or run from the folder where npm start wrote .sentinel/local-token' : `no token: set SENTINEL_TOKEN or run from the folder holding ${LOCAL_TOKEN_FILE}`;
+      const hint = this.localToken()
+        ? 'the token was refused: set SENTINEL_TOKEN, or run from the folder where npm start wrote .sentinel/local-token'
+        : `no token: set SENTINEL_TOKEN or run from the folder holding ${LOCAL_TOKEN_FILE}`;
       throw new ApiError(401, { ...body, hint });
     }
     if (!res.ok) throw new ApiError(res.status, (parsed ?? {}) as Record<string, unknown>);

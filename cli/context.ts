@@ -13,7 +13,7 @@ export interface CommandContext {
 
 /** Builds the context from the global options (`--api`, `-o`, `--json`). */
 export function contextOf(cmd: Command, io: CliIO): CommandContext {
-  const opts = cmd.optsWithGlobals() as { api?: string; output?: string; json?: boolean };
+  const opts = cmd.optsWithGlobals<{ api?: string; output?: string; json?: boolean }>();
   const format = (opts.json ? 'json' : (opts.output ?? 'table')) as OutputFormat;
   if (!['table', 'json', 'yaml'].includes(format)) throw new CliError(EXIT.usage, `--output must be table, json or yaml, got "${format}"`);
   const baseUrl = opts.api ?? io.env.SENTINEL_API_URL ?? DEFAULT_API_URL;

@@ -11,7 +11,7 @@ import { registerOps } from './commands/ops';
 import { CliError, EXIT } from './errors';
 import type { CliIO } from './output';
 
-export { EXIT, CliError } from './errors';
+export { EXIT } from './errors';
 export type { CliIO } from './output';
 
 /** Builds the command tree, writing help and errors to `io`. */
@@ -48,7 +48,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' || error.exitCode === 0) return EXIT.ok;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' || error.exitCode === 0)
+        return EXIT.ok;
       return EXIT.usage;
     }
     if (error instanceof CliError) {

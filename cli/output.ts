@@ -36,7 +36,10 @@ function cell(v: unknown): string {
 
 /** JSON text with C1 controls, separators and bidi overrides as `\uXXXX` escapes (same data, JSON.stringify escapes C0 itself). */
 function safeJson(data: unknown): string {
-  return JSON.stringify(data, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(data, null, 2).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A cli-table3 table of rows (compact, no colours, so output is the same in a pipe). */

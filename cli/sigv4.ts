@@ -59,7 +59,7 @@ export async function signRequest(request: SignableRequest, options: SignOptions
   const query: Record<string, string | string[]> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const all = url.searchParams.getAll(key);
-    query[key] = all.length > 1 ? all : all[0]!;
+    query[key] = all.length > 1 ? all : all[0];
   }
   const signer = new SignatureV4({
     credentials: options.credentials,

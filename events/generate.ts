@@ -29,7 +29,13 @@ function event(name: string, headers: Record<string, string>, body: string, isBa
     routeKey: 'POST /api/webhook',
     rawPath: '/api/webhook',
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'x-forwarded-proto': 'https', ...headers, 'content-length': String(Buffer.byteLength(isBase64Encoded ? Buffer.from(body, 'base64') : body)) },
+    headers: {
+      'content-type': 'application/json',
+      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      'x-forwarded-proto': 'https',
+      ...headers,
+      'content-length': String(Buffer.byteLength(isBase64Encoded ? Buffer.from(body, 'base64') : body)),
+    },
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
@@ -163,7 +169,13 @@ const bitbucketCloud = JSON.stringify({
         new: {
           type: 'branch',
           name: 'main',
-          target: { type: 'commit', hash: SHA_B, date: '2025-01-15T09:58:00+00:00', message: 'Bump guestbook to 1.4.0\n', author: { type: 'author', raw: 'Jane Doe <jane@example.com>' } },
+          target: {
+            type: 'commit',
+            hash: SHA_B,
+            date: '2025-01-15T09:58:00+00:00',
+            message: 'Bump guestbook to 1.4.0\n',
+            author: { type: 'author', raw: 'Jane Doe <jane@example.com>' },
+          },
         },
         created: false,
         closed: false,
@@ -174,7 +186,11 @@ const bitbucketCloud = JSON.stringify({
             hash: SHA_B,
             date: '2025-01-15T09:58:00+00:00',
             message: 'Bump guestbook to 1.4.0\n',
-            author: { type: 'author', raw: 'Jane Doe <jane@example.com>', user: { display_name: 'Jane Doe', nickname: 'jdoe', type: 'user', uuid: '{d301aafa-d676-4ee0-88be-962be7417567}' } },
+            author: {
+              type: 'author',
+              raw: 'Jane Doe <jane@example.com>',
+              user: { display_name: 'Jane Doe', nickname: 'jdoe', type: 'user', uuid: '{d301aafa-d676-4ee0-88be-962be7417567}' },
+            },
           },
         ],
       },
@@ -236,22 +252,179 @@ const githubCommit = ref('github-commit-event.json');
 const form = `payload=${encodeURIComponent(githubCommit)}`;
 
 const samples: Array<[string, Record<string, string>, string, boolean?]> = [
-  ['github-push', { 'user-agent': 'GitHub-Hookshot/abc', 'x-github-event': 'push', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958', 'x-hub-signature-256': `sha256=${hmac(githubCommit)}` }, githubCommit],
-  ['github-push-base64', { 'user-agent': 'GitHub-Hookshot/abc', 'x-github-event': 'push', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0959', 'x-hub-signature-256': `sha256=${hmac(githubCommit)}` }, Buffer.from(githubCommit).toString('base64'), true],
-  ['github-push-form', { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'GitHub-Hookshot/abc', 'x-github-event': 'push', 'x-github-delivery': '8a1f5c2e-cc78-11e3-81ab-4c9367dc0958', 'x-hub-signature-256': `sha256=${hmac(form)}` }, form],
-  ['github-tag', { 'user-agent': 'GitHub-Hookshot/abc', 'x-github-event': 'push', 'x-github-delivery': '9b2e6d3f-cc78-11e3-81ab-4c9367dc0958', 'x-hub-signature-256': `sha256=${hmac(ref('github-tag-event.json'))}` }, ref('github-tag-event.json')],
-  ['github-ping', { 'user-agent': 'GitHub-Hookshot/abc', 'x-github-event': 'ping', 'x-github-delivery': 'ac3f7e40-cc78-11e3-81ab-4c9367dc0958', 'x-hub-signature-256': `sha256=${hmac(ref('github-ping-event.json'))}` }, ref('github-ping-event.json')],
-  ['github-branch-delete', { 'user-agent': 'GitHub-Hookshot/abc', 'x-github-event': 'push', 'x-github-delivery': 'bd408f51-cc78-11e3-81ab-4c9367dc0958', 'x-hub-signature-256': `sha256=${hmac(githubDelete)}` }, githubDelete],
-  ['github-ghcr-package', { 'user-agent': 'GitHub-Hookshot/abc', 'x-github-event': 'package', 'x-github-delivery': 'ce519062-cc78-11e3-81ab-4c9367dc0958', 'x-hub-signature-256': `sha256=${hmac(ref('ghcr-package-event.json'))}` }, ref('ghcr-package-event.json')],
-  ['gitlab-push', { 'user-agent': 'GitLab/17.7.0', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': TEST_SECRETS.hmac, 'x-gitlab-event-uuid': '13792a34-cac6-4fda-95a8-c58e00a3954e', 'x-gitlab-instance': 'https://gitlab.com' }, ref('gitlab-event.json')],
-  ['gitlab-tag-push', { 'user-agent': 'GitLab/17.7.0', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': TEST_SECRETS.hmac, 'x-gitlab-event-uuid': '24803b45-dbd7-4aeb-a6b9-d69f11b4a65f', 'x-gitlab-instance': 'https://gitlab.example.com' }, gitlabTag],
-  ['gitlab-system-hook', { 'user-agent': 'GitLab/17.7.0', 'x-gitlab-event': 'System Hook', 'x-gitlab-token': TEST_SECRETS.hmac, 'x-gitlab-event-uuid': '35914c56-ece8-4bfc-b7ca-e7a22c5b7b60', 'x-gitlab-instance': 'https://gitlab.example.com' }, gitlabSystem],
-  ['bitbucket-cloud-push', { 'user-agent': 'Bitbucket-Webhooks/2.0', 'x-event-key': 'repo:push', 'x-hook-uuid': TEST_SECRETS.bitbucketCloudUuid, 'x-request-uuid': 'a8c3b1f0-5e6d-4c7b-8a9f-0e1d2c3b4a59', 'x-attempt-number': '1' }, bitbucketCloud],
-  ['bitbucket-server-push', { 'user-agent': 'Atlassian HttpClient 4.2.0', 'x-event-key': 'repo:refs_changed', 'x-request-id': 'b9d4c2e1-6f7e-4d8c-9b0a-1f2e3d4c5b6a', 'x-hub-signature': `sha256=${hmac(ref('bitbucket-server-event.json'))}` }, ref('bitbucket-server-event.json')],
-  ['bitbucket-server-ping', { 'user-agent': 'Atlassian HttpClient 4.2.0', 'x-event-key': 'diagnostics:ping', 'x-request-id': 'cae5d3f2-7a8f-4e9d-8c1b-2a3f4e5d6c7b', 'x-hub-signature': `sha256=${hmac(bitbucketServerPing)}` }, bitbucketServerPing],
-  ['gitea-push', { 'user-agent': 'Go-http-client/1.1', 'x-gitea-event': 'push', 'x-gitea-event-type': 'push', 'x-gitea-delivery': 'd7f6e4a3-8b9c-4fae-9d2c-3b4a5f6e7d8c', 'x-gitea-signature': hmac(giteaPush), 'x-gogs-event': 'push', 'x-gogs-delivery': 'd7f6e4a3-8b9c-4fae-9d2c-3b4a5f6e7d8c', 'x-gogs-signature': hmac(giteaPush), 'x-github-event': 'push', 'x-github-delivery': 'd7f6e4a3-8b9c-4fae-9d2c-3b4a5f6e7d8c', 'x-hub-signature-256': `sha256=${hmac(giteaPush)}` }, giteaPush],
-  ['gogs-push', { 'user-agent': 'GogsServer', 'x-gogs-event': 'push', 'x-gogs-delivery': 'e8a7f5b4-9cad-4fbf-ae3d-4c5b6a7f8e9d', 'x-gogs-signature': hmac(ref('gogs-event.json')) }, ref('gogs-event.json')],
-  ['azure-devops-push', { 'user-agent': 'VSServices/16.255.0', 'x-vss-activityid': 'f9b8a6c5-adbe-4ac0-bf4e-5d6c7b8a9f0e', 'x-vss-subscriptionid': '8fd412f1-9873-4b45-8854-655b1b8a2eff', authorization: azureBasic }, ref('azuredevops-git-push-event.json')],
+  [
+    'github-push',
+    {
+      'user-agent': 'GitHub-Hookshot/abc',
+      'x-github-event': 'push',
+      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'x-hub-signature-256': `sha256=${hmac(githubCommit)}`,
+    },
+    githubCommit,
+  ],
+  [
+    'github-push-base64',
+    {
+      'user-agent': 'GitHub-Hookshot/abc',
+      'x-github-event': 'push',
+      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0959',
+      'x-hub-signature-256': `sha256=${hmac(githubCommit)}`,
+    },
+    Buffer.from(githubCommit).toString('base64'),
+    true,
+  ],
+  [
+    'github-push-form',
+    {
+      'content-type': 'application/x-www-form-urlencoded',
+      'user-agent': 'GitHub-Hookshot/abc',
+      'x-github-event': 'push',
+      'x-github-delivery': '8a1f5c2e-cc78-11e3-81ab-4c9367dc0958',
+      'x-hub-signature-256': `sha256=${hmac(form)}`,
+    },
+    form,
+  ],
+  [
+    'github-tag',
+    {
+      'user-agent': 'GitHub-Hookshot/abc',
+      'x-github-event': 'push',
+      'x-github-delivery': '9b2e6d3f-cc78-11e3-81ab-4c9367dc0958',
+      'x-hub-signature-256': `sha256=${hmac(ref('github-tag-event.json'))}`,
+    },
+    ref('github-tag-event.json'),
+  ],
+  [
+    'github-ping',
+    {
+      'user-agent': 'GitHub-Hookshot/abc',
+      'x-github-event': 'ping',
+      'x-github-delivery': 'ac3f7e40-cc78-11e3-81ab-4c9367dc0958',
+      'x-hub-signature-256': `sha256=${hmac(ref('github-ping-event.json'))}`,
+    },
+    ref('github-ping-event.json'),
+  ],
+  [
+    'github-branch-delete',
+    {
+      'user-agent': 'GitHub-Hookshot/abc',
+      'x-github-event': 'push',
+      'x-github-delivery': 'bd408f51-cc78-11e3-81ab-4c9367dc0958',
+      'x-hub-signature-256': `sha256=${hmac(githubDelete)}`,
+    },
+    githubDelete,
+  ],
+  [
+    'github-ghcr-package',
+    {
+      'user-agent': 'GitHub-Hookshot/abc',
+      'x-github-event': 'package',
+      'x-github-delivery': 'ce519062-cc78-11e3-81ab-4c9367dc0958',
+      'x-hub-signature-256': `sha256=${hmac(ref('ghcr-package-event.json'))}`,
+    },
+    ref('ghcr-package-event.json'),
+  ],
+  [
+    'gitlab-push',
+    {
+      'user-agent': 'GitLab/17.7.0',
+      'x-gitlab-event': 'Push Hook',
+      'x-gitlab-token': TEST_SECRETS.hmac,
+      'x-gitlab-event-uuid': '13792a34-cac6-4fda-95a8-c58e00a3954e',
+      'x-gitlab-instance': 'https://gitlab.com',
+    },
+    ref('gitlab-event.json'),
+  ],
+  [
+    'gitlab-tag-push',
+    {
+      'user-agent': 'GitLab/17.7.0',
+      'x-gitlab-event': 'Tag Push Hook',
+      'x-gitlab-token': TEST_SECRETS.hmac,
+      'x-gitlab-event-uuid': '24803b45-dbd7-4aeb-a6b9-d69f11b4a65f',
+      'x-gitlab-instance': 'https://gitlab.example.com',
+    },
+    gitlabTag,
+  ],
+  [
+    'gitlab-system-hook',
+    {
+      'user-agent': 'GitLab/17.7.0',
+      'x-gitlab-event': 'System Hook',
+      'x-gitlab-token': TEST_SECRETS.hmac,
+      'x-gitlab-event-uuid': '35914c56-ece8-4bfc-b7ca-e7a22c5b7b60',
+      'x-gitlab-instance': 'https://gitlab.example.com',
+    },
+    gitlabSystem,
+  ],
+  [
+    'bitbucket-cloud-push',
+    {
+      'user-agent': 'Bitbucket-Webhooks/2.0',
+      'x-event-key': 'repo:push',
+      'x-hook-uuid': TEST_SECRETS.bitbucketCloudUuid,
+      'x-request-uuid': 'a8c3b1f0-5e6d-4c7b-8a9f-0e1d2c3b4a59',
+      'x-attempt-number': '1',
+    },
+    bitbucketCloud,
+  ],
+  [
+    'bitbucket-server-push',
+    {
+      'user-agent': 'Atlassian HttpClient 4.2.0',
+      'x-event-key': 'repo:refs_changed',
+      'x-request-id': 'b9d4c2e1-6f7e-4d8c-9b0a-1f2e3d4c5b6a',
+      'x-hub-signature': `sha256=${hmac(ref('bitbucket-server-event.json'))}`,
+    },
+    ref('bitbucket-server-event.json'),
+  ],
+  [
+    'bitbucket-server-ping',
+    {
+      'user-agent': 'Atlassian HttpClient 4.2.0',
+      'x-event-key': 'diagnostics:ping',
+      'x-request-id': 'cae5d3f2-7a8f-4e9d-8c1b-2a3f4e5d6c7b',
+      'x-hub-signature': `sha256=${hmac(bitbucketServerPing)}`,
+    },
+    bitbucketServerPing,
+  ],
+  [
+    'gitea-push',
+    {
+      'user-agent': 'Go-http-client/1.1',
+      'x-gitea-event': 'push',
+      'x-gitea-event-type': 'push',
+      'x-gitea-delivery': 'd7f6e4a3-8b9c-4fae-9d2c-3b4a5f6e7d8c',
+      'x-gitea-signature': hmac(giteaPush),
+      'x-gogs-event': 'push',
+      'x-gogs-delivery': 'd7f6e4a3-8b9c-4fae-9d2c-3b4a5f6e7d8c',
+      'x-gogs-signature': hmac(giteaPush),
+      'x-github-event': 'push',
+      'x-github-delivery': 'd7f6e4a3-8b9c-4fae-9d2c-3b4a5f6e7d8c',
+      'x-hub-signature-256': `sha256=${hmac(giteaPush)}`,
+    },
+    giteaPush,
+  ],
+  [
+    'gogs-push',
+    {
+      'user-agent': 'GogsServer',
+      'x-gogs-event': 'push',
+      'x-gogs-delivery': 'e8a7f5b4-9cad-4fbf-ae3d-4c5b6a7f8e9d',
+      'x-gogs-signature': hmac(ref('gogs-event.json')),
+    },
+    ref('gogs-event.json'),
+  ],
+  [
+    'azure-devops-push',
+    {
+      'user-agent': 'VSServices/16.255.0',
+      'x-vss-activityid': 'f9b8a6c5-adbe-4ac0-bf4e-5d6c7b8a9f0e',
+      'x-vss-subscriptionid': '8fd412f1-9873-4b45-8854-655b1b8a2eff',
+      authorization: azureBasic,
+    },
+    ref('azuredevops-git-push-event.json'),
+  ],
 ];
 
 mkdirSync(OUT, { recursive: true });

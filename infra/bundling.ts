@@ -93,4 +93,3 @@ export function esbuildOptionsFor(entry: string, outfile: string) {
     metafile: true,
   };
 }
-

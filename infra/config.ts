@@ -41,7 +41,9 @@ const idList = (prefix: string) => v.array(pattern(new RegExp(`^${prefix}-[0-9a-
  */
 export const deploymentSchema = v.strictObject({
   stage: v.optional(pattern(/^[a-z][a-z0-9-]{0,19}$/, 'must be lower-case letters, digits and -, at most 20 characters')),
-  regions: v.optional(v.pipe(v.array(pattern(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1')), v.minLength(1, 'must list at least one region'))),
+  regions: v.optional(
+    v.pipe(v.array(pattern(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1')), v.minLength(1, 'must list at least one region')),
+  ),
   account: v.optional(pattern(/^\d{12}$/, 'must be a 12-digit AWS account id')),
   configFile: v.optional(v.pipe(v.string(), v.minLength(1))),
   config: v.optional(v.unknown()),
@@ -53,7 +55,12 @@ export const deploymentSchema = v.strictObject({
   driftScanReservedConcurrency: v.optional(int(0, 10)),
   configRefreshSeconds: v.optional(int(1, 3600)),
   secretsKmsKeyArns: v.optional(
-    v.array(pattern(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)')),
+    v.array(
+      pattern(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+        'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)',
+      ),
+    ),
   ),
   queue: v.optional(
     v.strictObject({
@@ -228,7 +235,13 @@ export interface SentinelDeployment {
   accessSummary: string;
 }
 
-const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
+const list = (v: unknown) =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : v;
 const bool = (v: unknown) => (v === 'true' ? true : v === 'false' ? false : v);
 
 /**
@@ -274,7 +287,14 @@ export function readDeploymentSettings(context: ContextReader, env: NodeJS.Proce
     secretsKmsKeyArns: d.secretsKmsKeyArns ?? D.secretsKmsKeyArns,
     queue: { ...D.queue, ...strip(d.queue ?? {}) },
     api: { ...D.api, ...strip(d.api ?? {}) },
-    functions: { webhook: sizing('webhook'), syncWorker: sizing('syncWorker'), driftScan: sizing('driftScan'), operatorApi: sizing('operatorApi'), anchor: sizing('anchor'), deployTracker: sizing('deployTracker') },
+    functions: {
+      webhook: sizing('webhook'),
+      syncWorker: sizing('syncWorker'),
+      driftScan: sizing('driftScan'),
+      operatorApi: sizing('operatorApi'),
+      anchor: sizing('anchor'),
+      deployTracker: sizing('deployTracker'),
+    },
     anchor: { ...D.anchor, ...strip(d.anchor ?? {}) },
     vpc: d.vpc ? { vpcId: d.vpc.vpcId, subnetIds: d.vpc.subnetIds, securityGroupIds: d.vpc.securityGroupIds ?? [] } : undefined,
   };
@@ -309,10 +329,19 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
 
   (file.instances ?? []).forEach((instance, n) => {
     if ('env' in instance.token) {
-      throw new ConfigError(`instances.${n}.token`, source, 'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }');
+      throw new ConfigError(
+        `instances.${n}.token`,
+        source,
+        'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }',
+      );
     }
     for (const [purpose, ref] of Object.entries(instance.tokens ?? {})) {
-      if (ref && 'env' in ref) throw new ConfigError(`instances.${n}.tokens.${purpose}`, source, 'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }');
+      if (ref && 'env' in ref)
+        throw new ConfigError(
+          `instances.${n}.tokens.${purpose}`,
+          source,
+          'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }',
+        );
     }
   });
   for (const [provider, setting] of Object.entries(file.webhook?.secrets ?? {})) {
@@ -338,9 +367,16 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
   }
   const configJson = JSON.stringify(deployed);
   // Access policies for many teams outgrow 8 KB of JSON long before they outgrow 8 KB gzipped.
-  const configParameterValue = Buffer.byteLength(configJson) <= SSM_ADVANCED_LIMIT_BYTES ? configJson : `${GZIP_PREFIX}${gzipSync(Buffer.from(configJson), { level: 9 }).toString('base64')}`;
+  const configParameterValue =
+    Buffer.byteLength(configJson) <= SSM_ADVANCED_LIMIT_BYTES
+      ? configJson
+      : `${GZIP_PREFIX}${gzipSync(Buffer.from(configJson), { level: 9 }).toString('base64')}`;
   if (Buffer.byteLength(configParameterValue) > SSM_ADVANCED_LIMIT_BYTES) {
-    throw new ConfigError('(file)', source, `configuration is ${Buffer.byteLength(configJson)} bytes as JSON, ${Buffer.byteLength(configParameterValue)} gzipped and base64-encoded; an advanced SSM parameter holds at most ${SSM_ADVANCED_LIMIT_BYTES}`);
+    throw new ConfigError(
+      '(file)',
+      source,
+      `configuration is ${Buffer.byteLength(configJson)} bytes as JSON, ${Buffer.byteLength(configParameterValue)} gzipped and base64-encoded; an advanced SSM parameter holds at most ${SSM_ADVANCED_LIMIT_BYTES}`,
+    );
   }
   const rules = file.access?.rules;
   const accessSummary = rules

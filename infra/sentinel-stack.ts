@@ -126,6 +126,7 @@ export class SentinelStack extends Stack {
   /** The digest signing key (ECC_NIST_P256, SIGN_VERIFY); only the anchor function may sign. */
   readonly anchorKey: kms.Key;
 
+  // eslint-disable-next-line max-lines-per-function -- the stack's wiring (tables, functions, grants, API, alarms) in declaration order, as CDK stacks are read
   constructor(scope: Construct, id: string, props: SentinelStackProps) {
     super(scope, id, props);
     const { settings, config, configParameterValue } = props.deployment;
@@ -139,7 +140,11 @@ export class SentinelStack extends Stack {
       // kept when the stack goes.
       audit: tableFrom(this, 'AuditTable', AUDIT_TABLE, prefix, { pitr: true, deletionProtection: true, removalPolicy: RemovalPolicy.RETAIN }),
       state: tableFrom(this, 'StateTable', STATE_TABLE, prefix, { pitr: true, deletionProtection: false, removalPolicy: RemovalPolicy.RETAIN }),
-      idempotency: tableFrom(this, 'IdempotencyTable', IDEMPOTENCY_TABLE, prefix, { pitr: false, deletionProtection: false, removalPolicy: RemovalPolicy.DESTROY }),
+      idempotency: tableFrom(this, 'IdempotencyTable', IDEMPOTENCY_TABLE, prefix, {
+        pitr: false,
+        deletionProtection: false,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
     };
     Validations.of(this.tables.idempotency).acknowledge({
       id: 'AwsSolutions-DDB3',
@@ -191,9 +196,13 @@ export class SentinelStack extends Stack {
       }
       return secret;
     };
-    const webhookSecrets = Object.values(config.webhook?.secrets ?? {}).flatMap((setting) => secretRefsOf(setting)).map(secretFor);
+    const webhookSecrets = Object.values(config.webhook?.secrets ?? {})
+      .flatMap((setting) => secretRefsOf(setting))
+      .map(secretFor);
     // Each function reads only the ArgoCD tokens of its purposes (instances[].tokens, else the one token).
-    const argocdTokens = (...purposes: TokenPurpose[]) => [...new Set((config.instances ?? []).flatMap((i) => purposes.map((p) => secretFor(tokenFor(i as InstanceConfig, p)))))];
+    const argocdTokens = (...purposes: TokenPurpose[]) => [
+      ...new Set((config.instances ?? []).flatMap((i) => purposes.map((p) => secretFor(tokenFor(i as InstanceConfig, p))))),
+    ];
 
     // Network: an existing VPC, for an ArgoCD reachable only on a private network.
     let network: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'> = {};
@@ -203,7 +212,13 @@ export class SentinelStack extends Stack {
       const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: settings.vpc.vpcId, availabilityZones: [Fn.select(0, Fn.getAzs())] });
       const securityGroups = settings.vpc.securityGroupIds.length
         ? settings.vpc.securityGroupIds.map((sg, n) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${n}`, sg))
-        : [new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', { vpc, description: 'gitops-sentinel functions: outbound to ArgoCD and AWS APIs', allowAllOutbound: true })];
+        : [
+            new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', {
+              vpc,
+              description: 'gitops-sentinel functions: outbound to ArgoCD and AWS APIs',
+              allowAllOutbound: true,
+            }),
+          ];
       network = {
         vpc,
         vpcSubnets: { subnets: settings.vpc.subnetIds.map((s, n) => ec2.Subnet.fromSubnetId(this, `Subnet${n}`, s)) },
@@ -246,7 +261,10 @@ export class SentinelStack extends Stack {
     // Every function that starts deployments (pushes, repairs, rollbacks) schedules their checks.
     const followUpEnv = { SENTINEL_FOLLOWUP_QUEUE_URL: this.followUpQueue.queueUrl };
     // The worker audits undone actions as failed on the last receive, so it must know the redrive limit.
-    const syncWorker = fn('SyncWorker', 'sync-worker', settings.functions.syncWorker, { ...network, environment: { SENTINEL_MAX_RECEIVE_COUNT: String(settings.queue.maxReceiveCount), ...followUpEnv } });
+    const syncWorker = fn('SyncWorker', 'sync-worker', settings.functions.syncWorker, {
+      ...network,
+      environment: { SENTINEL_MAX_RECEIVE_COUNT: String(settings.queue.maxReceiveCount), ...followUpEnv },
+    });
     const driftScan = fn('DriftScan', 'drift-scan', settings.functions.driftScan, {
       ...network,
       environment: followUpEnv,
@@ -262,18 +280,22 @@ export class SentinelStack extends Stack {
     this.functions = { webhook, syncWorker, driftScan, operatorApi, anchor, deployTracker };
 
     const { audit, state, idempotency } = this.tables;
-    webhook.bindAuditTable({ table: audit, access: 'append' })
+    webhook
+      .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: idempotency, definition: IDEMPOTENCY_TABLE, actions: TABLE_ACTIONS.webhook.idempotency })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.webhook.state })
       .bindSecrets(webhookSecrets, settings.secretsKmsKeyArns);
     this.queue.grantSendMessages(webhook);
-    syncWorker.bindAuditTable({ table: audit, access: 'append' })
+    syncWorker
+      .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.syncWorker.state })
       .bindSecrets(argocdTokens('worker'), settings.secretsKmsKeyArns);
-    driftScan.bindAuditTable({ table: audit, access: 'append' })
+    driftScan
+      .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.driftScan.state })
       .bindSecrets(argocdTokens('scanner'), settings.secretsKmsKeyArns);
-    operatorApi.bindAuditTable({ table: audit, access: 'read' })
+    operatorApi
+      .bindAuditTable({ table: audit, access: 'read' })
       .bindAuditTable({ table: audit, access: 'append' })
       // The by-kind index lists scan summaries (GET /api/drift, /api/stats).
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.operatorApi.state, queryIndexes: true })
@@ -316,7 +338,13 @@ export class SentinelStack extends Stack {
     });
     const notAnchor = { ArnNotEquals: { 'aws:PrincipalArn': anchor.role!.roleArn } };
     this.anchorKey.addToResourcePolicy(
-      new iam.PolicyStatement({ effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['kms:Sign'], resources: ['*'], conditions: notAnchor }),
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Sign'],
+        resources: ['*'],
+        conditions: notAnchor,
+      }),
     );
     this.anchorBucket.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -359,11 +387,14 @@ export class SentinelStack extends Stack {
     });
     // The deploy tracker claims check steps and records outcomes; every function that starts a
     // deployment (push, repair, rollback) schedules its checks on the follow-up queue.
-    deployTracker.bindAuditTable({ table: audit, access: 'append' })
+    deployTracker
+      .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.deployTracker.state })
       .bindSecrets(argocdTokens('worker'), settings.secretsKmsKeyArns);
     for (const f of [syncWorker, driftScan, operatorApi, deployTracker]) this.followUpQueue.grantSendMessages(f);
-    deployTracker.addEventSource(new SqsEventSource(this.followUpQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: settings.queue.maxConcurrency }));
+    deployTracker.addEventSource(
+      new SqsEventSource(this.followUpQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: settings.queue.maxConcurrency }),
+    );
     // "Scan now" starts the scan function asynchronously; granted on the function ARN
     // alone (grantInvoke would add `<arn>:*` for every version and alias).
     operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [driftScan.functionArn] }));
@@ -435,7 +466,8 @@ export class SentinelStack extends Stack {
     });
     Validations.of(webhookRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'Git providers cannot sign requests with SigV4; the webhook function verifies each provider’s HMAC signature or token before parsing and answers 401 otherwise.',
+      reason:
+        'Git providers cannot sign requests with SigV4; the webhook function verifies each provider’s HMAC signature or token before parsing and answers 401 otherwise.',
     });
     const iamAuthorizer = new HttpIamAuthorizer();
     const operatorIntegration = new HttpLambdaIntegration('OperatorIntegration', operatorApi);
@@ -568,8 +600,11 @@ export class SentinelStack extends Stack {
       evaluationPeriods: 1,
     });
 
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `gitops-sentinel-${settings.stage}-${this.region}`.replace(/[^A-Za-z0-9_-]/g, '-') });
-    const graph = (title: string, metrics: cloudwatch.IMetric[], right?: cloudwatch.IMetric[]) => new cloudwatch.GraphWidget({ title, left: metrics, right, width: 8 });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `gitops-sentinel-${settings.stage}-${this.region}`.replace(/[^A-Za-z0-9_-]/g, '-'),
+    });
+    const graph = (title: string, metrics: cloudwatch.IMetric[], right?: cloudwatch.IMetric[]) =>
+      new cloudwatch.GraphWidget({ title, left: metrics, right, width: 8 });
     dashboard.addWidgets(
       graph('Consistency % (Git = cluster)', [metric('ConsistencyPercent', 'Minimum')]),
       graph('Drifted apps', [metric('DriftedApps')], [metric('UnreachableInstances')]),
@@ -578,11 +613,21 @@ export class SentinelStack extends Stack {
     dashboard.addWidgets(
       graph('Scan duration (ms)', [metric('ScanDurationMs', 'p50'), metric('ScanDurationMs', 'p99'), metric('ScanDurationMs', 'Maximum')]),
       graph('Pushes and actions', [metric('PushesReceived', 'Sum'), metric('ActionsTriggered', 'Sum')]),
-      graph('Queue', [this.queue.metricApproximateNumberOfMessagesVisible(), this.queue.metricApproximateAgeOfOldestMessage()], [this.deadLetterQueue.metricApproximateNumberOfMessagesVisible()]),
+      graph(
+        'Queue',
+        [this.queue.metricApproximateNumberOfMessagesVisible(), this.queue.metricApproximateAgeOfOldestMessage()],
+        [this.deadLetterQueue.metricApproximateNumberOfMessagesVisible()],
+      ),
     );
     dashboard.addWidgets(
-      graph('Function errors', Object.values(this.functions).map((f) => f.metricErrors({ label: f.node.id }))),
-      graph('Function duration p99', Object.values(this.functions).map((f) => f.metricDuration({ statistic: 'p99', label: f.node.id }))),
+      graph(
+        'Function errors',
+        Object.values(this.functions).map((f) => f.metricErrors({ label: f.node.id })),
+      ),
+      graph(
+        'Function duration p99',
+        Object.values(this.functions).map((f) => f.metricDuration({ statistic: 'p99', label: f.node.id })),
+      ),
       graph('API requests and 5xx', [this.apiStage.metricCount()], [this.apiStage.metricServerError()]),
     );
 
@@ -597,7 +642,10 @@ export class SentinelStack extends Stack {
     });
     new CfnOutput(this, 'ConfigParameterName', { value: this.configParameter.parameterName, description: 'Where the functions read the configuration from' });
     new CfnOutput(this, 'AnchorBucketName', { value: this.anchorBucket.bucketName, description: 'Signed audit digests (Object Lock)' });
-    new CfnOutput(this, 'AnchorKeyArn', { value: this.anchorKey.keyArn, description: 'Digest signing key; kms get-public-key gives auditors the verification key' });
+    new CfnOutput(this, 'AnchorKeyArn', {
+      value: this.anchorKey.keyArn,
+      description: 'Digest signing key; kms get-public-key gives auditors the verification key',
+    });
   }
 }
 
@@ -657,6 +705,8 @@ export function importSecret(scope: Construct, id: string, secretId: string): se
 
 /** The `logs.RetentionDays` value for a number of days, or the next longer one CloudWatch offers. */
 export function retentionDays(days: number): logs.RetentionDays {
-  const allowed = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
-  return (allowed.find((v) => v >= days) ?? logs.RetentionDays.INFINITE) as logs.RetentionDays;
+  const allowed = Object.values(logs.RetentionDays)
+    .filter((v): v is number => typeof v === 'number' && Number(v) > 0)
+    .sort((a, b) => a - b);
+  return allowed.find((v) => v >= days) ?? logs.RetentionDays.INFINITE;
 }

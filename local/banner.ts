@@ -49,13 +49,17 @@ function authFlag(stack: LocalStack): string {
  */
 export function accessLine(config: LocalStack['config']): string {
   const rules = config.access.rules;
-  return rules ? `access policy: ${rules.length} rule(s) (access.rules), the admin token may do everything` : 'access policy: none (no access.rules): every authenticated caller may do everything';
+  return rules
+    ? `access policy: ${rules.length} rule(s) (access.rules), the admin token may do everything`
+    : 'access policy: none (no access.rules): every authenticated caller may do everything';
 }
 
 /** The start-up banner: URLs, which ArgoCD, where data lives, a curl to try. */
 export function banner(stack: LocalStack, startupMs: number, githubSecret?: string): string {
   const argocd = stack.simulators
-    ? `built-in SIMULATOR (no ARGOCD_SERVER set): ${Object.entries(stack.simulators.instances).map(([n, s]) => `${n} ${s.url}`).join(', ')}`
+    ? `built-in SIMULATOR (no ARGOCD_SERVER set): ${Object.entries(stack.simulators.instances)
+        .map(([n, s]) => `${n} ${s.url}`)
+        .join(', ')}`
     : stack.config.instances.map((i) => `${i.name} -> ${i.server}`).join(', ');
   const lines = [
     '',

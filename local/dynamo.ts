@@ -7,7 +7,12 @@ export { tableNames, type TableNames };
 
 // dynalite ships no types; this is the part of its API we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (opts: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => import('node:http').Server;
+const dynalite = require('dynalite') as (opts: {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => import('node:http').Server;
 
 /** A running embedded DynamoDB. */
 export interface EmbeddedDynamo {

@@ -92,7 +92,13 @@ export function localActor(): string {
  * Turns a Node request into an API Gateway HTTP API v2 event. Header names are
  * lower-cased and repeated headers joined with commas, as API Gateway does.
  */
-export function toHttpEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute | undefined, pathParameters: Record<string, string>, principal: string = localActor()): HttpEvent {
+export function toHttpEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  route: CompiledRoute | undefined,
+  pathParameters: Record<string, string>,
+  principal: string = localActor(),
+): HttpEvent {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
@@ -117,7 +123,13 @@ export function toHttpEvent(req: IncomingMessage, body: Buffer, route: CompiledR
       apiId: 'local',
       domainName: headers.host ?? '127.0.0.1',
       domainPrefix: 'local',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey: route ? `${route.method} ${route.path}` : '$default',
       stage: '$default',
@@ -128,7 +140,7 @@ export function toHttpEvent(req: IncomingMessage, body: Buffer, route: CompiledR
           accessKey: 'local',
           accountId: 'local',
           callerId: 'local',
-          cognitoIdentity: null as never,
+          cognitoIdentity: null,
           principalOrgId: 'local',
           userArn: principal,
           userId: principal,
@@ -176,7 +188,10 @@ function guard(req: IncomingMessage, res: ServerResponse, route: Route, auth: Lo
   const hosts = auth.hosts();
   const host = (req.headers.host ?? '').toLowerCase();
   if (!hosts.includes(host)) {
-    json(res, 403, { error: 'forbidden', message: `Host "${host.slice(0, 100)}" is not this server's address (${hosts[0]}); refused (DNS rebinding protection)` });
+    json(res, 403, {
+      error: 'forbidden',
+      message: `Host "${host.slice(0, 100)}" is not this server's address (${hosts[0]}); refused (DNS rebinding protection)`,
+    });
     return { refused: true };
   }
   const origin = req.headers.origin;
@@ -187,7 +202,7 @@ function guard(req: IncomingMessage, res: ServerResponse, route: Route, auth: Lo
   if (kind === 'local') return { refused: false };
   const header = req.headers.authorization;
   const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  const principal = m ? principalOfToken(m[1]!, auth.tokens) : undefined;
+  const principal = m ? principalOfToken(m[1], auth.tokens) : undefined;
   if (!principal) {
     res.setHeader('www-authenticate', 'Bearer realm="gitops-sentinel"');
     json(res, 401, {
@@ -208,7 +223,7 @@ function guard(req: IncomingMessage, res: ServerResponse, route: Route, auth: Lo
  */
 export function createRequestListener(routes: Route[], onError: (error: unknown) => void = () => {}, auth?: LocalAuth) {
   const compiled = routes.map(compile);
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const listen = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const onPath = compiled.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m);
@@ -230,4 +245,6 @@ export function createRequestListener(routes: Route[], onError: (error: unknown)
       else res.end();
     }
   };
+  // `listen` settles every request itself (errors answer 500), so nothing is left to await.
+  return (req: IncomingMessage, res: ServerResponse): void => void listen(req, res);
 }

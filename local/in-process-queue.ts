@@ -39,7 +39,9 @@ export interface InProcessQueueBatchResponse {
 }
 
 /** A consumer: the sync worker's handler, or a test function. Throwing fails the whole batch. */
-export type InProcessQueueConsumer = (batch: InProcessQueueBatch) => Promise<InProcessQueueBatchResponse | void | undefined> | InProcessQueueBatchResponse | void;
+export type InProcessQueueConsumer = (
+  batch: InProcessQueueBatch,
+) => Promise<InProcessQueueBatchResponse | void | undefined> | InProcessQueueBatchResponse | void;
 
 /** A message that used up its receives. */
 export interface DeadLetter {
@@ -219,7 +221,7 @@ export class InProcessQueue implements PushQueue, FollowUpQueue {
     const now = Date.now();
     while (this.#inFlight < this.#concurrency) {
       const batch: Entry[] = [];
-      for (let i = 0; i < this.#pending.length && batch.length < this.#batchSize; ) {
+      for (let i = 0; i < this.#pending.length && batch.length < this.#batchSize;) {
         const e = this.#pending[i];
         if (e.visibleAt <= now) {
           batch.push(e);

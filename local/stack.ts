@@ -139,6 +139,7 @@ const json = (statusCode: number, body: unknown) => ({ statusCode, headers: { 'c
  * shared definitions), the ArgoCD simulator unless an ArgoCD is configured, the in-process
  * queue, and the real Lambda handlers behind the HTTP adapter on 127.0.0.1.
  */
+// eslint-disable-next-line max-lines-per-function -- the local stack's assembly in start order, mirroring the deployed stack; its closers depend on that order
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = { ...(options.env ?? process.env) };
   const log = options.log ?? (() => {});
@@ -163,7 +164,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log(`No ARGOCD_SERVER set: started the built-in ArgoCD simulator (${instances.map((i) => `${i.name} ${i.server}`).join(', ')}).`);
     }
 
-    const dynamo = options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint, close: () => undefined } : await startEmbeddedDynamo({ path: dataDir ?? undefined });
+    const dynamo = options.dynamodbEndpoint
+      ? { endpoint: options.dynamodbEndpoint, close: () => undefined }
+      : await startEmbeddedDynamo({ path: dataDir ?? undefined });
     closers.push(() => dynamo.close());
     const client = localDynamoClient(dynamo.endpoint);
     closers.push(() => client.destroy());
@@ -203,7 +206,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
     }
     const driftState = new DynamoDBDriftStateStore(doc, tables.state);
-    const core: CoreDeps = { config, doc, tables, auditStore, driftState, secrets, argocd, argocdByPurpose: purposeRegistries(config, secrets, argocd, logger), log: logger, now: () => new Date(), ...(anchor ? { anchor } : {}) };
+    const core: CoreDeps = {
+      config,
+      doc,
+      tables,
+      auditStore,
+      driftState,
+      secrets,
+      argocd,
+      argocdByPurpose: purposeRegistries(config, secrets, argocd, logger),
+      log: logger,
+      now: () => new Date(),
+      ...(anchor ? { anchor } : {}),
+    };
     closers.push(() => {
       for (const p of ['worker', 'scanner', 'importer', 'operator'] as const) if (argocdFor(core, p) !== argocd) argocdFor(core, p).close();
     });

@@ -27,7 +27,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`gitops-sentinel: ${error.message}`);
-  else if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`gitops-sentinel: port already in use (${error.message}); set PORT to another port`);
+  else if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    console.error(`gitops-sentinel: port already in use (${error.message}); set PORT to another port`);
   else console.error(`gitops-sentinel: failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   const outDir = path.join(REPO_ROOT, 'dist');
   for (const name of FUNCTION_NAMES) {
     const result = await bundleFunction(name, outDir);
-    const top = result.packages.slice(0, 3).map((p) => `${p.name} ${(p.bytes / 1024).toFixed(0)} KB`).join(', ');
+    const top = result.packages
+      .slice(0, 3)
+      .map((p) => `${p.name} ${(p.bytes / 1024).toFixed(0)} KB`)
+      .join(', ');
     console.log(`${name.padEnd(13)} ${(result.bytes / 1024).toFixed(1).padStart(7)} KB  ${path.relative(REPO_ROOT, result.file)}  (${top})`);
   }
 }

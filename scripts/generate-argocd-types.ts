@@ -129,12 +129,12 @@ function doc(s: Schema, indent: string): string {
 }
 
 const out: string[] = [];
-out.push('// THIS FILE IS GENERATED - DO NOT EDIT. Produced by scripts/generate-argocd-types.ts from ArgoCD\'s swagger.json.');
+out.push("// THIS FILE IS GENERATED - DO NOT EDIT. Produced by scripts/generate-argocd-types.ts from ArgoCD's swagger.json.");
 out.push('// Regenerate with `npx tsx scripts/generate-argocd-types.ts`.');
 out.push('/* eslint-disable */');
 out.push('');
 for (const def of [...wanted].sort()) {
-  const s = defs[def]!;
+  const s = defs[def];
   const name = typeName(def);
   const override = OVERRIDES[def];
   if (override) {

@@ -5,7 +5,15 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { PROOF_FILES, ProofFormatError, publicKeyOf, verifyProof, type AnchorResult, type AnchoredVerifyReport, type ProofManifest } from '../../functions/lib/anchor/index';
+import {
+  PROOF_FILES,
+  ProofFormatError,
+  publicKeyOf,
+  verifyProof,
+  type AnchorResult,
+  type AnchoredVerifyReport,
+  type ProofManifest,
+} from '../../functions/lib/anchor/index';
 import type { AuditRecord } from '../../functions/lib/audit/types';
 import { contextOf, intOption, type CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
@@ -32,7 +40,8 @@ interface AuditPage {
 }
 
 /** `GET /api/audit/verify`: anchored, or the hash chains alone where anchoring is not configured. */
-type VerifyReport = Omit<AnchoredVerifyReport, 'digests' | 'unanchored'> & Partial<Pick<AnchoredVerifyReport, 'digests' | 'unanchored'>> & { anchoring?: string };
+type VerifyReport = Omit<AnchoredVerifyReport, 'digests' | 'unanchored'> &
+  Partial<Pick<AnchoredVerifyReport, 'digests' | 'unanchored'>> & { anchoring?: string };
 
 function renderVerify(report: VerifyReport): string {
   const lines: string[] = [];
@@ -124,7 +133,7 @@ function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
 async function follow(ctx: CommandContext, o: AuditOptions, signal?: AbortSignal): Promise<void> {
   const first = await ctx.api.get<AuditPage>('/api/audit', { ...filters(o), from: o.from, limit: o.limit ?? 20 });
   const items = [...first.items].reverse();
-  let since = items.length ? items[items.length - 1]!.ts : (o.from ?? new Date().toISOString());
+  let since = items.length ? items[items.length - 1].ts : (o.from ?? new Date().toISOString());
   let seenAtSince = new Set(items.filter((r) => r.ts === since).map((r) => r.id));
   for (const r of items) ctx.io.stdout.write(line(ctx, r));
   for (;;) {
@@ -156,6 +165,7 @@ function secondsOption(value: string): number {
 }
 
 /** Registers `audit` and `audit verify`. */
+// eslint-disable-next-line max-lines-per-function -- one commander chain declaring the audit commands; each action is a few lines
 export function registerAudit(program: Command, io: CliIO): void {
   const audit = program
     .command('audit')
@@ -203,7 +213,7 @@ export function registerAudit(program: Command, io: CliIO): void {
     .description('check the digest chain and every hash chain against the newest signed digest anchoring it; exit 2 on any break')
     .option('--chain <chain...>', 'only these chains, e.g. app#default#argocd#guestbook')
     .option('--offline <dir>', 'verify an exported proof (sentinel audit export-proof) with no API and no AWS access')
-    .option('--public-key <file>', 'with --offline: check with this PEM key (obtained independently) instead of the proof\'s own')
+    .option('--public-key <file>', "with --offline: check with this PEM key (obtained independently) instead of the proof's own")
     .action(async (o: { chain?: string[]; offline?: string; publicKey?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       let report: VerifyReport;
@@ -229,7 +239,7 @@ export function registerAudit(program: Command, io: CliIO): void {
   audit
     .command('anchor')
     .description('write a signed digest of the changed chain heads now (POST /api/audit/anchor) and print what it covers')
-    .option('--checkpoint', 'name every chain\'s head, not only the changed ones')
+    .option('--checkpoint', "name every chain's head, not only the changed ones")
     .action(async (o: { checkpoint?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       const result = await ctx.api.post<AnchorResult>('/api/audit/anchor', o.checkpoint ? { checkpoint: true } : {});
@@ -244,7 +254,7 @@ export function registerAudit(program: Command, io: CliIO): void {
   audit
     .command('export-proof <dir>')
     .description('write records, the digests covering them and the public key to DIR, for sentinel audit verify --offline')
-    .option('--app <name>', 'only this app\'s chain (with --instance/--namespace, defaults default/argocd)')
+    .option('--app <name>', "only this app's chain (with --instance/--namespace, defaults default/argocd)")
     .option('--instance <name>', 'ArgoCD instance of --app')
     .option('--namespace <ns>', 'application namespace of --app')
     .option('--from <time>', 'chains with records at or after this time (yyyy-mm-dd or ISO-8601)')
@@ -252,10 +262,11 @@ export function registerAudit(program: Command, io: CliIO): void {
     .action(async (dir: string, _o: unknown, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       // `audit` itself has --app/--from/...; commander hands them to whichever command it sees first, so read both.
-      const o = cmd.optsWithGlobals() as { app?: string; instance?: string; namespace?: string; from?: string; to?: string };
+      const o = cmd.optsWithGlobals<{ app?: string; instance?: string; namespace?: string; from?: string; to?: string }>();
       if (existsSync(dir) && readdirSync(dir).length > 0) throw new CliError(EXIT.usage, `${dir} is not empty; export into a new or empty directory`);
       const key = await ctx.api.get<{ pem: string; fingerprint: string }>('/api/audit/public-key');
-      if (publicKeyOf(key.pem).fingerprint !== key.fingerprint) throw new CliError(EXIT.error, 'the API answered a public key whose fingerprint does not match it');
+      if (publicKeyOf(key.pem).fingerprint !== key.fingerprint)
+        throw new CliError(EXIT.error, 'the API answered a public key whose fingerprint does not match it');
       mkdirSync(join(dir, 'digests'), { recursive: true });
       writeFileSync(join(dir, PROOF_FILES.publicKey), key.pem);
       let digests = 0;
@@ -263,14 +274,17 @@ export function registerAudit(program: Command, io: CliIO): void {
       do {
         const page = await ctx.api.get<{ items: Array<{ name: string; base64: string }>; next?: string }>('/api/audit/digests', { after, limit: 500 });
         for (const d of page.items) {
-          if (!/^digests\/\d{12}\.json$/.test(d.name)) throw new CliError(EXIT.error, `the API listed an unexpected digest name ${JSON.stringify(d.name.slice(0, 60))}`);
+          if (!/^digests\/\d{12}\.json$/.test(d.name))
+            throw new CliError(EXIT.error, `the API listed an unexpected digest name ${JSON.stringify(d.name.slice(0, 60))}`);
           writeFileSync(join(dir, d.name), Buffer.from(d.base64, 'base64'));
           digests++;
         }
         after = page.next;
         progress(io, `export-proof: ${digests} digest(s)`);
       } while (after);
-      const filter = Object.fromEntries(Object.entries({ app: o.app, instance: o.instance, namespace: o.namespace, from: o.from, to: o.to }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const filter = Object.fromEntries(
+        Object.entries({ app: o.app, instance: o.instance, namespace: o.namespace, from: o.from, to: o.to }).filter(([, v]) => v !== undefined),
+      ) as Record<string, string>;
       const { chains } = await ctx.api.get<{ chains: Array<{ chain: string; fromSeq: number }> }>('/api/audit/proof/chains', filter);
       // Appended page by page, so an export of a million records never sits in memory.
       const recordsFile = join(dir, PROOF_FILES.records);
@@ -290,6 +304,12 @@ export function registerAudit(program: Command, io: CliIO): void {
       writeFileSync(join(dir, PROOF_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
       progress(io, `export-proof: done`, true);
       const summary = { dir, chains: chains.length, records, digests, keyFingerprint: key.fingerprint };
-      emit(ctx.io, ctx.format, summary, () => `wrote ${records} record(s) of ${chains.length} chain(s), ${digests} digest(s) and the public key (${key.fingerprint}) to ${dir}\nverify with: sentinel audit verify --offline ${dir}\n`);
+      emit(
+        ctx.io,
+        ctx.format,
+        summary,
+        () =>
+          `wrote ${records} record(s) of ${chains.length} chain(s), ${digests} digest(s) and the public key (${key.fingerprint}) to ${dir}\nverify with: sentinel audit verify --offline ${dir}\n`,
+      );
     });
 }

@@ -46,10 +46,11 @@ function sourceFolder(dir: string, instance: string, from: string | undefined): 
     if (error instanceof DrError) throw new CliError(EXIT.error, `${dir}: ${error.message}`);
     throw error;
   }
-  return { source, total: manifest.instances[source]!.applications + manifest.instances[source]!.projects };
+  return { source, total: manifest.instances[source].applications + manifest.instances[source].projects };
 }
 
 /** Registers `export`, `import` and `dr check`. */
+// eslint-disable-next-line max-lines-per-function -- one commander chain declaring the dr commands; each action is a few lines
 export function registerDr(program: Command, io: CliIO): void {
   program
     .command('export')
@@ -79,19 +80,25 @@ export function registerDr(program: Command, io: CliIO): void {
         }
       }
       const manifest = writer.finish();
-      emit(ctx.io, ctx.format, { dir, ...manifest }, () =>
-        table(Object.entries(manifest.instances), [
-          { header: 'instance', get: ([n]) => n },
-          { header: 'applications', get: ([, m]) => m.applications },
-          { header: 'projects', get: ([, m]) => m.projects },
-          { header: 'checksum', get: ([, m]) => m.checksum.slice(0, 16) },
-        ]) + `${manifest.files} files in ${dir}, checksum sha256:${manifest.checksum}\n`,
+      emit(
+        ctx.io,
+        ctx.format,
+        { dir, ...manifest },
+        () =>
+          table(Object.entries(manifest.instances), [
+            { header: 'instance', get: ([n]) => n },
+            { header: 'applications', get: ([, m]) => m.applications },
+            { header: 'projects', get: ([, m]) => m.projects },
+            { header: 'checksum', get: ([, m]) => m.checksum.slice(0, 16) },
+          ]) + `${manifest.files} files in ${dir}, checksum sha256:${manifest.checksum}\n`,
       );
     });
 
   program
     .command('import')
-    .description('make an ArgoCD instance hold the exported objects of one instance (create, or replace what differs; equal objects are not written); --dry-run shows the diff and changes nothing')
+    .description(
+      'make an ArgoCD instance hold the exported objects of one instance (create, or replace what differs; equal objects are not written); --dry-run shows the diff and changes nothing',
+    )
     .argument('<dir>', 'an export directory (with manifest.yaml)')
     .requiredOption('--instance <name>', 'target ArgoCD instance')
     .option('--from <name>', 'source instance folder in DIR (default: the one with the target name, or the only one)')
@@ -123,10 +130,12 @@ export function registerDr(program: Command, io: CliIO): void {
           `${c.action === 'create' ? '+' : c.action === 'update' ? '~' : '!'} ${c.action} ${c.kind} ${c.namespace}/${c.name}${c.error ? `: ${c.error}` : ''}${c.retries ? ` (after ${c.retries} conflict(s))` : ''}`,
           ...(c.diff ?? []).map((d) => `    ${d}`),
         ]);
-        return `${lines.join('\n')}${lines.length ? '\n' : ''}${o.dryRun ? 'dry run: ' : ''}${summary.created} to create, ${summary.updated} to update, ${summary.unchanged} unchanged, ${summary.failed} failed`.replace(
-          o.dryRun ? /$^/ : /to create, (\d+) to update/,
-          o.dryRun ? '' : `created, $1 updated`,
-        ) + '\n';
+        return (
+          `${lines.join('\n')}${lines.length ? '\n' : ''}${o.dryRun ? 'dry run: ' : ''}${summary.created} to create, ${summary.updated} to update, ${summary.unchanged} unchanged, ${summary.failed} failed`.replace(
+            o.dryRun ? /$^/ : /to create, (\d+) to update/,
+            o.dryRun ? '' : `created, $1 updated`,
+          ) + '\n'
+        );
       });
       if (summary.failed) throw new CliError(EXIT.error, `${summary.failed} object(s) failed to import`);
     });
@@ -167,7 +176,11 @@ export function registerDr(program: Command, io: CliIO): void {
         const head = summary.findings.length ? 'DIFFERENT' : 'SAME';
         return `${lines.join('\n')}${lines.length ? '\n' : ''}${head}: ${summary.checked} exported objects checked against ${o.instance}: ${summary.same} same, ${summary.different} different, ${summary.missing} missing, ${summary.extra} not in the export\n`;
       });
-      if (summary.findings.length) throw new CliError(EXIT.finding, `${o.instance} differs from ${dir}: ${summary.different} different, ${summary.missing} missing, ${summary.extra} not in the export`);
+      if (summary.findings.length)
+        throw new CliError(
+          EXIT.finding,
+          `${o.instance} differs from ${dir}: ${summary.different} different, ${summary.missing} missing, ${summary.extra} not in the export`,
+        );
     });
 }
 

@@ -17,10 +17,14 @@ function appPath(app: string, o: { instance: string; namespace: string }): { lab
   if (parts.length !== 1 && parts.length !== 3) throw new CliError(EXIT.usage, 'app must be NAME or INSTANCE/NAMESPACE/NAME');
   const [instance, namespace, name] = parts.length === 3 ? parts : [o.instance, o.namespace, app];
   if (!instance || !namespace || !name) throw new CliError(EXIT.usage, 'app must be NAME or INSTANCE/NAMESPACE/NAME');
-  return { label: `${instance}/${namespace}/${name}`, path: `/api/apps/${encodeURIComponent(instance)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}` };
+  return {
+    label: `${instance}/${namespace}/${name}`,
+    path: `/api/apps/${encodeURIComponent(instance)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
+  };
 }
 
 /** Registers the operational commands. */
+// eslint-disable-next-line max-lines-per-function -- one commander chain declaring the operator commands; each action is a few lines
 export function registerOps(program: Command, io: CliIO): void {
   const drift = program
     .command('drift')
@@ -41,15 +45,19 @@ export function registerOps(program: Command, io: CliIO): void {
         });
         progress(io, `scanned ${result.apps} apps in ${result.durationMs} ms`, true);
         drifted = result.drifted;
-        emit(ctx.io, ctx.format, result, () =>
-          `${result.apps} apps, ${result.drifted} drifted, ${result.repaired} repaired, consistency ${result.consistencyPercent}%\n` +
-          table(result.findings, [
-            { header: 'app', get: (f) => `${f.instance}/${f.namespace}/${f.name}` },
-            { header: 'condition', get: (f) => f.condition },
-            { header: 'sync', get: (f) => f.syncStatus },
-            { header: 'health', get: (f) => f.healthStatus },
-            { header: 'decision', get: (f) => (f.decision ? `${f.decision.action} (${f.decision.reason})` : (f.transition ?? '')) },
-          ]),
+        emit(
+          ctx.io,
+          ctx.format,
+          result,
+          () =>
+            `${result.apps} apps, ${result.drifted} drifted, ${result.repaired} repaired, consistency ${result.consistencyPercent}%\n` +
+            table(result.findings, [
+              { header: 'app', get: (f) => `${f.instance}/${f.namespace}/${f.name}` },
+              { header: 'condition', get: (f) => f.condition },
+              { header: 'sync', get: (f) => f.syncStatus },
+              { header: 'health', get: (f) => f.healthStatus },
+              { header: 'decision', get: (f) => (f.decision ? `${f.decision.action} (${f.decision.reason})` : (f.transition ?? '')) },
+            ]),
         );
       } else {
         const state = await ctx.api.get<{ apps: AppDriftState[]; drifted: number; lastScan?: ScanSummary }>('/api/drift', {
@@ -57,17 +65,21 @@ export function registerOps(program: Command, io: CliIO): void {
           includeResolved: o.includeResolved ? true : undefined,
         });
         drifted = state.drifted;
-        emit(ctx.io, ctx.format, state, () =>
-          (state.lastScan ? `last scan ${state.lastScan.startedAt}, consistency ${state.lastScan.consistencyPercent}%\n` : 'no scan yet\n') +
-          table(state.apps, [
-            { header: 'app', get: (a) => `${a.instance}/${a.namespace}/${a.name}` },
-            { header: 'condition', get: (a) => a.condition },
-            { header: 'sync', get: (a) => a.syncStatus },
-            { header: 'health', get: (a) => a.healthStatus },
-            { header: 'since', get: (a) => a.firstSeen },
-            { header: 'flapping', get: (a) => (a.flapping ? 'yes' : '') },
-            { header: 'last decision', get: (a) => (a.lastDecision ? `${a.lastDecision.action} (${a.lastDecision.reason})` : '') },
-          ]),
+        emit(
+          ctx.io,
+          ctx.format,
+          state,
+          () =>
+            (state.lastScan ? `last scan ${state.lastScan.startedAt}, consistency ${state.lastScan.consistencyPercent}%\n` : 'no scan yet\n') +
+            table(state.apps, [
+              { header: 'app', get: (a) => `${a.instance}/${a.namespace}/${a.name}` },
+              { header: 'condition', get: (a) => a.condition },
+              { header: 'sync', get: (a) => a.syncStatus },
+              { header: 'health', get: (a) => a.healthStatus },
+              { header: 'since', get: (a) => a.firstSeen },
+              { header: 'flapping', get: (a) => (a.flapping ? 'yes' : '') },
+              { header: 'last decision', get: (a) => (a.lastDecision ? `${a.lastDecision.action} (${a.lastDecision.reason})` : '') },
+            ]),
         );
       }
       if (o.exitCode && drifted > 0) throw new CliError(EXIT.finding, `${drifted} app(s) drifted`);
@@ -75,7 +87,7 @@ export function registerOps(program: Command, io: CliIO): void {
 
   drift
     .command('clear-flapping')
-    .description('clear an app\'s flapping mark once you have dealt with the cause, so scans may repair it again (audited with your identity)')
+    .description("clear an app's flapping mark once you have dealt with the cause, so scans may repair it again (audited with your identity)")
     .argument('<app>', 'app name, or instance/namespace/name')
     .option('--instance <name>', 'ArgoCD instance (default: default)')
     .option('--namespace <ns>', 'application namespace', 'argocd')
@@ -83,10 +95,12 @@ export function registerOps(program: Command, io: CliIO): void {
     .action(async (app: string, o: { namespace: string; reason?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       // `drift` has an --instance of its own, which commander hands the option to.
-      const instance = (cmd.optsWithGlobals() as { instance?: string }).instance ?? 'default';
+      const instance = cmd.optsWithGlobals<{ instance?: string }>().instance ?? 'default';
       const { label, path } = appPath(app, { instance, namespace: o.namespace });
       const result = await ctx.api.post<ClearFlappingResult>(`${path}/clear-flapping`, o.reason ? { reason: o.reason } : {});
-      emit(ctx.io, ctx.format, result, () => (result.cleared ? `${label}: flapping mark cleared; the next scan treats it like any drifted app\n` : `${label}: was not flapping; nothing changed\n`));
+      emit(ctx.io, ctx.format, result, () =>
+        result.cleared ? `${label}: flapping mark cleared; the next scan treats it like any drifted app\n` : `${label}: was not flapping; nothing changed\n`,
+      );
     });
 
   program
@@ -116,18 +130,26 @@ export function registerOps(program: Command, io: CliIO): void {
       }
       const res = await ctx.api.get<AppsResponse>('/api/apps', { instance: o.instance });
       const rows: Array<Record<string, unknown>> = res.instances.flatMap((i) => i.apps.map((a) => ({ instance: i.name, ...a })));
-      emit(ctx.io, ctx.format, res, () =>
-        table(rows, [
-          { header: 'instance', get: (r) => r.instance },
-          { header: 'namespace', get: (r) => r.namespace },
-          { header: 'name', get: (r) => r.name },
-          { header: 'project', get: (r) => r.project },
-          { header: 'sync', get: (r) => r.sync },
-          { header: 'health', get: (r) => r.health },
-          { header: 'auto-sync', get: (r) => (r.autoSync ? 'yes' : 'no') },
-          { header: 'revision', get: (r) => short(r.revision) },
-          { header: 'operation', get: (r) => r.operation },
-        ]) + res.instances.filter((i) => !i.reachable).map((i) => `instance ${i.name} unreachable (${i.error})\n`).join(''),
+      emit(
+        ctx.io,
+        ctx.format,
+        res,
+        () =>
+          table(rows, [
+            { header: 'instance', get: (r) => r.instance },
+            { header: 'namespace', get: (r) => r.namespace },
+            { header: 'name', get: (r) => r.name },
+            { header: 'project', get: (r) => r.project },
+            { header: 'sync', get: (r) => r.sync },
+            { header: 'health', get: (r) => r.health },
+            { header: 'auto-sync', get: (r) => (r.autoSync ? 'yes' : 'no') },
+            { header: 'revision', get: (r) => short(r.revision) },
+            { header: 'operation', get: (r) => r.operation },
+          ]) +
+          res.instances
+            .filter((i) => !i.reachable)
+            .map((i) => `instance ${i.name} unreachable (${i.error})\n`)
+            .join(''),
       );
     });
 
@@ -142,41 +164,57 @@ export function registerOps(program: Command, io: CliIO): void {
     .option('--dry-run', 'ask ArgoCD for a dry run; change nothing')
     .option('--prune', 'delete resources that are not in the target revision')
     .option('--wait <seconds>', 'wait up to this long (max 25) for the operation to finish', intOption('--wait', 0))
-    .action(async (app: string, o: { to: string; instance: string; namespace: string; disableAutoSync?: boolean; dryRun?: boolean; prune?: boolean; wait?: number }, cmd: Command) => {
-      const ctx = contextOf(cmd, io);
-      const { label, path: appApi } = appPath(app, o);
-      const path = `${appApi}/rollback`;
-      const result = await ctx.api.post<{
-        method: string;
-        historyId?: number;
-        revision: string;
-        previousRevision?: string;
-        dryRun: boolean;
-        autoSyncDisabled?: { previousAutomated: unknown };
-        wouldDisableAutoSync?: boolean;
-        operation?: { phase?: string; message?: string };
-        auditId?: string;
-      }>(path, {
-        to: o.to,
-        ...(o.dryRun ? { dryRun: true } : {}),
-        ...(o.prune ? { prune: true } : {}),
-        ...(o.disableAutoSync ? { disableAutoSync: true } : {}),
-        ...(o.wait ? { waitSeconds: Math.min(25, o.wait) } : {}),
-      });
-      emit(ctx.io, ctx.format, result, () =>
-        [
-          `${result.dryRun ? 'dry run: ' : ''}${label}: ${result.method === 'rollback' ? `rollback to history id ${result.historyId}` : 'sync to older commit'} ${result.revision} (was ${short(result.previousRevision) || 'unknown'})`,
-          ...(result.autoSyncDisabled ? [`auto-sync turned off first; previous policy ${JSON.stringify(result.autoSyncDisabled.previousAutomated)} is in the audit trail (app.autosync.disabled)`] : []),
-          ...(result.wouldDisableAutoSync ? ['would turn auto-sync off first'] : []),
-          `operation: ${result.operation?.phase ?? 'unknown'}${result.operation?.message ? ` (${result.operation.message})` : ''}`,
-          ...(result.auditId ? [`audit record: ${result.auditId}`] : []),
-        ].join('\n') + '\n',
-      );
-    });
+    .action(
+      async (
+        app: string,
+        o: { to: string; instance: string; namespace: string; disableAutoSync?: boolean; dryRun?: boolean; prune?: boolean; wait?: number },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd, io);
+        const { label, path: appApi } = appPath(app, o);
+        const path = `${appApi}/rollback`;
+        const result = await ctx.api.post<{
+          method: string;
+          historyId?: number;
+          revision: string;
+          previousRevision?: string;
+          dryRun: boolean;
+          autoSyncDisabled?: { previousAutomated: unknown };
+          wouldDisableAutoSync?: boolean;
+          operation?: { phase?: string; message?: string };
+          auditId?: string;
+        }>(path, {
+          to: o.to,
+          ...(o.dryRun ? { dryRun: true } : {}),
+          ...(o.prune ? { prune: true } : {}),
+          ...(o.disableAutoSync ? { disableAutoSync: true } : {}),
+          ...(o.wait ? { waitSeconds: Math.min(25, o.wait) } : {}),
+        });
+        emit(
+          ctx.io,
+          ctx.format,
+          result,
+          () =>
+            [
+              `${result.dryRun ? 'dry run: ' : ''}${label}: ${result.method === 'rollback' ? `rollback to history id ${result.historyId}` : 'sync to older commit'} ${result.revision} (was ${short(result.previousRevision) || 'unknown'})`,
+              ...(result.autoSyncDisabled
+                ? [
+                    `auto-sync turned off first; previous policy ${JSON.stringify(result.autoSyncDisabled.previousAutomated)} is in the audit trail (app.autosync.disabled)`,
+                  ]
+                : []),
+              ...(result.wouldDisableAutoSync ? ['would turn auto-sync off first'] : []),
+              `operation: ${result.operation?.phase ?? 'unknown'}${result.operation?.message ? ` (${result.operation.message})` : ''}`,
+              ...(result.auditId ? [`audit record: ${result.auditId}`] : []),
+            ].join('\n') + '\n',
+        );
+      },
+    );
 
   program
     .command('stats')
-    .description('per-day (or per-app) figures: pushes, refreshes/syncs, success rate, latency p50/p95, deployments, lead time p50/p95, drift, MTTR, consistency')
+    .description(
+      'per-day (or per-app) figures: pushes, refreshes/syncs, success rate, latency p50/p95, deployments, lead time p50/p95, drift, MTTR, consistency',
+    )
     .option('--from <day>', 'first day (yyyy-mm-dd); default 6 days before --to')
     .option('--to <day>', 'last day (yyyy-mm-dd); default today')
     .option('--app <name>', 'only this app')
@@ -186,7 +224,12 @@ export function registerOps(program: Command, io: CliIO): void {
     .action(async (o: { from?: string; to?: string; app?: string; instance?: string; namespace?: string; by: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       if (o.by !== 'day' && o.by !== 'app') throw new CliError(EXIT.usage, '--by must be day or app');
-      const stats = await ctx.api.get<{ records: number; totals: Record<string, unknown>; days: Array<Record<string, unknown>>; apps: Array<Record<string, unknown>> }>('/api/stats', {
+      const stats = await ctx.api.get<{
+        records: number;
+        totals: Record<string, unknown>;
+        days: Array<Record<string, unknown>>;
+        apps: Array<Record<string, unknown>>;
+      }>('/api/stats', {
         from: o.from,
         to: o.to,
         app: o.app,
@@ -212,8 +255,12 @@ export function registerOps(program: Command, io: CliIO): void {
       ];
       emit(ctx.io, ctx.format, stats, () =>
         o.by === 'day'
-          ? table(stats.days, [{ header: 'day', get: (r) => r.day }, ...common, { header: 'consistency', get: (r) => (typeof r.consistencyPercent === 'number' ? `${r.consistencyPercent}%` : '') }])
-          : table(stats.apps, [{ header: 'app', get: (r) => `${r.instance}/${r.namespace}/${r.app}` }, ...common]),
+          ? table(stats.days, [
+              { header: 'day', get: (r) => r.day },
+              ...common,
+              { header: 'consistency', get: (r) => (typeof r.consistencyPercent === 'number' ? `${r.consistencyPercent}%` : '') },
+            ])
+          : table(stats.apps, [{ header: 'app', get: (r) => `${String(r.instance)}/${String(r.namespace)}/${String(r.app)}` }, ...common]),
       );
     });
 }

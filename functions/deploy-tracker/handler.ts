@@ -13,6 +13,8 @@ export { createDeployTrackerHandler, type DeployTrackerDeps, type DeployTrackerH
 /** The Lambda entry point (SQS event source with `ReportBatchItemFailures`). */
 export const handler: DeployTrackerHandler = createDeployTrackerHandler(() => {
   const core = buildCoreDeps('deploy-tracker');
-  const queue = core.config.followUpQueueUrl ? new SQSFollowUpQueue({ queueUrl: core.config.followUpQueueUrl, clientConfig: { region: core.config.storage.region } }) : undefined;
+  const queue = core.config.followUpQueueUrl
+    ? new SQSFollowUpQueue({ queueUrl: core.config.followUpQueueUrl, clientConfig: { region: core.config.storage.region } })
+    : undefined;
   return { tracker: createDeploymentTracker(core, queue), log: core.log };
 });

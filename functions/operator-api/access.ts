@@ -53,14 +53,21 @@ function oneLine(s: string): string {
  *   and the targets found (for `targets` routes), which the route acts on
  * @throws AccessDeniedError after writing the `access.denied` audit record
  */
-export async function authorize<C>(access: RouteAccess<C>, principal: string, deps: CoreDeps, ctx: C, route: string): Promise<{ scope: AccessScope; targets: RouteTarget[] }> {
+export async function authorize<C>(
+  access: RouteAccess<C>,
+  principal: string,
+  deps: CoreDeps,
+  ctx: C,
+  route: string,
+): Promise<{ scope: AccessScope; targets: RouteTarget[] }> {
   const policy = policyOf(deps.config);
   if (access.kind === 'public') return { scope: { principal, action: 'read', all: true, grants: [] }, targets: [] };
   const { action } = access;
   let denied: { reason: string; target: RouteTarget } | undefined;
   let targets: RouteTarget[] = [];
   if (access.kind === 'scoped') {
-    if (!policy.mayAtAll(principal, action)) denied = { reason: `${principal} may not ${action} in any project: no rule grants this action to this principal`, target: {} };
+    if (!policy.mayAtAll(principal, action))
+      denied = { reason: `${principal} may not ${action} in any project: no rule grants this action to this principal`, target: {} };
   } else if (access.kind === 'global') {
     const decision = policy.check(principal, action, {});
     if (!decision.allowed) denied = { reason: decision.reason, target: {} };
@@ -76,7 +83,10 @@ export async function authorize<C>(access: RouteAccess<C>, principal: string, de
       }
       const decision = policy.check(principal, action, target);
       if (!decision.allowed) {
-        const reason = target.project === undefined && target.label ? `${principal} may not ${action} ${target.label}: it was not found, or its project is not one of yours` : decision.reason;
+        const reason =
+          target.project === undefined && target.label
+            ? `${principal} may not ${action} ${target.label}: it was not found, or its project is not one of yours`
+            : decision.reason;
         denied = { reason, target };
         break;
       }

@@ -32,7 +32,7 @@ export function actorOf(event: OperatorEvent): string {
 /** Whether the request says its body is JSON (`application/json`, parameters such as charset allowed). */
 function isJson(headers: Record<string, string | undefined> | undefined): boolean {
   const type = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
-  return typeof type === 'string' && type.split(';')[0]!.trim().toLowerCase() === 'application/json';
+  return typeof type === 'string' && type.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
 /**

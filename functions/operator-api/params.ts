@@ -142,7 +142,12 @@ export class QueryParams {
   /** Comma-separated list. */
   list(name: string): string[] | undefined {
     const v = this.string(name);
-    return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
+    return v === undefined
+      ? undefined
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   }
 }
 
@@ -170,7 +175,8 @@ export function parseJsonBody(body: string | undefined, isBase64Encoded: boolean
 export const bodyField = {
   /** Refuses fields the route does not know. */
   allowOnly(body: Record<string, unknown>, ...names: string[]): void {
-    for (const k of Object.keys(body)) if (!names.includes(k)) throw new InvalidParameterError(k, `unknown body field "${k.slice(0, 40)}"; allowed: ${names.join(', ')}`);
+    for (const k of Object.keys(body))
+      if (!names.includes(k)) throw new InvalidParameterError(k, `unknown body field "${k.slice(0, 40)}"; allowed: ${names.join(', ')}`);
   },
   /** A boolean, or undefined when absent. */
   bool(body: Record<string, unknown>, name: string): boolean | undefined {
@@ -183,7 +189,8 @@ export const bodyField = {
   number(body: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
     const v = body[name];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new InvalidParameterError(name, `${name} must be a number from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+      throw new InvalidParameterError(name, `${name} must be a number from ${min} to ${max}`);
     return v;
   },
   /** An array of strings, or undefined when absent. */
@@ -191,7 +198,7 @@ export const bodyField = {
     const v = body[name];
     if (v === undefined || v === null) return undefined;
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new InvalidParameterError(name, `${name} must be an array of strings`);
-    return v as string[];
+    return v;
   },
 };
 

@@ -45,7 +45,11 @@ export function routeNotFound(path: string): APIGatewayProxyStructuredResultV2 {
 
 /** 405 with `Allow`. */
 export function methodNotAllowed(method: string, allowed: string[]): APIGatewayProxyStructuredResultV2 {
-  return json(405, { error: 'method', message: `method ${method.replace(/[^A-Za-z]/g, '').slice(0, 16)} not allowed; use ${allowed.join(', ')}` }, { allow: allowed.join(', ') });
+  return json(
+    405,
+    { error: 'method', message: `method ${method.replace(/[^A-Za-z]/g, '').slice(0, 16)} not allowed; use ${allowed.join(', ')}` },
+    { allow: allowed.join(', ') },
+  );
 }
 
 function oneLine(s: string): string {
@@ -63,7 +67,8 @@ function oneLine(s: string): string {
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof AccessDeniedError) return json(403, { error: 'forbidden', message: error.message });
   if (error instanceof InvalidParameterError) return json(400, { error: 'invalid-parameter', parameter: error.parameter, message: oneLine(error.message) });
-  if (error instanceof InvalidCursorError) return json(400, { error: 'invalid-parameter', parameter: 'cursor', message: 'cursor is invalid: it was altered, or issued for another query or table' });
+  if (error instanceof InvalidCursorError)
+    return json(400, { error: 'invalid-parameter', parameter: 'cursor', message: 'cursor is invalid: it was altered, or issued for another query or table' });
   if (error instanceof StatsRangeError) return json(400, { error: 'invalid-parameter', parameter: error.parameter, message: error.message });
   if (error instanceof InvalidRollbackTargetError) return json(400, { error: 'invalid-parameter', parameter: error.parameter, message: error.message });
   if (error instanceof DrValidationError) return json(400, { error: 'invalid-parameter', parameter: error.parameter, message: oneLine(error.message) });
@@ -71,13 +76,20 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   if (error instanceof RollbackNotFoundError) return json(404, { error: 'not-found', what: error.what, message: error.message });
   if (error instanceof DriftStateNotFoundError) return json(404, { error: 'not-found', what: 'drift-state', message: error.message });
   if (error instanceof AutoSyncEnabledError) {
-    return json(409, { error: 'auto-sync-enabled', message: error.message, automated: error.automated, hint: 'retry with "disableAutoSync": true (sentinel rollback --disable-auto-sync)' });
+    return json(409, {
+      error: 'auto-sync-enabled',
+      message: error.message,
+      automated: error.automated,
+      hint: 'retry with "disableAutoSync": true (sentinel rollback --disable-auto-sync)',
+    });
   }
   if (error instanceof OperationInProgressError) return json(409, { error: 'operation-in-progress', message: error.message });
   if (error instanceof ArgoCDNotFoundError) return json(404, { error: 'not-found', message: oneLine(error.message) });
-  if (error instanceof ArgoCDAuthError) return json(502, { error: 'argocd-auth', message: `ArgoCD instance ${error.instance ?? ''} refused the sentinel's API token` });
+  if (error instanceof ArgoCDAuthError)
+    return json(502, { error: 'argocd-auth', message: `ArgoCD instance ${error.instance ?? ''} refused the sentinel's API token` });
   if (error instanceof ArgoCDForbiddenError) return json(403, { error: 'argocd-forbidden', message: oneLine(error.message) });
-  if (error instanceof ArgoCDFailedPreconditionError || error instanceof ArgoCDConflictError) return json(409, { error: 'argocd-conflict', message: oneLine(error.message) });
+  if (error instanceof ArgoCDFailedPreconditionError || error instanceof ArgoCDConflictError)
+    return json(409, { error: 'argocd-conflict', message: oneLine(error.message) });
   if (error instanceof ArgoCDBadRequestError) return json(422, { error: 'argocd-refused', message: oneLine(error.message) });
   if (error instanceof ArgoCDUnavailableError) return json(502, { error: 'argocd-unavailable', message: oneLine(error.message) });
   if (error instanceof AnchorNotConfiguredError) return json(501, { error: 'anchor-not-configured', message: error.message });

@@ -55,7 +55,7 @@ export interface OperatorRoute {
 
 /** The app named by a route's path parameters. */
 function appParams(params: Record<string, string>) {
-  return { instance: params.instance!, namespace: params.namespace!, name: params.name! };
+  return { instance: params.instance, namespace: params.namespace, name: params.name };
 }
 
 /**
@@ -116,7 +116,7 @@ export interface AppSummary {
 
 function summarize(instance: string, app: Application, ns: string): AppSummary {
   const ref = appRefOf(instance, app, ns);
-  const automated = app.spec?.syncPolicy?.automated as { enabled?: boolean } | undefined;
+  const automated = app.spec?.syncPolicy?.automated;
   return {
     namespace: ref.namespace,
     name: ref.name,
@@ -138,7 +138,9 @@ function projectOfObject(o: Pick<CleanObject, 'kind' | 'metadata' | 'spec'>): st
 async function importTargets({ deps, event }: RouteContext): Promise<RouteTarget[]> {
   const body = parseJsonBody(event.body, event.isBase64Encoded, true);
   const instance = typeof body.instance === 'string' ? body.instance : undefined;
-  const objects = [...(Array.isArray(body.projects) ? body.projects : []), ...(Array.isArray(body.applications) ? body.applications : [])] as Array<Partial<CleanObject>>;
+  const objects = [...(Array.isArray(body.projects) ? body.projects : []), ...(Array.isArray(body.applications) ? body.applications : [])] as Array<
+    Partial<CleanObject>
+  >;
   const targets: RouteTarget[] = [{ instance, anyProject: true }];
   const named = objects.filter((o) => o && typeof o === 'object' && o.metadata && typeof o.metadata.name === 'string');
   for (const o of named) {
@@ -148,7 +150,9 @@ async function importTargets({ deps, event }: RouteContext): Promise<RouteTarget
   const apps = named.filter((o) => o.kind !== 'AppProject');
   if (apps.length && instance && deps.argocd.has(instance)) {
     const client = deps.argocd.get(instance);
-    const existing = new Map((await client.listApplications()).map((a) => [`${a.metadata?.namespace ?? client.namespace}/${a.metadata?.name}`, a.spec?.project || 'default']));
+    const existing = new Map(
+      (await client.listApplications()).map((a) => [`${a.metadata?.namespace ?? client.namespace}/${a.metadata?.name}`, a.spec?.project || 'default']),
+    );
     for (const o of apps) {
       const current = existing.get(`${o.metadata!.namespace || client.namespace}/${o.metadata!.name}`);
       if (current !== undefined) targets.push({ instance, project: current, label: `existing Application ${o.metadata!.name} (project ${current})` });
@@ -197,7 +201,16 @@ export function treeRows(app: Application, nodes: readonly ResourceNode[]): Tree
     if (seen.has(n) || depth > 16) return;
     seen.add(n);
     const s = sync.get(`${n.group ?? ''}/${n.kind}/${n.namespace ?? ''}/${n.name}`);
-    rows.push({ depth, kind: n.kind ?? '', name: n.name ?? '', ...(n.namespace ? { namespace: n.namespace } : {}), ...(n.group ? { group: n.group } : {}), ...(s ? { sync: s } : {}), ...(n.health?.status ? { health: n.health.status } : {}), ...(n.health?.message ? { message: n.health.message.slice(0, 200) } : {}) });
+    rows.push({
+      depth,
+      kind: n.kind ?? '',
+      name: n.name ?? '',
+      ...(n.namespace ? { namespace: n.namespace } : {}),
+      ...(n.group ? { group: n.group } : {}),
+      ...(s ? { sync: s } : {}),
+      ...(n.health?.status ? { health: n.health.status } : {}),
+      ...(n.health?.message ? { message: n.health.message.slice(0, 200) } : {}),
+    });
     for (const c of children.get(n.uid ?? '') ?? []) walk(c, depth + 1);
   };
   for (const r of roots) walk(r, 0);
@@ -270,7 +283,15 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         message: result.written
           ? `digest ${result.seq} (${result.kind}) anchors ${result.chains} chain head(s), ${result.newRecords} new record(s)`
           : `digest ${result.seq} was written by another anchor run at the same time`,
-        details: { name: result.name, seq: result.seq, kind: result.kind, chains: result.chains, newRecords: result.newRecords, recordsCovered: result.recordsCovered, held: result.held.length },
+        details: {
+          name: result.name,
+          seq: result.seq,
+          kind: result.kind,
+          chains: result.chains,
+          newRecords: result.newRecords,
+          recordsCovered: result.recordsCovered,
+          held: result.held.length,
+        },
       });
       return result;
     },
@@ -320,7 +341,12 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       query.allowOnly('chain', 'fromSeq', 'limit');
       const chain = query.string('chain');
       if (!chain) throw new InvalidParameterError('chain', 'chain is required');
-      return chainRecordsPage(anchorOf(deps).reader, chain, query.int('fromSeq', { min: 0 }) ?? 0, query.int('limit', { min: 1, max: MAX_LIMIT, cap: true }) ?? MAX_LIMIT);
+      return chainRecordsPage(
+        anchorOf(deps).reader,
+        chain,
+        query.int('fromSeq', { min: 0 }) ?? 0,
+        query.int('limit', { min: 1, max: MAX_LIMIT, cap: true }) ?? MAX_LIMIT,
+      );
     },
   },
   {
@@ -360,7 +386,10 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       const instances = bodyField.strings(body, 'instances');
       for (const i of instances ?? []) requireInstance(deps, i);
       const dryRun = bodyField.bool(body, 'dryRun');
-      const result = await runDriftScan({ ...deps, argocd: argocdFor(deps, 'scanner') }, { actor, ...(dryRun !== undefined ? { dryRun } : {}), ...(instances ? { instances } : {}) });
+      const result = await runDriftScan(
+        { ...deps, argocd: argocdFor(deps, 'scanner') },
+        { actor, ...(dryRun !== undefined ? { dryRun } : {}), ...(instances ? { instances } : {}) },
+      );
       return scope.all ? result : { ...result, findings: result.findings.filter((f) => scopeAllows(scope, { instance: f.instance, project: f.project })) };
     },
   },
@@ -376,7 +405,9 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         {
           auditStore: scopedAuditStore(deps.auditStore, scope, deps.argocd.names),
           now: deps.now,
-          ...(everything ? { listScans: (o) => listScans(deps, o), listRefusals: (o) => listRefusals({ doc: deps.doc, tableName: deps.tables.state }, o.from, o.to) } : {}),
+          ...(everything
+            ? { listScans: (o) => listScans(deps, o), listRefusals: (o) => listRefusals({ doc: deps.doc, tableName: deps.tables.state }, o.from, o.to) }
+            : {}),
         },
         { from: query.time('from'), to: query.time('to'), app: query.string('app'), instance: query.string('instance'), namespace: query.string('namespace') },
       );
@@ -397,7 +428,9 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
           try {
             // ArgoCD filters by project itself when the caller is scoped to some projects.
             const listed = await client.listApplications(narrowed.projects ? { projects: narrowed.projects } : {});
-            const apps = listed.filter((a) => scopeAllows(scope, { instance: name, project: a.spec?.project || 'default' })).map((a) => summarize(name, a, client.namespace));
+            const apps = listed
+              .filter((a) => scopeAllows(scope, { instance: name, project: a.spec?.project || 'default' }))
+              .map((a) => summarize(name, a, client.namespace));
             apps.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
             return { name, reachable: true, apps };
           } catch (error) {
@@ -423,7 +456,8 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       try {
         app = await client.getApplication(ref, project ? { project } : {});
       } catch (error) {
-        if (error instanceof ArgoCDNotFoundError || error instanceof ArgoCDForbiddenError) throw new ResourceNotFoundError('app', `no application ${ref.instance}/${ref.namespace}/${ref.name}`);
+        if (error instanceof ArgoCDNotFoundError || error instanceof ArgoCDForbiddenError)
+          throw new ResourceNotFoundError('app', `no application ${ref.instance}/${ref.namespace}/${ref.name}`);
         throw error;
       }
       let resources: TreeRow[] = [];
@@ -433,7 +467,9 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       } catch (error) {
         treeError = error instanceof Error ? error.name : 'Error';
       }
-      const history = [...(app.status?.history ?? [])].reverse().map((h) => ({ id: h.id, revision: h.revision ?? h.revisions?.join(','), deployedAt: h.deployedAt }));
+      const history = [...(app.status?.history ?? [])]
+        .reverse()
+        .map((h) => ({ id: h.id, revision: h.revision ?? h.revisions?.join(','), deployedAt: h.deployedAt }));
       return { instance: ref.instance, ...summarize(ref.instance, app, client.namespace), history, resources, ...(treeError ? { treeError } : {}) };
     },
   },
@@ -473,7 +509,14 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       find: async ({ deps, params }) => {
         const ref = appParams(params);
         const state = deps.argocd.has(ref.instance) ? await deps.driftState.readApp(ref) : undefined;
-        return [{ instance: ref.instance, project: state?.project, label: `${ref.instance}/${ref.namespace}/${ref.name}`, app: { namespace: ref.namespace, name: ref.name } }];
+        return [
+          {
+            instance: ref.instance,
+            project: state?.project,
+            label: `${ref.instance}/${ref.namespace}/${ref.name}`,
+            app: { namespace: ref.namespace, name: ref.name },
+          },
+        ];
       },
     },
     run: async ({ deps, event, params, actor }) => {
@@ -558,7 +601,8 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       }
       const expect = body.expect as Record<string, unknown> | undefined;
       if (expect !== undefined) {
-        if (!expect || typeof expect !== 'object' || Array.isArray(expect)) throw new InvalidParameterError('expect', 'expect must be an object with projects and/or applications');
+        if (!expect || typeof expect !== 'object' || Array.isArray(expect))
+          throw new InvalidParameterError('expect', 'expect must be an object with projects and/or applications');
         bodyField.allowOnly(expect, 'projects', 'applications');
       }
       if (body.checkId !== undefined && typeof body.checkId !== 'string') throw new InvalidParameterError('checkId', 'checkId must be a string');
@@ -568,8 +612,8 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
           instance: body.instance,
           projects: body.projects as CleanObject[] | undefined,
           applications: body.applications as CleanObject[] | undefined,
-          expect: expect as { projects?: string[]; applications?: string[] } | undefined,
-          checkId: body.checkId as string | undefined,
+          expect: expect,
+          checkId: body.checkId,
         },
         actor,
       );
@@ -593,10 +637,7 @@ const COMPILED: CompiledRoute[] = OPERATOR_ROUTES.map((route) => {
 });
 
 /** Result of matching a request to a route. */
-export type RouteMatch =
-  | { kind: 'found'; route: OperatorRoute; params: Record<string, string> }
-  | { kind: 'method'; allowed: string[] }
-  | { kind: 'none' };
+export type RouteMatch = { kind: 'found'; route: OperatorRoute; params: Record<string, string> } | { kind: 'method'; allowed: string[] } | { kind: 'none' };
 
 /**
  * Finds the route for a method and path (path parameters URL-decoded).
@@ -610,7 +651,7 @@ export function matchRoute(method: string, path: string): RouteMatch {
   const params: Record<string, string> = {};
   hit.c.names.forEach((n, i) => {
     try {
-      params[n] = decodeURIComponent(hit.m![i + 1]!);
+      params[n] = decodeURIComponent(hit.m![i + 1]);
     } catch {
       throw new InvalidParameterError(n, `${n} is not valid percent-encoding`);
     }

@@ -52,15 +52,18 @@ export function createSyncWorkerHandler(deps: CoreDeps | SyncDeps, options: Sync
   if (!deps) throw new TypeError('[gitops-sentinel/sync-worker] deps are required');
   const sync = isSyncDeps(deps) ? deps : createSyncDeps(deps, options);
   const maxReceiveCount = options.maxReceiveCount ?? 5;
-  if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) throw new TypeError('[gitops-sentinel/sync-worker] maxReceiveCount must be a positive integer');
+  if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1)
+    throw new TypeError('[gitops-sentinel/sync-worker] maxReceiveCount must be a positive integer');
 
-  const recordHandler = (deadline: number | undefined) => async (record: SyncWorkerRecord): Promise<void> => {
-    // A body that is not a PushMessage fails on every receive and so ends in the dead letters.
-    const message = parsePushMessage(record.body);
-    const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount) || 1);
-    const result = await processPush(message, sync, { receiveCount, maxReceiveCount, deadline });
-    if (!result.complete) throw new IncompletePushError(result);
-  };
+  const recordHandler =
+    (deadline: number | undefined) =>
+    async (record: SyncWorkerRecord): Promise<void> => {
+      // A body that is not a PushMessage fails on every receive and so ends in the dead letters.
+      const message = parsePushMessage(record.body);
+      const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount) || 1);
+      const result = await processPush(message, sync, { receiveCount, maxReceiveCount, deadline });
+      if (!result.complete) throw new IncompletePushError(result);
+    };
 
   return async (event, context) => {
     // Every ArgoCD call of this invocation ends before Lambda stops it, with time left to
@@ -79,6 +82,6 @@ export function createSyncWorkerHandler(deps: CoreDeps | SyncDeps, options: Sync
     for (const [, error] of processor.errors.entries()) {
       if (!(error instanceof IncompletePushError)) sync.log?.error?.('push record failed', { error: error.name, message: error.message });
     }
-    return response as SQSBatchResponse;
+    return response;
   };
 }

@@ -62,7 +62,10 @@ export function createWebhookHandler(deps: DepsOrBuilder<WebhookHandlerDeps>): W
       if (response.statusCode === 500) {
         // Name and a safe message only: never the event, its headers (Authorization) or a stack.
         const log = resolved?.log ?? { error: (m: string, e?: Record<string, unknown>) => console.error(m, JSON.stringify(e)) };
-        log.error?.('webhook request failed', { error: error instanceof Error ? error.name : 'UnknownError', ...(error instanceof ConfigError ? { reason: error.message } : {}) });
+        log.error?.('webhook request failed', {
+          error: error instanceof Error ? error.name : 'UnknownError',
+          ...(error instanceof ConfigError ? { reason: error.message } : {}),
+        });
       }
       return response;
     }

@@ -30,7 +30,13 @@ export function resultResponse(result: ReceivePushResult): APIGatewayProxyStruct
     case 'queued':
       return json(202, { status: 'queued', provider: result.provider, deliveryId: result.deliveryId, ref: result.push.ref, revision: result.push.revision });
     case 'duplicate':
-      return json(202, { status: 'duplicate', provider: result.provider, deliveryId: result.deliveryId, duplicateOf: result.by, ...(result.inProgress ? { inProgress: true } : {}) });
+      return json(202, {
+        status: 'duplicate',
+        provider: result.provider,
+        deliveryId: result.deliveryId,
+        duplicateOf: result.by,
+        ...(result.inProgress ? { inProgress: true } : {}),
+      });
     case 'stale':
       return json(202, { status: 'stale', provider: result.provider, deliveryId: result.deliveryId, supersededBy: result.supersededBy });
     case 'ignored':
@@ -53,13 +59,18 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   if (error instanceof DeliveryConflictError) return json(409, { status: 'refused', error: 'delivery-conflict', message: error.message });
   if (error instanceof RepositoryNotAllowedError) return json(401, { status: 'refused', error: 'repository-not-allowed', message: error.message });
   // 503 with Retry-After: providers retry, and the secret may be back by then.
-  if (error instanceof SecretUnavailableError) return json(503, { status: 'refused', error: 'secret-unavailable', message: error.message }, { 'retry-after': '60' });
+  if (error instanceof SecretUnavailableError)
+    return json(503, { status: 'refused', error: 'secret-unavailable', message: error.message }, { 'retry-after': '60' });
   return json(500, { status: 'error', message: INTERNAL_ERROR_MESSAGE });
 }
 
 /** 405 with `Allow: POST`. */
 export function methodNotAllowed(method: string): APIGatewayProxyStructuredResultV2 {
-  return json(405, { status: 'refused', error: 'method', message: `method ${method.replace(/[^A-Za-z]/g, '').slice(0, 16) || '(none)'} not allowed; use POST` }, { allow: 'POST' });
+  return json(
+    405,
+    { status: 'refused', error: 'method', message: `method ${method.replace(/[^A-Za-z]/g, '').slice(0, 16) || '(none)'} not allowed; use POST` },
+    { allow: 'POST' },
+  );
 }
 
 function oneLine(s: string): string {

@@ -63,7 +63,7 @@ export function listJson(state: SimState, filter: SimListFilter = {}, fields?: F
 }
 
 function normalized(spec: V1alpha1ApplicationSpec): V1alpha1ApplicationSpec {
-  return normalizeApplicationSpec(clone(spec) as Record<string, unknown>) as V1alpha1ApplicationSpec;
+  return normalizeApplicationSpec(clone(spec) as Record<string, unknown>);
 }
 
 /** ArgoCD's checks of a spec to store (after normalisation, so an empty project is `default`). */
@@ -136,7 +136,12 @@ export function createApp(state: SimState, app: V1alpha1Application, upsert = fa
   const existing = state.apps.get(appKey(ns, name));
   if (existing) {
     const m = existing.app.metadata!;
-    if (deepEqual(existing.app.spec, spec) && deepEqual(m.labels ?? {}, labels ?? {}) && deepEqual(m.annotations ?? {}, annotations ?? {}) && deepEqual(m.finalizers ?? [], finalizers ?? [])) {
+    if (
+      deepEqual(existing.app.spec, spec) &&
+      deepEqual(m.labels ?? {}, labels ?? {}) &&
+      deepEqual(m.annotations ?? {}, annotations ?? {}) &&
+      deepEqual(m.finalizers ?? [], finalizers ?? [])
+    ) {
       return existing.app;
     }
     if (!upsert) throw new SimError(3, 'existing application spec is different, use upsert flag to force update');

@@ -6,13 +6,40 @@
  */
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
-import type { V1alpha1AppProject, V1alpha1Application, V1alpha1ApplicationSource, V1alpha1SyncOperationResource } from '../../functions/lib/argocd/generated/models';
+import type {
+  V1alpha1AppProject,
+  V1alpha1Application,
+  V1alpha1ApplicationSource,
+  V1alpha1SyncOperationResource,
+} from '../../functions/lib/argocd/generated/models';
 import type { SimController } from './controller';
 import type { ArgoCDSimulatorOptions } from './types';
 
 /** gRPC code -> HTTP status, as grpc-gateway's `HTTPStatusFromCode` maps them. */
 export function httpStatusFromGrpc(code: number): number {
-  return ({ 0: 200, 1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 11: 400, 12: 501, 13: 500, 14: 503, 15: 500, 16: 401 } as Record<number, number>)[code] ?? 500;
+  return (
+    (
+      {
+        0: 200,
+        1: 499,
+        2: 500,
+        3: 400,
+        4: 504,
+        5: 404,
+        6: 409,
+        7: 403,
+        8: 429,
+        9: 400,
+        10: 409,
+        11: 400,
+        12: 501,
+        13: 500,
+        14: 503,
+        15: 500,
+        16: 401,
+      } as Record<number, number>
+    )[code] ?? 500
+  );
 }
 
 /** An error the simulator answers with ArgoCD's `{error, code, message}` body. */
@@ -115,7 +142,9 @@ export interface SimListFilter {
 }
 
 /** Settings of an instance after defaults. */
-export type SimSettings = Required<Pick<ArgoCDSimulatorOptions, 'syncDurationMs' | 'healthyAfterMs' | 'autoSync' | 'version' | 'maxRecordedRequests' | 'appNamespaces'>> &
+export type SimSettings = Required<
+  Pick<ArgoCDSimulatorOptions, 'syncDurationMs' | 'healthyAfterMs' | 'autoSync' | 'version' | 'maxRecordedRequests' | 'appNamespaces'>
+> &
   Pick<ArgoCDSimulatorOptions, 'selfHealDelayMs'>;
 
 /** The mutable state of one instance, shared by the concern modules. */
@@ -176,8 +205,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
   if (ka.length !== kb.length) return false;
   return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

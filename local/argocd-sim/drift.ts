@@ -18,7 +18,7 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): vo
     if (typeof next !== 'object' || next === null) (cur as Record<string | number, unknown>)[key] = {};
     cur = (cur as Record<string | number, unknown>)[key] as Record<string, unknown>;
   }
-  const last = parts[parts.length - 1]!;
+  const last = parts[parts.length - 1];
   if (value === undefined) delete cur[last];
   else cur[last] = value;
 }

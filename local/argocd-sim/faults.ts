@@ -19,7 +19,19 @@ function applies(f: ActiveFaults, path: string, method: string | undefined): boo
 export const DEFAULT_FAULT_SEED = 1;
 
 function noFaults(): ActiveFaults {
-  return { latencyMs: 0, latencyQueue: [], failRate: 0, failNext: 0, failStatus: 503, unauthorizedNext: 0, down: false, retryAfterSec: 0, answerDelayMs: 0, pathPattern: undefined, method: '' };
+  return {
+    latencyMs: 0,
+    latencyQueue: [],
+    failRate: 0,
+    failNext: 0,
+    failStatus: 503,
+    unauthorizedNext: 0,
+    down: false,
+    retryAfterSec: 0,
+    answerDelayMs: 0,
+    pathPattern: undefined,
+    method: '',
+  };
 }
 
 /** Token and fault state of one instance. */
@@ -45,7 +57,7 @@ export class FaultInjector {
   inject(f: FaultOptions): void {
     const { pathPattern, seed, ...rest } = f;
     const wasDown = this.faults.down;
-    this.faults = { ...this.faults, ...rest, ...(pathPattern !== undefined ? { pathPattern: new RegExp(pathPattern) } : {}) } as ActiveFaults;
+    this.faults = { ...this.faults, ...rest, ...(pathPattern !== undefined ? { pathPattern: new RegExp(pathPattern) } : {}) };
     if (rest.latencyQueue) this.faults.latencyQueue = [...rest.latencyQueue];
     if (seed !== undefined) this.random = prng(seed);
     if (this.faults.down && !wasDown) this.onDown?.();

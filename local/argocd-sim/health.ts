@@ -17,7 +17,11 @@ export function primaryResource(sa: SimApp): SimResource | undefined {
 /** Sets what the app's next operation does (or every following one, when sticky). */
 export function setOutcome(sa: SimApp, outcome: SimOutcome): void {
   if (!['fail', 'degrade', 'succeed'].includes(outcome?.kind)) throw new SimError(3, 'outcome must be fail, degrade or succeed');
-  sa.outcome = { kind: outcome.kind, ...(outcome.message ? { message: String(outcome.message).slice(0, 500) } : {}), ...(outcome.sticky ? { sticky: true } : {}) };
+  sa.outcome = {
+    kind: outcome.kind,
+    ...(outcome.message ? { message: String(outcome.message).slice(0, 500) } : {}),
+    ...(outcome.sticky ? { sticky: true } : {}),
+  };
 }
 
 /** Takes the outcome for the operation finishing now (a non-sticky one is used up). */
@@ -50,7 +54,8 @@ export function settleAfterSync(state: SimState, sa: SimApp, outcome: SimOutcome
   const settle = () => {
     sa.settleTimer = undefined;
     sa.progressingUntil = undefined;
-    if (outcome?.kind === 'degrade') setHealth(state, sa, 'Degraded', outcome.message ?? `Deployment "${primaryResource(sa)?.name}" exceeded its progress deadline`);
+    if (outcome?.kind === 'degrade')
+      setHealth(state, sa, 'Degraded', outcome.message ?? `Deployment "${primaryResource(sa)?.name}" exceeded its progress deadline`);
     else if (outcome?.kind === 'succeed') setHealth(state, sa, 'Healthy');
     else recompute(state, sa);
   };

@@ -7,7 +7,17 @@ import { DEMO_SEED_PATH, loadSeedFile } from './seed';
 import { startArgoCDSimulator, type StartArgoCDSimulatorOptions, type StartedArgoCDSimulator } from './server';
 import type { SeedFile } from './types';
 
-export { ArgoCDSimulator, SimError, HISTORY_LIMIT, fakeSha, httpStatusFromGrpc, matchesSelector, type RecordedRefresh, type SimListFilter, type SimSyncRequest } from './simulator';
+export {
+  ArgoCDSimulator,
+  SimError,
+  HISTORY_LIMIT,
+  fakeSha,
+  httpStatusFromGrpc,
+  matchesSelector,
+  type RecordedRefresh,
+  type SimListFilter,
+  type SimSyncRequest,
+} from './simulator';
 export type { SimOutcome } from './core';
 export type { SimApplicationTree, SimResourceNode, SimResourceRef, ResourceTreeFilter } from './resource-tree';
 export { DEFAULT_FAULT_SEED } from './faults';
@@ -32,7 +42,10 @@ export interface StartedSimulators {
  * the demo seed), each on its own free port on 127.0.0.1.
  * @param options applied to every instance (`instance` and `seed` are set per instance)
  */
-export async function startSimulators(seed: SeedFile | string = DEMO_SEED_PATH, options: Omit<StartArgoCDSimulatorOptions, 'seed' | 'instance'> = {}): Promise<StartedSimulators> {
+export async function startSimulators(
+  seed: SeedFile | string = DEMO_SEED_PATH,
+  options: Omit<StartArgoCDSimulatorOptions, 'seed' | 'instance'> = {},
+): Promise<StartedSimulators> {
   const file = typeof seed === 'string' ? loadSeedFile(seed) : seed;
   const instances: Record<string, StartedArgoCDSimulator> = {};
   try {

@@ -107,7 +107,7 @@ export function sync(state: SimState, sa: SimApp, req: SimSyncRequest): V1alpha1
       revisions[idx] = resolveRevision(state, s, rev);
     });
   } else {
-    const source = sources[0]!;
+    const source = sources[0];
     if (isAutomated(app) && !req.dryRun && req.revision && req.revision !== (source.targetRevision || 'HEAD')) {
       throw new SimError(9, `Cannot sync to ${req.revision}: auto-sync currently set to ${source.targetRevision}`);
     }
@@ -136,7 +136,14 @@ export function rollback(state: SimState, sa: SimApp, req: { id?: number | strin
 }
 
 /** Puts an operation in `Running`; it completes after `syncDurationMs`. */
-export function startOperation(state: SimState, sa: SimApp, revisions: string[], req: SimSyncRequest, initiatedBy: InitiatedBy, fromHistory?: V1alpha1RevisionHistory): void {
+export function startOperation(
+  state: SimState,
+  sa: SimApp,
+  revisions: string[],
+  req: SimSyncRequest,
+  initiatedBy: InitiatedBy,
+  fromHistory?: V1alpha1RevisionHistory,
+): void {
   const app = sa.app;
   const sync = syncOpOf(app, revisions, req, fromHistory);
   const operation = { sync, initiatedBy, retry: {} };
@@ -205,7 +212,21 @@ function failOperation(state: SimState, sa: SimApp, revisions: string[], finishe
   opState.finishedAt = finishedAt;
   opState.syncResult = {
     ...(multi ? { revisions: [...revisions], sources: clone(app.spec!.sources) } : { revision: revisions[0], source: clone(app.spec!.source) }),
-    resources: r ? [{ group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: 'SyncFailed', message, hookPhase: 'Failed', syncPhase: 'Sync' }] : [],
+    resources: r
+      ? [
+          {
+            group: r.group,
+            version: r.version,
+            kind: r.kind,
+            namespace: r.namespace,
+            name: r.name,
+            status: 'SyncFailed',
+            message,
+            hookPhase: 'Failed',
+            syncPhase: 'Sync',
+          },
+        ]
+      : [],
   };
   delete app.operation;
   recompute(state, sa);

@@ -74,7 +74,7 @@ export function projectApp(app: V1alpha1Application, sel: FieldSelection): Recor
     const parts = field.split('.');
     let node = out;
     for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
-    node[parts[parts.length - 1]!] = value;
+    node[parts[parts.length - 1]] = value;
     placed.push(field);
   }
   return out;

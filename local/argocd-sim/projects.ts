@@ -39,9 +39,22 @@ function touched(state: SimState, name: string): void {
   for (const sa of state.apps.values()) if (sa.app.spec?.project === name) sa.json = undefined;
 }
 
-function store(state: SimState, name: string, spec: V1alpha1AppProjectSpec, meta: ProjectMetadata | undefined, status: V1alpha1AppProject['status'] = {}): V1alpha1AppProject {
+function store(
+  state: SimState,
+  name: string,
+  spec: V1alpha1AppProjectSpec,
+  meta: ProjectMetadata | undefined,
+  status: V1alpha1AppProject['status'] = {},
+): V1alpha1AppProject {
   const project: V1alpha1AppProject = {
-    metadata: { name, namespace: state.namespace, uid: randomUUID(), resourceVersion: state.nextResourceVersion(), creationTimestamp: state.now().toISOString(), ...userMetadata(meta) },
+    metadata: {
+      name,
+      namespace: state.namespace,
+      uid: randomUUID(),
+      resourceVersion: state.nextResourceVersion(),
+      creationTimestamp: state.now().toISOString(),
+      ...userMetadata(meta),
+    },
     spec: clone(spec),
     status: clone(status),
   };
@@ -67,7 +80,7 @@ export function getProject(state: SimState, name: string): V1alpha1AppProject {
 }
 
 function normalized(spec: V1alpha1AppProjectSpec | undefined): V1alpha1AppProjectSpec {
-  return normalizeProjectSpec(clone((spec ?? {}) as Record<string, unknown>)) as V1alpha1AppProjectSpec;
+  return normalizeProjectSpec(clone((spec ?? {}) as Record<string, unknown>));
 }
 
 /** `POST /api/v1/projects` (see the module comment). */
@@ -77,7 +90,7 @@ export function createProject(state: SimState, project: V1alpha1AppProject, upse
   if (!name) throw new SimError(3, 'project name is required');
   const spec = normalized(project.spec);
   const existing = state.projects.get(name);
-  if (!existing) return store(state, name, spec, project.metadata as ProjectMetadata);
+  if (!existing) return store(state, name, spec, project.metadata);
   if (!upsert) {
     if (deepEqual(existing.spec, spec)) return existing;
     throw new SimError(3, 'existing project spec is different; use upsert flag to force update');
@@ -93,10 +106,14 @@ export function updateProject(state: SimState, name: string, project: V1alpha1Ap
   if (!project || typeof project !== 'object') throw new SimError(3, "missing payload 'project' in request");
   // grpc-gateway fills project.metadata.name from the path.
   const existing = getProject(state, name);
-  const meta = (project.metadata ?? {}) as V1ObjectMeta;
-  if (!meta.resourceVersion) throw new SimError(3, `appprojects.argoproj.io "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`);
+  const meta = project.metadata ?? {};
+  if (!meta.resourceVersion)
+    throw new SimError(3, `appprojects.argoproj.io "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`);
   if (meta.resourceVersion !== existing.metadata?.resourceVersion) {
-    throw new SimError(10, `Operation cannot be fulfilled on appprojects.argoproj.io "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+    throw new SimError(
+      10,
+      `Operation cannot be fulfilled on appprojects.argoproj.io "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    );
   }
   const updated: V1alpha1AppProject = {
     metadata: { ...existing.metadata, ...userMetadataReplacing(meta), resourceVersion: state.nextResourceVersion() },
@@ -110,6 +127,6 @@ export function updateProject(state: SimState, name: string, project: V1alpha1Ap
 
 /** The writer's labels, annotations and finalizers, each absent one removed (an update replaces the object). */
 function userMetadataReplacing(meta: V1ObjectMeta): V1ObjectMeta {
-  const m = userMetadata(meta as ProjectMetadata);
+  const m = userMetadata(meta);
   return { labels: m.labels, annotations: m.annotations, finalizers: m.finalizers };
 }

@@ -58,7 +58,14 @@ export function resourceTree(sa: SimApp, filter: ResourceTreeFilter = {}): SimAp
   const nodes: SimResourceNode[] = [];
   for (const r of sa.resources) {
     if (r.live === null) continue;
-    const ref: SimResourceRef = { ...(r.group ? { group: r.group } : {}), version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, uid: uidOf(`${sa.app.metadata?.uid}/${r.kind}/${r.namespace}/${r.name}`) };
+    const ref: SimResourceRef = {
+      ...(r.group ? { group: r.group } : {}),
+      version: r.version,
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      uid: uidOf(`${sa.app.metadata?.uid}/${r.kind}/${r.namespace}/${r.name}`),
+    };
     const health = status.get(`${r.kind}/${r.namespace}/${r.name}`)?.health as { status: string; message?: string } | undefined;
     const image = imageOf(r);
     nodes.push({ ...ref, resourceVersion: rv, createdAt, ...(health?.status ? { health } : {}), ...(image ? { images: [image] } : {}) });
@@ -80,11 +87,25 @@ function imageOf(r: SimResource): string | undefined {
   return spec?.template?.spec?.containers?.[0]?.image;
 }
 
-function children(r: SimResource, parent: SimResourceRef, health: { status: string; message?: string } | undefined, image: string | undefined, rv: string, createdAt: string): SimResourceNode[] {
+function children(
+  r: SimResource,
+  parent: SimResourceRef,
+  health: { status: string; message?: string } | undefined,
+  image: string | undefined,
+  rv: string,
+  createdAt: string,
+): SimResourceNode[] {
   const out: SimResourceNode[] = [];
   let owner = parent;
   if (r.kind === 'Deployment') {
-    const rs: SimResourceRef = { group: 'apps', version: 'v1', kind: 'ReplicaSet', namespace: r.namespace, name: `${r.name}-${short(image ?? r.name, 10)}`, uid: uidOf(`${parent.uid}/rs/${image}`) };
+    const rs: SimResourceRef = {
+      group: 'apps',
+      version: 'v1',
+      kind: 'ReplicaSet',
+      namespace: r.namespace,
+      name: `${r.name}-${short(image ?? r.name, 10)}`,
+      uid: uidOf(`${parent.uid}/rs/${image}`),
+    };
     out.push({ ...rs, resourceVersion: rv, createdAt, ...(health ? { health } : {}), parentRefs: [parent] });
     owner = rs;
   }

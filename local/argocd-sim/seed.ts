@@ -81,14 +81,14 @@ export function generateSyntheticSeed(options: SyntheticSeedOptions): SeedFile {
     instances[`inst-${i}`] = { projects: Array.from({ length: nProj }, (_, p) => ({ name: `team-${p}` })), apps: [] };
   }
   for (let n = 0; n < options.apps; n++) {
-    const inst = instances[`inst-${n % nInst}`]!;
+    const inst = instances[`inst-${n % nInst}`];
     const repo = Math.floor(rnd() * nRepos);
     const auto = rnd() < (options.autoSyncShare ?? 0.5);
     const name = `app-${n}`;
     const app: SeedApp = {
       name,
       project: `team-${n % nProj}`,
-      labels: { team: `team-${n % nProj}`, env: ['dev', 'staging', 'prod'][n % 3]! },
+      labels: { team: `team-${n % nProj}`, env: ['dev', 'staging', 'prod'][n % 3] },
       source: { repoURL: `https://github.com/synthetic/repo-${repo}.git`, path: `apps/${name}`, targetRevision: n % 7 === 0 ? 'HEAD' : 'main' },
       destination: { server: 'https://kubernetes.default.svc', namespace: `ns-${n % 50}` },
       resources: [{ kind: 'Deployment', name, image: `ghcr.io/synthetic/${name}` }],
@@ -110,7 +110,9 @@ export function addSeedApp(state: SimState, seed: SeedApp): V1alpha1Application 
   const spec: V1alpha1ApplicationSpec = {
     project,
     destination: seed.destination ?? { server: 'https://kubernetes.default.svc', namespace: seed.name },
-    ...(seed.sources ? { sources: clone(seed.sources) } : { source: clone(seed.source ?? { repoURL: 'https://github.com/example/apps.git', path: seed.name, targetRevision: 'HEAD' }) }),
+    ...(seed.sources
+      ? { sources: clone(seed.sources) }
+      : { source: clone(seed.source ?? { repoURL: 'https://github.com/example/apps.git', path: seed.name, targetRevision: 'HEAD' }) }),
     ...(seed.syncPolicy ? { syncPolicy: clone(seed.syncPolicy) } : {}),
   };
   const app: V1alpha1Application = {
@@ -134,7 +136,7 @@ export function addSeedApp(state: SimState, seed: SeedApp): V1alpha1Application 
   const history: V1alpha1RevisionHistory[] = [];
   for (let i = 0; i < n; i++) {
     const last = i === n - 1;
-    const revs = last ? sa.deployed : sources.map((s) => (s.chart ? s.targetRevision ?? '0.0.0' : fakeSha(`${s.repoURL}#old-${seed.name}-${i}`)));
+    const revs = last ? sa.deployed : sources.map((s) => (s.chart ? (s.targetRevision ?? '0.0.0') : fakeSha(`${s.repoURL}#old-${seed.name}-${i}`)));
     const at = new Date(now.getTime() - (n - i) * 3_600_000).toISOString();
     history.push(historyEntry(i, sa.app, revs, at, at, 'admin'));
   }
@@ -144,8 +146,8 @@ export function addSeedApp(state: SimState, seed: SeedApp): V1alpha1Application 
         operation: { sync: syncOpOf(sa.app, sa.deployed, {}), initiatedBy: { username: 'admin' } },
         phase: 'Succeeded',
         message: 'successfully synced (all tasks run)',
-        startedAt: history[history.length - 1]!.deployStartedAt,
-        finishedAt: history[history.length - 1]!.deployedAt,
+        startedAt: history[history.length - 1].deployStartedAt,
+        finishedAt: history[history.length - 1].deployedAt,
       }
     : undefined;
   state.apps.set(appKey(namespace, seed.name), sa);

@@ -9,14 +9,14 @@ export function matchesSelector(labels: Record<string, string> | undefined, sele
     if (!t) return true;
     let m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(t);
     if (m) {
-      const set = m[3]!.split(',').map((s) => s.trim());
-      const has = m[1]! in l && set.includes(l[m[1]!]!);
+      const set = m[3].split(',').map((s) => s.trim());
+      const has = m[1] in l && set.includes(l[m[1]]);
       return m[2] === 'in' ? has : !has;
     }
     m = /^([^!=\s]+)\s*(!=|==|=)\s*(.*)$/.exec(t);
     if (m) {
-      const v = l[m[1]!];
-      return m[2] === '!=' ? v !== m[3]!.trim() : v === m[3]!.trim();
+      const v = l[m[1]];
+      return m[2] === '!=' ? v !== m[3].trim() : v === m[3].trim();
     }
     if (t.startsWith('!')) return !(t.slice(1).trim() in l);
     return t in l;

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseFieldSelection } from './projection';
 import { ArgoCDSimulator, SimError } from './simulator';
-import type { ArgoCDSimulatorOptions, DriftSpec, FaultOptions } from './types';
+import type { ArgoCDSimulatorOptions, DriftSpec } from './types';
 
 /** A running simulator. */
 export interface StartedArgoCDSimulator {
@@ -75,7 +75,7 @@ function queryOf(url: URL): Record<string, string | string[]> {
   const q: Record<string, string | string[]> = {};
   for (const k of new Set(url.searchParams.keys())) {
     const all = url.searchParams.getAll(k);
-    q[k] = all.length > 1 ? all : all[0]!;
+    q[k] = all.length > 1 ? all : all[0];
   }
   return q;
 }
@@ -156,7 +156,10 @@ async function handle(sim: ArgoCDSimulator, req: http.IncomingMessage, res: http
     // The gRPC code grpc-gateway answers each status for (409: Aborted, a Kubernetes conflict).
     const code = failure === 429 ? 8 : failure === 504 ? 4 : failure === 503 ? 14 : failure === 409 ? 10 : 13;
     const text = JSON.stringify({ error: 'injected failure', code, message: 'injected failure', details: [] });
-    sendText(res, failure, text, { 'Content-Type': 'application/json', ...(sim.faults.retryAfterSec > 0 ? { 'Retry-After': String(sim.faults.retryAfterSec) } : {}) });
+    sendText(res, failure, text, {
+      'Content-Type': 'application/json',
+      ...(sim.faults.retryAfterSec > 0 ? { 'Retry-After': String(sim.faults.retryAfterSec) } : {}),
+    });
     return;
   }
 
@@ -183,6 +186,7 @@ function qs(url: URL, name: string): string | undefined {
   return url.searchParams.get(name) ?? undefined;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the simulator's route table: one branch per ArgoCD endpoint, read as a table
 async function route(sim: ArgoCDSimulator, method: string, path: string, url: URL, raw: string, res: http.ServerResponse): Promise<void> {
   const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
   // seg: ['api','v1','applications', name?, sub?]
@@ -201,7 +205,7 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
       }
     }
     if (seg.length >= 4) {
-      const name = seg[3]!;
+      const name = seg[3];
       const sub = seg[4];
       if (method === 'GET' && !sub) {
         const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
@@ -236,12 +240,12 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
         // On POST, appNamespace and project are read from the body only.
         const body = parseJson(raw) as Record<string, unknown>;
         const sa = sim.findApp(name, body.appNamespace as string | undefined, body.project as string | undefined);
-        return answerWrite(sim, path, res, sim.sync(sa, body as never));
+        return answerWrite(sim, path, res, sim.sync(sa, body));
       }
       if (method === 'POST' && sub === 'rollback') {
         const body = parseJson(raw) as Record<string, unknown>;
         const sa = sim.findApp(name, body.appNamespace as string | undefined, body.project as string | undefined);
-        return answerWrite(sim, path, res, sim.rollback(sa, body as never));
+        return answerWrite(sim, path, res, sim.rollback(sa, body));
       }
       if (method === 'GET' && sub === 'syncwindows') {
         const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
@@ -260,13 +264,23 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
       }
       if (method === 'GET' && sub === 'resource-tree') {
         const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
-        return sendJson(res, 200, sim.resourceTree(sa, { namespace: qs(url, 'namespace'), name: qs(url, 'name'), version: qs(url, 'version'), group: qs(url, 'group'), kind: qs(url, 'kind') }));
+        return sendJson(
+          res,
+          200,
+          sim.resourceTree(sa, {
+            namespace: qs(url, 'namespace'),
+            name: qs(url, 'name'),
+            version: qs(url, 'version'),
+            group: qs(url, 'group'),
+            kind: qs(url, 'kind'),
+          }),
+        );
       }
       if (method === 'PUT' && !sub) {
         // The namespace comes from the body's metadata; `project` (query) is the app's current project.
         const body = parseJson(raw) as { metadata?: { namespace?: string } };
         const sa = sim.findApp(name, body.metadata?.namespace, qs(url, 'project'));
-        return sendJson(res, 200, sim.updateApp(sa, body as never));
+        return sendJson(res, 200, sim.updateApp(sa, body));
       }
       if (method === 'PUT' && sub === 'spec') {
         const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
@@ -281,12 +295,12 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
       const body = parseJson(raw) as { project?: never; upsert?: boolean };
       return sendJson(res, 200, sim.createProject(body.project as never, body.upsert === true));
     }
-    if (seg.length === 4 && method === 'GET') return sendJson(res, 200, sim.getProject(seg[3]!));
+    if (seg.length === 4 && method === 'GET') return sendJson(res, 200, sim.getProject(seg[3]));
     if (seg.length === 4 && method === 'PUT') {
       const body = parseJson(raw) as { project?: never };
-      return sendJson(res, 200, sim.updateProject(seg[3]!, body.project as never));
+      return sendJson(res, 200, sim.updateProject(seg[3], body.project as never));
     }
-    if (seg.length === 5 && seg[4] === 'syncwindows' && method === 'GET') return sendJson(res, 200, sim.projectSyncWindows(seg[3]!));
+    if (seg.length === 5 && seg[4] === 'syncwindows' && method === 'GET') return sendJson(res, 200, sim.projectSyncWindows(seg[3]));
   }
   throw new SimError(5, 'Not Found');
 }
@@ -311,7 +325,7 @@ async function admin(sim: ArgoCDSimulator, method: string, path: string, url: UR
       sim.clearRequests();
       return sendJson(res, 200, {});
     case 'POST /__sim/faults':
-      sim.injectFaults(body as FaultOptions);
+      sim.injectFaults(body);
       return sendJson(res, 200, { faults: { ...sim.faults, pathPattern: sim.faults.pathPattern?.source } });
     case 'DELETE /__sim/faults':
       sim.clearFaults();
@@ -345,11 +359,18 @@ async function admin(sim: ArgoCDSimulator, method: string, path: string, url: UR
       });
     case 'POST /__sim/outcome':
       // What the app's next operation does: {name, namespace?, outcome: fail|degrade|succeed, message?, sticky?}
-      sim.setOutcome({ name: String(body.name), namespace: body.namespace as string | undefined }, { kind: body.outcome as never, message: body.message as string | undefined, sticky: body.sticky === true });
+      sim.setOutcome(
+        { name: String(body.name), namespace: body.namespace as string | undefined },
+        { kind: body.outcome as never, message: body.message as string | undefined, sticky: body.sticky === true },
+      );
       return sendJson(res, 200, {});
     case 'POST /__sim/health':
       // Health now: {name, namespace?, health, message?}
-      return sendJson(res, 200, sim.setHealth({ name: String(body.name), namespace: body.namespace as string | undefined }, String(body.health), body.message as string | undefined));
+      return sendJson(
+        res,
+        200,
+        sim.setHealth({ name: String(body.name), namespace: body.namespace as string | undefined }, String(body.health), body.message as string | undefined),
+      );
     case 'POST /__sim/timing':
       // {syncDurationMs?, healthyAfterMs?}
       if (body.syncDurationMs !== undefined) sim.setSyncDurationMs(Number(body.syncDurationMs));

@@ -31,7 +31,7 @@ import { addSeedApp, loadSeed } from './seed';
 import { appSyncWindows, projectSyncWindows } from './sync-windows';
 import type { ArgoCDSimulatorOptions, DriftSpec, FaultOptions, RecordedRequest, SeedApp, SeedInstance } from './types';
 
-export { SimError, HISTORY_LIMIT, fakeSha, httpStatusFromGrpc, sourcesOf, isAutomated, type RecordedRefresh, type SimListFilter, type SimSyncRequest } from './core';
+export { SimError, HISTORY_LIMIT, fakeSha, httpStatusFromGrpc, type RecordedRefresh, type SimListFilter, type SimSyncRequest } from './core';
 export { matchesSelector } from './selector';
 
 /**
@@ -73,7 +73,12 @@ export class ArgoCDSimulator {
     );
     this.refreshes = this.state.refreshes;
     const state = this.state;
-    state.controller = new SimController(state, (sa) => operations.reconcileApp(state, sa), options.controllerMsPerApp ?? 0, Math.max(1, options.controllerProcessors ?? 1));
+    state.controller = new SimController(
+      state,
+      (sa) => operations.reconcileApp(state, sa),
+      options.controllerMsPerApp ?? 0,
+      Math.max(1, options.controllerProcessors ?? 1),
+    );
     this.log = new RequestLog(this.state.settings.maxRecordedRequests);
     this.auth = new FaultInjector(options.token ?? randomBytes(24).toString('hex'), options.faultSeed);
     this.addProject('default');

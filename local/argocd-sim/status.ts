@@ -58,7 +58,10 @@ export function render(r: SimResource, app: V1alpha1Application, revisions: stri
         spec: {
           replicas: r.replicas,
           selector: { matchLabels: { app: r.name } },
-          template: { metadata: { labels: { app: r.name } }, spec: { containers: [{ name: r.name, image: `${r.image}:${tag}`, ports: [{ containerPort: 8080 }] }] } },
+          template: {
+            metadata: { labels: { app: r.name } },
+            spec: { containers: [{ name: r.name, image: `${r.image}:${tag}`, ports: [{ containerPort: 8080 }] }] },
+          },
         },
       };
     case 'Service':
@@ -112,7 +115,8 @@ export function recompute(state: SimState, sa: SimApp): void {
   // ArgoCD stamps the app's health with the time it last changed; deployment tracking reads it
   // as the moment the app became healthy.
   const previous = status.health;
-  const message = worst === sa.health && worst !== 'Healthy' ? resources.find((r) => r.health?.status === worst && r.health.message)?.health?.message : undefined;
+  const message =
+    worst === sa.health && worst !== 'Healthy' ? resources.find((r) => r.health?.status === worst && r.health.message)?.health?.message : undefined;
   status.health = {
     status: worst,
     ...(message ? { message } : {}),

@@ -46,13 +46,13 @@ function parseField(text: string, min: number, max: number, names?: string[]): C
     if (range === '*') {
       lo = min;
       hi = max;
-    } else if (range!.includes('-')) {
-      const [a, b] = range!.split('-');
-      lo = num(a!);
-      hi = num(b!);
+    } else if (range.includes('-')) {
+      const [a, b] = range.split('-');
+      lo = num(a);
+      hi = num(b);
       if (names === DAYS && b === '7') hi = 6;
     } else {
-      lo = num(range!);
+      lo = num(range);
       hi = stepText === undefined ? lo : max;
     }
     for (let v = lo; v <= hi; v += step) values.add(v);
@@ -78,11 +78,11 @@ export function parseCron(expr: string): CronSchedule {
   const fields = (macros[expr.trim()] ?? expr).trim().split(/\s+/);
   if (fields.length !== 5) throw new Error(`cron "${expr}" must have 5 fields`);
   return {
-    minute: parseField(fields[0]!, 0, 59),
-    hour: parseField(fields[1]!, 0, 23),
-    dayOfMonth: parseField(fields[2]!, 1, 31),
-    month: parseField(fields[3]!, 1, 12, MONTHS),
-    dayOfWeek: parseField(fields[4]!, 0, 6, DAYS),
+    minute: parseField(fields[0], 0, 59),
+    hour: parseField(fields[1], 0, 23),
+    dayOfMonth: parseField(fields[2], 1, 31),
+    month: parseField(fields[3], 1, 12, MONTHS),
+    dayOfWeek: parseField(fields[4], 0, 6, DAYS),
   };
 }
 
@@ -181,12 +181,7 @@ export interface SyncWindowsEvaluation {
  * Evaluates the project's windows for one app at `now`.
  * @param manual true for a manual/API sync (what the syncwindows endpoint reports)
  */
-export function evaluateSyncWindows(
-  windows: V1alpha1SyncWindow[] | undefined,
-  app: V1alpha1Application,
-  now: Date,
-  manual = true,
-): SyncWindowsEvaluation {
+export function evaluateSyncWindows(windows: V1alpha1SyncWindow[] | undefined, app: V1alpha1Application, now: Date, manual = true): SyncWindowsEvaluation {
   const assigned = (windows ?? []).filter((w) => windowMatchesApp(w, app));
   const active = assigned.filter((w) => isWindowActive(w, now));
   const activeDeny = active.filter((w) => w.kind === 'deny');

@@ -13,7 +13,9 @@ async function readChain(doc: DynamoDBDocumentClient, table: string, chain: stri
   const out: AuditRecord[] = [];
   let lastKey: Record<string, unknown> | undefined;
   do {
-    const res = await doc.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': chain }, ExclusiveStartKey: lastKey }));
+    const res = await doc.send(
+      new QueryCommand({ TableName: table, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': chain }, ExclusiveStartKey: lastKey }),
+    );
     for (const item of res.Items ?? []) {
       const r = { ...item };
       for (const n of INDEX_ATTRIBUTE_NAMES) delete r[n];
@@ -29,7 +31,13 @@ async function readChain(doc: DynamoDBDocumentClient, table: string, chain: stri
  * the chain is consistent again, then writes them back with unconditional PutItems.
  * @returns the records as rewritten
  */
-export async function rewriteAndRehash(doc: DynamoDBDocumentClient, table: string, chain: string, seq: number, edit: (r: AuditRecord) => AuditRecord): Promise<AuditRecord[]> {
+export async function rewriteAndRehash(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  chain: string,
+  seq: number,
+  edit: (r: AuditRecord) => AuditRecord,
+): Promise<AuditRecord[]> {
   const records = await readChain(doc, table, chain);
   const rewritten: AuditRecord[] = [];
   let prevHash = seq > 0 ? records.find((r) => r.seq === seq - 1)!.hash : '';
@@ -46,8 +54,10 @@ export async function rewriteAndRehash(doc: DynamoDBDocumentClient, table: strin
 
 /** Deletes the newest record of a chain; returns its seq. */
 export async function deleteNewest(doc: DynamoDBDocumentClient, table: string, chain: string): Promise<number> {
-  const res = await doc.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': chain }, ScanIndexForward: false, Limit: 1 }));
-  const seq = res.Items![0]!.seq as number;
+  const res = await doc.send(
+    new QueryCommand({ TableName: table, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': chain }, ScanIndexForward: false, Limit: 1 }),
+  );
+  const seq = res.Items![0].seq as number;
   await doc.send(new DeleteCommand({ TableName: table, Key: { chain, seq } }));
   return seq;
 }

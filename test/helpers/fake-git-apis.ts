@@ -54,11 +54,13 @@ export async function startFakeGitApis(): Promise<FakeGitApis> {
       const files = diffs.get(`${m[1]}..${m[2]}`);
       return files ? send(200, { files: files.map((filename) => ({ filename, status: 'modified' })) }) : send(404, { message: 'Not Found' });
     }
-    if ((m = /^\/api\/v4\/projects\/[^/]+\/repository\/compare$/.exec(url.pathname))) {
+    if (/^\/api\/v4\/projects\/[^/]+\/repository\/compare$/.test(url.pathname)) {
       const files = diffs.get(`${url.searchParams.get('from')}..${url.searchParams.get('to')}`);
-      return files ? send(200, { commits: [], diffs: files.map((p) => ({ old_path: p, new_path: p })), compare_timeout: false }) : send(404, { message: '404 Not found' });
+      return files
+        ? send(200, { commits: [], diffs: files.map((p) => ({ old_path: p, new_path: p })), compare_timeout: false })
+        : send(404, { message: '404 Not found' });
     }
-    if ((m = /^\/[^/]+\/[^/]+\/_apis\/git\/repositories\/[^/]+\/diffs\/commits$/.exec(url.pathname))) {
+    if (/^\/[^/]+\/[^/]+\/_apis\/git\/repositories\/[^/]+\/diffs\/commits$/.test(url.pathname)) {
       const files = diffs.get(`${url.searchParams.get('baseVersion')}..${url.searchParams.get('targetVersion')}`);
       return files ? send(200, { changes: files.map((p) => ({ item: { path: `/${p}` }, changeType: 'edit' })) }) : send(404, {});
     }

@@ -87,6 +87,9 @@ export class InMemoryAuditStore implements AuditStore {
   tamper(chain: string, seq: number, replacement: AuditRecord | null): void {
     const records = (this.chains.get(chain) ?? []).filter((r) => r.seq !== seq);
     if (replacement) records.push(structuredClone(replacement));
-    this.chains.set(chain, records.sort((a, b) => a.seq - b.seq));
+    this.chains.set(
+      chain,
+      records.sort((a, b) => a.seq - b.seq),
+    );
   }
 }

@@ -18,7 +18,19 @@ export class InMemoryChainReader implements ChainReader {
     for (let i = 0; i < n; i++) {
       const prev = records[records.length - 1];
       const ts = this.now().toISOString();
-      records.push(sealRecord({ id: `${chain}-${records.length}`, ts, kind: 'app.synced', outcome: 'success', actor: 'test', message: `m${records.length}`, chain, seq: records.length, prevHash: prev?.hash ?? '' }));
+      records.push(
+        sealRecord({
+          id: `${chain}-${records.length}`,
+          ts,
+          kind: 'app.synced',
+          outcome: 'success',
+          actor: 'test',
+          message: `m${records.length}`,
+          chain,
+          seq: records.length,
+          prevHash: prev?.hash ?? '',
+        }),
+      );
     }
     return records;
   }

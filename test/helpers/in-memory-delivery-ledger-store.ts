@@ -23,7 +23,8 @@ export class InMemoryDeliveryLedgerStore implements DeliveryLedgerStore {
   async claim(item: LedgerItem, nowMs: number): Promise<boolean> {
     this.calls++;
     const held = this.items.get(item.id);
-    const free = !held || held.expiration <= Math.floor(nowMs / 1000) || (held.status === 'claimed' && typeof held.leaseUntil === 'number' && held.leaseUntil < nowMs);
+    const free =
+      !held || held.expiration <= Math.floor(nowMs / 1000) || (held.status === 'claimed' && typeof held.leaseUntil === 'number' && held.leaseUntil < nowMs);
     if (!free) return false;
     this.items.set(item.id, structuredClone(item));
     return true;

@@ -32,9 +32,9 @@ describe('bundle sizes (deployed esbuild options)', () => {
     expect(bundles.webhook.inputs.filter((i) => i.includes('node_modules/axios/') || i.includes('functions/lib/argocd/'))).toEqual([]);
     expect(bundles.webhook.inputs.some((i) => i.includes('functions/lib/providers/'))).toBe(true);
     // axios's multipart support (form-data and its 130 KB mime-db) is swapped for Node's FormData.
-    for (const name of FUNCTION_NAMES) expect(bundles[name].inputs.filter((i) => /node_modules\/(form-data|mime-db|mime-types|combined-stream)\//.test(i))).toEqual([]);
+    for (const name of FUNCTION_NAMES)
+      expect(bundles[name].inputs.filter((i) => /node_modules\/(form-data|mime-db|mime-types|combined-stream)\//.test(i))).toEqual([]);
     // Deployed functions get their configuration as JSON; no YAML parser rides along.
     expect(bundles.webhook.inputs.filter((i) => i.includes('node_modules/js-yaml/'))).toEqual([]);
   });
 });
-

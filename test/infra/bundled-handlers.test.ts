@@ -33,10 +33,23 @@ function invoke(file: string, env: Record<string, string>, event: unknown): Prom
       process.execPath,
       ['--input-type=module', '-e', script],
       // Only what Lambda would give the function (plus PATH), so the developer's shell cannot leak in.
-      { env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', POWERTOOLS_LOG_LEVEL: 'ERROR', ...env, BUNDLE_FILE: file, BUNDLE_EVENT: JSON.stringify(event) }, timeout: 30_000 },
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
+          ...env,
+          BUNDLE_FILE: file,
+          BUNDLE_EVENT: JSON.stringify(event),
+        },
+        timeout: 30_000,
+      },
       (error, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-        if (error || !line) return reject(new Error(`bundle ${path.basename(path.dirname(file))} failed: ${error?.message ?? 'no result'}\n${stderr}\n${stdout}`));
+        if (error || !line)
+          return reject(new Error(`bundle ${path.basename(path.dirname(file))} failed: ${error?.message ?? 'no result'}\n${stderr}\n${stdout}`));
         resolve(JSON.parse(line.slice('RESULT '.length)));
       },
     );
@@ -94,8 +107,21 @@ describe('bundled handlers (the deployed artifacts, run)', () => {
   });
 
   it('webhook: refuses a wrong signature with 401 and accepts nothing', async () => {
-    const headers = { ...SAMPLE.headers, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': `sha256=${createHmac('sha256', 'wrong').update(SAMPLE.body).digest('hex')}` };
-    const event = { version: '2.0', routeKey: 'POST /api/webhook', rawPath: '/api/webhook', rawQueryString: '', headers, body: SAMPLE.body, isBase64Encoded: false, requestContext: { http: { method: 'POST', path: '/api/webhook', sourceIp: '127.0.0.1' }, requestId: 'r', timeEpoch: Date.now() } };
+    const headers = {
+      ...SAMPLE.headers,
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${createHmac('sha256', 'wrong').update(SAMPLE.body).digest('hex')}`,
+    };
+    const event = {
+      version: '2.0',
+      routeKey: 'POST /api/webhook',
+      rawPath: '/api/webhook',
+      rawQueryString: '',
+      headers,
+      body: SAMPLE.body,
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'POST', path: '/api/webhook', sourceIp: '127.0.0.1' }, requestId: 'r', timeEpoch: Date.now() },
+    };
 
     const result = (await invoke(files.webhook, { ...env, SENTINEL_QUEUE_URL: 'http://127.0.0.1:9/queue' }, event)) as { statusCode: number; body: string };
 
@@ -105,11 +131,26 @@ describe('bundled handlers (the deployed artifacts, run)', () => {
   });
 
   it('operator-api: lists the apps it reads from ArgoCD', async () => {
-    const event = { version: '2.0', routeKey: 'GET /api/apps', rawPath: '/api/apps', rawQueryString: '', headers: {}, isBase64Encoded: false, requestContext: { http: { method: 'GET', path: '/api/apps', sourceIp: '127.0.0.1' }, requestId: 'r', timeEpoch: Date.now(), authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/alice' } } } };
+    const event = {
+      version: '2.0',
+      routeKey: 'GET /api/apps',
+      rawPath: '/api/apps',
+      rawQueryString: '',
+      headers: {},
+      isBase64Encoded: false,
+      requestContext: {
+        http: { method: 'GET', path: '/api/apps', sourceIp: '127.0.0.1' },
+        requestId: 'r',
+        timeEpoch: Date.now(),
+        authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/alice' } },
+      },
+    };
 
     const result = (await invoke(files['operator-api'], env, event)) as { statusCode: number; body: string };
 
     expect(result.statusCode).toBe(200);
-    expect(JSON.parse(result.body)).toMatchObject({ instances: [{ name: 'default', reachable: true, apps: [expect.objectContaining({ name: 'bundled-app' })] }] });
+    expect(JSON.parse(result.body)).toMatchObject({
+      instances: [{ name: 'default', reachable: true, apps: [expect.objectContaining({ name: 'bundled-app' })] }],
+    });
   });
 });

@@ -21,7 +21,11 @@ interface Lockfile {
 }
 
 /** Package name of a bare import (`tsx/cjs` -> `tsx`, `@aws-sdk/x/y` -> `@aws-sdk/x`). */
-const packageOf = (spec: string): string => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (spec: string): string =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** Packages the `sentinel` launcher loads at run time (type-only imports are erased, so not counted). */
 async function runtimePackages(): Promise<string[]> {
@@ -65,7 +69,7 @@ describe('sentinel without dev dependencies', () => {
 
   it('would notice a run-time package moved to devDependencies', () => {
     const { tsx, ...rest } = manifest.dependencies ?? {};
-    const moved: Manifest = { dependencies: rest, devDependencies: { ...manifest.devDependencies, tsx: tsx! } };
+    const moved: Manifest = { dependencies: rest, devDependencies: { ...manifest.devDependencies, tsx: tsx } };
     const devLock: Lockfile = { packages: { ...lock.packages, 'node_modules/commander': { dev: true } } };
     expect(missingWithoutDev(packages, moved, devLock)).toEqual(['commander', 'tsx']);
   });

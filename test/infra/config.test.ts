@@ -48,13 +48,18 @@ describe('deployment config (synth-time validation)', () => {
     const error = synthError({ sentinel: { config: { instances: [{ name: 'a', server: 'https://a', token: { env: 'ARGOCD_AUTH_TOKEN' } }] } } });
     expect(error.key).toBe('instances.0.token');
     expect(synthError({ sentinel: { config: { webhook: { secrets: { github: { env: 'GITHUB_WEBHOOK_SECRET' } } } } } }).key).toBe('webhook.secrets.github');
-    expect(synthError({ sentinel: { config: { webhook: { secrets: { github: [{ secretId: 'new' }, { env: 'OLD' }] } } } } }).key).toBe('webhook.secrets.github.1');
+    expect(synthError({ sentinel: { config: { webhook: { secrets: { github: [{ secretId: 'new' }, { env: 'OLD' }] } } } } }).key).toBe(
+      'webhook.secrets.github.1',
+    );
   });
 
   it('reads the same YAML file the local stack reads, from context or SENTINEL_CONFIG', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sentinel-infra-'));
     const good = path.join(dir, 'good.yaml');
-    writeFileSync(good, 'instances:\n  - name: eu\n    server: https://argocd.eu\n    token: { secretId: argocd/eu }\ndrift:\n  scheduleMinutes: 15\nport: 9090\n');
+    writeFileSync(
+      good,
+      'instances:\n  - name: eu\n    server: https://argocd.eu\n    token: { secretId: argocd/eu }\ndrift:\n  scheduleMinutes: 15\nport: 9090\n',
+    );
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, 'argocd:\n  retries: 99\n');
     const fromContext = loadDeployment(ctx({ configFile: good }), {});
@@ -85,7 +90,9 @@ describe('deployment config (synth-time validation)', () => {
     // Local tokens mean nothing deployed.
     expect(roundTrip.access.localTokens).toBeUndefined();
     expect(big.accessSummary).toMatch(/60 rule/);
-    expect(loadDeployment(ctx({}), {}).accessSummary).toMatch(/no access policy \(access\.rules\): every principal IAM lets invoke the operator API may do everything/);
+    expect(loadDeployment(ctx({}), {}).accessSummary).toMatch(
+      /no access policy \(access\.rules\): every principal IAM lets invoke the operator API may do everything/,
+    );
     // Random names do not compress: over 8 KB even gzipped.
     const noise = Array.from({ length: 120 }, () => ({ project: randomBytes(40).toString('hex'), selector: `team=${randomBytes(20).toString('hex')}` }));
     expect(synthError({ sentinel: { config: { drift: { rules: noise } } } }).message).toMatch(/advanced SSM parameter holds at most 8192/);
@@ -97,8 +104,16 @@ describe('deployment config (synth-time validation)', () => {
   });
 
   it('applies defaults and command-line overrides', () => {
-    const { settings } = readDeploymentSettings(ctx({ sentinel: { stage: 'dev', queue: { batchSize: 5 } }, stage: 'prod', region: 'eu-west-1, us-east-1', tracing: 'true' }), {});
-    expect(settings).toMatchObject({ stage: 'prod', regions: ['eu-west-1', 'us-east-1'], tracing: true, queue: { ...DEPLOYMENT_DEFAULTS.queue, batchSize: 5 } });
+    const { settings } = readDeploymentSettings(
+      ctx({ sentinel: { stage: 'dev', queue: { batchSize: 5 } }, stage: 'prod', region: 'eu-west-1, us-east-1', tracing: 'true' }),
+      {},
+    );
+    expect(settings).toMatchObject({
+      stage: 'prod',
+      regions: ['eu-west-1', 'us-east-1'],
+      tracing: true,
+      queue: { ...DEPLOYMENT_DEFAULTS.queue, batchSize: 5 },
+    });
     expect(readDeploymentSettings(ctx({}), { CDK_DEFAULT_REGION: 'ap-south-1' }).settings.regions).toEqual(['ap-south-1']);
     expect(settings.secretsKmsKeyArns).toEqual([]);
     const mrk = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef';

@@ -37,11 +37,13 @@ function roleOf(template: Template, fnPrefix: string): string {
 
 /** Acknowledged rules (id → reason) recorded anywhere under a construct. */
 function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
-  return root.node.findAll().flatMap((c) =>
-    c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
-  );
+  return root.node
+    .findAll()
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
+    );
 }
 
 describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)', () => {
@@ -51,7 +53,10 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
   let resources: Resources;
 
   beforeAll(() => {
-    ({ app, stacks: [stack] } = synthApp(TEST_CONTEXT));
+    ({
+      app,
+      stacks: [stack],
+    } = synthApp(TEST_CONTEXT));
     template = Template.fromStack(stack);
     resources = template.toJSON().Resources;
   });
@@ -181,7 +186,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         const fn = resources[logicalId(template, 'AWS::Lambda::Function', name)];
         expect(fn.Properties.Environment.Variables.SENTINEL_FOLLOWUP_QUEUE_URL).toEqual(queueRef);
         const role = fn.Properties.Role['Fn::GetAtt'][0];
-        const statements = policies.filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+        const statements = policies
+          .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+          .flatMap((p) => p.Properties.PolicyDocument.Statement);
         expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: queueArn }));
       }
       const webhook = resources[logicalId(template, 'AWS::Lambda::Function', 'Webhook')];
@@ -195,7 +202,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         const table = Object.values(template.findResources('AWS::DynamoDB::Table')).find((t) => t.Properties.TableName === `gitops-sentinel-test-${def.id}`);
         expect(table).toBeDefined();
         expect(table!.Properties.KeySchema[0]).toEqual({ AttributeName: def.partitionKey.name, KeyType: 'HASH' });
-        expect((table!.Properties.GlobalSecondaryIndexes ?? []).map((i: { IndexName: string }) => i.IndexName).sort()).toEqual(def.indexes.map((i) => i.indexName).sort());
+        expect((table!.Properties.GlobalSecondaryIndexes ?? []).map((i: { IndexName: string }) => i.IndexName).sort()).toEqual(
+          def.indexes.map((i) => i.indexName).sort(),
+        );
         if (def.ttlAttribute) expect(table!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: def.ttlAttribute, Enabled: true });
         expect(table!.Properties.BillingMode).toBe('PAY_PER_REQUEST');
       }
@@ -223,7 +232,14 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
     it('never lets anyone update, delete or batch-write the audit table', () => {
       for (const [, statements] of roles()) {
         const actions = actionsOn(statements, auditId());
-        for (const forbidden of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable']) {
+        for (const forbidden of [
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:*',
+          'dynamodb:DeleteTable',
+          'dynamodb:UpdateTable',
+        ]) {
           expect(actions).not.toContain(forbidden);
         }
       }
@@ -233,7 +249,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       const rs = roles();
       for (const fn of ['Webhook', 'SyncWorker', 'DriftScan']) {
         expect(new Set(actionsOn(rs.get(roleOf(template, fn))!, auditId()))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:Query']));
-        const indexed = rs.get(roleOf(template, fn))!.filter((s) => JSON.stringify(s.Resource).includes(`${auditId()}`) && JSON.stringify(s.Resource).includes('/index/'));
+        const indexed = rs
+          .get(roleOf(template, fn))!
+          .filter((s) => JSON.stringify(s.Resource).includes(`${auditId()}`) && JSON.stringify(s.Resource).includes('/index/'));
         expect(indexed).toEqual([]);
       }
       const operator = rs.get(roleOf(template, 'OperatorApi'))!;
@@ -248,7 +266,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         for (const s of statements) {
           for (const r of asList(s.Resource)) {
             if (JSON.stringify(r) === digestPrefix) continue;
-            expect({ role, resource: typeof r === 'string' ? r : JSON.stringify(r) }).not.toEqual(expect.objectContaining({ resource: expect.stringContaining('*') }));
+            expect({ role, resource: typeof r === 'string' ? r : JSON.stringify(r) }).not.toEqual(
+              expect.objectContaining({ resource: expect.stringContaining('*') }),
+            );
           }
         }
       }
@@ -259,7 +279,11 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
 
     it('lets the webhook read webhook secrets but no ArgoCD token, and the others the reverse', () => {
       const rs = roles();
-      const secretsOf = (fn: string) => rs.get(roleOf(template, fn))!.filter((s) => asList<string>(s.Action).includes('secretsmanager:GetSecretValue')).map((s) => JSON.stringify(s.Resource));
+      const secretsOf = (fn: string) =>
+        rs
+          .get(roleOf(template, fn))!
+          .filter((s) => asList<string>(s.Action).includes('secretsmanager:GetSecretValue'))
+          .map((s) => JSON.stringify(s.Resource));
       const webhook = secretsOf('Webhook').join(' ');
       expect(webhook).toContain('secret:gitops-sentinel/github-webhook-??????');
       expect(webhook).toContain('secret:gitops-sentinel/github-webhook-previous-??????');
@@ -321,7 +345,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       const anchorRole = roleOf(template, 'Anchor');
       for (const [role, statements] of roles()) {
         const sign = statements.filter((st) => asList<string>(st.Action).some((a) => a === 'kms:Sign' || a === 'kms:*' || a === '*'));
-        const put = statements.filter((st) => asList<string>(st.Action).some((a) => a === 's3:PutObject' || a === 's3:*' || a === '*' || a.startsWith('s3:Put')));
+        const put = statements.filter((st) =>
+          asList<string>(st.Action).some((a) => a === 's3:PutObject' || a === 's3:*' || a === '*' || a.startsWith('s3:Put')),
+        );
         if (role === anchorRole) {
           expect(sign.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [key, 'Arn'] }]);
           expect(put.map((st) => JSON.stringify(st.Resource))).toEqual([expect.stringContaining(bucket)]);
@@ -334,11 +360,19 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       template.hasResourceProperties('AWS::KMS::Key', {
         KeySpec: 'ECC_NIST_P256',
         KeyUsage: 'SIGN_VERIFY',
-        KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'kms:Sign', Condition: { ArnNotEquals: { 'aws:PrincipalArn': anchorArn } } })]) },
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 'kms:Sign', Condition: { ArnNotEquals: { 'aws:PrincipalArn': anchorArn } } }),
+          ]),
+        },
       });
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: bucket },
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:PutObject', Condition: { ArnNotEquals: { 'aws:PrincipalArn': anchorArn } } })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 's3:PutObject', Condition: { ArnNotEquals: { 'aws:PrincipalArn': anchorArn } } }),
+          ]),
+        },
       });
     });
 
@@ -364,11 +398,17 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       const rs = roles();
       const has = (fn: string, action: string) => rs.get(roleOf(template, fn))!.some((s) => asList<string>(s.Action).includes(action));
       const sendsTo = (fn: string, queue: string) =>
-        rs.get(roleOf(template, fn))!.some((s) => asList<string>(s.Action).includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes(logicalId(template, 'AWS::SQS::Queue', queue)));
+        rs
+          .get(roleOf(template, fn))!
+          .some(
+            (s) => asList<string>(s.Action).includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes(logicalId(template, 'AWS::SQS::Queue', queue)),
+          );
       const all = ['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'DeployTracker'];
       expect(all.filter((fn) => sendsTo(fn, 'PushQueue'))).toEqual(['Webhook']);
       expect(all.filter((fn) => sendsTo(fn, 'FollowUpQueue'))).toEqual(['SyncWorker', 'DriftScan', 'OperatorApi', 'DeployTracker']);
-      expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'Anchor', 'DeployTracker'].filter((fn) => has(fn, 'lambda:InvokeFunction'))).toEqual(['OperatorApi']);
+      expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'Anchor', 'DeployTracker'].filter((fn) => has(fn, 'lambda:InvokeFunction'))).toEqual([
+        'OperatorApi',
+      ]);
     });
   });
 
@@ -383,7 +423,14 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
     });
 
     it('requires IAM (SigV4) on every other route: those of DESIGN.md and the rest of the operator API', () => {
-      const design = ['GET /api/audit', 'GET /api/drift', 'POST /api/drift/scan', 'GET /api/stats', 'POST /api/apps/{instance}/{namespace}/{name}/rollback', 'GET /healthz'];
+      const design = [
+        'GET /api/audit',
+        'GET /api/drift',
+        'POST /api/drift/scan',
+        'GET /api/stats',
+        'POST /api/apps/{instance}/{namespace}/{name}/rollback',
+        'GET /healthz',
+      ];
       const keys = OPERATOR_ROUTES.map((r) => `${r.method} ${r.path}`);
       expect(keys).toEqual(expect.arrayContaining(design));
       expect(keys).toEqual(expect.arrayContaining(['GET /api/audit/verify', 'GET /api/apps', 'GET /api/export', 'POST /api/import']));
@@ -414,18 +461,41 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       expect(alarms()).toHaveLength(2 + 6 * 2 + 3 + 2 + 3);
       alarms().forEach((a) => expect(a.AlarmActions).toEqual([{ Ref: topic }]));
       const dlq = logicalId(template, 'AWS::SQS::Queue', 'PushDeadLetterQueue');
-      expect(alarms().find((a) => JSON.stringify(a.Dimensions ?? []).includes(dlq))).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+      expect(alarms().find((a) => JSON.stringify(a.Dimensions ?? []).includes(dlq))).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+      });
       expect(alarms().filter((a) => a.MetricName === 'Errors')).toHaveLength(6);
       expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(6);
       // Anchoring: a failed run, and no digest for 3 intervals of 5 minutes (missing data counts).
       expect(alarms().find((a) => a.MetricName === 'AnchorRunFailed')).toMatchObject({ Threshold: 1, Period: 300 });
-      expect(alarms().find((a) => a.MetricName === 'DigestsWritten')).toMatchObject({ TreatMissingData: 'breaching', Period: 900, Statistic: 'Sum', ComparisonOperator: 'LessThanThreshold' });
+      expect(alarms().find((a) => a.MetricName === 'DigestsWritten')).toMatchObject({
+        TreatMissingData: 'breaching',
+        Period: 900,
+        Statistic: 'Sum',
+        ComparisonOperator: 'LessThanThreshold',
+      });
       expect(alarms().find((a) => a.MetricName === 'AnchorHeldChains')).toMatchObject({ Threshold: 1 });
-      expect(alarms().find((a) => a.MetricName === 'DriftedApps')).toMatchObject({ Namespace: 'GitOpsSentinel', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'gitops-sentinel' }] });
+      expect(alarms().find((a) => a.MetricName === 'DriftedApps')).toMatchObject({
+        Namespace: 'GitOpsSentinel',
+        Threshold: 1,
+        Dimensions: [{ Name: 'service', Value: 'gitops-sentinel' }],
+      });
       expect(alarms().find((a) => a.MetricName === 'ScanDurationMs')).toMatchObject({ TreatMissingData: 'breaching', Period: 1200 });
       const service = [{ Name: 'service', Value: 'gitops-sentinel' }];
-      expect(alarms().find((a) => a.MetricName === 'WebhookRefused')).toMatchObject({ Namespace: 'GitOpsSentinel', Statistic: 'Sum', Threshold: 100, Period: 300, Dimensions: service });
-      expect(alarms().find((a) => a.MetricName === 'WebhookSecretUnavailable')).toMatchObject({ Namespace: 'GitOpsSentinel', Statistic: 'Sum', Threshold: 1, Dimensions: service });
+      expect(alarms().find((a) => a.MetricName === 'WebhookRefused')).toMatchObject({
+        Namespace: 'GitOpsSentinel',
+        Statistic: 'Sum',
+        Threshold: 100,
+        Period: 300,
+        Dimensions: service,
+      });
+      expect(alarms().find((a) => a.MetricName === 'WebhookSecretUnavailable')).toMatchObject({
+        Namespace: 'GitOpsSentinel',
+        Statistic: 'Sum',
+        Threshold: 1,
+        Dimensions: service,
+      });
     });
 
     it('encrypts the alarm topic with a rotating key CloudWatch may use, and refuses plain HTTP', () => {
@@ -443,7 +513,16 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
     it('draws the Powertools metrics on a dashboard', () => {
       const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
       const body = JSON.stringify(dashboard.Properties.DashboardBody);
-      for (const m of ['DriftedApps', 'Repairs', 'Skips', 'UnreachableInstances', 'ConsistencyPercent', 'ScanDurationMs', 'PushesReceived', 'ActionsTriggered']) {
+      for (const m of [
+        'DriftedApps',
+        'Repairs',
+        'Skips',
+        'UnreachableInstances',
+        'ConsistencyPercent',
+        'ScanDurationMs',
+        'PushesReceived',
+        'ActionsTriggered',
+      ]) {
         expect(body).toContain(m);
       }
       expect(body).toContain('GitOpsSentinel');
@@ -473,7 +552,11 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         spy.mockRestore();
       }
       const rules = new AwsSolutionsChecks().validateScope(bare).violations.map((v) => v.ruleName);
-      expect(rules.sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-DDB3', expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<AnchorBucket[0-9A-F]+\.Arn>\/digests\/\*\]$/)]);
+      expect(rules.sort()).toEqual([
+        'AwsSolutions-APIG4',
+        'AwsSolutions-DDB3',
+        expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<AnchorBucket[0-9A-F]+\.Arn>\/digests\/\*\]$/),
+      ]);
     });
   });
 });
@@ -509,10 +592,18 @@ describe('SentinelStack variants', () => {
   });
 
   it('anchors on the configured schedule with the configured retention', () => {
-    const { stacks } = synthApp({ ...TEST_CONTEXT, sentinel: { ...(TEST_CONTEXT.sentinel as object), anchor: { scheduleMinutes: 2, retentionDays: 30, checkpointMinutes: 30 } } });
+    const { stacks } = synthApp({
+      ...TEST_CONTEXT,
+      sentinel: { ...(TEST_CONTEXT.sentinel as object), anchor: { scheduleMinutes: 2, retentionDays: 30, checkpointMinutes: 30 } },
+    });
     const t = Template.fromStack(stacks[0]);
-    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Anchor'), 'Arn'] } })] });
-    t.hasResourceProperties('AWS::S3::Bucket', { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } } });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(2 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Anchor'), 'Arn'] } })],
+    });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } },
+    });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DigestsWritten', Period: 360 });
   });
 
@@ -539,7 +630,11 @@ describe('SentinelStack variants', () => {
     const fns = template.findResources('AWS::Lambda::Function');
     for (const [id, fn] of Object.entries(fns)) {
       if (id.startsWith('Webhook') || id.startsWith('Anchor')) expect(fn.Properties.VpcConfig).toBeUndefined();
-      else expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'], SecurityGroupIds: ['sg-0cccccccccccccccc'] });
+      else
+        expect(fn.Properties.VpcConfig).toEqual({
+          SubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
+          SecurityGroupIds: ['sg-0cccccccccccccccc'],
+        });
     }
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
   });

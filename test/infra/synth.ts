@@ -18,7 +18,12 @@ export const TEST_CONFIG = {
     },
   ],
   // GitHub's secret mid-rotation: both are read.
-  webhook: { secrets: { github: [{ secretId: 'gitops-sentinel/github-webhook' }, { secretId: 'gitops-sentinel/github-webhook-previous' }], gitlab: { secretId: 'gitops-sentinel/gitlab-webhook' } } },
+  webhook: {
+    secrets: {
+      github: [{ secretId: 'gitops-sentinel/github-webhook' }, { secretId: 'gitops-sentinel/github-webhook-previous' }],
+      gitlab: { secretId: 'gitops-sentinel/gitlab-webhook' },
+    },
+  },
   drift: { scheduleMinutes: 10 },
 };
 

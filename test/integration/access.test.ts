@@ -14,7 +14,12 @@ import type { AuditRecord } from '../../functions/lib/audit/types';
 import { run, type CliIO } from '../../cli/main';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 
-const TOKENS = { alice: 'alice-token-0123456789abcdef', bob: 'bob-token-0123456789abcdef', carol: 'carol-token-0123456789abcdef', mallory: 'mallory-token-0123456789abcdef' };
+const TOKENS = {
+  alice: 'alice-token-0123456789abcdef',
+  bob: 'bob-token-0123456789abcdef',
+  carol: 'carol-token-0123456789abcdef',
+  mallory: 'mallory-token-0123456789abcdef',
+};
 
 const CONFIG = `
 access:
@@ -40,7 +45,7 @@ type Res = { status: number; body: Record<string, any> };
 
 describe('access policy on the local stack', () => {
   let stack: LocalStack;
-  const sim = () => stack.simulators!.instances.prod!.sim;
+  const sim = () => stack.simulators!.instances.prod.sim;
   const as = (who: keyof typeof TOKENS | 'admin') => ({ authorization: `Bearer ${who === 'admin' ? stack.token : TOKENS[who]}` });
 
   async function api(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Res> {
@@ -119,7 +124,11 @@ describe('access policy on the local stack', () => {
       const apps = await api('GET', '/api/apps', as('alice'));
       expect(apps.body.instances[0].apps.map((a: { name: string }) => a.name)).toEqual(['pay-api']);
       // ArgoCD was asked for the payments project only.
-      expect(sim().requestsTo('GET', '/api/v1/applications').some((r) => r.query?.projects === 'payments' || (Array.isArray(r.query?.projects) && r.query.projects.includes('payments')))).toBe(true);
+      expect(
+        sim()
+          .requestsTo('GET', '/api/v1/applications')
+          .some((r) => r.query?.projects === 'payments' || (Array.isArray(r.query?.projects) && r.query.projects.includes('payments'))),
+      ).toBe(true);
       const stats = await api('GET', '/api/stats', as('alice'));
       expect(stats.status).toBe(200);
       expect(stats.body.apps.map((a: { app: string }) => a.app)).toEqual(['pay-api']);
@@ -148,19 +157,23 @@ describe('access policy on the local stack', () => {
     });
 
     it('rolls back a payments app (ArgoCD told the project) and is refused, audited, for a platform app', async () => {
-      const target = sim().getApp('pay-api').status!.history![0]!;
+      const target = sim().getApp('pay-api').status!.history![0];
       sim().clearRequests();
       const ok = await api('POST', '/api/apps/prod/argocd/pay-api/rollback', as('alice'), { to: target.revision, waitSeconds: 5 });
       expect(ok.status).toBe(200);
       const calls = sim().requestsTo('POST', '/api/v1/applications/pay-api/rollback');
       expect(calls).toHaveLength(1);
-      expect(calls[0]!.body).toMatchObject({ id: target.id, project: 'payments' });
+      expect(calls[0].body).toMatchObject({ id: target.id, project: 'payments' });
       // The app was read for the rollback with the project the caller was allowed for.
-      expect(sim().requestsTo('GET', '/api/v1/applications/pay-api').some((r) => r.query?.project === 'payments')).toBe(true);
+      expect(
+        sim()
+          .requestsTo('GET', '/api/v1/applications/pay-api')
+          .some((r) => r.query?.project === 'payments'),
+      ).toBe(true);
 
       const before = sim().getApp('plat-api').status!.sync!.revision;
       sim().clearRequests();
-      const refused = await api('POST', '/api/apps/prod/argocd/plat-api/rollback', as('alice'), { to: sim().getApp('plat-api').status!.history![0]!.revision });
+      const refused = await api('POST', '/api/apps/prod/argocd/plat-api/rollback', as('alice'), { to: sim().getApp('plat-api').status!.history![0].revision });
       expect(refused.status).toBe(403);
       expect(refused.body).toEqual({ error: 'forbidden', message: 'local:alice may not rollback project "platform" on instance "prod": no rule covers it' });
       expect(writesTo('plat-api')).toEqual([]);
@@ -176,7 +189,11 @@ describe('access policy on the local stack', () => {
       const cli = async (...argv: string[]) => {
         const out: string[] = [];
         const err: string[] = [];
-        const io: CliIO = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: { SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: TOKENS.alice } };
+        const io: CliIO = {
+          stdout: { write: (s: string) => out.push(s) },
+          stderr: { write: (s: string) => err.push(s) },
+          env: { SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: TOKENS.alice },
+        };
         const code = await run(argv, io);
         return { code, out: out.join(''), err: err.join('') };
       };
@@ -185,7 +202,7 @@ describe('access policy on the local stack', () => {
       expect(new Set(JSON.parse(audit.out).items.map((r: AuditRecord) => r.project))).toEqual(new Set(['payments']));
       const apps = await cli('apps', '--json');
       expect(JSON.parse(apps.out).instances[0].apps.map((a: { name: string }) => a.name)).toEqual(['pay-api']);
-      const target = sim().getApp('pay-api').status!.history![1]!;
+      const target = sim().getApp('pay-api').status!.history![1];
       expect((await cli('rollback', 'pay-api', '--instance', 'prod', '--to', String(target.id), '--json')).code).toBe(0);
       const refused = await cli('rollback', 'plat-api', '--instance', 'prod', '--to', '1');
       expect(refused.code).toBe(1);
@@ -200,14 +217,33 @@ describe('access policy on the local stack', () => {
       const withToken = await raw('POST', '/api/apps/prod/argocd/pay-api/rollback', { ...evil, ...as('admin'), host: `127.0.0.1:${stack.port}` }, '{"to":"1"}');
       expect(withToken.status).toBe(403);
       expect(withToken.body.message).toMatch(/Origin "http:\/\/evil.example" is not this server/);
-      const noToken = await raw('POST', '/api/import', { ...evil, host: `127.0.0.1:${stack.port}` }, JSON.stringify({ instance: 'prod', projects: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'evil', namespace: 'argocd' }, spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] } }] }));
+      const noToken = await raw(
+        'POST',
+        '/api/import',
+        { ...evil, host: `127.0.0.1:${stack.port}` },
+        JSON.stringify({
+          instance: 'prod',
+          projects: [
+            {
+              apiVersion: 'argoproj.io/v1alpha1',
+              kind: 'AppProject',
+              metadata: { name: 'evil', namespace: 'argocd' },
+              spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] },
+            },
+          ],
+        }),
+      );
       expect(noToken.status).toBe(403);
       // DNS rebinding: the page's own host name, resolved to 127.0.0.1.
       const rebound = await raw('GET', '/api/audit', { host: 'evil.example:8080', ...as('admin') });
       expect(rebound.status).toBe(403);
       expect(rebound.body.message).toMatch(/Host "evil.example:8080" is not this server's address/);
       expect(sim().requests.filter((r) => r.method !== 'GET')).toEqual([]);
-      expect(sim().listProjects?.().map((p: { metadata?: { name?: string } }) => p.metadata?.name) ?? []).not.toContain('evil');
+      expect(
+        sim()
+          .listProjects?.()
+          .map((p: { metadata?: { name?: string } }) => p.metadata?.name) ?? [],
+      ).not.toContain('evil');
       expect((await deniedRecords()).length).toBe(before);
       // Same-origin and localhost are this server.
       expect((await raw('GET', '/api/apps', { host: `localhost:${stack.port}`, origin: `http://localhost:${stack.port}`, ...as('alice') })).status).toBe(200);
@@ -276,12 +312,21 @@ describe('access policy on the local stack', () => {
     });
 
     it('refuses a whole import that holds one object outside the caller projects, writing nothing', async () => {
-      const project = (name: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name, namespace: 'argocd' }, spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] } });
+      const project = (name: string) => ({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name, namespace: 'argocd' },
+        spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] },
+      });
       const app = (name: string, proj: string) => ({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
         metadata: { name, namespace: 'argocd' },
-        spec: { project: proj, source: { repoURL: 'https://github.com/acme/x.git', path: '.', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: name } },
+        spec: {
+          project: proj,
+          source: { repoURL: 'https://github.com/acme/x.git', path: '.', targetRevision: 'main' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: name },
+        },
       });
       const attempts: Array<[string, unknown]> = [
         ['an AppProject outside', { projects: [project('payments'), project('wildcard')], applications: [app('pay-new', 'payments')] }],
@@ -304,7 +349,12 @@ describe('access policy on the local stack', () => {
     it('answers 415 to a write that is not application/json, changing nothing', async () => {
       sim().clearRequests();
       for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
-        const res = await raw('POST', '/api/apps/prod/argocd/pay-api/rollback', { ...as('admin'), 'content-type': type, host: `127.0.0.1:${stack.port}` }, 'to=1');
+        const res = await raw(
+          'POST',
+          '/api/apps/prod/argocd/pay-api/rollback',
+          { ...as('admin'), 'content-type': type, host: `127.0.0.1:${stack.port}` },
+          'to=1',
+        );
         expect({ type, status: res.status }).toEqual({ type, status: 415 });
       }
       expect((await raw('POST', '/api/drift/scan', { ...as('admin'), host: `127.0.0.1:${stack.port}` })).status).toBe(415);

@@ -39,7 +39,11 @@ function start(): Promise<LocalStack> {
         default: {
           apps: [
             { name: 'test-repo', source: { repoURL: REPO, path: '.', targetRevision: 'master' } },
-            { name: 'test-repo-sop', annotations: { 'gitops-sentinel/sync-on-push': 'true' }, source: { repoURL: 'git@github.com:jessesuen/test-repo', path: 'deploy', targetRevision: 'HEAD' } },
+            {
+              name: 'test-repo-sop',
+              annotations: { 'gitops-sentinel/sync-on-push': 'true' },
+              source: { repoURL: 'git@github.com:jessesuen/test-repo', path: 'deploy', targetRevision: 'HEAD' },
+            },
           ],
         },
       },
@@ -63,7 +67,11 @@ function push(stack: LocalStack, body: string) {
 async function cli(stack: LocalStack, ...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await run(argv, { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: { SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: stack.token } });
+  const code = await run(argv, {
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
+    env: { SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: stack.token },
+  });
   return { code, out: out.join(''), err: err.join('') };
 }
 
@@ -77,14 +85,22 @@ describe('signed, anchored audit digests on the local stack (issue 11, done when
       for (const sha of [AFTER, 'f'.repeat(40)]) {
         expect((await push(stack, BODY.split(AFTER).join(sha))).status).toBe(202);
       }
-      await waitFor(async () => (await stack.deps.auditStore.query({ app: 'test-repo-sop' })).items.length >= 2 && (await stack.deps.auditStore.query({ app: 'test-repo' })).items.length >= 2, 'two records in each app chain', 20_000);
+      await waitFor(
+        async () =>
+          (await stack.deps.auditStore.query({ app: 'test-repo-sop' })).items.length >= 2 &&
+          (await stack.deps.auditStore.query({ app: 'test-repo' })).items.length >= 2,
+        'two records in each app chain',
+        20_000,
+      );
       await stack.queue.drain();
 
       const anchored = await cli(stack, 'audit', 'anchor');
       expect(anchored).toMatchObject({ code: EXIT.ok });
       expect(anchored.out).toMatch(/^digest 0 \(checkpoint\) .* new record\(s\)/);
       // The on-demand anchor is audited with the caller.
-      expect((await stack.deps.auditStore.query({ kind: 'audit.anchored' })).items).toEqual([expect.objectContaining({ actor: stack.adminPrincipal, outcome: 'success', details: expect.objectContaining({ seq: 0, kind: 'checkpoint' }) })]);
+      expect((await stack.deps.auditStore.query({ kind: 'audit.anchored' })).items).toEqual([
+        expect.objectContaining({ actor: stack.adminPrincipal, outcome: 'success', details: expect.objectContaining({ seq: 0, kind: 'checkpoint' }) }),
+      ]);
       const clean = await cli(stack, 'audit', 'verify');
       expect(clean.code).toBe(EXIT.ok);
       expect(clean.out).toMatch(/^OK: /);
@@ -140,7 +156,10 @@ describe('signed, anchored audit digests on the local stack (issue 11, done when
       // The app filter exports one chain, and still shows its break.
       const one = join(tmp, 'proof-app');
       expect((await cli(stack, 'audit', 'export-proof', one, '--app', 'test-repo-sop')).code).toBe(EXIT.ok);
-      const appOnly = JSON.parse((await cli(stack, 'audit', 'verify', '--offline', one, '--json')).out) as { chains: number; breaks: Array<{ chain: string; reason: string }> };
+      const appOnly = JSON.parse((await cli(stack, 'audit', 'verify', '--offline', one, '--json')).out) as {
+        chains: number;
+        breaks: Array<{ chain: string; reason: string }>;
+      };
       expect(appOnly.chains).toBe(1);
       expect(appOnly.breaks.map((b) => [b.chain, b.reason])).toEqual([[SYNCED, 'anchor-truncated']]);
     } finally {

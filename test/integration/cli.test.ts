@@ -47,9 +47,28 @@ describe('sentinel CLI against the local stack', () => {
           prod: {
             projects: [{ name: 'shop', spec: { description: 'the shop', sourceRepos: ['https://github.com/acme/*'] } }],
             apps: [
-              { name: 'guestbook', project: 'shop', history: 3, labels: { team: 'web' }, annotations: { 'gitops-sentinel/auto-repair': 'true' }, source: { repoURL: 'https://github.com/acme/guestbook.git', path: 'k8s', targetRevision: 'main' } },
-              { name: 'autoapp', history: 2, syncPolicy: { automated: { prune: true } }, source: { repoURL: 'https://github.com/acme/auto.git', path: '.', targetRevision: 'main' } },
-              { name: 'payments', namespace: 'team-a', sources: [{ repoURL: 'https://github.com/acme/payments.git', path: 'a', targetRevision: 'v1' }, { repoURL: 'https://charts.acme.dev', chart: 'pay', targetRevision: '1.2.3' }] },
+              {
+                name: 'guestbook',
+                project: 'shop',
+                history: 3,
+                labels: { team: 'web' },
+                annotations: { 'gitops-sentinel/auto-repair': 'true' },
+                source: { repoURL: 'https://github.com/acme/guestbook.git', path: 'k8s', targetRevision: 'main' },
+              },
+              {
+                name: 'autoapp',
+                history: 2,
+                syncPolicy: { automated: { prune: true } },
+                source: { repoURL: 'https://github.com/acme/auto.git', path: '.', targetRevision: 'main' },
+              },
+              {
+                name: 'payments',
+                namespace: 'team-a',
+                sources: [
+                  { repoURL: 'https://github.com/acme/payments.git', path: 'a', targetRevision: 'v1' },
+                  { repoURL: 'https://charts.acme.dev', chart: 'pay', targetRevision: '1.2.3' },
+                ],
+              },
             ],
           },
           restore: {},
@@ -64,7 +83,16 @@ describe('sentinel CLI against the local stack', () => {
     };
     const audit = stack.deps.auditStore;
     for (let i = 0; i < 5; i++) {
-      await audit.append({ kind: 'app.refreshed', outcome: 'success', actor: 'test', message: `refresh ${i}`, instance: 'prod', app: 'guestbook', deliveryId: `d-${i}`, details: { latencyMs: 100 * (i + 1) } });
+      await audit.append({
+        kind: 'app.refreshed',
+        outcome: 'success',
+        actor: 'test',
+        message: `refresh ${i}`,
+        instance: 'prod',
+        app: 'guestbook',
+        deliveryId: `d-${i}`,
+        details: { latencyMs: 100 * (i + 1) },
+      });
     }
   });
   afterAll(async () => {
@@ -72,7 +100,15 @@ describe('sentinel CLI against the local stack', () => {
   });
 
   it('prints help everywhere and uses documented exit codes for usage errors', async () => {
-    for (const argv of [['--help'], ['audit', '--help'], ['audit', 'verify', '--help'], ['rollback', '--help'], ['export', '--help'], ['import', '--help'], ['dr', 'check', '--help']]) {
+    for (const argv of [
+      ['--help'],
+      ['audit', '--help'],
+      ['audit', 'verify', '--help'],
+      ['rollback', '--help'],
+      ['export', '--help'],
+      ['import', '--help'],
+      ['dr', 'check', '--help'],
+    ]) {
       const r = await cli(...argv);
       expect({ argv, code: r.code }).toEqual({ argv, code: EXIT.ok });
       expect(r.out).toMatch(/Usage: sentinel/);
@@ -114,7 +150,11 @@ describe('sentinel CLI against the local stack', () => {
     await waitFor(() => c.out().includes('followed'), 'the new record', 5000);
     controller.abort();
     expect(await done).toBe(EXIT.ok);
-    const lines = c.out().trim().split('\n').map((l) => JSON.parse(l).message);
+    const lines = c
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).message);
     expect(lines).toEqual(['refresh 4', 'followed']);
   });
 
@@ -135,7 +175,22 @@ describe('sentinel CLI against the local stack', () => {
   it('clears a flapping mark through the API, audited with the caller; not flapping changes nothing; no state is exit 4', async () => {
     // A state as the scan leaves it after a re-drift within the cooldown.
     const now = new Date().toISOString();
-    const flapping = { instance: 'prod', namespace: 'argocd', name: 'guestbook', project: 'shop', condition: 'drifted' as const, syncStatus: 'OutOfSync', healthStatus: 'Healthy', firstSeen: now, lastSeen: now, consecutiveScans: 3, lastRepairAt: now, flapping: true, flappingSince: now, version: 0 };
+    const flapping = {
+      instance: 'prod',
+      namespace: 'argocd',
+      name: 'guestbook',
+      project: 'shop',
+      condition: 'drifted' as const,
+      syncStatus: 'OutOfSync',
+      healthStatus: 'Healthy',
+      firstSeen: now,
+      lastSeen: now,
+      consecutiveScans: 3,
+      lastRepairAt: now,
+      flapping: true,
+      flappingSince: now,
+      version: 0,
+    };
     expect(await stack.deps.driftState.putApp(flapping, undefined)).toBeDefined();
 
     const cleared = await cli('drift', 'clear-flapping', 'prod/argocd/guestbook', '--reason', 'fixed the HPA');
@@ -143,7 +198,9 @@ describe('sentinel CLI against the local stack', () => {
     const drift = JSON.parse((await cli('drift', '--instance', 'prod', '--json')).out) as { apps: Array<{ name: string; flapping: boolean }> };
     expect(drift.apps.find((a) => a.name === 'guestbook')).toMatchObject({ flapping: false });
     const audit = JSON.parse((await cli('audit', '--kind', 'drift.flapping.cleared', '--json')).out) as { items: Array<Record<string, unknown>> };
-    expect(audit.items).toEqual([expect.objectContaining({ app: 'guestbook', actor: expect.stringMatching(/^local:/), message: expect.stringContaining('fixed the HPA') })]);
+    expect(audit.items).toEqual([
+      expect.objectContaining({ app: 'guestbook', actor: expect.stringMatching(/^local:/), message: expect.stringContaining('fixed the HPA') }),
+    ]);
 
     expect((await cli('drift', 'clear-flapping', 'guestbook', '--instance', 'prod')).out).toMatch(/was not flapping/);
     expect((await cli('drift', 'clear-flapping', 'ghost', '--instance', 'prod')).code).toBe(EXIT.notFound);
@@ -152,7 +209,7 @@ describe('sentinel CLI against the local stack', () => {
 
   it('rolls back, explains auto-sync, and reports not found with exit 4', async () => {
     const sim = stack.simulators!.instances.prod.sim;
-    const oldest = sim.getApp('guestbook').status!.history![0]!;
+    const oldest = sim.getApp('guestbook').status!.history![0];
     const ok = await cli('rollback', 'guestbook', '--instance', 'prod', '--to', oldest.revision!, '--wait', '5');
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/rollback to history id 0/);
@@ -185,9 +242,13 @@ describe('sentinel CLI against the local stack', () => {
     const exp = await cli('export', first, '--instance', 'prod', '--page-size', '2');
     expect(exp.code).toBe(0);
     expect(exp.err).toMatch(/export prod: 3\/3 applications/);
-    const manifest = yaml.load(readFileSync(join(first, 'manifest.yaml'), 'utf8')) as { instances: Record<string, { applications: number; projects: number; checksum: string }> };
+    const manifest = yaml.load(readFileSync(join(first, 'manifest.yaml'), 'utf8')) as {
+      instances: Record<string, { applications: number; projects: number; checksum: string }>;
+    };
     expect(manifest.instances.prod).toMatchObject({ applications: 3, projects: 2 });
-    const files = walk(first).map((f) => relative(first, f)).sort();
+    const files = walk(first)
+      .map((f) => relative(first, f))
+      .sort();
     expect(files).toEqual([
       'manifest.yaml',
       'prod/applications/argocd--autoapp.yaml',
@@ -212,7 +273,7 @@ describe('sentinel CLI against the local stack', () => {
     const second = join(tmp, 'second');
     expect((await cli('export', second, '--instance', 'restore')).code).toBe(0);
     const again = yaml.load(readFileSync(join(second, 'manifest.yaml'), 'utf8')) as typeof manifest;
-    expect(again.instances.restore!.checksum).toBe(manifest.instances.prod!.checksum);
+    expect(again.instances.restore.checksum).toBe(manifest.instances.prod.checksum);
     for (const f of files.filter((p) => p !== 'manifest.yaml')) {
       expect(readFileSync(join(second, f.replace(/^prod\//, 'restore/')), 'utf8')).toBe(readFileSync(join(first, f), 'utf8'));
     }
@@ -249,7 +310,12 @@ describe('sentinel CLI against the local stack', () => {
     const meta = (name: string) => ({ name, namespace: 'argocd' });
     writer.write('prod', 'projects', { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: meta('default'), spec: {} });
     for (const name of ['orphan', 'stray']) {
-      writer.write('prod', 'applications', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: meta(name), spec: { project: 'ghost', source: { repoURL: 'r', path: '.' }, destination: {} } });
+      writer.write('prod', 'applications', {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: meta(name),
+        spec: { project: 'ghost', source: { repoURL: 'r', path: '.' }, destination: {} },
+      });
     }
     writer.finish();
     const restore = stack.simulators!.instances.restore.sim;
@@ -273,8 +339,11 @@ describe('sentinel CLI against the local stack', () => {
 
   it('runs as a subprocess through the bin launcher', async () => {
     const result = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(process.execPath, [join(REPO_ROOT, 'cli/bin/sentinel.js'), '--api', stack.url, 'apps', '--instance', 'prod', '--json'], { cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, SENTINEL_TOKEN: stack.token } }, (error, stdout) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout }),
+      execFile(
+        process.execPath,
+        [join(REPO_ROOT, 'cli/bin/sentinel.js'), '--api', stack.url, 'apps', '--instance', 'prod', '--json'],
+        { cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, SENTINEL_TOKEN: stack.token } },
+        (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout }),
       );
     });
     expect(result.code).toBe(0);
@@ -286,7 +355,10 @@ describe('SigV4 signing', () => {
   const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
   it('matches the get-vanilla vector of the AWS SigV4 test suite', async () => {
-    const headers = await signRequest({ method: 'GET', url: 'https://example.amazonaws.com/' }, { credentials, region: 'us-east-1', service: 'service', signingDate: new Date('2015-08-30T12:36:00Z') });
+    const headers = await signRequest(
+      { method: 'GET', url: 'https://example.amazonaws.com/' },
+      { credentials, region: 'us-east-1', service: 'service', signingDate: new Date('2015-08-30T12:36:00Z') },
+    );
     expect(headers['x-amz-date']).toBe('20150830T123600Z');
     expect(headers.authorization).toBe(
       'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
@@ -299,21 +371,34 @@ describe('SigV4 signing', () => {
       seen.push({ url, headers: init.headers });
       return new Response('{"items":[]}', { status: 200 });
     }) as unknown as typeof fetch;
-    const remote = new ApiClient({ baseUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com', env: {}, fetch: fakeFetch, credentials: async () => ({ ...credentials, sessionToken: 'session' }) });
+    const remote = new ApiClient({
+      baseUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+      env: {},
+      fetch: fakeFetch,
+      credentials: async () => ({ ...credentials, sessionToken: 'session' }),
+    });
     await remote.get('/api/audit', { app: 'guest book', limit: 5 });
-    const { url, headers } = seen[0]!;
+    const { url, headers } = seen[0];
     expect(url).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/api/audit?app=guest%20book&limit=5');
     expect(headers.authorization).toMatch(/Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/);
     expect(headers['x-amz-security-token']).toBe('session');
     // Re-sign independently with the same time: the signature must be the same.
-    const date = headers['x-amz-date']!;
+    const date = headers['x-amz-date'];
     const at = new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
-    const expected = await signRequest({ method: 'GET', url, headers: { accept: 'application/json' } }, { credentials: { ...credentials, sessionToken: 'session' }, region: 'eu-west-1', signingDate: at });
+    const expected = await signRequest(
+      { method: 'GET', url, headers: { accept: 'application/json' } },
+      { credentials: { ...credentials, sessionToken: 'session' }, region: 'eu-west-1', signingDate: at },
+    );
     expect(headers.authorization).toBe(expected.authorization);
 
-    const local = new ApiClient({ baseUrl: 'http://127.0.0.1:8080', env: { SENTINEL_TOKEN: 'local-token-0123456789' }, fetch: fakeFetch, credentials: async () => credentials });
+    const local = new ApiClient({
+      baseUrl: 'http://127.0.0.1:8080',
+      env: { SENTINEL_TOKEN: 'local-token-0123456789' },
+      fetch: fakeFetch,
+      credentials: async () => credentials,
+    });
     await local.get('/api/audit');
-    expect(seen[1]!.headers.authorization).toBe('Bearer local-token-0123456789');
-    expect(seen[1]!.headers['x-amz-date']).toBeUndefined();
+    expect(seen[1].headers.authorization).toBe('Bearer local-token-0123456789');
+    expect(seen[1].headers['x-amz-date']).toBeUndefined();
   });
 });

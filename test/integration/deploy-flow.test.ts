@@ -51,7 +51,9 @@ describe('deployment tracking on the local stack', () => {
       simulatorSyncMs: 100,
       simulatorSeed: {
         instances: {
-          default: { apps: [{ name: 'shop', annotations: { 'gitops-sentinel/sync-on-push': 'true' }, source: { repoURL: REPO, path: 'shop', targetRevision: 'main' } }] },
+          default: {
+            apps: [{ name: 'shop', annotations: { 'gitops-sentinel/sync-on-push': 'true' }, source: { repoURL: REPO, path: 'shop', targetRevision: 'main' } }],
+          },
         },
       },
     });
@@ -70,14 +72,21 @@ describe('deployment tracking on the local stack', () => {
 
     await waitFor(async () => (await stack.deps.auditStore.query({ deliveryId, kind: 'deploy.succeeded' })).items.length === 1, 'deploy.succeeded', 20_000);
     const [record] = (await stack.deps.auditStore.query({ deliveryId, kind: 'deploy.succeeded' })).items;
-    expect(record).toMatchObject({ app: 'shop', revision: COMMIT, details: expect.objectContaining({ commit: COMMIT, revisionDeployed: COMMIT, cause: 'push' }) });
-    const lead = (record!.details as { leadTimeMs: number }).leadTimeMs;
+    expect(record).toMatchObject({
+      app: 'shop',
+      revision: COMMIT,
+      details: expect.objectContaining({ commit: COMMIT, revisionDeployed: COMMIT, cause: 'push' }),
+    });
+    const lead = (record.details as { leadTimeMs: number }).leadTimeMs;
     expect(lead).toBeGreaterThan(0);
     // ArgoCD received the sync once, and the checks were plain reads
     expect(sim.requestsTo('POST', '/api/v1/applications/shop/sync')).toHaveLength(1);
     expect(sim.requestsTo('GET', '/api/v1/applications/shop').every((r) => !r.query.refresh)).toBe(true);
 
-    const stats = (await (await fetch(`${stack.url}/api/stats`, { headers: stack.authHeaders })).json()) as { totals: Record<string, unknown>; apps: Array<Record<string, unknown>> };
+    const stats = (await (await fetch(`${stack.url}/api/stats`, { headers: stack.authHeaders })).json()) as {
+      totals: Record<string, unknown>;
+      apps: Array<Record<string, unknown>>;
+    };
     expect(stats.totals).toMatchObject({ deployments: 1, deploySucceeded: 1, deploySuccessRate: 1, leadTimeP50Ms: lead, leadTimeSamples: 1 });
     expect(stats.apps.find((a) => a.app === 'shop')).toMatchObject({ deployments: 1, leadTimeP95Ms: lead });
 
@@ -90,7 +99,11 @@ describe('deployment tracking on the local stack', () => {
 
   async function sentinel(...argv: string[]): Promise<{ code: number; text: string }> {
     const chunks: string[] = [];
-    const io: CliIO = { stdout: { write: (s: string) => chunks.push(s) }, stderr: { write: (s: string) => chunks.push(s) }, env: { SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: stack.token } };
+    const io: CliIO = {
+      stdout: { write: (s: string) => chunks.push(s) },
+      stderr: { write: (s: string) => chunks.push(s) },
+      env: { SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: stack.token },
+    };
     const code = await run(argv, io);
     return { code, text: chunks.join('') };
   }
@@ -119,7 +132,7 @@ describe('deployment tracking on the local stack', () => {
     expect(out.text).toMatch(/default\/argocd\/shop .*health Degraded/);
     expect(out.text).toMatch(/Deployment\/shop/);
     expect(out.text).toMatch(/└─ ReplicaSet\/shop-/);
-    expect(out.text).toMatch(/  └─ Pod\/shop-.*Degraded/);
+    expect(out.text).toMatch(/ {2}└─ Pod\/shop-.*Degraded/);
 
     const missing = await fetch(`${stack.url}/api/apps/default/argocd/nope`, { headers: stack.authHeaders });
     expect(missing.status).toBe(404);

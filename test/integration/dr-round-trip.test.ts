@@ -37,15 +37,33 @@ const prod: SeedInstance = {
     },
   ],
   apps: [
-    { name: 'api', project: 'shop', labels: { team: 'shop' }, source: { repoURL: 'https://github.com/acme/api.git', path: 'k8s', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'shop-api' } },
-    { name: 'guestbook', project: 'shop', annotations: { 'gitops-sentinel/auto-repair': 'true' }, source: { repoURL: 'https://github.com/acme/guestbook.git', path: 'k8s', targetRevision: 'main' } },
-    { name: 'web', labels: { team: 'web' }, syncPolicy: { automated: { prune: true } }, source: { repoURL: 'https://github.com/acme/web.git', path: '.', targetRevision: 'HEAD' } },
+    {
+      name: 'api',
+      project: 'shop',
+      labels: { team: 'shop' },
+      source: { repoURL: 'https://github.com/acme/api.git', path: 'k8s', targetRevision: 'main' },
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'shop-api' },
+    },
+    {
+      name: 'guestbook',
+      project: 'shop',
+      annotations: { 'gitops-sentinel/auto-repair': 'true' },
+      source: { repoURL: 'https://github.com/acme/guestbook.git', path: 'k8s', targetRevision: 'main' },
+    },
+    {
+      name: 'web',
+      labels: { team: 'web' },
+      syncPolicy: { automated: { prune: true } },
+      source: { repoURL: 'https://github.com/acme/web.git', path: '.', targetRevision: 'HEAD' },
+    },
   ],
 };
 
 function files(dir: string): string[] {
   const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
-  return walk(dir).map((f) => relative(dir, f)).sort();
+  return walk(dir)
+    .map((f) => relative(dir, f))
+    .sort();
 }
 
 describe('DR round trip (issue 17): export, import into an empty instance, export again', () => {
@@ -67,8 +85,11 @@ describe('DR round trip (issue 17): export, import into an empty instance, expor
     const code = await run(argv, io);
     return { code, out: out.join(''), err: err.join('') };
   };
-  const sim = (instance: string) => stack.simulators!.instances[instance]!.sim;
-  const writesTo = (instance: string) => sim(instance).requestsTo().filter((r) => r.method !== 'GET');
+  const sim = (instance: string) => stack.simulators!.instances[instance].sim;
+  const writesTo = (instance: string) =>
+    sim(instance)
+      .requestsTo()
+      .filter((r) => r.method !== 'GET');
 
   beforeAll(async () => {
     stack = await startLocalStack({
@@ -85,25 +106,29 @@ describe('DR round trip (issue 17): export, import into an empty instance, expor
     const first = join(tmp, 'first');
     expect((await cli(['export', first, '--instance', 'prod'])).code).toBe(0);
     // The export is in ArgoCD's normal form, not as the project was applied.
-    const shop = yaml.load(readFileSync(join(first, 'prod/projects/argocd--shop.yaml'), 'utf8')) as { spec: { syncWindows: Array<{ timeZone?: string }>; roles: Array<{ policies: string[] }> } };
+    const shop = yaml.load(readFileSync(join(first, 'prod/projects/argocd--shop.yaml'), 'utf8')) as {
+      spec: { syncWindows: Array<{ timeZone?: string }>; roles: Array<{ policies: string[] }> };
+    };
     expect(sim('prod').getProject('shop').spec?.syncWindows?.[0]?.timeZone).toBeUndefined();
-    expect(shop.spec.syncWindows[0]!.timeZone).toBe('UTC');
-    expect(shop.spec.roles[0]!.policies).toEqual(['p, proj:shop:ci, applications, sync, shop/*, allow']);
+    expect(shop.spec.syncWindows[0].timeZone).toBe('UTC');
+    expect(shop.spec.roles[0].policies).toEqual(['p, proj:shop:ci, applications, sync, shop/*, allow']);
 
     const imp = await cli(['import', first, '--instance', 'restore']);
     expect(imp.code).toBe(0);
-    expect(imp.out).toMatch(/~ update AppProject argocd\/default\n {4}\+ metadata.annotations: \{"argocd.argoproj.io\/tracking-id":"platform:argoproj.io\/AppProject:argocd\/default"\}/);
+    expect(imp.out).toMatch(
+      /~ update AppProject argocd\/default\n {4}\+ metadata.annotations: \{"argocd.argoproj.io\/tracking-id":"platform:argoproj.io\/AppProject:argocd\/default"\}/,
+    );
     expect(imp.out).toMatch(/4 created, 1 updated, 0 unchanged, 0 failed/);
     // What the target holds: metadata included (POST with upsert would have dropped it).
-    expect(sim('restore').getProject('default').metadata?.annotations).toEqual({ 'argocd.argoproj.io/tracking-id': 'platform:argoproj.io/AppProject:argocd/default' });
-    expect(sim('restore').getProject('shop').metadata).toMatchObject({ labels: prod.projects![1]!.labels, annotations: prod.projects![1]!.annotations });
-    expect(writesTo('restore').map((r) => `${r.method} ${r.path}`).sort()).toEqual([
-      'POST /api/v1/applications',
-      'POST /api/v1/applications',
-      'POST /api/v1/applications',
-      'POST /api/v1/projects',
-      'PUT /api/v1/projects/default',
-    ]);
+    expect(sim('restore').getProject('default').metadata?.annotations).toEqual({
+      'argocd.argoproj.io/tracking-id': 'platform:argoproj.io/AppProject:argocd/default',
+    });
+    expect(sim('restore').getProject('shop').metadata).toMatchObject({ labels: prod.projects![1].labels, annotations: prod.projects![1].annotations });
+    expect(
+      writesTo('restore')
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    ).toEqual(['POST /api/v1/applications', 'POST /api/v1/applications', 'POST /api/v1/applications', 'POST /api/v1/projects', 'PUT /api/v1/projects/default']);
 
     const second = join(tmp, 'second');
     expect((await cli(['export', second, '--instance', 'restore'])).code).toBe(0);
@@ -146,7 +171,12 @@ describe('DR round trip (issue 17): export, import into an empty instance, expor
     expect(rerun.code).toBe(0);
     expect(rerun.out).toMatch(/2 created, 0 updated, 3 unchanged, 0 failed/);
     // Every object was written successfully exactly once over both runs.
-    const written = writesTo('scratch').filter((r) => r.status === 200).map((r) => `${r.method} ${r.path} ${JSON.stringify((r.body as { metadata?: { name: string }; project?: { metadata: { name: string } } }).metadata?.name ?? (r.body as { project?: { metadata: { name: string } } }).project?.metadata.name)}`);
+    const written = writesTo('scratch')
+      .filter((r) => r.status === 200)
+      .map(
+        (r) =>
+          `${r.method} ${r.path} ${JSON.stringify((r.body as { metadata?: { name: string }; project?: { metadata: { name: string } } }).metadata?.name ?? (r.body as { project?: { metadata: { name: string } } }).project?.metadata.name)}`,
+      );
     expect(written.sort()).toEqual([
       'POST /api/v1/applications "api"',
       'POST /api/v1/applications "guestbook"',
@@ -156,7 +186,8 @@ describe('DR round trip (issue 17): export, import into an empty instance, expor
     ]);
     const after = join(tmp, 'after-interruption');
     expect((await cli(['export', after, '--instance', 'scratch'])).code).toBe(0);
-    const manifest = (d: string) => yaml.load(readFileSync(join(d, 'manifest.yaml'), 'utf8')) as { instances: Record<string, { checksum: string; applications: number; projects: number }> };
+    const manifest = (d: string) =>
+      yaml.load(readFileSync(join(d, 'manifest.yaml'), 'utf8')) as { instances: Record<string, { checksum: string; applications: number; projects: number }> };
     expect(manifest(after).instances.scratch).toEqual(manifest(dir).instances.prod);
   });
 });

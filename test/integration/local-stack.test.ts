@@ -87,6 +87,8 @@ describe('accessLine', () => {
   it('says in one line whether an access policy applies', () => {
     const base = { localTokens: [] };
     expect(accessLine({ access: base } as never)).not.toContain('\n');
-    expect(accessLine({ access: { ...base, rules: [{ principals: ['x'], instances: ['*'], projects: ['*'], actions: ['read'] }] } } as never)).toMatch(/1 rule/);
+    expect(accessLine({ access: { ...base, rules: [{ principals: ['x'], instances: ['*'], projects: ['*'], actions: ['read'] }] } } as never)).toMatch(
+      /1 rule/,
+    );
   });
 });

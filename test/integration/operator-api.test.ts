@@ -30,8 +30,18 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
             projects: [{ name: 'shop' }],
             apps: [
               { name: 'guestbook', project: 'shop', history: 3, source: { repoURL: GUESTBOOK_REPO, path: 'guestbook', targetRevision: 'main' } },
-              { name: 'autoapp', history: 2, syncPolicy: { automated: { prune: true, selfHeal: true } }, source: { repoURL: 'https://github.com/acme/auto.git', path: '.', targetRevision: 'main' } },
-              { name: 'payments', namespace: 'team-a', history: 2, source: { repoURL: 'https://github.com/acme/payments.git', path: '.', targetRevision: 'main' } },
+              {
+                name: 'autoapp',
+                history: 2,
+                syncPolicy: { automated: { prune: true, selfHeal: true } },
+                source: { repoURL: 'https://github.com/acme/auto.git', path: '.', targetRevision: 'main' },
+              },
+              {
+                name: 'payments',
+                namespace: 'team-a',
+                history: 2,
+                source: { repoURL: 'https://github.com/acme/payments.git', path: '.', targetRevision: 'main' },
+              },
             ],
           },
           restore: {},
@@ -44,16 +54,50 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
     const day2 = '2024-05-02';
     const rec = async (input: Parameters<typeof audit.append>[0]) => seeded.push(await audit.append(input));
     await rec({ ...base, kind: 'webhook.received', ts: `${day1}T10:00:00.000Z`, deliveryId: 'd-1', revision: 'c1'.repeat(20), repo: GUESTBOOK_REPO });
-    await rec({ ...base, kind: 'app.refreshed', ts: `${day1}T10:00:00.400Z`, deliveryId: 'd-1', revision: 'c1'.repeat(20), instance: 'prod', app: 'guestbook', details: { latencyMs: 400 } });
+    await rec({
+      ...base,
+      kind: 'app.refreshed',
+      ts: `${day1}T10:00:00.400Z`,
+      deliveryId: 'd-1',
+      revision: 'c1'.repeat(20),
+      instance: 'prod',
+      app: 'guestbook',
+      details: { latencyMs: 400 },
+    });
     await rec({ ...base, kind: 'app.synced', ts: `${day1}T10:00:01.000Z`, deliveryId: 'd-1', revision: 'c1'.repeat(20), instance: 'prod', app: 'autoapp' });
     await rec({ ...base, kind: 'webhook.received', ts: `${day2}T09:00:00.000Z`, deliveryId: 'd-2', revision: 'c2'.repeat(20), repo: GUESTBOOK_REPO });
-    await rec({ ...base, kind: 'app.refreshed', ts: `${day2}T09:00:00.200Z`, deliveryId: 'd-2', revision: 'c2'.repeat(20), instance: 'prod', app: 'guestbook', details: { latencyMs: 200 } });
-    await rec({ ...base, kind: 'app.failed', outcome: 'failure', ts: `${day2}T09:00:00.300Z`, deliveryId: 'd-2', revision: 'c2'.repeat(20), instance: 'prod', app: 'autoapp' });
+    await rec({
+      ...base,
+      kind: 'app.refreshed',
+      ts: `${day2}T09:00:00.200Z`,
+      deliveryId: 'd-2',
+      revision: 'c2'.repeat(20),
+      instance: 'prod',
+      app: 'guestbook',
+      details: { latencyMs: 200 },
+    });
+    await rec({
+      ...base,
+      kind: 'app.failed',
+      outcome: 'failure',
+      ts: `${day2}T09:00:00.300Z`,
+      deliveryId: 'd-2',
+      revision: 'c2'.repeat(20),
+      instance: 'prod',
+      app: 'autoapp',
+    });
     await rec({ ...base, kind: 'drift.found', ts: `${day2}T11:00:00.000Z`, instance: 'prod', namespace: 'team-a', app: 'payments' });
     await rec({ ...base, kind: 'drift.repaired', ts: `${day2}T11:00:05.000Z`, instance: 'prod', namespace: 'team-a', app: 'payments' });
     await rec({ ...base, kind: 'drift.resolved', ts: `${day2}T11:05:00.000Z`, instance: 'prod', namespace: 'team-a', app: 'payments' });
     // An older commit of guestbook's repository that is no longer in its history.
-    await rec({ ...base, kind: 'webhook.received', ts: `${day1}T08:00:00.000Z`, deliveryId: 'd-0', revision: OLD_SHA, repo: 'git@github.com:argoproj/argocd-example-apps' });
+    await rec({
+      ...base,
+      kind: 'webhook.received',
+      ts: `${day1}T08:00:00.000Z`,
+      deliveryId: 'd-0',
+      revision: OLD_SHA,
+      repo: 'git@github.com:argoproj/argocd-example-apps',
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -118,7 +162,7 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
     it('answers 400 naming the parameter for a tampered or foreign cursor and for bad parameters', async () => {
       const page = await api(stack, 'GET', `/api/audit?${range}&limit=2`);
       const [body, sig] = (page.body.cursor as string).split('.');
-      const state = JSON.parse(Buffer.from(body!, 'base64url').toString());
+      const state = JSON.parse(Buffer.from(body, 'base64url').toString());
       state.k = { ...state.k, tsId: '2099-01-01T00:00:00.000Z#X' };
       const tampered = `${Buffer.from(JSON.stringify(state)).toString('base64url')}.${sig}`;
       for (const cursor of [tampered, 'garbage', `${body}.${'A'.repeat(43)}`]) {
@@ -151,8 +195,30 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
       const res = await api(stack, 'GET', '/api/stats?from=2024-05-01&to=2024-05-02');
       expect(res.status).toBe(200);
       const [d1, d2] = res.body.days;
-      expect(d1).toMatchObject({ day: '2024-05-01', pushes: 2, refreshes: 1, syncs: 1, failed: 0, successRate: 1, latencyP50Ms: 400, latencyP95Ms: 1000, latencySamples: 2 });
-      expect(d2).toMatchObject({ day: '2024-05-02', pushes: 1, refreshes: 1, syncs: 0, failed: 1, successRate: 0.5, latencyP50Ms: 200, driftFound: 1, driftRepaired: 1, driftResolved: 1, mttrMs: 300_000 });
+      expect(d1).toMatchObject({
+        day: '2024-05-01',
+        pushes: 2,
+        refreshes: 1,
+        syncs: 1,
+        failed: 0,
+        successRate: 1,
+        latencyP50Ms: 400,
+        latencyP95Ms: 1000,
+        latencySamples: 2,
+      });
+      expect(d2).toMatchObject({
+        day: '2024-05-02',
+        pushes: 1,
+        refreshes: 1,
+        syncs: 0,
+        failed: 1,
+        successRate: 0.5,
+        latencyP50Ms: 200,
+        driftFound: 1,
+        driftRepaired: 1,
+        driftResolved: 1,
+        mttrMs: 300_000,
+      });
       const guestbook = res.body.apps.find((a: { app: string }) => a.app === 'guestbook');
       expect(guestbook).toMatchObject({ instance: 'prod', namespace: 'argocd', pushes: 2, refreshes: 2, successRate: 1, latencyP50Ms: 200, latencyP95Ms: 400 });
       const payments = res.body.apps.find((a: { app: string }) => a.app === 'payments');
@@ -177,7 +243,10 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
     });
 
     it('runs a drift scan as the caller and reports the drift state', async () => {
-      stack.simulators!.instances.prod.sim.injectDrift({ name: 'payments', namespace: 'team-a' }, { kind: 'Deployment', name: 'payments', field: 'spec.replicas', value: 5 });
+      stack.simulators!.instances.prod.sim.injectDrift(
+        { name: 'payments', namespace: 'team-a' },
+        { kind: 'Deployment', name: 'payments', field: 'spec.replicas', value: 5 },
+      );
       const scan = await api(stack, 'POST', '/api/drift/scan', { dryRun: true, instances: ['prod'] });
       expect(scan.status).toBe(200);
       expect(scan.body).toMatchObject({ dryRun: true, drifted: 1 });
@@ -194,14 +263,14 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
 
     it('rolls back to a commit still in the history with ArgoCD rollback {id}, audited with the caller', async () => {
       const history = sim().getApp('guestbook').status!.history!;
-      const target = history[0]!;
+      const target = history[0];
       sim().clearRequests();
       const res = await api(stack, 'POST', '/api/apps/prod/argocd/guestbook/rollback', { to: target.revision!.slice(0, 10), waitSeconds: 5 });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ method: 'rollback', historyId: target.id, revision: target.revision, operation: { phase: 'Succeeded' } });
       const calls = sim().requestsTo('POST', '/api/v1/applications/guestbook/rollback');
       expect(calls).toHaveLength(1);
-      expect(calls[0]!.body).toMatchObject({ id: target.id, project: 'shop' });
+      expect(calls[0].body).toMatchObject({ id: target.id, project: 'shop' });
       expect(sim().requestsTo('POST', /\/sync$/)).toHaveLength(0);
       const audit = await api(stack, 'GET', '/api/audit?app=guestbook&instance=prod&kind=app.rolledback');
       expect(audit.body.items[0]).toMatchObject({ outcome: 'success', revision: target.revision, actor: expect.stringMatching(/^local:/) });
@@ -212,7 +281,7 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
       const res = await api(stack, 'POST', '/api/apps/prod/argocd/guestbook/rollback', { to: '1', dryRun: true, prune: true });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ method: 'rollback', historyId: 1, dryRun: true, prune: true });
-      expect(sim().requestsTo('POST', '/api/v1/applications/guestbook/rollback')[0]!.body).toMatchObject({ id: 1, dryRun: true, prune: true });
+      expect(sim().requestsTo('POST', '/api/v1/applications/guestbook/rollback')[0].body).toMatchObject({ id: 1, dryRun: true, prune: true });
     });
 
     it('syncs to an older commit the audit trail knows', async () => {
@@ -221,7 +290,7 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
       const res = await api(stack, 'POST', '/api/apps/prod/argocd/guestbook/rollback', { to: OLD_SHA, waitSeconds: 5 });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ method: 'sync', revision: OLD_SHA, operation: { phase: 'Succeeded', revision: OLD_SHA } });
-      expect(sim().requestsTo('POST', '/api/v1/applications/guestbook/sync')[0]!.body).toMatchObject({ revision: OLD_SHA });
+      expect(sim().requestsTo('POST', '/api/v1/applications/guestbook/sync')[0].body).toMatchObject({ revision: OLD_SHA });
       expect(sim().requestsTo('POST', /rollback$/)).toHaveLength(0);
     });
 
@@ -257,15 +326,25 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
 
       const res = await api(stack, 'POST', '/api/apps/prod/argocd/autoapp/rollback', { to: '0', disableAutoSync: true, waitSeconds: 5 });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ method: 'rollback', historyId: 0, autoSyncDisabled: { previousAutomated: { prune: true, selfHeal: true } }, operation: { phase: 'Succeeded' } });
+      expect(res.body).toMatchObject({
+        method: 'rollback',
+        historyId: 0,
+        autoSyncDisabled: { previousAutomated: { prune: true, selfHeal: true } },
+        operation: { phase: 'Succeeded' },
+      });
       const put = sim().requestsTo('PUT', '/api/v1/applications/autoapp/spec');
       expect(put).toHaveLength(1);
-      expect((put[0]!.body as { syncPolicy?: { automated?: unknown } }).syncPolicy?.automated).toBeUndefined();
-      const order = sim().requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+      expect((put[0].body as { syncPolicy?: { automated?: unknown } }).syncPolicy?.automated).toBeUndefined();
+      const order = sim()
+        .requests.filter((r) => r.method !== 'GET')
+        .map((r) => `${r.method} ${r.path}`);
       expect(order).toEqual(['PUT /api/v1/applications/autoapp/spec', 'POST /api/v1/applications/autoapp/rollback']);
       expect(sim().getApp('autoapp').spec!.syncPolicy?.automated).toBeUndefined();
       const disabled = await api(stack, 'GET', '/api/audit?app=autoapp&instance=prod&kind=app.autosync.disabled');
-      expect(disabled.body.items[0]).toMatchObject({ actor: expect.stringMatching(/^local:/), details: { previousAutomated: { prune: true, selfHeal: true } } });
+      expect(disabled.body.items[0]).toMatchObject({
+        actor: expect.stringMatching(/^local:/),
+        details: { previousAutomated: { prune: true, selfHeal: true } },
+      });
       const refusedAudit = await api(stack, 'GET', '/api/audit?app=autoapp&instance=prod&kind=app.rolledback');
       expect(refusedAudit.body.items.map((r: AuditRecord) => r.outcome)).toEqual(['success', 'refused']);
     });
@@ -283,11 +362,20 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
       const projects = await api(stack, 'GET', '/api/export?instance=prod&kind=projects');
 
       const restore = stack.simulators!.instances.restore.sim;
-      const dry = await api(stack, 'POST', '/api/import', { instance: 'restore', dryRun: true, projects: projects.body.items, applications: [...first.body.items, ...second.body.items] });
+      const dry = await api(stack, 'POST', '/api/import', {
+        instance: 'restore',
+        dryRun: true,
+        projects: projects.body.items,
+        applications: [...first.body.items, ...second.body.items],
+      });
       // `default` exists in every ArgoCD with the same spec: unchanged.
       expect(dry.body).toMatchObject({ dryRun: true, created: 4, updated: 0, unchanged: 1, failed: 0 });
       expect(restore.requestsTo('POST')).toHaveLength(0);
-      const real = await api(stack, 'POST', '/api/import', { instance: 'restore', projects: projects.body.items, applications: [...first.body.items, ...second.body.items] });
+      const real = await api(stack, 'POST', '/api/import', {
+        instance: 'restore',
+        projects: projects.body.items,
+        applications: [...first.body.items, ...second.body.items],
+      });
       expect(real.body).toMatchObject({ dryRun: false, failed: 0 });
       // Creates only: upsert would merge an existing app's labels and annotations instead of replacing them.
       expect(restore.requestsTo('POST', '/api/v1/applications').map((r) => r.query.upsert)).toEqual([undefined, undefined, undefined]);
@@ -305,9 +393,15 @@ describe('operator API on the local stack (HTTP adapter, dynalite, ArgoCD simula
       const bad = await api(stack, 'POST', '/api/import', { instance: 'restore', applications: [{ kind: 'Application', metadata: { name: 'x' } }] });
       expect(bad).toMatchObject({ status: 400, body: { parameter: 'applications[0]' } });
       expect(await api(stack, 'POST', '/api/dr/check', { instance: 'nope' })).toMatchObject({ status: 404 });
-      expect(await api(stack, 'POST', '/api/dr/check', { instance: 'prod', expect: { applications: 'argocd/web' } })).toMatchObject({ status: 400, body: { parameter: 'expect.applications' } });
+      expect(await api(stack, 'POST', '/api/dr/check', { instance: 'prod', expect: { applications: 'argocd/web' } })).toMatchObject({
+        status: 400,
+        body: { parameter: 'expect.applications' },
+      });
       expect(await api(stack, 'POST', '/api/dr/check', { instance: 'prod', expect: { secrets: [] } })).toMatchObject({ status: 400 });
-      expect(await api(stack, 'POST', '/api/dr/check', { instance: 'prod', projects: [{ kind: 'AppProject' }] })).toMatchObject({ status: 400, body: { parameter: 'projects[0]' } });
+      expect(await api(stack, 'POST', '/api/dr/check', { instance: 'prod', projects: [{ kind: 'AppProject' }] })).toMatchObject({
+        status: 400,
+        body: { parameter: 'projects[0]' },
+      });
     });
   });
 

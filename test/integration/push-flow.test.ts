@@ -37,7 +37,11 @@ describe('push flow on the local stack (webhook -> in-process queue -> sync work
           default: {
             apps: [
               { name: 'test-repo', source: { repoURL: REPO, path: '.', targetRevision: 'master' } },
-              { name: 'test-repo-sop', annotations: { 'gitops-sentinel/sync-on-push': 'true' }, source: { repoURL: 'git@github.com:jessesuen/test-repo', path: 'deploy', targetRevision: 'HEAD' } },
+              {
+                name: 'test-repo-sop',
+                annotations: { 'gitops-sentinel/sync-on-push': 'true' },
+                source: { repoURL: 'git@github.com:jessesuen/test-repo', path: 'deploy', targetRevision: 'HEAD' },
+              },
               { name: 'unrelated', source: { repoURL: 'https://github.com/acme/unrelated.git', path: '.', targetRevision: 'master' } },
             ],
           },
@@ -59,7 +63,11 @@ describe('push flow on the local stack (webhook -> in-process queue -> sync work
     // Assess: queued, then ArgoCD got exactly what it should
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ status: 'queued', deliveryId, revision: AFTER });
-    await waitFor(() => sim.refreshes.some((r) => r.name === 'test-repo') && sim.requestsTo('POST', '/api/v1/applications/test-repo-sop/sync').length === 1, 'the refresh and the sync', 10_000);
+    await waitFor(
+      () => sim.refreshes.some((r) => r.name === 'test-repo') && sim.requestsTo('POST', '/api/v1/applications/test-repo-sop/sync').length === 1,
+      'the refresh and the sync',
+      10_000,
+    );
     expect(sim.requestsTo('GET', '/api/v1/applications/test-repo')[0].query).toEqual({ refresh: 'normal' });
     // Sync-on-push syncs the branch (the app's targetRevision), never the payload's commit.
     const syncBody = sim.requestsTo('POST', '/api/v1/applications/test-repo-sop/sync')[0].body;
@@ -81,7 +89,12 @@ describe('push flow on the local stack (webhook -> in-process queue -> sync work
     // Assess: the audit trail tells the whole story
     await waitFor(async () => (await stack.deps.auditStore.query({ deliveryId })).items.length >= 4, 'four audit records');
     const records = (await stack.deps.auditStore.query({ deliveryId })).items;
-    expect(records.map((r) => `${r.kind}${r.app ? ` ${r.app}` : ''}`).sort()).toEqual(['app.refreshed test-repo', 'app.synced test-repo-sop', 'webhook.duplicate', 'webhook.received']);
+    expect(records.map((r) => `${r.kind}${r.app ? ` ${r.app}` : ''}`).sort()).toEqual([
+      'app.refreshed test-repo',
+      'app.synced test-repo-sop',
+      'webhook.duplicate',
+      'webhook.received',
+    ]);
     for (const r of records) expect(r).toMatchObject({ deliveryId, revision: AFTER, actor: expect.stringMatching(/^webhook:github:/) });
     const refreshed = records.find((r) => r.kind === 'app.refreshed')!;
     expect(refreshed.details!.latencyMs).toBeLessThan(1000);

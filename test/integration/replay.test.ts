@@ -50,7 +50,9 @@ describe('replayed pushes on the local stack (webhook -> worker -> ArgoCD simula
       simulatorSeed: {
         instances: {
           default: {
-            apps: [{ name: 'shop', annotations: { 'gitops-sentinel/sync-on-push': 'true' }, source: { repoURL: REPO, path: 'deploy', targetRevision: 'main' } }],
+            apps: [
+              { name: 'shop', annotations: { 'gitops-sentinel/sync-on-push': 'true' }, source: { repoURL: REPO, path: 'deploy', targetRevision: 'main' } },
+            ],
           },
         },
       },
@@ -93,7 +95,11 @@ describe('replayed pushes on the local stack (webhook -> worker -> ArgoCD simula
 
     // The trail: both replays are duplicates of delivery-a.
     const audit = async (q: string) =>
-      ((await (await fetch(`${stack.url}/api/audit?${q}`, { headers: stack.authHeaders })).json()) as { items: Array<{ kind: string; deliveryId?: string; details?: Record<string, unknown> }> }).items;
+      (
+        (await (await fetch(`${stack.url}/api/audit?${q}`, { headers: stack.authHeaders })).json()) as {
+          items: Array<{ kind: string; deliveryId?: string; details?: Record<string, unknown> }>;
+        }
+      ).items;
     const dups = await audit('kind=webhook.duplicate');
     const ids = dups.map((d) => d.deliveryId ?? '');
     expect(ids).toHaveLength(2);
@@ -104,15 +110,20 @@ describe('replayed pushes on the local stack (webhook -> worker -> ArgoCD simula
     expect(synced?.details).toMatchObject({ claimedRevision: B, syncTarget: ['main'] });
   });
 
-  it('counts a forged request that reuses a real delivery id in /api/stats, and keeps it out of that delivery\'s trail', async () => {
-    const trail = async () => ((await (await fetch(`${stack.url}/api/audit?delivery=delivery-a`, { headers: stack.authHeaders })).json()) as { items: Array<{ id: string }> }).items.map((r) => r.id);
+  it("counts a forged request that reuses a real delivery id in /api/stats, and keeps it out of that delivery's trail", async () => {
+    const trail = async () =>
+      (
+        (await (await fetch(`${stack.url}/api/audit?delivery=delivery-a`, { headers: stack.authHeaders })).json()) as { items: Array<{ id: string }> }
+      ).items.map((r) => r.id);
     const before = await trail();
     expect(before.length).toBeGreaterThan(0);
     const body = pushBody(B, 'c3'.repeat(20));
     const res = await post(stack, body, 'delivery-a', 'not-the-secret');
     expect(res.status).toBe(401);
     expect(await trail()).toEqual(before);
-    const stats = (await (await fetch(`${stack.url}/api/stats`, { headers: stack.authHeaders })).json()) as { refused?: { total: number; byProvider: Record<string, Record<string, number>> } };
+    const stats = (await (await fetch(`${stack.url}/api/stats`, { headers: stack.authHeaders })).json()) as {
+      refused?: { total: number; byProvider: Record<string, Record<string, number>> };
+    };
     expect(stats.refused?.byProvider.github).toMatchObject({ signature: 1 });
     expect(stats.refused?.total).toBeGreaterThanOrEqual(1);
   });

@@ -104,7 +104,10 @@ export class AccessPolicy {
   scope(principal: string, action: AccessAction): AccessScope {
     if (!this.rules) return { principal, action, all: true, grants: [] };
     const rules = this.matching(principal, action);
-    const grantList: AccessGrant[] = rules.map((r) => ({ instances: r.allInstances ? ['*'] : r.rule.instances, projects: r.allProjects ? ['*'] : [...r.projects] }));
+    const grantList: AccessGrant[] = rules.map((r) => ({
+      instances: r.allInstances ? ['*'] : r.rule.instances,
+      projects: r.allProjects ? ['*'] : [...r.projects],
+    }));
     return { principal, action, all: rules.some((r) => r.allInstances && r.allProjects), grants: grantList };
   }
 }

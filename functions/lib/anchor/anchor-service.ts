@@ -4,7 +4,7 @@
  * run happens in process with the local key; deployed, the anchor function alone can sign, so
  * `anchorNow` invokes it.
  */
-import type { ChainReader, StoredRecord } from '../audit/audit-store';
+import type { ChainReader } from '../audit/audit-store';
 import type { AuditRecord } from '../audit/types';
 import type { AnchorStore } from './anchor-store';
 import { DIGEST_PREFIX } from './digest';
@@ -27,7 +27,10 @@ export interface AnchorService {
 export const MAX_DIGEST_PAGE_BYTES = 3_000_000;
 
 /** One page of digest files (raw bytes, base64), in seq order, after the name `after`. */
-export async function digestsPage(store: AnchorStore, options: { after?: string; limit?: number } = {}): Promise<{ items: Array<{ name: string; base64: string }>; next?: string }> {
+export async function digestsPage(
+  store: AnchorStore,
+  options: { after?: string; limit?: number } = {},
+): Promise<{ items: Array<{ name: string; base64: string }>; next?: string }> {
   const limit = Math.min(Math.max(1, options.limit ?? 100), 1000);
   const names = (await store.list(DIGEST_PREFIX)).filter((n) => options.after === undefined || n > options.after);
   const items: Array<{ name: string; base64: string }> = [];
@@ -67,12 +70,12 @@ export async function proofChains(service: AnchorService, filter: { appChain?: s
 export async function chainRecordsPage(reader: ChainReader, chain: string, fromSeq: number, limit: number): Promise<{ items: AuditRecord[]; next?: number }> {
   const items: AuditRecord[] = [];
   let more = false;
-  for await (const { record } of reader.readChain(chain, fromSeq) as AsyncIterable<StoredRecord>) {
+  for await (const { record } of reader.readChain(chain, fromSeq)) {
     if (items.length >= limit) {
       more = true;
       break;
     }
     items.push(record);
   }
-  return { items, ...(more ? { next: items[items.length - 1]!.seq + 1 } : {}) };
+  return { items, ...(more ? { next: items[items.length - 1].seq + 1 } : {}) };
 }

@@ -34,7 +34,13 @@ export function deployedAnchorService(settings: DeployedAnchorSettings, reader: 
     async anchorNow(options = {}) {
       if (!settings.functionName) throw new AnchorError('SENTINEL_ANCHOR_FUNCTION is not set');
       lambda ??= new LambdaClient({});
-      const res = await lambda.send(new InvokeCommand({ FunctionName: settings.functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify({ checkpoint: options.checkpoint === true })) }));
+      const res = await lambda.send(
+        new InvokeCommand({
+          FunctionName: settings.functionName,
+          InvocationType: 'RequestResponse',
+          Payload: Buffer.from(JSON.stringify({ checkpoint: options.checkpoint === true })),
+        }),
+      );
       const text = res.Payload ? Buffer.from(res.Payload).toString('utf8') : '';
       // The function's error payload may name internals; only its type is passed on.
       if (res.FunctionError) throw new AnchorError(`the anchor function failed (${(JSON.parse(text || '{}') as { errorType?: string }).errorType ?? 'error'})`);

@@ -84,15 +84,17 @@ export function parseDigestFile(bytes: Uint8Array): ParsedDigest {
     return { ok: false, problem: 'not valid JSON' };
   }
   const outer = v.safeParse(fileSchema, raw);
-  if (!outer.success) return { ok: false, problem: `not a digest file (${v.flatten(outer.issues).nested ? Object.keys(v.flatten(outer.issues).nested!).join(', ') : 'shape'})` };
+  if (!outer.success)
+    return { ok: false, problem: `not a digest file (${v.flatten(outer.issues).nested ? Object.keys(v.flatten(outer.issues).nested!).join(', ') : 'shape'})` };
   const version = (outer.output.digest as { version?: unknown } | null)?.version;
-  if (version !== DIGEST_VERSION) return { ok: false, problem: `unknown digest version ${JSON.stringify(version)?.slice(0, 20)} (this verifier reads version ${DIGEST_VERSION})` };
+  if (version !== DIGEST_VERSION)
+    return { ok: false, problem: `unknown digest version ${JSON.stringify(version)?.slice(0, 20)} (this verifier reads version ${DIGEST_VERSION})` };
   const inner = v.safeParse(digestSchema, outer.output.digest);
   if (!inner.success) {
     const fields = Object.keys(v.flatten(inner.issues).nested ?? {}).join(', ') || 'shape';
     return { ok: false, problem: `malformed digest (${fields})` };
   }
-  return { ok: true, file: { digest: inner.output as Digest, signatureAlgorithm: 'ECDSA_SHA_256', signature: outer.output.signature } };
+  return { ok: true, file: { digest: inner.output, signatureAlgorithm: 'ECDSA_SHA_256', signature: outer.output.signature } };
 }
 
 /** Whether a digest file's signature verifies with `key` (ECDSA P-256 over SHA-256 of the canonical digest). */

@@ -97,7 +97,12 @@ export async function verifyProof(dir: string, options: { publicKeyPem?: string 
         record = JSON.parse(line) as AuditRecord;
         if (typeof record?.chain !== 'string' || typeof record.seq !== 'number') throw new TypeError('not a record');
       } catch {
-        breaks.add({ chain: current?.chain ?? '(records)', seq: -1, reason: 'hash-mismatch', message: `${PROOF_FILES.records} line ${lineNo} is not an audit record` });
+        breaks.add({
+          chain: current?.chain ?? '(records)',
+          seq: -1,
+          reason: 'hash-mismatch',
+          message: `${PROOF_FILES.records} line ${lineNo} is not an audit record`,
+        });
         continue;
       }
       if (current?.chain !== record.chain) open(record.chain);

@@ -73,7 +73,8 @@ export class S3AnchorStore implements AnchorStore {
     } catch (error) {
       // 412: the key exists. 409: a concurrent conditional write to the same key is in flight; S3
       // lets one of them win, and this one did not.
-      if (errorName(error) === 'PreconditionFailed' || statusOf(error) === 412 || errorName(error) === 'ConditionalRequestConflict' || statusOf(error) === 409) return 'exists';
+      if (errorName(error) === 'PreconditionFailed' || statusOf(error) === 412 || errorName(error) === 'ConditionalRequestConflict' || statusOf(error) === 409)
+        return 'exists';
       throw error;
     }
   }

@@ -2,7 +2,7 @@
  * Types of the anchor module: signed digests of the audit chain heads, the ports that sign
  * and store them, and the reports of an anchor run and of a verification against them.
  */
-import type { ChainBreak, VerifyReport } from '../audit/types';
+import type { VerifyReport } from '../audit/types';
 
 /** The only digest format this code writes and reads; any other version is reported, never skipped. */
 export const DIGEST_VERSION = 1;
@@ -100,5 +100,3 @@ export interface AnchoredVerifyReport extends VerifyReport {
   /** Breaks beyond the report's cap (the first ones are listed). */
   breaksOmitted?: number;
 }
-
-export type { ChainBreak };

@@ -98,13 +98,19 @@ export class DigestChainChecker {
       return;
     }
     if (!signatureValid(parsed.file, this.key)) {
-      const other = digest.keyFingerprint !== this.fingerprint ? ` (it names key ${digest.keyFingerprint.slice(0, 16)}…, not ${this.fingerprint.slice(0, 16)}…)` : '';
+      const other =
+        digest.keyFingerprint !== this.fingerprint ? ` (it names key ${digest.keyFingerprint.slice(0, 16)}…, not ${this.fingerprint.slice(0, 16)}…)` : '';
       this.report(seq, 'digest-signature', `digest ${seq}: signature does not verify with the anchor key${other}: edited, or signed with another key`);
       return;
     }
     if (prevHash !== undefined && digest.previousDigestHash !== prevHash) {
       if (seq === 0) this.report(0, 'digest-edited', 'digest 0 names a predecessor: digests before it were removed');
-      else this.report(seq - 1, 'digest-edited', `digest ${seq - 1} was edited or replaced: digest ${seq} names hash ${digest.previousDigestHash.slice(0, 16)}…, the file hashes to ${prevHash.slice(0, 16)}…`);
+      else
+        this.report(
+          seq - 1,
+          'digest-edited',
+          `digest ${seq - 1} was edited or replaced: digest ${seq} names hash ${digest.previousDigestHash.slice(0, 16)}…, the file hashes to ${prevHash.slice(0, 16)}…`,
+        );
     }
     for (const h of digest.heads) {
       const known = this.anchored.get(h.chain);
@@ -148,7 +154,11 @@ export class AnchoredChainCheck {
     if (a && record.seq === a.seq) {
       this.sawAnchored = true;
       if (record.hash !== a.hash) {
-        this.verifier.report(record.seq, 'anchor-mismatch', `seq ${record.seq} is not the record digest ${a.digest} anchored: the chain was rewritten at or before seq ${record.seq} (its hashes may have been recomputed)`);
+        this.verifier.report(
+          record.seq,
+          'anchor-mismatch',
+          `seq ${record.seq} is not the record digest ${a.digest} anchored: the chain was rewritten at or before seq ${record.seq} (its hashes may have been recomputed)`,
+        );
       }
     }
     if (!a || record.seq > a.seq) {
@@ -162,7 +172,11 @@ export class AnchoredChainCheck {
     const a = this.anchored;
     if (a && !this.sawAnchored) {
       if (this.lastSeq < a.seq) {
-        this.verifier.report(a.seq, 'anchor-truncated', `chain ends at seq ${this.lastSeq} but digest ${a.digest} anchored it up to seq ${a.seq}: records deleted`);
+        this.verifier.report(
+          a.seq,
+          'anchor-truncated',
+          `chain ends at seq ${this.lastSeq} but digest ${a.digest} anchored it up to seq ${a.seq}: records deleted`,
+        );
       } else {
         this.verifier.report(a.seq, 'anchor-truncated', `seq ${a.seq}, anchored by digest ${a.digest}, is missing: records deleted`);
       }
@@ -209,7 +223,7 @@ export async function verifyAnchored(deps: VerifyAnchoredDeps, options: { chains
   let next = 0;
   const worker = async () => {
     while (next < chains.length) {
-      const chain = chains[next++]!;
+      const chain = chains[next++];
       const check = new AnchoredChainCheck(chain, digests.anchored.get(chain));
       for await (const stored of deps.reader.readChain(chain)) check.add(stored);
       for (const b of check.finish()) breaks.add(b);

@@ -6,15 +6,15 @@ import { normalizeServer } from '../config/index';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type Method } from 'axios';
-import {
-  ArgoCDAuthError,
-  ArgoCDError,
-  ArgoCDUnavailableError,
-  errorFromResponse,
-  redact,
-  sanitizeAxiosError,
-} from './errors';
-import type { ApplicationApplicationRollbackRequest, ApplicationApplicationSyncRequest, V1alpha1AppProjectList, V1alpha1ApplicationList, ApplicationApplicationSyncWindowsResponse, ApplicationManagedResourcesResponse } from './generated/models';
+import { ArgoCDAuthError, ArgoCDError, ArgoCDUnavailableError, errorFromResponse, redact, sanitizeAxiosError } from './errors';
+import type {
+  ApplicationApplicationRollbackRequest,
+  ApplicationApplicationSyncRequest,
+  V1alpha1AppProjectList,
+  V1alpha1ApplicationList,
+  ApplicationApplicationSyncWindowsResponse,
+  ApplicationManagedResourcesResponse,
+} from './generated/models';
 import { Semaphore } from '../runtime/concurrency';
 import { RateLimiter } from './rate-limit';
 import type {
@@ -66,7 +66,16 @@ type Outcome =
   | { kind: 'accepted'; reason: 'deadline' | 'connection-closed' };
 
 /** Connection errors that mean the request never reached ArgoCD. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
 
 /** Whether a failed write may still have been carried out (timeout, connection lost, gateway error). */
 function isAmbiguous(out: Outcome): boolean {
@@ -77,10 +86,11 @@ function isAmbiguous(out: Outcome): boolean {
 /** `Retry-After` of a 429 or 503 in ms (seconds or an HTTP date), if any. */
 function retryAfterMs(res: AxiosResponse | undefined): number | undefined {
   if (!res || (res.status !== 429 && res.status !== 503)) return undefined;
-  const raw = res.headers?.['retry-after'];
+  const raw: unknown = res.headers?.['retry-after'];
   if (raw === undefined || raw === null || raw === '') return undefined;
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return seconds > 0 ? seconds * 1000 : undefined;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a header value: a string, or a string array String joins
   const at = Date.parse(String(raw));
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
@@ -93,7 +103,13 @@ function asResponse(res: http.IncomingMessage, text: string): AxiosResponse {
   } catch {
     // not JSON: kept as text, as axios's silent parsing does
   }
-  return { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers as AxiosResponse['headers'], data, config: {} as AxiosResponse['config'] };
+  return {
+    status: res.statusCode ?? 0,
+    statusText: res.statusMessage ?? '',
+    headers: res.headers,
+    data,
+    config: {} as AxiosResponse['config'],
+  };
 }
 
 /** Allowance for the difference between our clock and ArgoCD's when reading `startedAt`. */
@@ -301,7 +317,13 @@ export class ArgoCDClient {
       syncOptions: options.syncOptions ? { items: options.syncOptions } : undefined,
       project: options.project,
     };
-    return this.request<Application>({ method: 'POST', path: `${this.appPath(ref)}/sync`, body, deadline: options.deadline, verify: this.operationStartedSince(ref, Date.now(), options.project) });
+    return this.request<Application>({
+      method: 'POST',
+      path: `${this.appPath(ref)}/sync`,
+      body,
+      deadline: options.deadline,
+      verify: this.operationStartedSince(ref, Date.now(), options.project),
+    });
   }
 
   /**
@@ -336,7 +358,13 @@ export class ArgoCDClient {
       prune: options.prune,
       project: options.project,
     };
-    return this.request<Application>({ method: 'POST', path: `${this.appPath(ref)}/rollback`, body, deadline: options.deadline, verify: this.operationStartedSince(ref, Date.now(), options.project) });
+    return this.request<Application>({
+      method: 'POST',
+      path: `${this.appPath(ref)}/rollback`,
+      body,
+      deadline: options.deadline,
+      verify: this.operationStartedSince(ref, Date.now(), options.project),
+    });
   }
 
   /** Whether a manual/API sync is allowed now, and which windows apply. */
@@ -514,7 +542,10 @@ export class ArgoCDClient {
    * started the operation, that is the answer; only when it did not is the write sent again.
    * Every attempt and wait stays inside `spec.deadline`.
    */
-  private async exchange(spec: RequestSpec, attempt: (token: string, timeoutMs: number) => Promise<Outcome>): Promise<Extract<Outcome, { kind: 'response' | 'accepted' }>> {
+  private async exchange(
+    spec: RequestSpec,
+    attempt: (token: string, timeoutMs: number) => Promise<Outcome>,
+  ): Promise<Extract<Outcome, { kind: 'response' | 'accepted' }>> {
     const ctx = { instance: this.name, method: spec.method.toUpperCase(), path: spec.path };
     let token = await this.getToken();
     this.seenTokens.add(token);
@@ -567,7 +598,10 @@ export class ArgoCDClient {
   }
 
   private deadlineError(ctx: { instance: string; method: string; path: string }, attempts: number): ArgoCDUnavailableError {
-    return new ArgoCDUnavailableError(`ArgoCD call ${ctx.method} ${ctx.path} on "${this.name}" not sent: the caller's deadline has passed`, 'timeout', { ...ctx, attempts });
+    return new ArgoCDUnavailableError(`ArgoCD call ${ctx.method} ${ctx.path} on "${this.name}" not sent: the caller's deadline has passed`, 'timeout', {
+      ...ctx,
+      attempts,
+    });
   }
 
   private async send(spec: RequestSpec, token: string, timeoutMs: number): Promise<Outcome> {
@@ -679,7 +713,12 @@ export class ArgoCDClient {
     return err;
   }
 
-  private toNetworkError(failure: AxiosError, ctx: { instance: string; method: string; path: string }, attempts: number, timeoutMs = this.settings.timeoutMs): ArgoCDError {
+  private toNetworkError(
+    failure: AxiosError,
+    ctx: { instance: string; method: string; path: string },
+    attempts: number,
+    timeoutMs = this.settings.timeoutMs,
+  ): ArgoCDError {
     const cause = sanitizeAxiosError(failure, [...this.seenTokens]);
     const timeout = failure.code === AxiosError.ETIMEDOUT || failure.code === AxiosError.ECONNABORTED;
     const what = timeout ? `no answer within ${timeoutMs} ms` : `network error (${failure.code ?? failure.message})`;

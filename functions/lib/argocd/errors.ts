@@ -192,6 +192,7 @@ function plainHeaders(h: unknown): Record<string, string> {
   const obj = typeof (h as { toJSON?: () => unknown }).toJSON === 'function' ? (h as { toJSON: () => unknown }).toJSON() : h;
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
     if (/^(authorization|cookie|set-cookie)$/i.test(k)) continue;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- header values: strings, numbers, or string arrays String joins
     if (v !== undefined && v !== null) out[k] = String(v);
   }
   return out;

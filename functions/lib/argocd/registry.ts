@@ -22,7 +22,6 @@ export interface CreateArgoCDClientsOptions {
   purpose?: TokenPurpose;
 }
 
-
 /** Clients by instance name. */
 export class ArgoCDRegistry {
   private readonly clients = new Map<string, ArgoCDClient>();
@@ -71,11 +70,7 @@ export class ArgoCDRegistry {
  * calls `secrets.get(instance.token)` per call (the provider caches) and
  * `secrets.refresh(instance.token)` once after a 401.
  */
-export function createArgoCDClients(
-  config: ArgoCDRegistryConfig,
-  secrets: SecretsProvider,
-  options: CreateArgoCDClientsOptions = {},
-): ArgoCDRegistry {
+export function createArgoCDClients(config: ArgoCDRegistryConfig, secrets: SecretsProvider, options: CreateArgoCDClientsOptions = {}): ArgoCDRegistry {
   return new ArgoCDRegistry(
     config.instances.map(
       (inst) =>

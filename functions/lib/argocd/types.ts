@@ -267,7 +267,13 @@ export interface ArgoCDClientOptions {
  * What the sync worker's app index needs from the list call: identity, annotations and
  * labels (matching rules), and the spec (sources, project, sync policy).
  */
-export const APP_INDEX_FIELDS: readonly string[] = ['items.metadata.name', 'items.metadata.namespace', 'items.metadata.annotations', 'items.metadata.labels', 'items.spec'];
+export const APP_INDEX_FIELDS: readonly string[] = [
+  'items.metadata.name',
+  'items.metadata.namespace',
+  'items.metadata.annotations',
+  'items.metadata.labels',
+  'items.spec',
+];
 
 /**
  * What the drift scan needs to detect drift: identity and annotations, sync status and

@@ -173,8 +173,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
     if (!options?.tableName) throw new TypeError('[gitops-sentinel/audit] tableName is required');
     if (options.client && options.clientConfig) throw new TypeError('[gitops-sentinel/audit] pass either client or clientConfig, not both');
     this.doc =
-      options.client ??
-      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), { marshallOptions: { removeUndefinedValues: true } });
+      options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), { marshallOptions: { removeUndefinedValues: true } });
     this.tableName = options.tableName;
     this.now = options.now ?? (() => new Date());
     this.settings = {
@@ -425,7 +424,8 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
     if (cursor) {
       const state = decodeCursor(cursor, plan.fingerprint, this.cursorKey);
       const tsId = state.lastKey?.tsId;
-      if (state.path !== 'project' || !state.day || !/^\d{4}-\d{2}-\d{2}$/.test(state.day) || state.day < fromDay || state.day > toDay) throw new InvalidCursorError();
+      if (state.path !== 'project' || !state.day || !/^\d{4}-\d{2}-\d{2}$/.test(state.day) || state.day < fromDay || state.day > toDay)
+        throw new InvalidCursorError();
       if (tsId !== undefined && typeof tsId !== 'string') throw new InvalidCursorError();
       day = state.day;
       before = tsId;

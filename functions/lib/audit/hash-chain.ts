@@ -39,7 +39,7 @@ function write(value: unknown, seen: Set<object>): string {
     default:
       return 'null';
   }
-  const obj = value as object;
+  const obj = value;
   if (seen.has(obj)) throw new TypeError('[gitops-sentinel/audit] canonicalJson cannot encode a circular structure');
   seen.add(obj);
   try {
@@ -140,7 +140,11 @@ export class ChainVerifier {
     } else {
       const expectedPrev = this.prev ? this.prev.hash : '';
       if (record.prevHash !== expectedPrev) {
-        this.report(record.seq, 'prev-hash-mismatch', `prevHash of seq ${record.seq} does not match the hash of seq ${record.seq - 1} (record replaced or inserted)`);
+        this.report(
+          record.seq,
+          'prev-hash-mismatch',
+          `prevHash of seq ${record.seq} does not match the hash of seq ${record.seq - 1} (record replaced or inserted)`,
+        );
       }
     }
     if (computeHash(record) !== record.hash) {

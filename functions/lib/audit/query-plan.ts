@@ -54,7 +54,12 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
  * A date-only `to` (`2024-05-01`) means the end of that UTC day.
  * @throws TypeError on a bad limit or timestamp
  */
-export function planQuery(query: AuditQuery, now: Date, settings: Pick<RecordSettings, 'defaultInstance' | 'defaultNamespace'>, defaultDays = DEFAULT_QUERY_DAYS): QueryPlan {
+export function planQuery(
+  query: AuditQuery,
+  now: Date,
+  settings: Pick<RecordSettings, 'defaultInstance' | 'defaultNamespace'>,
+  defaultDays = DEFAULT_QUERY_DAYS,
+): QueryPlan {
   const q = query ?? {};
   const limitIn = q.limit ?? DEFAULT_LIMIT;
   if (typeof limitIn !== 'number' || !Number.isFinite(limitIn) || limitIn < 1) throw new TypeError('[gitops-sentinel/audit] limit must be a number >= 1');

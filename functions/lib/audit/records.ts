@@ -182,11 +182,10 @@ export function indexAttributes(record: AuditRecord): IndexAttributes {
 export function indexMismatch(record: AuditRecord, stored: Partial<Record<(typeof INDEX_ATTRIBUTE_NAMES)[number], unknown>>): string | undefined {
   const expected = indexAttributes(record);
   for (const name of INDEX_ATTRIBUTE_NAMES) {
-    if (stored[name] !== expected[name]) return `seq ${record.seq}: index attribute ${name} is ${JSON.stringify(stored[name])}, expected ${JSON.stringify(expected[name])}`;
+    if (stored[name] !== expected[name])
+      return `seq ${record.seq}: index attribute ${name} is ${JSON.stringify(stored[name])}, expected ${JSON.stringify(expected[name])}`;
   }
-  const chainOk = record.app
-    ? record.chain === `${APP_CHAIN_PREFIX}${expected.appKey}`
-    : record.chain.startsWith(`${SYS_CHAIN_PREFIX}${expected.day}#`);
+  const chainOk = record.app ? record.chain === `${APP_CHAIN_PREFIX}${expected.appKey}` : record.chain.startsWith(`${SYS_CHAIN_PREFIX}${expected.day}#`);
   if (!chainOk) return `seq ${record.seq}: record (id ${record.id}) does not belong in chain ${record.chain}`;
   return undefined;
 }

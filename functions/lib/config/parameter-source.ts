@@ -71,7 +71,9 @@ export class ParameterConfigSource {
     this.maxAgeSeconds = options.maxAgeSeconds ?? DEFAULT_CONFIG_MAX_AGE_SECONDS;
     this.env = options.env;
     this.onInvalid = options.onInvalid;
-    this.provider = options.client ? new VersionedSSMProvider({ awsSdkV3Client: options.client }) : new VersionedSSMProvider({ clientConfig: { region: options.env.AWS_REGION } });
+    this.provider = options.client
+      ? new VersionedSSMProvider({ awsSdkV3Client: options.client })
+      : new VersionedSSMProvider({ clientConfig: { region: options.env.AWS_REGION } });
   }
 
   /**
@@ -79,7 +81,7 @@ export class ParameterConfigSource {
    * @throws ConfigError on the first read when the parameter is missing or invalid
    */
   async current(): Promise<ConfigSnapshot> {
-    const raw = (await this.provider.get(this.name, { maxAge: this.maxAgeSeconds })) as string | undefined;
+    const raw = await this.provider.get<string>(this.name, { maxAge: this.maxAgeSeconds });
     if (raw === this.lastRaw && this.last) return this.last;
     try {
       if (raw === undefined) throw new ConfigError('SENTINEL_CONFIG_PARAMETER', 'environment', `parameter ${this.name} has no value`);
@@ -90,7 +92,10 @@ export class ParameterConfigSource {
       this.lastRaw = raw;
       return this.last;
     } catch (error) {
-      const err = error instanceof ConfigError ? error : new ConfigError('SENTINEL_CONFIG_PARAMETER', 'environment', `parameter ${this.name} cannot be read as configuration`, { cause: error });
+      const err =
+        error instanceof ConfigError
+          ? error
+          : new ConfigError('SENTINEL_CONFIG_PARAMETER', 'environment', `parameter ${this.name} cannot be read as configuration`, { cause: error });
       if (!this.last) throw err;
       // Keep running on the last good configuration; remember the bad value so it is not re-parsed until it changes.
       this.lastRaw = raw;

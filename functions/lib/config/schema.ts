@@ -17,7 +17,14 @@ const secretRef = v.union([
  */
 const repositories = v.optional(
   v.pipe(
-    v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(1024, 'must be at most 1024 characters'), v.regex(/^[^\s]+$/, 'must not contain spaces'))),
+    v.array(
+      v.pipe(
+        v.string(),
+        v.minLength(1, 'must not be empty'),
+        v.maxLength(1024, 'must be at most 1024 characters'),
+        v.regex(/^[^\s]+$/, 'must not contain spaces'),
+      ),
+    ),
     v.minLength(1, 'must list at least one repository (leave the key out to allow every repository)'),
     v.maxLength(500, 'must list at most 500 repositories'),
   ),
@@ -30,7 +37,10 @@ const webhookSecretRef = v.union([
 ]);
 
 /** A webhook secret, or up to 20 of them (rotation, or one per organisation with `repositories`). */
-const webhookSecret = v.union([webhookSecretRef, v.pipe(v.array(webhookSecretRef), v.minLength(1, 'must list at least one secret'), v.maxLength(20, 'must list at most 20 secrets'))]);
+const webhookSecret = v.union([
+  webhookSecretRef,
+  v.pipe(v.array(webhookSecretRef), v.minLength(1, 'must list at least one secret'), v.maxLength(20, 'must list at most 20 secrets')),
+]);
 
 /** Settings that weaken security, each refused in a deployed configuration unless acknowledged here. */
 export const ACKNOWLEDGEABLE = ['insecure-argocd', 'allow-unsigned'] as const;
@@ -69,7 +79,10 @@ const rule = v.strictObject({
 export const ACCESS_ACTIONS = ['read', 'verify', 'rollback', 'scan', 'clear-flapping', 'export', 'import', 'admin'] as const;
 
 const globList = (what: string) =>
-  v.pipe(v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(512, 'must be at most 512 characters'))), v.minLength(1, `must list at least one ${what}`));
+  v.pipe(
+    v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(512, 'must be at most 512 characters'))),
+    v.minLength(1, `must list at least one ${what}`),
+  );
 
 const accessRule = v.strictObject({
   /** Globs (picomatch) over IAM principal ARNs or `local:<name>`. */
@@ -161,7 +174,9 @@ export const fileSchema = v.strictObject({
       timeoutMinutes: v.optional(int(1, 1440)),
       // Fractions of a second are for local demos and tests; SQS rounds up to whole seconds.
       firstCheckSeconds: v.optional(v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900'))),
-      maxCheckSeconds: v.optional(v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900 (the SQS DelaySeconds limit)'))),
+      maxCheckSeconds: v.optional(
+        v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900 (the SQS DelaySeconds limit)')),
+      ),
       backoffFactor: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1'), v.maxValue(10, 'must be at most 10'))),
     }),
   ),

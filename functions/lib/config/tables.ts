@@ -76,9 +76,7 @@ export const STATE_TABLE: TableDefinition = {
   id: 'state',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
-  indexes: [
-    { indexName: STATE_INDEX.byKind, partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'sortTs', type: 'S' } },
-  ],
+  indexes: [{ indexName: STATE_INDEX.byKind, partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'sortTs', type: 'S' } }],
   ttlAttribute: 'expiresAt',
 };
 

@@ -62,20 +62,27 @@ export function evaluateDeployment(app: Application, d: Pick<TrackedDeployment, 
   const joined = (revs: string[]) => (revs.length ? revs.join(',') : undefined);
 
   if (ours) {
-    const times = { syncStartedAt: op!.startedAt, ...(op!.finishedAt ? { syncedAt: op!.finishedAt } : {}) };
-    const phase = op!.phase;
+    const times = { syncStartedAt: op.startedAt, ...(op.finishedAt ? { syncedAt: op.finishedAt } : {}) };
+    const phase = op.phase;
     if (phase === 'Failed' || phase === 'Error') {
-      return { state: 'failed', reason: `operation ${phase}: ${oneLine(op!.message) || 'no message'}`, revision: joined(operationRevisions(op)), ...times };
+      return { state: 'failed', reason: `operation ${phase}: ${oneLine(op.message) || 'no message'}`, revision: joined(operationRevisions(op)), ...times };
     }
-    if (phase !== 'Succeeded') return { state: 'waiting', reason: `operation ${phase ?? 'pending'}`, syncStartedAt: op!.startedAt };
+    if (phase !== 'Succeeded') return { state: 'waiting', reason: `operation ${phase ?? 'pending'}`, syncStartedAt: op.startedAt };
     const revisions = operationRevisions(op);
     if (!revisionMatches(revisions, d.expectedRevision)) {
       // A later operation deployed something else: a newer deployment will report it, or the deadline will.
       return { state: 'waiting', reason: `the operation deployed ${joined(revisions)}, not ${d.expectedRevision}`, ...times };
     }
     if (app.operation) return { state: 'waiting', reason: 'another operation is pending', ...times };
-    if (health === 'Degraded') return { state: 'degraded', reason: `synced, then health Degraded${status.health?.message ? `: ${oneLine(status.health.message)}` : ''}`, revision: joined(revisions), ...times };
-    if (d.cause === 'push' && syncStatus !== 'Synced') return { state: 'waiting', reason: `operation succeeded but the app is ${syncStatus ?? 'Unknown'}`, ...times };
+    if (health === 'Degraded')
+      return {
+        state: 'degraded',
+        reason: `synced, then health Degraded${status.health?.message ? `: ${oneLine(status.health.message)}` : ''}`,
+        revision: joined(revisions),
+        ...times,
+      };
+    if (d.cause === 'push' && syncStatus !== 'Synced')
+      return { state: 'waiting', reason: `operation succeeded but the app is ${syncStatus ?? 'Unknown'}`, ...times };
     if (health === 'Healthy') return { state: 'succeeded', reason: 'synced and healthy', revision: joined(revisions), healthyAt: healthyAt(), ...times };
     return { state: 'waiting', reason: `health ${health ?? 'Unknown'}`, ...times };
   }
@@ -84,7 +91,14 @@ export function evaluateDeployment(app: Application, d: Pick<TrackedDeployment, 
   if (op?.phase === 'Running') return { state: 'waiting', reason: 'an earlier operation is still running' };
   if (d.cause === 'push' && syncStatus === 'Synced' && revisionMatches(syncRevisions(app), d.expectedRevision) && FULL_SHA.test(d.expectedRevision ?? '')) {
     // Nothing to deploy: the refresh found the new revision already in place.
-    if (health === 'Healthy') return { state: 'succeeded', reason: 'already synced and healthy at the new revision', revision: joined(syncRevisions(app)), healthyAt: now.toISOString(), noop: true };
+    if (health === 'Healthy')
+      return {
+        state: 'succeeded',
+        reason: 'already synced and healthy at the new revision',
+        revision: joined(syncRevisions(app)),
+        healthyAt: now.toISOString(),
+        noop: true,
+      };
     if (health === 'Degraded') return { state: 'degraded', reason: 'synced at the new revision, health Degraded', revision: joined(syncRevisions(app)) };
   }
   return { state: 'waiting', reason: `no operation yet (${syncStatus ?? 'Unknown'}, ${health ?? 'Unknown'})` };
@@ -112,12 +126,17 @@ export function unhealthyResources(app: Application, tree?: readonly TreeNodeLik
   };
   const bad = (h: string | undefined) => !!h && h !== 'Healthy';
   if (tree?.length) {
-    for (const n of tree) if (n.kind && n.name && bad(n.health?.status)) add(clean({ kind: n.kind, name: n.name, namespace: n.namespace, group: n.group, health: n.health?.status, message: oneLine(n.health?.message) }));
+    for (const n of tree)
+      if (n.kind && n.name && bad(n.health?.status))
+        add(clean({ kind: n.kind, name: n.name, namespace: n.namespace, group: n.group, health: n.health?.status, message: oneLine(n.health?.message) }));
   } else {
-    for (const r of app.status?.resources ?? []) if (r.kind && r.name && bad(r.health?.status)) add(clean({ kind: r.kind, name: r.name, namespace: r.namespace, group: r.group, health: r.health?.status, message: oneLine(r.health?.message) }));
+    for (const r of app.status?.resources ?? [])
+      if (r.kind && r.name && bad(r.health?.status))
+        add(clean({ kind: r.kind, name: r.name, namespace: r.namespace, group: r.group, health: r.health?.status, message: oneLine(r.health?.message) }));
   }
   for (const r of app.status?.operationState?.syncResult?.resources ?? []) {
-    if (r.kind && r.name && (r.status === 'SyncFailed' || r.hookPhase === 'Failed' || r.hookPhase === 'Error')) add(clean({ kind: r.kind, name: r.name, namespace: r.namespace, group: r.group, sync: r.status, message: oneLine(r.message) }));
+    if (r.kind && r.name && (r.status === 'SyncFailed' || r.hookPhase === 'Failed' || r.hookPhase === 'Error'))
+      add(clean({ kind: r.kind, name: r.name, namespace: r.namespace, group: r.group, sync: r.status, message: oneLine(r.message) }));
   }
   return [...out.values()].slice(0, limit);
 }
@@ -129,6 +148,11 @@ function clean(r: UnhealthyResource): UnhealthyResource {
 /** First line, control characters removed, at most 200 characters. */
 function oneLine(s: string | undefined): string | undefined {
   if (!s) return undefined;
-  // eslint-disable-next-line no-control-regex
-  return s.split('\n')[0]!.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 200) || undefined;
+
+  return (
+    s
+      .split('\n')[0]
+      .replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '')
+      .slice(0, 200) || undefined
+  );
 }

@@ -43,7 +43,14 @@ const KIND: Record<DeployOutcome, AuditKind> = {
   superseded: 'deploy.superseded',
   gone: 'deploy.gone',
 };
-const OUTCOME: Record<DeployOutcome, AuditOutcome> = { succeeded: 'success', failed: 'failure', degraded: 'failure', timeout: 'failure', superseded: 'skipped', gone: 'info' };
+const OUTCOME: Record<DeployOutcome, AuditOutcome> = {
+  succeeded: 'success',
+  failed: 'failure',
+  degraded: 'failure',
+  timeout: 'failure',
+  superseded: 'skipped',
+  gone: 'info',
+};
 
 /**
  * Starts and checks tracked deployments.
@@ -61,7 +68,8 @@ export class DeploymentTracker {
   readonly #now: () => Date;
 
   constructor(deps: DeploymentTrackerDeps) {
-    if (!deps?.store || !deps.queue || !deps.auditStore || !deps.argocd || !deps.config) throw new TypeError('[gitops-sentinel/deploy] store, queue, auditStore, argocd and config are required');
+    if (!deps?.store || !deps.queue || !deps.auditStore || !deps.argocd || !deps.config)
+      throw new TypeError('[gitops-sentinel/deploy] store, queue, auditStore, argocd and config are required');
     this.#d = deps;
     this.#now = deps.now ?? (() => new Date());
   }
@@ -115,7 +123,8 @@ export class DeploymentTracker {
       // With the project, ArgoCD answers 404 (not 403) for an app that does not exist.
       app = await client.getApplication(ref, d.project ? { project: d.project } : {});
     } catch (error) {
-      if (error instanceof ArgoCDNotFoundError) return this.#finish(d, 'gone', { reason: 'the application was deleted while its deployment was tracked', checks: message.step }, 1);
+      if (error instanceof ArgoCDNotFoundError)
+        return this.#finish(d, 'gone', { reason: 'the application was deleted while its deployment was tracked', checks: message.step }, 1);
       const reason = `cannot read the app: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
       this.#d.log?.warn?.('deploy: check failed', { ...ref, trackId: d.trackId, step: message.step, error: reason });
       if (deadlinePassed) return this.#finish(d, 'timeout', { reason, checks: message.step, seen: message.seen }, 1);
@@ -126,7 +135,18 @@ export class DeploymentTracker {
     const seen = { ...message.seen, ...pick(verdict, ['syncStartedAt', 'syncedAt']) };
     if (verdict.state === 'waiting') {
       if (!deadlinePassed) return this.#next(d, message, seen, 1);
-      return this.#finish(d, 'timeout', { reason: `deadline of ${this.#d.config.timeoutMinutes} min passed: ${verdict.reason}`, checks: message.step, seen, app, resources: unhealthyResources(app) }, 1);
+      return this.#finish(
+        d,
+        'timeout',
+        {
+          reason: `deadline of ${this.#d.config.timeoutMinutes} min passed: ${verdict.reason}`,
+          checks: message.step,
+          seen,
+          app,
+          resources: unhealthyResources(app),
+        },
+        1,
+      );
     }
     let calls = 1;
     let resources: UnhealthyResource[] | undefined;
@@ -171,7 +191,15 @@ export class DeploymentTracker {
   async #record(
     d: TrackedDeployment,
     outcome: DeployOutcome,
-    info: { reason: string; checks?: number; seen?: DeployCheckMessage['seen']; verdict?: Verdict; app?: Application; resources?: UnhealthyResource[]; extra?: Record<string, unknown> },
+    info: {
+      reason: string;
+      checks?: number;
+      seen?: DeployCheckMessage['seen'];
+      verdict?: Verdict;
+      app?: Application;
+      resources?: UnhealthyResource[];
+      extra?: Record<string, unknown>;
+    },
   ): Promise<AuditRecord> {
     const v = info.verdict && info.verdict.state !== 'waiting' ? info.verdict : undefined;
     const syncedAt = v?.syncedAt ?? info.seen?.syncedAt;
@@ -221,7 +249,10 @@ export class DeploymentTracker {
     try {
       await run();
     } catch (error) {
-      this.#d.log?.warn?.(`deploy: ${what} listener failed`, { error: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) });
+      this.#d.log?.warn?.(`deploy: ${what} listener failed`, {
+        error: error instanceof Error ? error.name : 'Error',
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 }

@@ -27,7 +27,8 @@ const CONCURRENCY = 8;
 
 function keysOf(value: unknown, field: string): Set<string> | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.some((k) => typeof k !== 'string')) throw new DrValidationError(field, `${field} must be a list of namespace/name strings`);
+  if (!Array.isArray(value) || value.some((k) => typeof k !== 'string'))
+    throw new DrValidationError(field, `${field} must be a list of namespace/name strings`);
   if (value.length > MAX_CHECK_KEYS) throw new DrValidationError(field, `${field}: at most ${MAX_CHECK_KEYS} keys`);
   return new Set(value as string[]);
 }
@@ -60,7 +61,8 @@ export async function checkObjects(deps: CheckDeps, request: CheckRequest, actor
   if (expectProjects) {
     for (const p of await client.listProjects()) {
       const key = `${p.metadata?.namespace || client.namespace}/${p.metadata?.name}`;
-      if (!expectProjects.has(key)) findings.push({ kind: 'AppProject', namespace: p.metadata?.namespace || client.namespace, name: p.metadata?.name ?? '', status: 'extra' });
+      if (!expectProjects.has(key))
+        findings.push({ kind: 'AppProject', namespace: p.metadata?.namespace || client.namespace, name: p.metadata?.name ?? '', status: 'extra' });
     }
   }
   if (expectApps) {

@@ -44,7 +44,12 @@ function plain<T>(value: T): T {
  * @param defaultNamespace namespace for an app whose `metadata.namespace` is empty (the instance's)
  */
 export function cleanApplication(app: Application, defaultNamespace = 'argocd'): CleanObject {
-  return { apiVersion: ARGOPROJ_API_VERSION, kind: 'Application', metadata: cleanMetadata(app.metadata, defaultNamespace), spec: normalizeApplicationSpec(plain((app.spec ?? {}) as Record<string, unknown>)) };
+  return {
+    apiVersion: ARGOPROJ_API_VERSION,
+    kind: 'Application',
+    metadata: cleanMetadata(app.metadata, defaultNamespace),
+    spec: normalizeApplicationSpec(plain((app.spec ?? {}) as Record<string, unknown>)),
+  };
 }
 
 /**
@@ -54,7 +59,12 @@ export function cleanApplication(app: Application, defaultNamespace = 'argocd'):
 export function cleanProject(project: AppProject, defaultNamespace = 'argocd'): CleanObject {
   const spec = plain((project.spec ?? {}) as Record<string, unknown> & { roles?: Array<Record<string, unknown>> });
   if (Array.isArray(spec.roles)) spec.roles = spec.roles.map(({ jwtTokens: _dropped, ...role }) => role);
-  return { apiVersion: ARGOPROJ_API_VERSION, kind: 'AppProject', metadata: cleanMetadata(project.metadata, defaultNamespace), spec: normalizeProjectSpec(spec) };
+  return {
+    apiVersion: ARGOPROJ_API_VERSION,
+    kind: 'AppProject',
+    metadata: cleanMetadata(project.metadata, defaultNamespace),
+    spec: normalizeProjectSpec(spec),
+  };
 }
 
 /**
@@ -63,9 +73,7 @@ export function cleanProject(project: AppProject, defaultNamespace = 'argocd'): 
  * what ArgoCD will store).
  */
 export function toNormalForm(obj: CleanObject): CleanObject {
-  return obj.kind === 'Application'
-    ? cleanApplication(obj as unknown as Application, obj.metadata.namespace)
-    : cleanProject(obj as unknown as AppProject, obj.metadata.namespace);
+  return obj.kind === 'Application' ? cleanApplication(obj, obj.metadata.namespace) : cleanProject(obj, obj.metadata.namespace);
 }
 
 /** File name of an object inside its kind folder: `<namespace>--<name>.yaml`. */
@@ -91,7 +99,8 @@ export function validateObject(value: unknown, kind: CleanObject['kind'], where:
   const name = obj.metadata?.name;
   const namespace = obj.metadata?.namespace;
   if (typeof name !== 'string' || !K8S_NAME.test(name)) throw new DrValidationError(where, `${where}: metadata.name must be a Kubernetes object name`);
-  if (typeof namespace !== 'string' || !K8S_NAME.test(namespace)) throw new DrValidationError(where, `${where}: metadata.namespace must be a Kubernetes namespace`);
+  if (typeof namespace !== 'string' || !K8S_NAME.test(namespace))
+    throw new DrValidationError(where, `${where}: metadata.namespace must be a Kubernetes namespace`);
   if (!obj.spec || typeof obj.spec !== 'object' || Array.isArray(obj.spec)) throw new DrValidationError(where, `${where}: spec must be an object`);
   return obj;
 }

@@ -76,7 +76,14 @@ export class ExportWriter {
       instances[instance] = { ...this.counts.get(instance)!, checksum: checksumOf(files) };
       for (const [p, s] of files) all.push([`${instance}/${p}`, s]);
     }
-    const manifest: ExportManifest = { version: 1, tool: 'gitops-sentinel', checksumAlgorithm: 'sha256-of-sha256sum-lines', files: all.length, checksum: checksumOf(all), instances };
+    const manifest: ExportManifest = {
+      version: 1,
+      tool: 'gitops-sentinel',
+      checksumAlgorithm: 'sha256-of-sha256sum-lines',
+      files: all.length,
+      checksum: checksumOf(all),
+      instances,
+    };
     writeFileSync(join(this.dir, MANIFEST_FILE), toYaml(manifest));
     return manifest;
   }
@@ -119,7 +126,9 @@ export function verifyInstanceDir(dir: string, instance: string, manifest: Expor
     }
   }
   if (counts.applications !== expected.applications || counts.projects !== expected.projects) {
-    throw new ManifestMismatchError(`${instance}: the manifest lists ${expected.applications} applications and ${expected.projects} projects, the folder holds ${counts.applications} and ${counts.projects}`);
+    throw new ManifestMismatchError(
+      `${instance}: the manifest lists ${expected.applications} applications and ${expected.projects} projects, the folder holds ${counts.applications} and ${counts.projects}`,
+    );
   }
   if (checksumOf(files) !== expected.checksum) throw new ManifestMismatchError(`${instance}: checksum mismatch: files were changed since the export`);
 }

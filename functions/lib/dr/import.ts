@@ -65,7 +65,10 @@ async function refuseMissingProjects(client: ArgoCDClient, projects: CleanObject
   for (const p of await client.listProjects()) refs.delete(p.metadata?.name ?? '');
   if (!refs.size) return;
   const names = [...refs].map(([p, apps]) => `${p} (${apps.slice(0, 5).join(', ')}${apps.length > 5 ? `, ${apps.length - 5} more` : ''})`);
-  throw new DrValidationError('applications', `applications reference projects that are neither in the import nor in instance ${client.name}: ${names.join('; ')}; nothing was written`);
+  throw new DrValidationError(
+    'applications',
+    `applications reference projects that are neither in the import nor in instance ${client.name}: ${names.join('; ')}; nothing was written`,
+  );
 }
 
 /** Metadata to send: the export's labels, annotations and finalizers, plus the target's own dropped annotations. */
@@ -87,19 +90,22 @@ function specFor(obj: CleanObject, live: LiveObject | undefined): Record<string,
   if (obj.kind !== 'AppProject' || !live) return obj.spec;
   const tokens = new Map(((live.raw as AppProject).spec?.roles ?? []).filter((r) => r.jwtTokens?.length).map((r) => [r.name, r.jwtTokens]));
   if (!tokens.size || !Array.isArray(obj.spec.roles)) return obj.spec;
-  return { ...obj.spec, roles: (obj.spec.roles as Array<{ name?: string }>).map((r) => (r.name && tokens.has(r.name) ? { ...r, jwtTokens: tokens.get(r.name) } : r)) };
+  return {
+    ...obj.spec,
+    roles: (obj.spec.roles as Array<{ name?: string }>).map((r) => (r.name && tokens.has(r.name) ? { ...r, jwtTokens: tokens.get(r.name) } : r)),
+  };
 }
 
 /** One write: create when there is no live object, else replace the live one. Returns the stored object. */
 async function write(client: ArgoCDClient, obj: CleanObject, live: LiveObject | undefined): Promise<AppProject | Application> {
   const body = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: metadataFor(obj, live), spec: specFor(obj, live) };
   if (obj.kind === 'AppProject') {
-    if (!live) return client.createProject(body as AppProject);
-    return client.updateProject({ ...(live.raw as AppProject), ...body } as AppProject);
+    if (!live) return client.createProject(body);
+    return client.updateProject({ ...(live.raw as AppProject), ...body });
   }
   // validate=false: the repositories may not be registered yet in a freshly rebuilt ArgoCD.
-  if (!live) return client.createApplication(body as Application, { validate: false });
-  return client.updateApplication(body as Application, { validate: false, project: (live.clean.spec.project as string | undefined) || 'default' });
+  if (!live) return client.createApplication(body, { validate: false });
+  return client.updateApplication(body, { validate: false, project: (live.clean.spec.project as string | undefined) || 'default' });
 }
 
 /**
@@ -130,7 +136,8 @@ async function importOne(client: ArgoCDClient, input: CleanObject, dryRun: boole
         stored = cleanOf(client, obj.kind, await write(client, obj, live));
       } catch (error) {
         if (!isRace(error, !live)) throw error;
-        if (++retries >= MAX_WRITE_ATTEMPTS) throw new Error(`gave up after ${MAX_WRITE_ATTEMPTS} conflicting writes: ${(error as Error).message}`, { cause: error });
+        if (++retries >= MAX_WRITE_ATTEMPTS)
+          throw new Error(`gave up after ${MAX_WRITE_ATTEMPTS} conflicting writes: ${(error as Error).message}`, { cause: error });
         // Read again (in any project: a create refused as existing may be an app in another one).
         live = await readLive(client, obj, true);
         if (live && sameObject(live.clean, obj)) stored = live.clean;
@@ -138,7 +145,13 @@ async function importOne(client: ArgoCDClient, input: CleanObject, dryRun: boole
     }
     const extra = retries ? { retries } : {};
     if (!sameObject(stored, obj)) {
-      return { ...id, action: 'failed', error: 'ArgoCD stored something other than the export holds (diff: export -> stored)', diff: diffObjects(obj, stored), ...extra };
+      return {
+        ...id,
+        action: 'failed',
+        error: 'ArgoCD stored something other than the export holds (diff: export -> stored)',
+        diff: diffObjects(obj, stored),
+        ...extra,
+      };
     }
     return { ...id, action, ...(before ? { diff: diffObjects(before, stored) } : {}), ...extra };
   } catch (error) {
@@ -157,7 +170,8 @@ export async function importObjects(deps: ImportDeps, request: ImportRequest, ac
   const dryRun = request.dryRun === true;
   const projects = (request.projects ?? []).map((p, i) => toNormalForm(validateObject(p, 'AppProject', `projects[${i}]`)));
   const applications = (request.applications ?? []).map((a, i) => toNormalForm(validateObject(a, 'Application', `applications[${i}]`)));
-  if (projects.length + applications.length > MAX_IMPORT_BATCH) throw new DrValidationError('applications', `at most ${MAX_IMPORT_BATCH} objects per import call`);
+  if (projects.length + applications.length > MAX_IMPORT_BATCH)
+    throw new DrValidationError('applications', `at most ${MAX_IMPORT_BATCH} objects per import call`);
   const client = deps.argocd.get(instance);
   // A dry run cannot know which projects earlier calls of the same import would create; the CLI checks the whole export.
   if (!dryRun) await refuseMissingProjects(client, projects, applications);
@@ -165,7 +179,15 @@ export async function importObjects(deps: ImportDeps, request: ImportRequest, ac
   const handle = (obj: CleanObject) => importOne(client, obj, dryRun);
   const changes = [...(await mapLimit(projects, CONCURRENCY, handle)), ...(await mapLimit(applications, CONCURRENCY, handle))];
   const count = (a: ImportChange['action']) => changes.filter((c) => c.action === a).length;
-  const result: ImportResult = { instance, dryRun, created: count('create'), updated: count('update'), unchanged: count('unchanged'), failed: count('failed'), changes };
+  const result: ImportResult = {
+    instance,
+    dryRun,
+    created: count('create'),
+    updated: count('update'),
+    unchanged: count('unchanged'),
+    failed: count('failed'),
+    changes,
+  };
   const retried = changes.reduce((n, c) => n + (c.retries ?? 0), 0);
   await deps.auditStore.append({
     kind: 'dr.imported',
@@ -180,7 +202,10 @@ export async function importObjects(deps: ImportDeps, request: ImportRequest, ac
       unchanged: result.unchanged,
       failed: result.failed,
       ...(retried ? { conflictRetries: retried } : {}),
-      objects: changes.filter((c) => c.action !== 'unchanged').slice(0, 100).map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name}`),
+      objects: changes
+        .filter((c) => c.action !== 'unchanged')
+        .slice(0, 100)
+        .map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name}`),
     },
   });
   return result;

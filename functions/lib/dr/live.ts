@@ -43,4 +43,3 @@ export async function readLive(client: ArgoCDClient, obj: CleanObject, anyProjec
 export function keyOf(obj: Pick<CleanObject, 'metadata'>): string {
   return `${obj.metadata.namespace}/${obj.metadata.name}`;
 }
-

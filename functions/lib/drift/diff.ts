@@ -77,8 +77,8 @@ export function diffValues(live: unknown, desired: unknown, options: { oneSided?
     const objA = isObject(a) || (a === undefined && isObject(b));
     const objB = isObject(b) || (b === undefined && isObject(a));
     if (objA && objB) {
-      const ra = (a ?? {}) as Record<string, unknown>;
-      const rb = (b ?? {}) as Record<string, unknown>;
+      const ra = a ?? {};
+      const rb = b ?? {};
       const keys = new Set([...Object.keys(rb), ...(options.oneSided ? [] : Object.keys(ra))]);
       for (const k of [...keys].sort()) walk(ra[k], rb[k], keyPath(path, k));
       return;

@@ -97,7 +97,9 @@ export class DynamoDBDriftStateStore implements DriftStateStore {
   }
 
   async readApp(ref: AppRef): Promise<AppDriftState | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: driftPk(ref.instance), sk: driftSk(ref.namespace, ref.name) }, ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: driftPk(ref.instance), sk: driftSk(ref.namespace, ref.name) }, ConsistentRead: true }),
+    );
     return res.Item ? toState(res.Item) : undefined;
   }
 

@@ -48,7 +48,7 @@ export function selectorMatches(labels: Record<string, string> | undefined, sele
     .filter(Boolean)
     .every((t) => {
       const m = /^([^!=\s]+)\s*(!=|==|=)\s*(.*)$/.exec(t);
-      if (m) return m[2] === '!=' ? l[m[1]!] !== m[3]!.trim() : l[m[1]!] === m[3]!.trim();
+      if (m) return m[2] === '!=' ? l[m[1]] !== m[3].trim() : l[m[1]] === m[3].trim();
       if (t.startsWith('!')) return !(t.slice(1).trim() in l);
       return t in l;
     });

@@ -74,7 +74,12 @@ class ScanAudit {
 
   add(input: Omit<AuditInput, 'actor' | 'ts'>): void {
     const append = () => this.store.append({ ...input, actor: this.actor, ts: this.ts });
-    this.pending.push(this.semaphore.run(append).then(() => undefined, (err: unknown) => this.failed(input.kind, err)));
+    this.pending.push(
+      this.semaphore.run(append).then(
+        () => undefined,
+        (err: unknown) => this.failed(input.kind, err),
+      ),
+    );
   }
 
   /** Waits for every queued append. */
@@ -194,7 +199,17 @@ function detailsFromStatus(app: Application, note?: string): DriftDetails {
 
 function summarizeDetails(d: DriftDetails | undefined): string {
   if (!d?.resources.length) return 'no resource details';
-  const parts = d.resources.slice(0, 3).map((r) => `${r.kind}/${r.name}${r.fields?.length ? ` (${r.fields.map((f) => f.path).slice(0, 3).join(', ')})` : ` (${r.change})`}`);
+  const parts = d.resources.slice(0, 3).map(
+    (r) =>
+      `${r.kind}/${r.name}${
+        r.fields?.length
+          ? ` (${r.fields
+              .map((f) => f.path)
+              .slice(0, 3)
+              .join(', ')})`
+          : ` (${r.change})`
+      }`,
+  );
   return `${d.resources.length}${d.truncated ? '+' : ''} resource(s) differ: ${parts.join('; ')}${d.resources.length > 3 ? '; …' : ''}`;
 }
 
@@ -250,7 +265,13 @@ async function listInstances(run: ScanRun): Promise<{ listed: ListedInstance[]; 
       const u: UnreachableInstance = { instance, reason: unreachableReason(listed.error), message: errorMessage(listed.error) };
       unreachable.push(u);
       run.log.warn('drift: instance unreachable', { ...u });
-      run.audit.add({ kind: 'instance.unreachable', outcome: 'failure', instance, message: `ArgoCD instance unreachable (${u.reason}): ${u.message}`, details: { scanId: run.scanId, reason: u.reason } });
+      run.audit.add({
+        kind: 'instance.unreachable',
+        outcome: 'failure',
+        instance,
+        message: `ArgoCD instance unreachable (${u.reason}): ${u.message}`,
+        details: { scanId: run.scanId, reason: u.reason },
+      });
       return undefined;
     }),
   );
@@ -282,7 +303,17 @@ function classifyApps(listed: ListedInstance[], run: ScanRun): { observed: Obser
       if (healthStatus === 'Missing') tally.missing++;
       const prior = inst.prior.get(key);
       if (condition === 'ok' && (!prior || (prior.condition === 'ok' && !flappingCleared(prior, run.startedAt, run.cfg.cooldownMinutes)))) continue;
-      observed.push({ instance: inst.instance, client: inst.client, app, ref, project: app.spec?.project ?? 'default', condition, syncStatus, healthStatus, prior });
+      observed.push({
+        instance: inst.instance,
+        client: inst.client,
+        app,
+        ref,
+        project: app.spec?.project ?? 'default',
+        condition,
+        syncStatus,
+        healthStatus,
+        prior,
+      });
     }
     for (const [key, state] of inst.prior) if (!seen.has(key)) gone.push(state);
   }
@@ -377,7 +408,7 @@ async function chooseRepairs(assessed: AssessedApp[], run: ScanRun): Promise<Ass
     const batch = candidates.slice(next, next + slots);
     next += batch.length;
     const outcomes = await Promise.all(batch.map((w) => decideCandidate(w, run)));
-    batch.forEach((w, i) => decided.set(w, outcomes[i]!));
+    batch.forEach((w, i) => decided.set(w, outcomes[i]));
     slots -= outcomes.filter((o) => o.decision?.action === 'repair' || o.decision?.reason === 'dry-run').length;
   }
   for (const w of candidates.slice(next)) decided.set(w, { decision: decision('skip', 'repair-cap', `${run.cfg.maxRepairsPerScan} per scan`) });
@@ -460,7 +491,13 @@ async function writeStates(assessed: AssessedApp[], gone: AppDriftState[], run: 
   const deleteOne = async (s: AppDriftState): Promise<void> => {
     if (!(await store.deleteApp(s)) || s.condition !== 'drifted') return;
     const base = { instance: s.instance, namespace: s.namespace, app: s.name, project: s.project };
-    run.audit.add({ ...base, kind: 'drift.resolved', outcome: 'info', message: 'drift resolved: the application no longer exists in ArgoCD', details: { scanId: run.scanId, driftedSince: s.firstSeen } });
+    run.audit.add({
+      ...base,
+      kind: 'drift.resolved',
+      outcome: 'info',
+      message: 'drift resolved: the application no longer exists in ArgoCD',
+      details: { scanId: run.scanId, driftedSince: s.firstSeen },
+    });
   };
   const written = await mapLimit(assessed, WRITE_CONCURRENCY, writeOne);
   await mapLimit(gone, WRITE_CONCURRENCY, deleteOne);
@@ -477,7 +514,11 @@ async function repairOne(w: WrittenApp, run: ScanRun): Promise<boolean> {
   try {
     // Under auto-sync ArgoCD only accepts the target revision; the policy checked that it
     // still resolves to the deployed one, so the sync carries none.
-    const revision = automated ? {} : target.revisions ? { revisions: target.revisions, sourcePositions: target.sourcePositions } : { revision: target.revision };
+    const revision = automated
+      ? {}
+      : target.revisions
+        ? { revisions: target.revisions, sourcePositions: target.sourcePositions }
+        : { revision: target.revision };
     await w.client.syncApplication(w.ref, { ...revision, prune: cfg.prune, project: w.project });
     const message = `repair started: sync to the last deployed revision ${describeTarget(target)} (history id ${target.historyId})`;
     const details = { scanId, reason: w.decision!.reason, historyId: target.historyId, prune: cfg.prune, drift: auditDetailsOf(w.details) };
@@ -486,7 +527,16 @@ async function repairOne(w: WrittenApp, run: ScanRun): Promise<boolean> {
       // The repair is a deployment too: followed to Healthy (or not) like a push.
       const acceptedAt = (run.deps.now ?? (() => new Date()))().toISOString();
       await run.deps.deployments
-        .start({ ref: w.ref, project: w.project, cause: 'repair', action: 'sync', expectedRevision: describeTarget(target), actor: run.actor, startedAt: acceptedAt, acceptedAt })
+        .start({
+          ref: w.ref,
+          project: w.project,
+          cause: 'repair',
+          action: 'sync',
+          expectedRevision: describeTarget(target),
+          actor: run.actor,
+          startedAt: acceptedAt,
+          acceptedAt,
+        })
         .catch((err: unknown) => run.log.warn('drift: repair not tracked', { instance: w.instance, app: w.ref.name, error: errorMessage(err) }));
     }
     return true;
@@ -582,7 +632,15 @@ async function recordScan(summary: ScanSummary, run: ScanRun): Promise<void> {
     m.addMetric(DRIFT_METRICS.consistencyPercent, 'Percent', s.consistencyPercent);
     m.addMetric(DRIFT_METRICS.scanDurationMs, 'Milliseconds', s.durationMs);
   }
-  run.log.info('drift: scan completed', { scanId: s.scanId, apps: s.apps, drifted: s.drifted, repaired: s.repaired, skipped: s.skipped, unreachable, durationMs: s.durationMs });
+  run.log.info('drift: scan completed', {
+    scanId: s.scanId,
+    apps: s.apps,
+    drifted: s.drifted,
+    repaired: s.repaired,
+    skipped: s.skipped,
+    unreachable,
+    durationMs: s.durationMs,
+  });
 }
 
 /** Drifted, unknown and unhealthy apps, plus apps whose drift was resolved this scan. */
@@ -625,7 +683,10 @@ export async function runDriftScan(deps: DriftDeps, options: DriftScanOptions = 
   const run = startRun(deps, options);
   const { listed, unreachable } = await listInstances(run);
   const { observed, gone, tally } = classifyApps(listed, run);
-  const details = await fetchDetails(observed.filter((w) => w.condition === 'drifted'), run);
+  const details = await fetchDetails(
+    observed.filter((w) => w.condition === 'drifted'),
+    run,
+  );
   const decided = await chooseRepairs(assessApps(observed, details.details, run), run);
   const written = await writeStates(decided, gone, run);
   const repairs = await startRepairs(written, run);

@@ -136,7 +136,8 @@ export async function judgeDelivery(store: DeliveryLedgerStore, push: PushEvent,
       ...(text(body.receivedAt) ? { firstReceivedAt: text(body.receivedAt) } : {}),
     };
   }
-  if (delivery) return { kind: 'duplicate', by: 'delivery-id', inProgress: false, ...(text(delivery.receivedAt) ? { firstReceivedAt: text(delivery.receivedAt) } : {}) };
+  if (delivery)
+    return { kind: 'duplicate', by: 'delivery-id', inProgress: false, ...(text(delivery.receivedAt) ? { firstReceivedAt: text(delivery.receivedAt) } : {}) };
   if (keys.next && keys.head) {
     const next = live(items.get(keys.next), nowMs);
     const head = text(live(items.get(keys.head), nowMs)?.sha) ?? '';
@@ -162,9 +163,24 @@ export interface LedgerWriteOptions {
  * Claims the body for this invocation until `leaseUntil`: false when another invocation holds
  * it (an identical delivery racing this one), which is then a duplicate in progress.
  */
-export function claimBody(store: DeliveryLedgerStore, push: PushEvent, keys: LedgerKeys, owner: string, leaseUntil: number, o: LedgerWriteOptions): Promise<boolean> {
+export function claimBody(
+  store: DeliveryLedgerStore,
+  push: PushEvent,
+  keys: LedgerKeys,
+  owner: string,
+  leaseUntil: number,
+  o: LedgerWriteOptions,
+): Promise<boolean> {
   return store.claim(
-    { id: keys.body, expiration: Math.floor(o.nowMs / 1000) + o.dedupeSeconds, status: 'claimed', owner, leaseUntil, deliveryId: push.deliveryId, receivedAt: new Date(o.nowMs).toISOString() },
+    {
+      id: keys.body,
+      expiration: Math.floor(o.nowMs / 1000) + o.dedupeSeconds,
+      status: 'claimed',
+      owner,
+      leaseUntil,
+      deliveryId: push.deliveryId,
+      receivedAt: new Date(o.nowMs).toISOString(),
+    },
     o.nowMs,
   );
 }
@@ -181,7 +197,8 @@ export function recordDelivery(store: DeliveryLedgerStore, push: PushEvent, keys
   const bodySha256 = keys.body.slice(keys.body.lastIndexOf('#') + 1);
   const items: LedgerItem[] = [{ id: keys.body, expiration: dedupeUntil, status: 'done', deliveryId: push.deliveryId, receivedAt }];
   if (keys.delivery) items.push({ id: keys.delivery, expiration: dedupeUntil, bodySha256, receivedAt });
-  if (accepted && keys.head) items.push({ id: keys.head, expiration: refUntil, sha: push.deleted ? '' : push.revision, deliveryId: push.deliveryId, receivedAt });
+  if (accepted && keys.head)
+    items.push({ id: keys.head, expiration: refUntil, sha: push.deleted ? '' : push.revision, deliveryId: push.deliveryId, receivedAt });
   if (accepted && keys.link) items.push({ id: keys.link, expiration: refUntil, after: push.revision, deliveryId: push.deliveryId, receivedAt });
   return store.putMany(items);
 }

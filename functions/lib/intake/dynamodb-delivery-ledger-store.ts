@@ -69,7 +69,7 @@ export class DynamoDBDeliveryLedgerStore implements DeliveryLedgerStore {
       for (let attempt = 0; requests.length > 0; attempt++) {
         if (attempt > this.retries) throw new Error('[gitops-sentinel/intake] DynamoDB left items unprocessed');
         const res = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (res.UnprocessedItems?.[this.table] ?? []) as Array<Record<string, unknown>>;
+        requests = res.UnprocessedItems?.[this.table] ?? [];
       }
     }
   }

@@ -58,12 +58,16 @@ export class DynamoDBRefusalCounter implements RefusalCounter {
 /**
  * The refusal counts of every UTC day from `from` to `to` (ISO times), one Query per day.
  * @example await listRefusals({ doc, tableName }, '2026-01-01T00:00:00Z', '2026-01-07T23:59:59Z')
+ * @public (no caller yet)
  */
 export async function listRefusals(options: Pick<DynamoDBRefusalCounterOptions, 'doc' | 'tableName'>, from: string, to: string): Promise<RefusalCount[]> {
   const out: RefusalCount[] = [];
   for (let t = Date.parse(from.slice(0, 10)); t <= Date.parse(to); t += DAY_MS) {
     const day = new Date(t).toISOString().slice(0, 10);
-    const pages = paginateQuery({ client: options.doc }, { TableName: options.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': refusedPk(day) } });
+    const pages = paginateQuery(
+      { client: options.doc },
+      { TableName: options.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': refusedPk(day) } },
+    );
     for await (const page of pages) {
       for (const item of page.Items ?? []) out.push({ day, provider: String(item.provider), reason: String(item.reason), count: Number(item.count) || 0 });
     }

@@ -82,11 +82,19 @@ async function refuse(error: unknown, attempt: Attempt, deps: ReceivePushDeps, n
     bodySha256: attempt.bodySha256 ?? null,
   };
   if (refusal.reason === 'internal' || refusal.reason === 'secret-unavailable') {
-    log.error?.(refusal.reason === 'internal' ? 'webhook failed' : 'webhook secret unavailable: delivery refused with 503', { ...context, error: error instanceof Error ? error.name : 'UnknownError' });
+    log.error?.(refusal.reason === 'internal' ? 'webhook failed' : 'webhook secret unavailable: delivery refused with 503', {
+      ...context,
+      error: error instanceof Error ? error.name : 'UnknownError',
+    });
     return;
   }
   const { log: due, suppressed } = sampler.sample(refusal);
-  if (due) log.warn?.('webhook refused (sampled: one line per provider and reason a minute)', { ...context, message: error instanceof Error ? printable(error.message, 200) : '', suppressed });
+  if (due)
+    log.warn?.('webhook refused (sampled: one line per provider and reason a minute)', {
+      ...context,
+      message: error instanceof Error ? printable(error.message, 200) : '',
+      suppressed,
+    });
 }
 
 async function receive(input: ReceivePushInput, deps: ReceivePushDeps, attempt: Attempt, now: () => Date): Promise<ReceivePushResult> {
@@ -140,7 +148,14 @@ async function receive(input: ReceivePushInput, deps: ReceivePushDeps, attempt: 
   return judgeAndEnqueue(parsed, attempt.bodySha256, matched === null, input, deps, now);
 }
 
-async function judgeAndEnqueue(push: PushEvent, bodySha256: string, unsigned: boolean, input: ReceivePushInput, deps: ReceivePushDeps, now: () => Date): Promise<ReceivePushResult> {
+async function judgeAndEnqueue(
+  push: PushEvent,
+  bodySha256: string,
+  unsigned: boolean,
+  input: ReceivePushInput,
+  deps: ReceivePushDeps,
+  now: () => Date,
+): Promise<ReceivePushResult> {
   const nowMs = now().getTime();
   const writes: LedgerWriteOptions = { dedupeSeconds: deps.config.webhook.dedupeSeconds, refLedgerDays: deps.config.webhook.refLedgerDays, nowMs };
   const keys = ledgerKeys(push, bodySha256);
@@ -175,7 +190,13 @@ async function judgeAndEnqueue(push: PushEvent, bodySha256: string, unsigned: bo
       ts: now().toISOString(),
     });
     await recordDelivery(deps.ledger, push, keys, false, writes);
-    deps.log?.info?.('webhook stale push', { provider: push.provider, deliveryId: push.deliveryId, ref: push.ref, revision: push.revision, supersededBy: verdict.supersededBy });
+    deps.log?.info?.('webhook stale push', {
+      provider: push.provider,
+      deliveryId: push.deliveryId,
+      ref: push.ref,
+      revision: push.revision,
+      supersededBy: verdict.supersededBy,
+    });
     return { status: 'stale', provider: push.provider, deliveryId: push.deliveryId, supersededBy: verdict.supersededBy };
   }
 
@@ -201,7 +222,10 @@ async function judgeAndEnqueue(push: PushEvent, bodySha256: string, unsigned: bo
   } catch (error) {
     // The push is queued and audited; answering 500 now would only make the provider send it
     // again. The claim keeps replays out until its lease ends.
-    deps.log?.error?.('cannot record a queued delivery in the ledger', { deliveryId: push.deliveryId, error: error instanceof Error ? error.name : 'UnknownError' });
+    deps.log?.error?.('cannot record a queued delivery in the ledger', {
+      deliveryId: push.deliveryId,
+      error: error instanceof Error ? error.name : 'UnknownError',
+    });
   }
   deps.log?.info?.('webhook queued', { provider: push.provider, deliveryId: push.deliveryId, ref: push.ref, revision: push.revision });
   return { status: 'queued', provider: push.provider, deliveryId: push.deliveryId, push };

@@ -3,7 +3,14 @@
  * the hash-chained audit trail (anyone on the Internet can send a refused request, so a record
  * per refusal would let them fill the trail; THREATS.md: "refusals cost a counter").
  */
-import { DeliveryConflictError, MalformedPayloadError, MissingSecretError, PayloadTooLargeError, SignatureMismatchError, UnknownProviderError } from '../providers/errors';
+import {
+  DeliveryConflictError,
+  MalformedPayloadError,
+  MissingSecretError,
+  PayloadTooLargeError,
+  SignatureMismatchError,
+  UnknownProviderError,
+} from '../providers/errors';
 import type { ProviderName } from '../providers/types';
 import { RepositoryNotAllowedError, SecretUnavailableError } from './errors';
 

@@ -60,7 +60,7 @@ export interface ResolvedSecrets {
 
 /** The reference without `repositories`, as the secrets provider takes it. */
 function refOnly(ref: WebhookSecretRef): SecretRef {
-  return ref.env !== undefined ? { env: ref.env } : { secretId: ref.secretId!, ...(ref.jsonKey !== undefined ? { jsonKey: ref.jsonKey } : {}) };
+  return ref.env !== undefined ? { env: ref.env } : { secretId: ref.secretId, ...(ref.jsonKey !== undefined ? { jsonKey: ref.jsonKey } : {}) };
 }
 
 /**
@@ -69,7 +69,12 @@ function refOnly(ref: WebhookSecretRef): SecretRef {
  * `unavailable`, never skipped silently: the caller fails closed (503) unless another
  * configured secret verifies the delivery.
  */
-export async function resolveSecrets(provider: ProviderName, configured: WebhookSecrets, secrets: SecretsProvider, log: ReceivePushLogger): Promise<ResolvedSecrets> {
+export async function resolveSecrets(
+  provider: ProviderName,
+  configured: WebhookSecrets,
+  secrets: SecretsProvider,
+  log: ReceivePushLogger,
+): Promise<ResolvedSecrets> {
   const signingKey = SIGNING_KEYS[provider];
   const signing = signingKey ? secretRefsOf(configured[signingKey]) : [];
   const keys = signing.length > 0 ? [signingKey!] : SECRET_KEYS[provider];
@@ -85,7 +90,11 @@ export async function resolveSecrets(provider: ProviderName, configured: Webhook
             (error: unknown) => {
               unavailable = true;
               // The reference's name (never its value) and the error's class, to find what broke.
-              log.error?.('webhook secret is configured but cannot be loaded', { provider, secret: describeRef(refOnly(ref)), error: error instanceof Error ? error.name : 'UnknownError' });
+              log.error?.('webhook secret is configured but cannot be loaded', {
+                provider,
+                secret: describeRef(refOnly(ref)),
+                error: error instanceof Error ? error.name : 'UnknownError',
+              });
               return undefined;
             },
           ),

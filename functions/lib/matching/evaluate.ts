@@ -180,7 +180,10 @@ function compileRefreshPaths(annotation: string | undefined, sourcePath: string)
       tests.push(compilePath(cleanRepoPath(item)));
     } else {
       // Relative items may climb out of the source path (`../common`) but not out of the repo.
-      const joined = path.posix.normalize(`${sourcePath || '.'}/${item}`).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+      const joined = path.posix
+        .normalize(`${sourcePath || '.'}/${item}`)
+        .replace(/^(\.\/)+/, '')
+        .replace(/\/+$/, '');
       tests.push(compilePath(joined === '.' ? '' : joined.replace(/^\/+/, '')));
     }
   }
@@ -226,7 +229,10 @@ export function compileApp(app: IndexedApp): CompiledApp {
     id: appId(app),
     sources,
     ignored: ignore !== undefined && String(ignore).trim().toLowerCase() !== 'false',
-    syncOnPush: String(annotations[SYNC_ON_PUSH_ANNOTATION] ?? '').trim().toLowerCase() === 'true',
+    syncOnPush:
+      String(annotations[SYNC_ON_PUSH_ANNOTATION] ?? '')
+        .trim()
+        .toLowerCase() === 'true',
     seq: 0,
   };
 }
@@ -340,11 +346,18 @@ export function evaluate(c: CompiledApp, p: PreparedPush): MatchResult | null {
     return { app: c.app, action: 'skip', reason: `${why}; skipped: annotated ${IGNORE_ANNOTATION}`, sourceIndexes: indexes };
   }
   if (c.syncOnPush && !p.push.deleted && !c.app.autoSync && p.revision !== '') {
-    return { app: c.app, action: 'sync', reason: `${why}; sync to the branch (${SYNC_ON_PUSH_ANNOTATION}; push claimed ${p.push.revision})`, sourceIndexes: indexes, revision: p.push.revision };
+    return {
+      app: c.app,
+      action: 'sync',
+      reason: `${why}; sync to the branch (${SYNC_ON_PUSH_ANNOTATION}; push claimed ${p.push.revision})`,
+      sourceIndexes: indexes,
+      revision: p.push.revision,
+    };
   }
   let tail: string;
   if (p.push.deleted) tail = 'refresh: ref deleted, nothing to sync to';
-  else if (c.app.autoSync) tail = c.syncOnPush ? 'refresh: auto-sync on, ArgoCD syncs itself (sync-on-push not needed)' : 'refresh: auto-sync on, ArgoCD syncs itself';
+  else if (c.app.autoSync)
+    tail = c.syncOnPush ? 'refresh: auto-sync on, ArgoCD syncs itself (sync-on-push not needed)' : 'refresh: auto-sync on, ArgoCD syncs itself';
   else tail = c.syncOnPush ? 'refresh: no commit sha to sync to' : 'refresh: shows OutOfSync at once';
   return { app: c.app, action: 'refresh', reason: `${why}; ${tail}`, sourceIndexes: indexes };
 }

@@ -3,10 +3,9 @@
  * so a function that only logs does not bundle metrics or tracing.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { SimpleLogger } from './simple-logger';
 
-export type { SimpleLogger, PartialLogger } from './simple-logger';
+export type { SimpleLogger } from './simple-logger';
 
 /** Service name every log line carries unless `POWERTOOLS_SERVICE_NAME` says otherwise. */
 export const SERVICE_NAME = 'gitops-sentinel';
@@ -22,9 +21,9 @@ export function createLogger(functionName: string): Logger {
 /** Adapts a Powertools logger to {@link SimpleLogger} (its extras are typed more narrowly). */
 export function asSimpleLogger(logger: Logger): SimpleLogger {
   return {
-    debug: (m, e) => logger.debug(m, (e ?? {}) as LogAttributes),
-    info: (m, e) => logger.info(m, (e ?? {}) as LogAttributes),
-    warn: (m, e) => logger.warn(m, (e ?? {}) as LogAttributes),
-    error: (m, e) => logger.error(m, (e ?? {}) as LogAttributes),
+    debug: (m, e) => logger.debug(m, e ?? {}),
+    info: (m, e) => logger.info(m, e ?? {}),
+    warn: (m, e) => logger.warn(m, e ?? {}),
+    error: (m, e) => logger.error(m, e ?? {}),
   };
 }

@@ -26,7 +26,10 @@ export function detect(headers: Headers): boolean {
 
 /** `{6f...}` and `6F...` are the same UUID. */
 function normalizeUuid(value: string): string {
-  return value.trim().replace(/^\{|\}$/g, '').toLowerCase();
+  return value
+    .trim()
+    .replace(/^\{|\}$/g, '')
+    .toLowerCase();
 }
 
 /**
@@ -78,7 +81,10 @@ export function parse(rawBody: RawBody, headers: Headers): ParseResult {
   const repo = obj(body, 'repository');
   if (!repo) throw new MalformedPayloadError('repository is missing');
   const fullName = str(repo, 'full_name');
-  const repoUrls = urls(str(obj(obj(repo, 'links'), 'html'), 'href'), fullName && /^[\w.-]+\/[\w.-]+$/.test(fullName) ? `https://bitbucket.org/${fullName}` : undefined);
+  const repoUrls = urls(
+    str(obj(obj(repo, 'links'), 'html'), 'href'),
+    fullName && /^[\w.-]+\/[\w.-]+$/.test(fullName) ? `https://bitbucket.org/${fullName}` : undefined,
+  );
   if (repoUrls.length === 0) throw new MalformedPayloadError('repository has no URL');
   const defaultBranch = branchName(str(obj(repo, 'mainbranch'), 'name'));
   const { commits } = collectCommits(deleted ? [] : change.commits, commitReader);

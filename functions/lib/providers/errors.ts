@@ -45,7 +45,10 @@ export class PayloadTooLargeError extends ProviderError {
 
 /** No provider recognises the request headers. */
 export class UnknownProviderError extends ProviderError {
-  constructor(message = 'no known Git provider headers (X-GitHub-Event, X-Gitlab-Event, X-Hook-UUID, X-Event-Key, X-Gitea-Event, X-Gogs-Event, X-Vss-Activityid)', options?: ErrorOptions) {
+  constructor(
+    message = 'no known Git provider headers (X-GitHub-Event, X-Gitlab-Event, X-Hook-UUID, X-Event-Key, X-Gitea-Event, X-Gogs-Event, X-Vss-Activityid)',
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'UnknownProviderError';
   }

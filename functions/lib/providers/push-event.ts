@@ -64,14 +64,15 @@ export function collectCommits(raw: unknown, reader: CommitReader, total?: numbe
   let filesKnown = files !== null && list.length > 0 && list.length <= MAX_COMMITS && (total === undefined || total <= list.length);
   const n = Math.min(list.length, MAX_COMMITS);
   for (let i = 0; i < n; i++) {
-    const c = list[i];
+    const c: unknown = list[i];
     if (!isObject(c)) continue;
     const id = reader.id(c);
     if (typeof id !== 'string' || id.length === 0 || id.length > 64) continue;
     const commit: PushCommit = { id };
     const message = reader.message(c);
     // Free text: unsafe characters are escaped (kept visible), never passed on raw.
-    if (typeof message === 'string') commit.message = escapeUnsafe(message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message, true);
+    if (typeof message === 'string')
+      commit.message = escapeUnsafe(message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message, true);
     const author = reader.author(c);
     if (typeof author === 'string' && author) commit.author = escapeUnsafe(author.slice(0, 200));
     const ts = reader.timestamp(c);

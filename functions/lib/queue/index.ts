@@ -3,5 +3,13 @@ export type * from './types';
 export { QueueError, InvalidMessageError } from './errors';
 export { serializePushMessage, parsePushMessage, MAX_MESSAGE_BYTES } from './message';
 export { SQSPushQueue, type SQSPushQueueOptions } from './sqs-push-queue';
-export { serializeFollowUp, parseFollowUp, sqsDelaySeconds, MAX_DELAY_SECONDS, type DeployCheckMessage, type FollowUpMessage, type FollowUpQueue } from './follow-up';
+export {
+  serializeFollowUp,
+  parseFollowUp,
+  sqsDelaySeconds,
+  MAX_DELAY_SECONDS,
+  type DeployCheckMessage,
+  type FollowUpMessage,
+  type FollowUpQueue,
+} from './follow-up';
 export { SQSFollowUpQueue, type SQSFollowUpQueueOptions } from './sqs-follow-up-queue';

@@ -18,7 +18,8 @@ export class SQSFollowUpQueue implements FollowUpQueue {
 
   constructor(options: SQSFollowUpQueueOptions) {
     if (!options?.queueUrl) throw new TypeError('[gitops-sentinel/queue] queueUrl is required');
-    if (options.queueUrl.endsWith('.fifo')) throw new TypeError('[gitops-sentinel/queue] the follow-up queue must be a standard queue: FIFO queues ignore per-message DelaySeconds');
+    if (options.queueUrl.endsWith('.fifo'))
+      throw new TypeError('[gitops-sentinel/queue] the follow-up queue must be a standard queue: FIFO queues ignore per-message DelaySeconds');
     this.#queueUrl = options.queueUrl;
     this.#client = options.client ?? new SQSClient(options.clientConfig ?? {});
   }

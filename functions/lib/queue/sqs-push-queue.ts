@@ -39,7 +39,12 @@ export class SQSPushQueue implements PushQueue {
             provider: { DataType: 'String', StringValue: push.provider },
             deliveryId: { DataType: 'String', StringValue: push.deliveryId },
           },
-          ...(this.#fifo ? { MessageGroupId: hash(push.repoUrls[0] ?? push.provider).slice(0, 64), MessageDeduplicationId: hash(`${push.provider}:${push.deliveryId}`).slice(0, 64) } : {}),
+          ...(this.#fifo
+            ? {
+                MessageGroupId: hash(push.repoUrls[0] ?? push.provider).slice(0, 64),
+                MessageDeduplicationId: hash(`${push.provider}:${push.deliveryId}`).slice(0, 64),
+              }
+            : {}),
         }),
       );
     } catch (error) {

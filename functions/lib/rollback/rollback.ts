@@ -63,7 +63,7 @@ export function findInHistory(app: Application, to: string): RevisionHistory | u
   if (!SHA_PREFIX.test(to)) throw new InvalidRollbackTargetError('to', 'to must be a history id (digits) or a commit sha (at least 7 hex characters)');
   const want = to.toLowerCase();
   for (let i = history.length - 1; i >= 0; i--) {
-    if (revisionsOf(history[i]!).some((r) => r.toLowerCase().startsWith(want))) return history[i];
+    if (revisionsOf(history[i]).some((r) => r.toLowerCase().startsWith(want))) return history[i];
   }
   return undefined;
 }
@@ -85,6 +85,7 @@ function operationOf(app: Application | undefined): RollbackOperation | undefine
  * @throws OperationInProgressError another operation is running
  * @throws InvalidRollbackTargetError `to` is unusable
  */
+// eslint-disable-next-line max-lines-per-function -- checks, target resolution, sync and audit of one rollback; to split into phases like the drift scan (issue 16 follow-up)
 export async function rollbackApplication(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackResult> {
   const { ref, actor } = request;
   const to = String(request.to ?? '').trim();
@@ -100,7 +101,7 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
   const base = { instance: ref.instance, namespace: ref.namespace, app: ref.name, project, actor } as const;
 
   const history = app.status?.history ?? [];
-  const previousRevision = history.length ? revisionsOf(history[history.length - 1]!)[0] : undefined;
+  const previousRevision = history.length ? revisionsOf(history[history.length - 1])[0] : undefined;
   const entry = findInHistory(app, to);
   let target: RollbackTarget;
   if (entry) {
@@ -113,7 +114,10 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
       throw new RollbackNotFoundError('commit', `commit ${to} is not in the application's history; give the full 40-character sha of an older commit`);
     }
     if (!(await commitKnown(deps, app, ref, to.toLowerCase()))) {
-      throw new RollbackNotFoundError('commit', `commit ${to} is unknown: it is not in the application's history and the audit trail never saw it for this application or its repository`);
+      throw new RollbackNotFoundError(
+        'commit',
+        `commit ${to} is unknown: it is not in the application's history and the audit trail never saw it for this application or its repository`,
+      );
     }
     target = { method: 'sync', revision: to.toLowerCase() };
   }
@@ -129,11 +133,26 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
   if (automated) {
     if (!request.disableAutoSync) {
       const error = new AutoSyncEnabledError(automated);
-      await deps.auditStore.append({ ...common, kind: 'app.rolledback', outcome: 'refused', message: `rollback to ${target.revision} refused: auto-sync is enabled` });
+      await deps.auditStore.append({
+        ...common,
+        kind: 'app.rolledback',
+        outcome: 'refused',
+        message: `rollback to ${target.revision} refused: auto-sync is enabled`,
+      });
       throw error;
     }
     if (dryRun) {
-      return { app: ref, method: target.method, historyId: target.historyId, revision: target.revision, previousRevision, dryRun, prune, wouldDisableAutoSync: true, operation: operationOf(app) };
+      return {
+        app: ref,
+        method: target.method,
+        historyId: target.historyId,
+        revision: target.revision,
+        previousRevision,
+        dryRun,
+        prune,
+        wouldDisableAutoSync: true,
+        operation: operationOf(app),
+      };
     }
     const spec = structuredClone(app.spec!);
     delete spec.syncPolicy!.automated;
@@ -175,7 +194,16 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
   if (!dryRun && deps.deployments) {
     const acceptedAt = (deps.now?.() ?? new Date()).toISOString();
     await deps.deployments
-      .start({ ref, project, cause: 'rollback', action: target.method === 'rollback' ? 'rollback' : 'sync', expectedRevision: target.revision, actor, startedAt: acceptedAt, acceptedAt })
+      .start({
+        ref,
+        project,
+        cause: 'rollback',
+        action: target.method === 'rollback' ? 'rollback' : 'sync',
+        expectedRevision: target.revision,
+        actor,
+        startedAt: acceptedAt,
+        acceptedAt,
+      })
       .catch((error: unknown) => deps.log?.warn?.('rollback not tracked', { ...ref, error: error instanceof Error ? error.message : String(error) }));
   }
   let operation = operationOf(accepted);
@@ -211,7 +239,8 @@ async function getApp(client: ArgoCDClient, ref: RollbackRequest['ref'], project
   try {
     return await client.getApplication(ref, project ? { project } : {});
   } catch (error) {
-    if (error instanceof ArgoCDNotFoundError) throw new RollbackNotFoundError('app', `application ${ref.namespace}/${ref.name} not found in instance ${ref.instance}`, { cause: error });
+    if (error instanceof ArgoCDNotFoundError)
+      throw new RollbackNotFoundError('app', `application ${ref.namespace}/${ref.name} not found in instance ${ref.instance}`, { cause: error });
     if (error instanceof ArgoCDForbiddenError) {
       const visible = await client.listApplications({ appNamespace: ref.namespace !== client.namespace ? ref.namespace : undefined }).catch(() => undefined);
       if (visible && !visible.some((a) => a.metadata?.name === ref.name && (a.metadata?.namespace || client.namespace) === ref.namespace)) {
@@ -254,7 +283,13 @@ function safeNormalize(url: string): string {
   }
 }
 
-async function waitForOperation(client: ArgoCDClient, ref: RollbackRequest['ref'], seconds: number, initial: RollbackOperation, project?: string): Promise<RollbackOperation> {
+async function waitForOperation(
+  client: ArgoCDClient,
+  ref: RollbackRequest['ref'],
+  seconds: number,
+  initial: RollbackOperation,
+  project?: string,
+): Promise<RollbackOperation> {
   const deadline = Date.now() + seconds * 1000;
   let current = initial;
   let delay = 100;

@@ -31,13 +31,24 @@ export interface ConfigChangeRecorder {
  * concurrent instances writes the record.
  * @returns true when this call wrote the record
  */
-export async function recordConfigChange(recorder: ConfigChangeRecorder, functionName: string, snapshot: Pick<ConfigSnapshot, 'version' | 'hash'>, parameter: string): Promise<boolean> {
+export async function recordConfigChange(
+  recorder: ConfigChangeRecorder,
+  functionName: string,
+  snapshot: Pick<ConfigSnapshot, 'version' | 'hash'>,
+  parameter: string,
+): Promise<boolean> {
   const now = Date.now();
   try {
     await recorder.doc.send(
       new PutCommand({
         TableName: recorder.stateTable,
-        Item: { pk: 'config-seen', sk: `${functionName}#${snapshot.hash}`, version: snapshot.version, seenAt: new Date(now).toISOString(), expiresAt: Math.floor(now / 1000) + SEEN_TTL_DAYS * 86_400 },
+        Item: {
+          pk: 'config-seen',
+          sk: `${functionName}#${snapshot.hash}`,
+          version: snapshot.version,
+          seenAt: new Date(now).toISOString(),
+          expiresAt: Math.floor(now / 1000) + SEEN_TTL_DAYS * 86_400,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -60,7 +71,11 @@ export async function recordConfigChange(recorder: ConfigChangeRecorder, functio
  * @param functionName recorded in `config.changed` records, e.g. `operator-api`
  * @param build builds the dependencies for one configuration; `previous` are the ones it replaces (close their clients)
  */
-export function configuredDeps<T>(functionName: string, env: Record<string, string | undefined>, build: (config: SentinelConfig, previous?: T) => T): DepsOrBuilder<T> {
+export function configuredDeps<T>(
+  functionName: string,
+  env: Record<string, string | undefined>,
+  build: (config: SentinelConfig, previous?: T) => T,
+): DepsOrBuilder<T> {
   const name = env.SENTINEL_CONFIG_PARAMETER;
   if (!name) return () => build(loadConfig(env));
   let recorder: ConfigChangeRecorder | undefined;
@@ -81,10 +96,17 @@ export function configuredDeps<T>(functionName: string, env: Record<string, stri
         const deps = build(snapshot.config, current?.deps);
         const { region, dynamodbEndpoint, tablePrefix } = snapshot.config.storage;
         if (!recorder) {
-          const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region, ...(dynamodbEndpoint ? { endpoint: dynamodbEndpoint } : {}) }), { marshallOptions: { removeUndefinedValues: true } });
+          const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region, ...(dynamodbEndpoint ? { endpoint: dynamodbEndpoint } : {}) }), {
+            marshallOptions: { removeUndefinedValues: true },
+          });
           const tables = tableNames(tablePrefix);
           const log = (deps as { log?: ConfigChangeRecorder['log'] }).log;
-          recorder = { doc, stateTable: tables.state, auditStore: new DynamoDBAuditStore({ tableName: tables.audit, client: doc, ...(log ? { logger: log } : {}) }), log };
+          recorder = {
+            doc,
+            stateTable: tables.state,
+            auditStore: new DynamoDBAuditStore({ tableName: tables.audit, client: doc, ...(log ? { logger: log } : {}) }),
+            log,
+          };
         }
         current = { hash: snapshot.hash, deps };
         await recordConfigChange(recorder, functionName, snapshot, name).catch((error: unknown) => {

@@ -62,7 +62,12 @@ export function argocdFor(deps: Pick<CoreDeps, 'argocd' | 'argocdByPurpose'>, pu
  * A per-purpose registry builder for {@link CoreDeps.argocdByPurpose}: one registry per purpose
  * whose instances have a token of their own for it, built once; `fallback` otherwise.
  */
-export function purposeRegistries(config: SentinelConfig, secrets: SecretsProvider, fallback: ArgoCDRegistry, logger?: SimpleLogger): (purpose: TokenPurpose) => ArgoCDRegistry {
+export function purposeRegistries(
+  config: SentinelConfig,
+  secrets: SecretsProvider,
+  fallback: ArgoCDRegistry,
+  logger?: SimpleLogger,
+): (purpose: TokenPurpose) => ArgoCDRegistry {
   const built = new Map<TokenPurpose, ArgoCDRegistry>();
   return (purpose) => {
     if (!config.instances.some((i) => i.tokens?.[purpose])) return fallback;
@@ -73,7 +78,12 @@ export function purposeRegistries(config: SentinelConfig, secrets: SecretsProvid
 }
 
 /** The ArgoCD token purpose of each function's own calls. */
-const FUNCTION_PURPOSE: Record<string, TokenPurpose> = { 'sync-worker': 'worker', 'drift-scan': 'scanner', 'operator-api': 'operator', 'deploy-tracker': 'worker' };
+const FUNCTION_PURPOSE: Record<string, TokenPurpose> = {
+  'sync-worker': 'worker',
+  'drift-scan': 'scanner',
+  'operator-api': 'operator',
+  'deploy-tracker': 'worker',
+};
 
 /**
  * Builds the deployed dependencies from the Lambda environment (`SENTINEL_CONFIG_JSON`,
@@ -82,7 +92,10 @@ const FUNCTION_PURPOSE: Record<string, TokenPurpose> = { 'sync-worker': 'worker'
  */
 export function buildCoreDeps(functionName: string, env: Record<string, string | undefined> = process.env, config: SentinelConfig = loadConfig(env)): CoreDeps {
   const log = asSimpleLogger(createLogger(functionName));
-  const client = new DynamoDBClient({ region: config.storage.region, ...(config.storage.dynamodbEndpoint ? { endpoint: config.storage.dynamodbEndpoint } : {}) });
+  const client = new DynamoDBClient({
+    region: config.storage.region,
+    ...(config.storage.dynamodbEndpoint ? { endpoint: config.storage.dynamodbEndpoint } : {}),
+  });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const tables = tableNames(config.storage.tablePrefix);
   const secrets = new SecretsManagerProvider({ env });
@@ -102,7 +115,9 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
   };
   // Functions that start deployments (sync worker, drift scan, operator API) and the tracker
   // itself get the follow-up queue's URL; without it nothing is tracked.
-  const followUps = config.followUpQueueUrl ? new SQSFollowUpQueue({ queueUrl: config.followUpQueueUrl, clientConfig: { region: config.storage.region } }) : undefined;
+  const followUps = config.followUpQueueUrl
+    ? new SQSFollowUpQueue({ queueUrl: config.followUpQueueUrl, clientConfig: { region: config.storage.region } })
+    : undefined;
   const deployments = createDeploymentTracker(core, followUps);
   return deployments ? { ...core, deployments } : core;
 }

@@ -28,7 +28,7 @@ export function refreshing<T>(get: () => Promise<T>): RefreshingDeps<T> {
  * const deps = await getDeps();
  */
 export function lazyDeps<T>(deps: DepsOrBuilder<T>): () => Promise<T> {
-  if (deps && typeof deps === 'object' && REFRESH in deps) return (deps as RefreshingDeps<T>)[REFRESH];
+  if (deps && typeof deps === 'object' && REFRESH in deps) return deps[REFRESH];
   let ready: Promise<T> | undefined = typeof deps === 'function' ? undefined : Promise.resolve(deps);
   return () => {
     if (!ready) {

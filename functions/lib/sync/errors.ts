@@ -21,7 +21,8 @@ export class IncompletePushError extends SyncError {
   constructor(result: ProcessPushResult, options?: ErrorOptions) {
     const undone = result.actions.filter((a) => a.status === 'failed' || a.status === 'in-progress').length;
     super(
-      `delivery ${result.deliveryId}: ${undone} action(s) not done` + (result.unreachableInstances.length ? `, instance(s) unreachable: ${result.unreachableInstances.join(', ')}` : ''),
+      `delivery ${result.deliveryId}: ${undone} action(s) not done` +
+        (result.unreachableInstances.length ? `, instance(s) unreachable: ${result.unreachableInstances.join(', ')}` : ''),
       options,
     );
     this.name = 'IncompletePushError';

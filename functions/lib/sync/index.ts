@@ -37,12 +37,21 @@ export interface CreateSyncDepsOptions {
  * const sync = createSyncDeps(buildCoreDeps('sync-worker'));
  * const result = await processPush(message, sync, { receiveCount: 1, maxReceiveCount: 5 });
  */
-export function createSyncDeps(core: Pick<CoreDeps, 'config' | 'doc' | 'tables' | 'auditStore' | 'argocd' | 'log' | 'now' | 'secrets'> & Partial<Pick<CoreDeps, 'deployments'>>, options: CreateSyncDepsOptions = {}): SyncDeps {
+export function createSyncDeps(
+  core: Pick<CoreDeps, 'config' | 'doc' | 'tables' | 'auditStore' | 'argocd' | 'log' | 'now' | 'secrets'> & Partial<Pick<CoreDeps, 'deployments'>>,
+  options: CreateSyncDepsOptions = {},
+): SyncDeps {
   return {
     argocd: core.argocd,
     auditStore: core.auditStore,
     indexes: new AppIndexCache(core.argocd, { ttlSeconds: core.config.appIndexTtlSeconds, now: core.now, log: core.log }),
-    ledger: new ActionLedger({ doc: core.doc, tableName: core.tables.state, now: core.now, leaseSeconds: options.claimLeaseSeconds, ttlSeconds: options.claimTtlSeconds }),
+    ledger: new ActionLedger({
+      doc: core.doc,
+      tableName: core.tables.state,
+      now: core.now,
+      leaseSeconds: options.claimLeaseSeconds,
+      ttlSeconds: options.claimTtlSeconds,
+    }),
     coalescer: new CallCoalescer(undefined, { windowMs: core.config.argocd.coalesceWindowMs ?? defaults.argocd.coalesceWindowMs }),
     scheduler: new FairScheduler(core.config.argocd.concurrency),
     ...(core.config.gitApis ? { changedFiles: (push) => fetchChangedFiles(push, core.config.gitApis, core.secrets) } : {}),

@@ -73,7 +73,11 @@ type Acted = AppActionResult & { claim?: ActionClaim };
  * @param receive receive count and the queue's `maxReceiveCount`
  * @default receive `{ receiveCount: 1, maxReceiveCount: Infinity }` (never the last receive)
  */
-export async function processPush(message: PushMessage, deps: SyncDeps, receive: ReceiveContext = { receiveCount: 1, maxReceiveCount: Infinity }): Promise<ProcessPushResult> {
+export async function processPush(
+  message: PushMessage,
+  deps: SyncDeps,
+  receive: ReceiveContext = { receiveCount: 1, maxReceiveCount: Infinity },
+): Promise<ProcessPushResult> {
   if (!message?.push?.deliveryId) throw new TypeError('[gitops-sentinel/sync] message must be a PushMessage');
   const now = deps.now ?? (() => new Date());
   const ctx: Ctx = {
@@ -95,13 +99,18 @@ export async function processPush(message: PushMessage, deps: SyncDeps, receive:
   const unreachable: Array<{ instance: string; error: unknown }> = [];
   loaded.forEach((r, n) => {
     if (r.status === 'fulfilled') matches.push(...r.value.match(push));
-    else unreachable.push({ instance: instances[n]!, error: r.reason });
+    else unreachable.push({ instance: instances[n], error: r.reason });
   });
 
   // Every action settles before this receive answers, even when one throws (the state table or
   // the trail cannot be written): a receive never leaves a claim in flight behind its failure,
   // which a redelivery would otherwise find held and have to wait out.
-  const settled = await mapLimit(matches, APP_CONCURRENCY, (m) => actOn(m, ctx).then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error })));
+  const settled = await mapLimit(matches, APP_CONCURRENCY, (m) =>
+    actOn(m, ctx).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+  );
   const thrown = settled.find((s) => !s.ok);
   if (thrown && !thrown.ok) throw thrown.error;
   const acted = settled.map((s) => (s as { ok: true; value: Acted }).value);
@@ -165,7 +174,14 @@ async function actOn(m: MatchResult, ctx: Ctx): Promise<Acted> {
     decision = await perform(m, ref, ctx);
   } catch (error) {
     const reason = describe(error);
-    ctx.log.warn?.('ArgoCD action failed', { ...ref, deliveryId: push.deliveryId, action: m.action, receiveCount: receive.receiveCount, lastReceive: ctx.lastReceive, error: reason });
+    ctx.log.warn?.('ArgoCD action failed', {
+      ...ref,
+      deliveryId: push.deliveryId,
+      action: m.action,
+      receiveCount: receive.receiveCount,
+      lastReceive: ctx.lastReceive,
+      error: reason,
+    });
     if (!ctx.lastReceive) {
       await deps.ledger.complete(push.deliveryId, ref, claim.owner, 'failed', { message: reason, receiveCount: receive.receiveCount });
       return { ...result, status: 'failed', message: reason };
@@ -197,10 +213,17 @@ async function actOn(m: MatchResult, ctx: Ctx): Promise<Acted> {
   await deps.ledger.complete(push.deliveryId, ref, claim.owner, 'done', { message: decision.message, audit, receiveCount: receive.receiveCount });
   await deps.auditStore.append(audit);
   if (decision.status === 'synced' || (decision.status === 'refreshed' && m.app.autoSync)) await startTracking(m, ref, decision, audit, ctx);
-  return { ...result, status: decision.status, audited: decision.kind, message: decision.message, ...(decision.latencyMs !== undefined ? { latencyMs: decision.latencyMs } : {}) };
+  return {
+    ...result,
+    status: decision.status,
+    audited: decision.kind,
+    message: decision.message,
+    ...(decision.latencyMs !== undefined ? { latencyMs: decision.latencyMs } : {}),
+  };
 }
 
 /** Calls ArgoCD for one app; answers what to record. Throws only for failures worth a retry. */
+// eslint-disable-next-line max-lines-per-function -- owned by the scale/intake work in progress this session (issues 12, 15); to split when it settles
 async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision> {
   const { push } = ctx.message;
   const latency = () => (Number.isFinite(ctx.receivedAtMs) ? Math.max(0, ctx.now().getTime() - ctx.receivedAtMs) : undefined);
@@ -223,7 +246,12 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
         outcome: 'success',
         message: `${how}${foldedNote(c)}: ${m.reason}`,
         latencyMs: latency(),
-        details: { confirmed: r.confirmed, ...(r.unconfirmedReason ? { unconfirmedReason: r.unconfirmedReason } : {}), attempts: r.attempts, ...callDetails(c) },
+        details: {
+          confirmed: r.confirmed,
+          ...(r.unconfirmedReason ? { unconfirmedReason: r.unconfirmedReason } : {}),
+          attempts: r.attempts,
+          ...callDetails(c),
+        },
       };
     }
     // Sync-on-push deploys the branch, never the payload's sha: each matched source is synced
@@ -249,10 +277,10 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
       s.deployed === undefined
         ? `deployment tracking follows the operation and records the revision ArgoCD deployed (the push claimed ${claimed})`
         : deployed === null
-        ? `the operation had not finished within ${ctx.deps.syncResultWaitMs ?? DEFAULT_SYNC_RESULT_WAIT_MS} ms, so the deployed revision is not known yet`
-        : mismatch
-          ? `ArgoCD deployed ${deployed.join(', ')}, not ${claimed} as the push claimed (a newer push landed first, or the payload named a commit that is not the branch head)`
-          : `ArgoCD deployed ${deployed.join(', ')}, the commit the push claimed`;
+          ? `the operation had not finished within ${ctx.deps.syncResultWaitMs ?? DEFAULT_SYNC_RESULT_WAIT_MS} ms, so the deployed revision is not known yet`
+          : mismatch
+            ? `ArgoCD deployed ${deployed.join(', ')}, not ${claimed} as the push claimed (a newer push landed first, or the payload named a commit that is not the branch head)`
+            : `ArgoCD deployed ${deployed.join(', ')}, the commit the push claimed`;
     return {
       status: 'synced',
       kind: 'app.synced',
@@ -301,8 +329,16 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
 async function withChangedFiles(push: PushEvent, deps: SyncDeps): Promise<[PushEvent, Record<string, unknown> | undefined]> {
   if (!deps.changedFiles || !needsChangedFiles(push)) return [push, undefined];
   const r = await deps.changedFiles(push);
-  if (r.ok) return [{ ...push, changedFiles: r.files }, { changedFilesFrom: 'compare-api', changedFilesCount: r.files.length }];
-  deps.log?.warn?.('compare API gave no changed files; every matching app is refreshed', { deliveryId: push.deliveryId, provider: push.provider, reason: r.reason });
+  if (r.ok)
+    return [
+      { ...push, changedFiles: r.files },
+      { changedFilesFrom: 'compare-api', changedFilesCount: r.files.length },
+    ];
+  deps.log?.warn?.('compare API gave no changed files; every matching app is refreshed', {
+    deliveryId: push.deliveryId,
+    provider: push.provider,
+    reason: r.reason,
+  });
   return [push, { changedFilesFrom: 'none', compareFallback: `every matching app refreshed: ${r.reason}` }];
 }
 
@@ -353,7 +389,14 @@ export const DEFAULT_SYNC_RESULT_WAIT_MS = 10_000;
  * finished (`operation` cleared, phase no longer Running); null when it has not finished within
  * `syncResultWaitMs` (or the receive's deadline) or cannot be read. The sync was accepted either way.
  */
-async function awaitSyncResult(client: ArgoCDClient, ref: AppRef, project: string | undefined, indexes: number[], deadline: number | undefined, ctx: Ctx): Promise<string[] | null> {
+async function awaitSyncResult(
+  client: ArgoCDClient,
+  ref: AppRef,
+  project: string | undefined,
+  indexes: number[],
+  deadline: number | undefined,
+  ctx: Ctx,
+): Promise<string[] | null> {
   const until = Math.min(Date.now() + (ctx.deps.syncResultWaitMs ?? DEFAULT_SYNC_RESULT_WAIT_MS), deadline ?? Number.POSITIVE_INFINITY);
   let pause = 50;
   for (;;) {
@@ -384,7 +427,14 @@ function coalesce<R>(ctx: Ctx, key: string, instance: string, send: () => Promis
   const { coalescer, scheduler } = ctx.deps;
   const deliveryId = ctx.message.push.deliveryId;
   const gated = (lead: string, s: () => Promise<unknown>): Promise<unknown> => (scheduler ? scheduler.run(instance, lead, s) : s());
-  if (!coalescer) return gated(deliveryId, send).then((result) => ({ callId: `call-${deliveryId}`, leadDeliveryId: deliveryId, deliveryIds: [deliveryId], folded: false, result: result as R }));
+  if (!coalescer)
+    return gated(deliveryId, send).then((result) => ({
+      callId: `call-${deliveryId}`,
+      leadDeliveryId: deliveryId,
+      deliveryIds: [deliveryId],
+      folded: false,
+      result: result as R,
+    }));
   return coalescer.run(key, deliveryId, send, gated);
 }
 
@@ -399,7 +449,13 @@ function foldedNote(c: Coalesced<unknown>): string {
 
 /** ArgoCD refused for a reason a retry cannot change: audited as failed now, not redelivered. */
 function rejected(m: MatchResult, error: ArgoCDError, what: string): Decision {
-  return { status: 'rejected', kind: 'app.failed', outcome: 'failure', message: `${m.action} ${what} by ArgoCD: ${error.message}`, details: { final: true, ...errorDetails(error) } };
+  return {
+    status: 'rejected',
+    kind: 'app.failed',
+    outcome: 'failure',
+    message: `${m.action} ${what} by ArgoCD: ${error.message}`,
+    details: { final: true, ...errorDetails(error) },
+  };
 }
 
 /**

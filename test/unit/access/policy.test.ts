@@ -39,7 +39,11 @@ describe('principal matching', () => {
 describe('AccessPolicy', () => {
   const policy = new AccessPolicy({
     rules: [
-      rule({ principals: [`arn:aws:iam::${ACC}:role/payments-*`, 'local:alice'], projects: ['payments'], actions: ['read', 'rollback', 'scan', 'clear-flapping'] }),
+      rule({
+        principals: [`arn:aws:iam::${ACC}:role/payments-*`, 'local:alice'],
+        projects: ['payments'],
+        actions: ['read', 'rollback', 'scan', 'clear-flapping'],
+      }),
       rule({ principals: ['local:bob'], instances: ['staging-*'], projects: ['*'], actions: ['admin'] }),
       rule({ principals: ['local:root'], projects: ['*'], actions: ['admin'] }),
     ],
@@ -62,7 +66,10 @@ describe('AccessPolicy', () => {
       const d = policy.check('local:alice', action, { instance: 'prod', project: 'payments' });
       expect(d).toMatchObject({ allowed: false, reason: expect.stringContaining(`may not ${action}`) });
     }
-    expect(policy.check('local:mallory', 'read', { instance: 'prod', project: 'payments' })).toMatchObject({ allowed: false, reason: expect.stringContaining('no rule grants this action to this principal') });
+    expect(policy.check('local:mallory', 'read', { instance: 'prod', project: 'payments' })).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining('no rule grants this action to this principal'),
+    });
   });
 
   it('lets admin grant every action, within the rule instances only', () => {

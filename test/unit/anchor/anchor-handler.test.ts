@@ -16,7 +16,12 @@ describe('anchor function handler', () => {
     const reader = new InMemoryChainReader();
     reader.append('app#default#argocd#a', 2);
     const recorded: Array<AnchorResult | undefined> = [];
-    const handler = createAnchorHandler({ reader, store: new FileAnchorStore(dir), signer: LocalKeySigner.open(join(dir, 'k.pem')), record: (r) => recorded.push(r) });
+    const handler = createAnchorHandler({
+      reader,
+      store: new FileAnchorStore(dir),
+      signer: LocalKeySigner.open(join(dir, 'k.pem')),
+      record: (r) => recorded.push(r),
+    });
     expect(await handler({ 'detail-type': 'Scheduled Event' })).toMatchObject({ written: true, seq: 0, kind: 'checkpoint' });
     expect(await handler({ 'detail-type': 'Scheduled Event' })).toMatchObject({ seq: 1, kind: 'incremental' });
     expect(await handler({ checkpoint: true })).toMatchObject({ seq: 2, kind: 'checkpoint' });
@@ -25,7 +30,10 @@ describe('anchor function handler', () => {
 
   it('records a failed run and fails the invocation (the function error alarm sees it)', async () => {
     const recorded: Array<AnchorResult | undefined> = [];
-    const signer: DigestSigner = { sign: () => Promise.reject(new Error('KMS down')), publicKeyPem: () => LocalKeySigner.open(join(dir, 'k.pem')).publicKeyPem() };
+    const signer: DigestSigner = {
+      sign: () => Promise.reject(new Error('KMS down')),
+      publicKeyPem: () => LocalKeySigner.open(join(dir, 'k.pem')).publicKeyPem(),
+    };
     const handler = createAnchorHandler({ reader: new InMemoryChainReader(), store: new FileAnchorStore(dir), signer, record: (r) => recorded.push(r) });
     await expect(handler({})).rejects.toThrow('KMS down');
     expect(recorded).toEqual([undefined]);

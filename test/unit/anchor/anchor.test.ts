@@ -32,7 +32,8 @@ const tick = (ms: number) => {
   clock = new Date(clock.getTime() + ms);
 };
 const anchor = (o: AnchorRunOptions = {}, s: DigestSigner = signer) => runAnchor({ reader: audit, store: anchors, signer: s, now: () => clock }, o);
-const verify = async (chains?: string[]) => verifyAnchored({ reader: audit, store: anchors, publicKeyPem: await signer.publicKeyPem() }, chains ? { chains } : {});
+const verify = async (chains?: string[]) =>
+  verifyAnchored({ reader: audit, store: anchors, publicKeyPem: await signer.publicKeyPem() }, chains ? { chains } : {});
 const reasons = (r: { breaks: Array<{ chain: string; seq: number; reason: string }> }) => r.breaks.map((b) => [b.chain, b.seq, b.reason]);
 
 async function appendN(app: string, n: number) {
@@ -88,14 +89,14 @@ describe('runAnchor and verifyAnchored (dynalite, file anchor store)', () => {
     await appendN('other', 2);
     await anchor();
     // The attacker edits seq 1's message and recomputes seq 1..4 so the hash chain is consistent again.
-    await rewriteAndRehash(t.doc, t.names.audit, recs[0]!.chain, 1, (r) => ({ ...r, message: 'nothing happened here' }));
+    await rewriteAndRehash(t.doc, t.names.audit, recs[0].chain, 1, (r) => ({ ...r, message: 'nothing happened here' }));
     expect((await audit.verify()).ok).toBe(true); // the plain hash chain is fooled
     const report = await verify();
     expect(reasons(report)).toEqual([['app#default#argocd#guestbook', 4, 'anchor-mismatch']]);
     // Later runs, incremental and checkpoint, hold the chain at its anchor instead of anchoring the rewrite.
     tick(60_000);
     await audit.append(input({ app: 'guestbook', message: 'more' }));
-    expect((await anchor()).held).toEqual([{ chain: recs[0]!.chain, problem: 'seq 4 differs from its anchored hash' }]);
+    expect((await anchor()).held).toEqual([{ chain: recs[0].chain, problem: 'seq 4 differs from its anchored hash' }]);
     tick(60_000);
     expect((await anchor({ checkpoint: true })).held).toHaveLength(1);
     // The honest writer linked its new record to the head it cached, the original seq 4: a second break.
@@ -108,17 +109,17 @@ describe('runAnchor and verifyAnchored (dynalite, file anchor store)', () => {
   it('reports the newest record of a chain deleted (a chain shorter than anchored)', async () => {
     const recs = await appendN('a', 3);
     await anchor();
-    expect(await deleteNewest(t.doc, t.names.audit, recs[0]!.chain)).toBe(2);
+    expect(await deleteNewest(t.doc, t.names.audit, recs[0].chain)).toBe(2);
     const report = await verify();
     expect(reasons(report)).toEqual([['app#default#argocd#a', 2, 'anchor-truncated']]);
-    expect(report.breaks[0]!.message).toMatch(/ends at seq 1 .* up to seq 2/);
+    expect(report.breaks[0].message).toMatch(/ends at seq 1 .* up to seq 2/);
   });
 
   it('reports a whole anchored chain deleted, though the by-chain index no longer lists it', async () => {
     const recs = await appendN('gone', 2);
     await appendN('kept', 1);
     await anchor();
-    await deleteChain(t.doc, t.names.audit, recs[0]!.chain);
+    await deleteChain(t.doc, t.names.audit, recs[0].chain);
     const report = await verify();
     expect(reasons(report)).toEqual([
       ['app#default#argocd#gone', 0, 'missing-start'],
@@ -126,14 +127,14 @@ describe('runAnchor and verifyAnchored (dynalite, file anchor store)', () => {
     ]);
     // A checkpoint after the deletion still carries the anchor forward.
     tick(60_000);
-    expect(await anchor({ checkpoint: true })).toMatchObject({ held: [{ chain: recs[0]!.chain }] });
+    expect(await anchor({ checkpoint: true })).toMatchObject({ held: [{ chain: recs[0].chain }] });
     expect(reasons(await verify())).toContainEqual(['app#default#argocd#gone', 1, 'anchor-truncated']);
   });
 
   it('keeps the existing hash-chain breaks (an edit without re-hashing)', async () => {
     const recs = await appendN('a', 3);
     await anchor();
-    const edited = { ...recs[1]!, message: 'edited' };
+    const edited = { ...recs[1], message: 'edited' };
     await t.doc.send(new PutCommand({ TableName: t.names.audit, Item: { ...edited, ...indexAttributes(edited) } }));
     expect(reasons(await verify())).toEqual([['app#default#argocd#a', 1, 'hash-mismatch']]);
   });

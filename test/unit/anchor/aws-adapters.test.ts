@@ -54,7 +54,12 @@ function realisticS3() {
   const objects = new Map<string, Uint8Array>();
   s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: Uint8Array; IfNoneMatch?: string }) => {
     if (input.IfNoneMatch === '*' && objects.has(input.Key)) {
-      throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' });
+      throw new S3ServiceException({
+        name: 'PreconditionFailed',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 412 },
+        message: 'At least one of the pre-conditions you specified did not hold',
+      });
     }
     objects.set(input.Key, new Uint8Array(input.Body));
     return { ETag: '"e"', VersionId: 'v1', ChecksumSHA256: createHash('sha256').update(input.Body).digest('base64') };
@@ -69,7 +74,12 @@ function realisticS3() {
     const start = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
     const page = keys.slice(start, start + 2); // small pages, so paging is exercised
     const more = start + 2 < keys.length;
-    return { Contents: page.map((Key) => ({ Key, Size: objects.get(Key)!.length })), KeyCount: page.length, IsTruncated: more, ...(more ? { NextContinuationToken: String(start + 2) } : {}) };
+    return {
+      Contents: page.map((Key) => ({ Key, Size: objects.get(Key)!.length })),
+      KeyCount: page.length,
+      IsTruncated: more,
+      ...(more ? { NextContinuationToken: String(start + 2) } : {}),
+    };
   });
   return objects;
 }
@@ -88,7 +98,12 @@ describe('KmsSigner', () => {
     const signer = new KmsSigner({ keyId: KEY_ARN, client: new KMSClient({}) });
     const message = Buffer.from('x'.repeat(10_000)); // over KMS's 4096-byte RAW limit
     const signature = await signer.sign(message);
-    expect(kms.commandCalls(SignCommand)[0]!.args[0].input).toEqual({ KeyId: KEY_ARN, Message: createHash('sha256').update(message).digest(), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' });
+    expect(kms.commandCalls(SignCommand)[0].args[0].input).toEqual({
+      KeyId: KEY_ARN,
+      Message: createHash('sha256').update(message).digest(),
+      MessageType: 'DIGEST',
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    });
     const pem = await signer.publicKeyPem();
     expect(pem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     expect(verifySignature('sha256', message, pem, Buffer.from(signature))).toBe(true);
@@ -97,7 +112,9 @@ describe('KmsSigner', () => {
   });
 
   it('refuses a key that is not an ECC_NIST_P256 signing key', async () => {
-    kms.on(GetPublicKeyCommand).resolves({ KeyId: KEY_ARN, PublicKey: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })), KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });
+    kms
+      .on(GetPublicKeyCommand)
+      .resolves({ KeyId: KEY_ARN, PublicKey: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })), KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });
     await expect(new KmsSigner({ keyId: KEY_ARN, client: new KMSClient({}) }).publicKeyPem()).rejects.toThrow(AnchorError);
   });
 });
@@ -111,7 +128,12 @@ describe('S3AnchorStore', () => {
     expect(Buffer.from((await store.get('digests/000000000001.json'))!).toString()).toBe('d1');
     expect(await store.get('digests/000000000009.json')).toBeUndefined();
     expect(await store.list('digests/')).toEqual(['digests/000000000000.json', 'digests/000000000001.json', 'digests/000000000002.json']);
-    expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ Bucket: 'digests-bucket', Key: 'p/digests/000000000002.json', IfNoneMatch: '*', ChecksumAlgorithm: 'SHA256' });
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({
+      Bucket: 'digests-bucket',
+      Key: 'p/digests/000000000002.json',
+      IfNoneMatch: '*',
+      ChecksumAlgorithm: 'SHA256',
+    });
     expect([...objects.keys()]).toHaveLength(3);
   });
 });
@@ -122,7 +144,11 @@ describe('anchoring with KMS and S3 (mocked clients)', () => {
     realisticS3();
     const reader = new InMemoryChainReader();
     reader.append('app#default#argocd#a', 3);
-    const deps = { reader, store: new S3AnchorStore({ bucket: 'b', client: new S3Client({}) }), signer: new KmsSigner({ keyId: KEY_ARN, client: new KMSClient({}) }) };
+    const deps = {
+      reader,
+      store: new S3AnchorStore({ bucket: 'b', client: new S3Client({}) }),
+      signer: new KmsSigner({ keyId: KEY_ARN, client: new KMSClient({}) }),
+    };
     const runs = await Promise.all([runAnchor(deps), runAnchor(deps)]);
     expect(runs.map((r) => r.written).sort()).toEqual([false, true]);
     const report = await verifyAnchored({ reader, store: deps.store, publicKeyPem: await deps.signer.publicKeyPem() });
@@ -132,10 +158,17 @@ describe('anchoring with KMS and S3 (mocked clients)', () => {
   it('writes nothing when KMS fails, and the next run anchors', async () => {
     const fakeSign = realisticKms();
     realisticS3();
-    kms.on(SignCommand).rejectsOnce(new KMSInternalException({ $metadata: { httpStatusCode: 500 }, message: 'internal' })).callsFake(fakeSign);
+    kms
+      .on(SignCommand)
+      .rejectsOnce(new KMSInternalException({ $metadata: { httpStatusCode: 500 }, message: 'internal' }))
+      .callsFake(fakeSign);
     const reader = new InMemoryChainReader();
     reader.append('app#default#argocd#a', 1);
-    const deps = { reader, store: new S3AnchorStore({ bucket: 'b', client: new S3Client({}) }), signer: new KmsSigner({ keyId: KEY_ARN, client: new KMSClient({}) }) };
+    const deps = {
+      reader,
+      store: new S3AnchorStore({ bucket: 'b', client: new S3Client({}) }),
+      signer: new KmsSigner({ keyId: KEY_ARN, client: new KMSClient({}) }),
+    };
     await expect(runAnchor(deps)).rejects.toThrow('internal');
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(await runAnchor(deps)).toMatchObject({ written: true, seq: 0 });
@@ -147,10 +180,18 @@ describe('deployedAnchorService', () => {
     lambda
       .on(InvokeCommand)
       .resolvesOnce({ StatusCode: 200, Payload: Buffer.from(JSON.stringify({ written: true, seq: 4, kind: 'checkpoint' })) as never })
-      .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from(JSON.stringify({ errorType: 'AccessDeniedException', errorMessage: 'User arn:aws:sts::123:assumed-role/x is not authorized' })) as never });
-    const service = deployedAnchorService({ bucket: 'b', keyId: KEY_ARN, functionName: 'anchor-fn' }, new InMemoryChainReader(), { lambda: new LambdaClient({}) });
+      .resolves({
+        StatusCode: 200,
+        FunctionError: 'Unhandled',
+        Payload: Buffer.from(
+          JSON.stringify({ errorType: 'AccessDeniedException', errorMessage: 'User arn:aws:sts::123:assumed-role/x is not authorized' }),
+        ) as never,
+      });
+    const service = deployedAnchorService({ bucket: 'b', keyId: KEY_ARN, functionName: 'anchor-fn' }, new InMemoryChainReader(), {
+      lambda: new LambdaClient({}),
+    });
     expect(await service.anchorNow({ checkpoint: true })).toMatchObject({ seq: 4 });
-    const call = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
+    const call = lambda.commandCalls(InvokeCommand)[0].args[0].input;
     expect(call).toMatchObject({ FunctionName: 'anchor-fn', InvocationType: 'RequestResponse' });
     expect(JSON.parse(Buffer.from(call.Payload as Uint8Array).toString())).toEqual({ checkpoint: true });
     const failure = await service.anchorNow().catch((e: Error) => e);

@@ -18,7 +18,16 @@ async function exportProof(chains: string[]) {
   const lines = chains.flatMap((c) => (reader.chains.get(c) ?? []).map((r) => JSON.stringify(r)));
   writeFileSync(join(proof, PROOF_FILES.records), lines.map((l) => `${l}\n`).join(''));
   const fingerprint = publicKeyOf(await signer.publicKeyPem()).fingerprint;
-  writeFileSync(join(proof, PROOF_FILES.manifest), JSON.stringify({ version: 1, exportedAt: new Date().toISOString(), filter: {}, chains: chains.map((chain) => ({ chain, fromSeq: 0 })), keyFingerprint: fingerprint }));
+  writeFileSync(
+    join(proof, PROOF_FILES.manifest),
+    JSON.stringify({
+      version: 1,
+      exportedAt: new Date().toISOString(),
+      filter: {},
+      chains: chains.map((chain) => ({ chain, fromSeq: 0 })),
+      keyFingerprint: fingerprint,
+    }),
+  );
 }
 
 beforeEach(async () => {
@@ -42,17 +51,24 @@ describe('verifyProof (offline)', () => {
   it('reports a record line edited in the proof, and a line that is not a record', async () => {
     await exportProof(['app#default#argocd#a']);
     const lines = readFileSync(join(proof, PROOF_FILES.records), 'utf8').trimEnd().split('\n');
-    lines[1] = lines[1]!.replace('"m1"', '"m1 edited"');
+    lines[1] = lines[1].replace('"m1"', '"m1 edited"');
     lines.splice(2, 0, 'garbage');
     writeFileSync(join(proof, PROOF_FILES.records), `${lines.join('\n')}\n`);
     const report = await verifyProof(proof);
     expect(report.ok).toBe(false);
-    expect(report.breaks.map((b) => [b.seq, b.reason])).toEqual(expect.arrayContaining([[1, 'hash-mismatch'], [-1, 'hash-mismatch']]));
+    expect(report.breaks.map((b) => [b.seq, b.reason])).toEqual(
+      expect.arrayContaining([
+        [1, 'hash-mismatch'],
+        [-1, 'hash-mismatch'],
+      ]),
+    );
   });
 
   it('reports a chain the manifest names but whose records were left out (shorter than anchored)', async () => {
     await exportProof(['app#default#argocd#a', 'app#default#argocd#b']);
-    const kept = readFileSync(join(proof, PROOF_FILES.records), 'utf8').split('\n').filter((l) => !l.includes('argocd#b'));
+    const kept = readFileSync(join(proof, PROOF_FILES.records), 'utf8')
+      .split('\n')
+      .filter((l) => !l.includes('argocd#b'));
     writeFileSync(join(proof, PROOF_FILES.records), kept.join('\n'));
     expect((await verifyProof(proof)).breaks.map((b) => [b.chain, b.reason])).toEqual([
       ['app#default#argocd#b', 'missing-start'],

@@ -3,7 +3,14 @@
  * that are never repeated blindly, and every call bounded by the caller's deadline. Each
  * test asserts what the simulator received.
  */
-import { ArgoCDAuthError, ArgoCDForbiddenError, ArgoCDNotFoundError, ArgoCDUnavailableError, APP_INDEX_FIELDS, type AppRef } from '../../../functions/lib/argocd';
+import {
+  ArgoCDAuthError,
+  ArgoCDForbiddenError,
+  ArgoCDNotFoundError,
+  ArgoCDUnavailableError,
+  APP_INDEX_FIELDS,
+  type AppRef,
+} from '../../../functions/lib/argocd';
 import { REFRESH_ANNOTATION } from '../../../local/argocd-sim';
 import { startSimWithClient, waitFor, type SimAndClient } from '../../helpers/argocd-sim';
 
@@ -63,9 +70,9 @@ describe('refreshApplication', () => {
     const r = await env.client.refreshApplication(ref('web'));
     expect(r).toMatchObject({ confirmed: true, attempts: 2 });
     const [first, second] = env.sim.requestsTo('GET', '/api/v1/applications/web');
-    expect([first!.status, second!.status]).toEqual([503, 200]);
+    expect([first.status, second.status]).toEqual([503, 200]);
     // The retry waited for Retry-After (1 s), not the 1 ms backoff of this client.
-    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(950);
     expect(env.sim.refreshes).toHaveLength(1);
   });
 
@@ -158,7 +165,7 @@ describe('deadlines and projection', () => {
     env.sim.addApp({ name: 'web', source: SRC, labels: { team: 'a' } });
     env.sim.clearRequests();
     const apps = await env.client.listApplications({ fields: APP_INDEX_FIELDS });
-    expect(env.sim.requestsTo('GET', '/api/v1/applications')[0]!.query).toEqual({ fields: APP_INDEX_FIELDS.join(',') });
+    expect(env.sim.requestsTo('GET', '/api/v1/applications')[0].query).toEqual({ fields: APP_INDEX_FIELDS.join(',') });
     expect(apps).toEqual([{ metadata: { name: 'web', namespace: 'argocd', labels: { team: 'a' } }, spec: env.sim.getApp('web').spec }]);
   });
 });

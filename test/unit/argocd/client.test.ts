@@ -36,10 +36,10 @@ describe('ArgoCDClient against the simulator', () => {
       const apps = await env.client.listApplications({ projects: ['default', 'payments'], selector: 'team=payments' });
       expect(apps.map((a) => a.metadata?.name)).toEqual(['worker']);
       const [req] = env.sim.requestsTo('GET', '/api/v1/applications');
-      expect(req!.query).toEqual({ projects: ['default', 'payments'], selector: 'team=payments' });
-      expect(req!.headers['content-type']).toBeUndefined();
-      expect(req!.headers.authorization).toBeUndefined(); // the sim strips it from the log
-      expect(req!.status).toBe(200);
+      expect(req.query).toEqual({ projects: ['default', 'payments'], selector: 'team=payments' });
+      expect(req.headers['content-type']).toBeUndefined();
+      expect(req.headers.authorization).toBeUndefined(); // the sim strips it from the log
+      expect(req.status).toBe(200);
     });
 
     it('returns [] when ArgoCD answers items: null', async () => {
@@ -50,9 +50,9 @@ describe('ArgoCDClient against the simulator', () => {
       await env.client.getApplication(ref('worker', 'team-payments'), { refresh: 'hard' });
       await env.client.getApplication(ref('guestbook'));
       const [outside, inside] = env.sim.requestsTo('GET', /^\/api\/v1\/applications\/.+/);
-      expect(outside!.path).toBe('/api/v1/applications/worker');
-      expect(outside!.query).toEqual({ appNamespace: 'team-payments', refresh: 'hard' });
-      expect(inside!.query).toEqual({});
+      expect(outside.path).toBe('/api/v1/applications/worker');
+      expect(outside.query).toEqual({ appNamespace: 'team-payments', refresh: 'hard' });
+      expect(inside.query).toEqual({});
       expect(env.sim.refreshes).toEqual([expect.objectContaining({ namespace: 'team-payments', name: 'worker', type: 'hard' })]);
     });
 
@@ -60,9 +60,9 @@ describe('ArgoCDClient against the simulator', () => {
       const app = await env.client.syncApplication(ref('worker', 'team-payments'), { prune: true, revision: 'v2', syncOptions: ['ServerSideApply=true'] });
       expect(app.status?.operationState?.phase).toBe('Running');
       const [req] = env.sim.requestsTo('POST', '/api/v1/applications/worker/sync');
-      expect(req!.contentType).toBe('application/json');
-      expect(req!.query).toEqual({});
-      expect(req!.body).toEqual({
+      expect(req.contentType).toBe('application/json');
+      expect(req.query).toEqual({});
+      expect(req.body).toEqual({
         name: 'worker',
         appNamespace: 'team-payments',
         revision: 'v2',
@@ -74,8 +74,8 @@ describe('ArgoCDClient against the simulator', () => {
     it('sends the rollback id as a JSON number', async () => {
       await env.client.rollbackApplication(ref('guestbook'), { id: 0, prune: false });
       const [req] = env.sim.requestsTo('POST', '/api/v1/applications/guestbook/rollback');
-      expect(req!.body).toEqual({ name: 'guestbook', id: 0, prune: false });
-      expect(typeof (req!.body as { id: unknown }).id).toBe('number');
+      expect(req.body).toEqual({ name: 'guestbook', id: 0, prune: false });
+      expect(typeof (req.body as { id: unknown }).id).toBe('number');
     });
 
     it('turns auto-sync off with PUT .../spec and the simulator applies it', async () => {
@@ -84,19 +84,22 @@ describe('ArgoCDClient against the simulator', () => {
       const updated = await env.client.updateApplicationSpec(ref('auto'), spec);
       expect(updated.syncPolicy?.automated).toBeUndefined();
       const [req] = env.sim.requestsTo('PUT', '/api/v1/applications/auto/spec');
-      expect(req!.contentType).toBe('application/json');
+      expect(req.contentType).toBe('application/json');
       expect(env.sim.getApp('auto').spec?.syncPolicy?.automated).toBeUndefined();
     });
 
     it('creates apps and projects (upsert) and reads them back', async () => {
       await env.client.createProject({ metadata: { name: 'web' }, spec: { description: 'web' } }, { upsert: true });
       const created = await env.client.createApplication(
-        { metadata: { name: 'storefront', namespace: 'argocd' }, spec: { project: 'web', source: GUESTBOOK, destination: { server: 'https://kubernetes.default.svc', namespace: 'web' } } },
+        {
+          metadata: { name: 'storefront', namespace: 'argocd' },
+          spec: { project: 'web', source: GUESTBOOK, destination: { server: 'https://kubernetes.default.svc', namespace: 'web' } },
+        },
         { upsert: true },
       );
       expect(created.metadata?.name).toBe('storefront');
       const [req] = env.sim.requestsTo('POST', '/api/v1/applications');
-      expect(req!.query).toEqual({ upsert: 'true' });
+      expect(req.query).toEqual({ upsert: 'true' });
       expect((await env.client.getProject('web')).spec?.description).toBe('web');
       expect((await env.client.listProjects()).map((p) => p.metadata?.name).sort()).toEqual(['default', 'payments', 'web']);
     });
@@ -107,11 +110,11 @@ describe('ArgoCDClient against the simulator', () => {
       expect(app.status?.sync?.status).toBe('OutOfSync');
       const items = await env.client.getManagedResources(ref('guestbook'), { kind: 'Deployment' });
       expect(items).toHaveLength(1);
-      expect(JSON.parse(items[0]!.liveState!).spec.replicas).toBe(5);
-      expect(JSON.parse(items[0]!.targetState!).spec.replicas).toBe(1);
-      expect(items[0]!.modified).toBe(true);
+      expect(JSON.parse(items[0].liveState!).spec.replicas).toBe(5);
+      expect(JSON.parse(items[0].targetState!).spec.replicas).toBe(1);
+      expect(items[0].modified).toBe(true);
       const [req] = env.sim.requestsTo('GET', '/api/v1/applications/guestbook/managed-resources');
-      expect(req!.query).toEqual({ kind: 'Deployment' });
+      expect(req.query).toEqual({ kind: 'Deployment' });
     });
 
     it('reads the version', async () => {
@@ -140,7 +143,7 @@ describe('ArgoCDClient against the simulator', () => {
       expect(err).toMatchObject({ httpStatus: 400, grpcCode: GrpcCode.FailedPrecondition, operationInProgress: true });
     });
 
-    it('refuses rollback while auto-sync is on with ArgoCD\'s message', async () => {
+    it("refuses rollback while auto-sync is on with ArgoCD's message", async () => {
       const err = await env.client.rollbackApplication(ref('auto'), { id: 0 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ArgoCDFailedPreconditionError);
       expect((err as Error).message).toBe('rollback cannot be initiated when auto-sync is enabled');

@@ -19,7 +19,18 @@ describe('ArgoCD simulator: operation phases, health over time, resource tree', 
     s = await startSimWithClient({
       syncDurationMs: 30,
       healthyAfterMs: 150,
-      seed: { apps: [{ name: 'web', source: { repoURL: REPO, path: 'web', targetRevision: 'main' }, resources: [{ kind: 'Deployment', name: 'web', replicas: 2 }, { kind: 'Service', name: 'web' }] }] },
+      seed: {
+        apps: [
+          {
+            name: 'web',
+            source: { repoURL: REPO, path: 'web', targetRevision: 'main' },
+            resources: [
+              { kind: 'Deployment', name: 'web', replicas: 2 },
+              { kind: 'Service', name: 'web' },
+            ],
+          },
+        ],
+      },
     });
   });
   afterEach(async () => {
@@ -61,12 +72,18 @@ describe('ArgoCD simulator: operation phases, health over time, resource tree', 
 
     const tree = await s.client.getResourceTree(ref);
     const byKind = (k: string) => tree.nodes!.filter((n) => n.kind === k);
-    expect(byKind('Deployment')).toEqual([expect.objectContaining({ name: 'web', group: 'apps', health: expect.objectContaining({ status: 'Degraded', message: expect.stringMatching(/progress deadline/) }) })]);
+    expect(byKind('Deployment')).toEqual([
+      expect.objectContaining({
+        name: 'web',
+        group: 'apps',
+        health: expect.objectContaining({ status: 'Degraded', message: expect.stringMatching(/progress deadline/) }),
+      }),
+    ]);
     const [rs] = byKind('ReplicaSet');
-    expect(rs!.parentRefs).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'web', uid: byKind('Deployment')[0]!.uid })]);
+    expect(rs.parentRefs).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'web', uid: byKind('Deployment')[0].uid })]);
     expect(byKind('Pod')).toHaveLength(2);
     for (const pod of byKind('Pod')) {
-      expect(pod.parentRefs).toEqual([expect.objectContaining({ kind: 'ReplicaSet', name: rs!.name })]);
+      expect(pod.parentRefs).toEqual([expect.objectContaining({ kind: 'ReplicaSet', name: rs.name })]);
       expect(pod.health!.status).toBe('Degraded');
       expect(pod.info).toContainEqual({ name: 'Status Reason', value: 'CrashLoopBackOff' });
       expect(pod.images).toEqual([expect.stringMatching(/:eeeeeee$/)]);
@@ -91,7 +108,7 @@ describe('ArgoCD simulator: operation phases, health over time, resource tree', 
     expect(await admin(s, '/__sim/outcome', { name: 'web', outcome: 'explode' })).toBe(400);
   });
 
-  it('answers an unknown app with ArgoCD\'s 403 (no project) and 404 (with project)', async () => {
+  it("answers an unknown app with ArgoCD's 403 (no project) and 404 (with project)", async () => {
     await expect(s.client.getResourceTree({ ...ref, name: 'nope' })).rejects.toMatchObject({ httpStatus: 403 });
     await expect(s.client.getResourceTree({ ...ref, name: 'nope' }, { project: 'default' })).rejects.toMatchObject({ httpStatus: 404 });
   });

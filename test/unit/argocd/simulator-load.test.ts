@@ -25,7 +25,7 @@ describe('ArgoCD simulator: a busy controller holds refreshes', () => {
     await waitFor(() => s.sim.refreshes.length === 1, 'refresh registered');
     expect(s.sim.getApp('a').metadata?.annotations?.[REFRESH_ANNOTATION]).toBe('normal');
     expect(answered).toBe(false);
-    expect(s.sim.requestsTo('GET', '/api/v1/applications/a')[0]!.status).toBeUndefined();
+    expect(s.sim.requestsTo('GET', '/api/v1/applications/a')[0].status).toBeUndefined();
     expect(s.sim.traffic.inFlight).toBe(1);
 
     const r = await pending;
@@ -57,7 +57,7 @@ describe('ArgoCD simulator: a busy controller holds refreshes', () => {
     const pending = get(s, '/api/v1/applications/b?refresh=hard', abort.signal).catch((e: Error) => e);
     await waitFor(() => s.sim.refreshes.length === 1, 'refresh registered');
     abort.abort();
-    expect(await pending).toMatchObject({ name: "AbortError" });
+    expect(await pending).toMatchObject({ name: 'AbortError' });
     await waitFor(() => s.sim.requestsTo('GET', '/api/v1/applications/b')[0]?.status === 0, 'dropped request recorded');
     expect(s.sim.refreshes[0]).toMatchObject({ name: 'b', type: 'hard' });
     // The controller still does the work the refresh asked for.
@@ -76,12 +76,25 @@ describe('ArgoCD simulator: list projection and size', () => {
   afterEach(() => s.close());
 
   it('keeps only the named selectable fields; projected items have no apiVersion, kind or other metadata', async () => {
-    const fields = ['items.metadata.name', 'items.metadata.labels', 'items.spec', 'items.status.sync.status', 'items.status.history', 'items.status.conditions', 'metadata.name', 'items.bogus'];
+    const fields = [
+      'items.metadata.name',
+      'items.metadata.labels',
+      'items.spec',
+      'items.status.sync.status',
+      'items.status.history',
+      'items.status.conditions',
+      'metadata.name',
+      'items.bogus',
+    ];
     const r = await get(s, `/api/v1/applications?fields=${fields.join(',')}`);
     expect(r.status).toBe(200);
     expect(r.json.items).toHaveLength(1);
     // status.history and status.conditions are not selectable: ignored, as ArgoCD does.
-    expect(r.json.items[0]).toEqual({ metadata: { name: 'web', labels: { team: 'a' } }, spec: s.sim.getApp('web').spec, status: { sync: { status: 'Synced' } } });
+    expect(r.json.items[0]).toEqual({
+      metadata: { name: 'web', labels: { team: 'a' } },
+      spec: s.sim.getApp('web').spec,
+      status: { sync: { status: 'Synced' } },
+    });
     expect(r.json.metadata).toEqual({ resourceVersion: expect.any(String) });
   });
 
@@ -91,7 +104,13 @@ describe('ArgoCD simulator: list projection and size', () => {
     expect(item.spec).toBeUndefined();
     expect(item.status.resources).toBeUndefined();
     expect(item.status.history).toBeUndefined();
-    expect(item.metadata).toEqual({ name: 'web', namespace: 'argocd', labels: { team: 'a' }, annotations: { note: 'x' }, creationTimestamp: expect.any(String) });
+    expect(item.metadata).toEqual({
+      name: 'web',
+      namespace: 'argocd',
+      labels: { team: 'a' },
+      annotations: { note: 'x' },
+      creationTimestamp: expect.any(String),
+    });
     expect(item.status.sync).toEqual({ status: 'Synced', revision: expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(item.status.health).toEqual({ status: 'Healthy', lastTransitionTime: expect.any(String) });
     expect(item.status.operationState).toEqual({ phase: 'Succeeded', startedAt: expect.any(String), finishedAt: expect.any(String) });
@@ -105,17 +124,22 @@ describe('ArgoCD simulator: list projection and size', () => {
     expect(part.json.items[0]).toEqual({ spec: { project: 'default', syncPolicy: { automated: { selfHeal: true } } } });
   });
 
-  it('records the bytes it sent; the full list grows with the apps\' status while a projected one does not', async () => {
+  it("records the bytes it sent; the full list grows with the apps' status while a projected one does not", async () => {
     const full1 = await get(s, '/api/v1/applications');
     const proj1 = await get(s, '/api/v1/applications?fields=items.metadata.name,items.spec');
     const [rf1, rp1] = s.sim.requestsTo('GET', '/api/v1/applications');
-    expect(rf1!.bytes).toBe(Buffer.byteLength(full1.text));
-    expect(rp1!.bytes).toBe(Buffer.byteLength(proj1.text));
-    expect(rp1!.bytes!).toBeLessThan(rf1!.bytes! / 3);
-    expect(s.sim.traffic.bytesSent).toBe(rf1!.bytes! + rp1!.bytes!);
+    expect(rf1.bytes).toBe(Buffer.byteLength(full1.text));
+    expect(rp1.bytes).toBe(Buffer.byteLength(proj1.text));
+    expect(rp1.bytes!).toBeLessThan(rf1.bytes! / 3);
+    expect(s.sim.traffic.bytesSent).toBe(rf1.bytes! + rp1.bytes!);
 
     // More history and more resources make the full list bigger.
-    s.sim.addApp({ name: 'big', source: { ...SRC, path: 'apps/big' }, history: 10, resources: Array.from({ length: 20 }, (_, i) => ({ kind: 'ConfigMap', name: `cm-${i}` })) });
+    s.sim.addApp({
+      name: 'big',
+      source: { ...SRC, path: 'apps/big' },
+      history: 10,
+      resources: Array.from({ length: 20 }, (_, i) => ({ kind: 'ConfigMap', name: `cm-${i}` })),
+    });
     s.sim.addApp({ name: 'small', source: { ...SRC, path: 'apps/small' }, history: 1, resources: [] });
     const big = await get(s, '/api/v1/applications?name=big');
     const small = await get(s, '/api/v1/applications?name=small');

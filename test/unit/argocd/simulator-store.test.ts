@@ -14,7 +14,11 @@ describe('simulator: project and application storage as ArgoCD', () => {
 
   beforeEach(async () => {
     env = await startSimWithClient({
-      seed: { projects: [{ name: 'declared', labels: { team: 'shop' }, annotations: { 'argocd.argoproj.io/tracking-id': 'declared' }, spec: { syncWindows: [window] } }] },
+      seed: {
+        projects: [
+          { name: 'declared', labels: { team: 'shop' }, annotations: { 'argocd.argoproj.io/tracking-id': 'declared' }, spec: { syncWindows: [window] } },
+        ],
+      },
     });
   });
   afterEach(() => env.close());
@@ -40,20 +44,32 @@ describe('simulator: project and application storage as ArgoCD', () => {
 
   it('POST with upsert on an existing project replaces only the spec: labels and annotations do not land', async () => {
     const versionBefore = Number(env.sim.getProject('declared').metadata?.resourceVersion);
-    await env.client.createProject({ metadata: { name: 'declared', labels: { team: 'other' }, annotations: { new: 'yes' } }, spec: { description: 'changed' } }, { upsert: true });
+    await env.client.createProject(
+      { metadata: { name: 'declared', labels: { team: 'other' }, annotations: { new: 'yes' } }, spec: { description: 'changed' } },
+      { upsert: true },
+    );
     const after = env.sim.getProject('declared');
     expect(after.spec).toEqual({ description: 'changed' });
     expect(after.metadata?.labels).toEqual({ team: 'shop' });
     expect(after.metadata?.annotations).toEqual({ 'argocd.argoproj.io/tracking-id': 'declared' });
     expect(Number(after.metadata?.resourceVersion)).toBeGreaterThan(versionBefore);
     // Without upsert, a different spec is refused (code 3), an equal one returned.
-    await expect(env.client.createProject({ metadata: { name: 'declared' }, spec: { description: 'other' } })).rejects.toMatchObject({ grpcCode: GrpcCode.InvalidArgument, message: expect.stringMatching(/existing project spec is different; use upsert flag/) });
-    await expect(env.client.createProject({ metadata: { name: 'declared' }, spec: { description: 'changed' } })).resolves.toMatchObject({ spec: { description: 'changed' } });
+    await expect(env.client.createProject({ metadata: { name: 'declared' }, spec: { description: 'other' } })).rejects.toMatchObject({
+      grpcCode: GrpcCode.InvalidArgument,
+      message: expect.stringMatching(/existing project spec is different; use upsert flag/),
+    });
+    await expect(env.client.createProject({ metadata: { name: 'declared' }, spec: { description: 'changed' } })).resolves.toMatchObject({
+      spec: { description: 'changed' },
+    });
   });
 
   it('PUT replaces metadata and spec when resourceVersion is current; refuses a stale one with 409 code 10 and a missing one with 400', async () => {
     const current = await env.client.getProject('declared');
-    const next: AppProject = { ...current, metadata: { ...current.metadata, labels: { team: 'web' }, annotations: undefined }, spec: { syncWindows: [window] } };
+    const next: AppProject = {
+      ...current,
+      metadata: { ...current.metadata, labels: { team: 'web' }, annotations: undefined },
+      spec: { syncWindows: [window] },
+    };
     const stored = await env.client.updateProject(next);
     expect(stored.metadata?.labels).toEqual({ team: 'web' });
     expect(stored.metadata?.annotations).toBeUndefined();
@@ -66,7 +82,8 @@ describe('simulator: project and application storage as ArgoCD', () => {
     await expect(env.client.updateProject(next)).rejects.toMatchObject({
       httpStatus: 409,
       grpcCode: GrpcCode.Aborted,
-      message: 'Operation cannot be fulfilled on appprojects.argoproj.io "declared": the object has been modified; please apply your changes to the latest version and try again',
+      message:
+        'Operation cannot be fulfilled on appprojects.argoproj.io "declared": the object has been modified; please apply your changes to the latest version and try again',
     });
     const noVersion = { ...next, metadata: { ...next.metadata, resourceVersion: undefined } };
     await expect(env.client.updateProject(noVersion)).rejects.toBeInstanceOf(ArgoCDBadRequestError);
@@ -77,22 +94,33 @@ describe('simulator: project and application storage as ArgoCD', () => {
   it('creates apps with finalizers and the spec normalised; upsert merges labels and annotations; PUT replaces them', async () => {
     const app = {
       metadata: { name: 'web', namespace: 'argocd', labels: { a: '1' }, annotations: { keep: 'x' }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
-      spec: { project: '', syncPolicy: {}, source: { repoURL: 'https://github.com/acme/web.git', path: '.', helm: {} }, destination: { server: 'https://kubernetes.default.svc', namespace: 'web' } },
+      spec: {
+        project: '',
+        syncPolicy: {},
+        source: { repoURL: 'https://github.com/acme/web.git', path: '.', helm: {} },
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'web' },
+      },
     };
-    await env.client.createApplication(app as never, { validate: false });
+    await env.client.createApplication(app, { validate: false });
     const created = env.sim.getApp('web');
-    expect(created.spec).toEqual({ project: 'default', source: { repoURL: 'https://github.com/acme/web.git', path: '.' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'web' } });
+    expect(created.spec).toEqual({
+      project: 'default',
+      source: { repoURL: 'https://github.com/acme/web.git', path: '.' },
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'web' },
+    });
     expect(created.metadata?.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
 
     // Same object again without upsert: returned as it is; with other labels: refused.
     await expect(env.client.createApplication(app as never, { validate: false })).resolves.toMatchObject({ metadata: { name: 'web' } });
     const relabelled = { ...app, metadata: { ...app.metadata, labels: { b: '2' }, annotations: undefined } };
-    await expect(env.client.createApplication(relabelled as never, { validate: false })).rejects.toMatchObject({ message: 'existing application spec is different, use upsert flag to force update' });
-    await env.client.createApplication(relabelled as never, { validate: false, upsert: true });
+    await expect(env.client.createApplication(relabelled as never, { validate: false })).rejects.toMatchObject({
+      message: 'existing application spec is different, use upsert flag to force update',
+    });
+    await env.client.createApplication(relabelled, { validate: false, upsert: true });
     expect(env.sim.getApp('web').metadata).toMatchObject({ labels: { a: '1', b: '2' }, annotations: { keep: 'x' } });
 
     const stale = { ...relabelled, metadata: { ...relabelled.metadata, resourceVersion: '1', finalizers: undefined } };
-    const put = await env.client.updateApplication(stale as never, { validate: false, project: 'default' });
+    const put = await env.client.updateApplication(stale, { validate: false, project: 'default' });
     const stored = env.sim.getApp('web');
     expect(stored.metadata?.labels).toEqual({ b: '2' });
     expect(stored.metadata?.annotations).toBeUndefined();

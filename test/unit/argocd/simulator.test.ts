@@ -1,4 +1,11 @@
-import { ArgoCDSimulator, generateSyntheticSeed, loadSeedFile, startArgoCDSimulator, startSimulators, type StartedArgoCDSimulator } from '../../../local/argocd-sim';
+import {
+  ArgoCDSimulator,
+  generateSyntheticSeed,
+  loadSeedFile,
+  startArgoCDSimulator,
+  startSimulators,
+  type StartedArgoCDSimulator,
+} from '../../../local/argocd-sim';
 import { waitFor } from '../../helpers/argocd-sim';
 
 const TOKEN = 'sim-test-token-123456';
@@ -30,7 +37,7 @@ describe('ArgoCD simulator over HTTP', () => {
   });
   afterEach(() => s.close());
 
-  it('answers 401 with ArgoCD\'s error shape without a token or with a wrong one', async () => {
+  it("answers 401 with ArgoCD's error shape without a token or with a wrong one", async () => {
     const none = await call(s.url, 'GET', '/api/v1/applications');
     expect(none.status).toBe(401);
     expect(none.json).toEqual({ error: 'no session information', code: 16, message: 'no session information', details: [] });
@@ -58,9 +65,17 @@ describe('ArgoCD simulator over HTTP', () => {
 
   it('reads appNamespace from the body on POST and ignores it in the query', async () => {
     s.sim.addApp({ name: 'worker', namespace: 'team-a', source: SRC });
-    const viaQuery = await call(s.url, 'POST', '/api/v1/applications/worker/sync?appNamespace=team-a', { token: TOKEN, contentType: 'application/json', body: {} });
+    const viaQuery = await call(s.url, 'POST', '/api/v1/applications/worker/sync?appNamespace=team-a', {
+      token: TOKEN,
+      contentType: 'application/json',
+      body: {},
+    });
     expect(viaQuery.status).toBe(403);
-    const viaBody = await call(s.url, 'POST', '/api/v1/applications/worker/sync', { token: TOKEN, contentType: 'application/json', body: { appNamespace: 'team-a' } });
+    const viaBody = await call(s.url, 'POST', '/api/v1/applications/worker/sync', {
+      token: TOKEN,
+      contentType: 'application/json',
+      body: { appNamespace: 'team-a' },
+    });
     expect(viaBody.status).toBe(200);
   });
 
@@ -84,7 +99,10 @@ describe('ArgoCD simulator over HTTP', () => {
     await call(s.url, 'POST', '/__sim/faults', { contentType: 'application/json', body: { failNext: 1, failStatus: 500 } });
     expect((await call(s.url, 'GET', '/api/v1/applications', { token: TOKEN })).status).toBe(500);
     expect((await call(s.url, 'GET', '/api/v1/applications', { token: TOKEN })).status).toBe(200);
-    await call(s.url, 'POST', '/__sim/drift', { contentType: 'application/json', body: { name: 'guestbook', drift: { kind: 'Service', name: 'guestbook', field: 'spec.type', value: 'NodePort' } } });
+    await call(s.url, 'POST', '/__sim/drift', {
+      contentType: 'application/json',
+      body: { name: 'guestbook', drift: { kind: 'Service', name: 'guestbook', field: 'spec.type', value: 'NodePort' } },
+    });
     const app = await call(s.url, 'GET', '/api/v1/applications/guestbook', { token: TOKEN });
     expect(app.json.status.sync.status).toBe('OutOfSync');
     expect(app.json.status.resources.find((r: any) => r.kind === 'Service').status).toBe('OutOfSync');
@@ -189,14 +207,14 @@ describe('ArgoCD simulator: multi-source and seeds', () => {
     expect(Object.keys(seed.instances)).toEqual(['default', 'staging']);
     const sims = await startSimulators(seed, { token: TOKEN });
     try {
-      const body = await call(sims.instances.default!.url, 'GET', '/api/v1/applications', { token: TOKEN });
+      const body = await call(sims.instances.default.url, 'GET', '/api/v1/applications', { token: TOKEN });
       const names = body.json.items.map((a: any) => `${a.metadata.namespace}/${a.metadata.name}`);
       expect(names).toContain('team-payments/payments-worker');
       expect(body.json.items.some((a: any) => a.metadata.annotations?.['gitops-sentinel/auto-repair'] === 'true')).toBe(true);
       expect(body.json.items.some((a: any) => a.spec.sources?.length === 2)).toBe(true);
       const history = body.json.items.find((a: any) => a.metadata.name === 'helm-guestbook').status.history;
       expect(history).toHaveLength(10);
-      expect(sims.instances.staging!.url).not.toBe(sims.instances.default!.url);
+      expect(sims.instances.staging.url).not.toBe(sims.instances.default.url);
     } finally {
       await sims.close();
     }
@@ -210,13 +228,12 @@ describe('ArgoCD simulator: multi-source and seeds', () => {
     try {
       const r = await call(s.url, 'GET', '/api/v1/applications', { token: TOKEN });
       expect(r.json.items).toHaveLength(20_000);
-      expect(s.sim.requestsTo('GET', '/api/v1/applications')[0]!.bytes).toBe(Buffer.byteLength(r.text));
+      expect(s.sim.requestsTo('GET', '/api/v1/applications')[0].bytes).toBe(Buffer.byteLength(r.text));
     } finally {
       await s.close();
     }
   });
 });
-
 
 describe('ArgoCD simulator: faults and namespaces', () => {
   const draw = (sim: ArgoCDSimulator, n: number): Array<number | undefined> => Array.from({ length: n }, () => sim.takeFailure('/api/v1/applications'));

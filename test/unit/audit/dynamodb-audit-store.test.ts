@@ -70,20 +70,31 @@ describe('DynamoDBAuditStore: append', () => {
     expect(second).toMatchObject({ chain: first.chain, seq: 1, prevHash: first.hash });
     expect(first.hash).toBe(computeHash(first));
     const raw0 = await rawGet(first.chain, 0);
-    expect(raw0).toMatchObject({ appKey: 'prod#argocd#guestbook', day: '2024-05-10', tsId: `${first.ts}#${first.id}`, deliveryId: 'd1', revision: 'abc', chainIndex: 'chains' });
+    expect(raw0).toMatchObject({
+      appKey: 'prod#argocd#guestbook',
+      day: '2024-05-10',
+      tsId: `${first.ts}#${first.id}`,
+      deliveryId: 'd1',
+      revision: 'abc',
+      chainIndex: 'chains',
+    });
     expect(await rawGet(first.chain, 1)).not.toHaveProperty('chainIndex');
   });
 
   it('puts records without an app on the sharded system chains of the day', async () => {
     const store = newStore({ shards: 4 });
-    const records = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(input({ kind: 'webhook.received', outcome: 'info', deliveryId: `del-${i}` }))));
+    const records = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.append(input({ kind: 'webhook.received', outcome: 'info', deliveryId: `del-${i}` }))),
+    );
     for (const r of records) expect(r.chain).toMatch(/^sys#2024-05-10#[0-3]$/);
     expect((await store.verify()).ok).toBe(true);
   });
 
   it('never writes secrets from details', async () => {
     const store = newStore();
-    const r = await store.append(input({ app: 'a', details: { token: 'sekret-1', headers: { Authorization: 'Bearer sekret-2', 'x-request-id': 'r' }, password: 'sekret-3' } }));
+    const r = await store.append(
+      input({ app: 'a', details: { token: 'sekret-1', headers: { Authorization: 'Bearer sekret-2', 'x-request-id': 'r' }, password: 'sekret-3' } }),
+    );
     const raw = await rawGet(r.chain, r.seq);
     expect(JSON.stringify(raw)).not.toContain('sekret');
     expect(raw.details).toEqual({ headers: { 'x-request-id': 'r' } });
@@ -92,10 +103,12 @@ describe('DynamoDBAuditStore: append', () => {
 
   it('uses only conditional PutItem and Query, never Scan, UpdateItem, DeleteItem or transactions', async () => {
     const seen: string[] = [];
-    const spy = { send: (cmd: { constructor: { name: string }; input: { ConditionExpression?: string } }) => {
-      seen.push(cmd.constructor.name === 'PutCommand' ? `Put:${cmd.input.ConditionExpression}` : cmd.constructor.name);
-      return t.doc.send(cmd as never);
-    } } as unknown as DynamoDBDocumentClient;
+    const spy = {
+      send: (cmd: { constructor: { name: string }; input: { ConditionExpression?: string } }) => {
+        seen.push(cmd.constructor.name === 'PutCommand' ? `Put:${cmd.input.ConditionExpression}` : cmd.constructor.name);
+        return t.doc.send(cmd as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
     const store = newStore({}, spy);
     await store.append(input({ app: 'a' }));
     await store.append(input({}));
@@ -107,10 +120,12 @@ describe('DynamoDBAuditStore: append', () => {
 
   it('skips the head read when this process wrote the head, and stays correct when another process moved it', async () => {
     const sent: string[] = [];
-    const counting = { send: (cmd: { constructor: { name: string } }) => {
-      sent.push(cmd.constructor.name);
-      return t.doc.send(cmd as never);
-    } } as unknown as DynamoDBDocumentClient;
+    const counting = {
+      send: (cmd: { constructor: { name: string } }) => {
+        sent.push(cmd.constructor.name);
+        return t.doc.send(cmd as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
     const a = newStore({}, counting);
     const b = newStore();
     await a.append(input({ app: 'x' }));
@@ -136,14 +151,16 @@ describe('DynamoDBAuditStore: append', () => {
 
   it('recognises its own record when a retried put fails its condition against it', async () => {
     let lost = false;
-    const flaky = { send: async (cmd: { constructor: { name: string } }) => {
-      const out = await t.doc.send(cmd as never);
-      if (cmd.constructor.name === 'PutCommand' && !lost) {
-        lost = true; // the put landed but, as after a lost response and an SDK retry, the caller sees a failed condition
-        throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
-      }
-      return out;
-    } } as unknown as DynamoDBDocumentClient;
+    const flaky = {
+      send: async (cmd: { constructor: { name: string } }) => {
+        const out = await t.doc.send(cmd as never);
+        if (cmd.constructor.name === 'PutCommand' && !lost) {
+          lost = true; // the put landed but, as after a lost response and an SDK retry, the caller sees a failed condition
+          throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+        }
+        return out;
+      },
+    } as unknown as DynamoDBDocumentClient;
     const store = newStore({}, flaky);
     const r = await store.append(input({ app: 'x' }));
     expect(r.seq).toBe(0);
@@ -156,11 +173,13 @@ describe('DynamoDBAuditStore: append', () => {
     const writers = Array.from({ length: 16 }, () => newStore());
     const perWriter = 5;
     const written = (
-      await Promise.all(writers.map(async (w, i) => {
-        const out: AuditRecord[] = [];
-        for (let k = 0; k < perWriter; k++) out.push(await w.append(input({ app: 'hot', message: `w${i}-${k}` })));
-        return out;
-      }))
+      await Promise.all(
+        writers.map(async (w, i) => {
+          const out: AuditRecord[] = [];
+          for (let k = 0; k < perWriter; k++) out.push(await w.append(input({ app: 'hot', message: `w${i}-${k}` })));
+          return out;
+        }),
+      )
     ).flat();
     const seqs = written.map((r) => r.seq).sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: 16 * perWriter }, (_, i) => i));
@@ -177,12 +196,14 @@ describe('DynamoDBAuditStore: append', () => {
 
   it('keeps many chains intact under concurrent writers', async () => {
     const writers = Array.from({ length: 16 }, () => newStore());
-    await Promise.all(writers.map(async (w, i) => {
-      for (let k = 0; k < 4; k++) {
-        await w.append(input({ app: `app-${(i + k) % 8}` }));
-        await w.append(input({ kind: 'webhook.received', outcome: 'info', deliveryId: `d-${i}-${k}` }));
-      }
-    }));
+    await Promise.all(
+      writers.map(async (w, i) => {
+        for (let k = 0; k < 4; k++) {
+          await w.append(input({ app: `app-${(i + k) % 8}` }));
+          await w.append(input({ kind: 'webhook.received', outcome: 'info', deliveryId: `d-${i}-${k}` }));
+        }
+      }),
+    );
     const report = await writers[0].verify();
     expect(report.ok).toBe(true);
     expect(report.records).toBe(16 * 4 * 2);
@@ -235,9 +256,14 @@ describe('DynamoDBAuditStore: query', () => {
     const pages = await allPages(store, { from: '2024-05-07T01:00:00.000Z', to: '2024-05-10', limit: 2 });
     const got = pages.flat().map((r) => r.ts);
     expect(got).toEqual([
-      '2024-05-10T02:00:00.000Z', '2024-05-10T01:00:00.000Z', '2024-05-10T00:00:00.000Z',
-      '2024-05-08T02:00:00.000Z', '2024-05-08T01:00:00.000Z', '2024-05-08T00:00:00.000Z',
-      '2024-05-07T02:00:00.000Z', '2024-05-07T01:00:00.000Z',
+      '2024-05-10T02:00:00.000Z',
+      '2024-05-10T01:00:00.000Z',
+      '2024-05-10T00:00:00.000Z',
+      '2024-05-08T02:00:00.000Z',
+      '2024-05-08T01:00:00.000Z',
+      '2024-05-08T00:00:00.000Z',
+      '2024-05-07T02:00:00.000Z',
+      '2024-05-07T01:00:00.000Z',
     ]);
     expect(pages.slice(0, -1).every((p) => p.length === 2)).toBe(true);
 
@@ -249,13 +275,15 @@ describe('DynamoDBAuditStore: query', () => {
   it('filters by kind and instance without losing records across pages', async () => {
     const store = newStore();
     for (let i = 0; i < 12; i++) {
-      await store.append(input({
-        kind: i % 3 === 0 ? 'drift.found' : 'app.refreshed',
-        instance: i % 2 === 0 ? 'prod' : 'staging',
-        app: 'guestbook',
-        namespace: 'argocd',
-        ts: `2024-05-10T10:${String(i).padStart(2, '0')}:00.000Z`,
-      }));
+      await store.append(
+        input({
+          kind: i % 3 === 0 ? 'drift.found' : 'app.refreshed',
+          instance: i % 2 === 0 ? 'prod' : 'staging',
+          app: 'guestbook',
+          namespace: 'argocd',
+          ts: `2024-05-10T10:${String(i).padStart(2, '0')}:00.000Z`,
+        }),
+      );
     }
     const drift = await allPages(store, { kind: 'drift.found', limit: 1 });
     expect(drift.flat().map((r) => r.ts.slice(11, 16))).toEqual(['10:09', '10:06', '10:03', '10:00']);
@@ -373,7 +401,9 @@ describe('DynamoDBAuditStore: verify', () => {
     const store = newStore();
     const big = 'x'.repeat(60_000);
     for (let i = 0; i < 40; i++) await store.append(input({ app: 'big', details: { big } }));
-    const res = await t.doc.send(new QueryCommand({ TableName: t.names.audit, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': 'app#default#argocd#big' } }));
+    const res = await t.doc.send(
+      new QueryCommand({ TableName: t.names.audit, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': 'app#default#argocd#big' } }),
+    );
     expect(res.LastEvaluatedKey).toBeDefined(); // the chain does not fit one 1 MB page
     expect(await store.verify()).toMatchObject({ ok: true, records: 40 });
   });

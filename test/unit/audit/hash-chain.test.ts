@@ -97,14 +97,18 @@ describe('redact', () => {
   });
 
   it('recognises the usual secret names', () => {
-    for (const k of ['token', 'X-Gitlab-Token', 'client_secret', 'passwd', 'authorization', 'api-key', 'credentials', 'cookie']) expect(isSecretKey(k)).toBe(true);
+    for (const k of ['token', 'X-Gitlab-Token', 'client_secret', 'passwd', 'authorization', 'api-key', 'credentials', 'cookie'])
+      expect(isSecretKey(k)).toBe(true);
     for (const k of ['app', 'revision', 'changedFiles', 'pusher']) expect(isSecretKey(k)).toBe(false);
   });
 });
 
 describe('prepareRecord and chainFor', () => {
   it('normalises ts, fills the app instance and namespace and drops empty optional strings', () => {
-    const r = prepareRecord({ kind: 'app.synced', outcome: 'success', actor: 'a', message: 'm', app: 'guestbook', deliveryId: '', ts: '2024-05-10T12:00:00Z' }, NOW);
+    const r = prepareRecord(
+      { kind: 'app.synced', outcome: 'success', actor: 'a', message: 'm', app: 'guestbook', deliveryId: '', ts: '2024-05-10T12:00:00Z' },
+      NOW,
+    );
     expect(r).toMatchObject({ ts: '2024-05-10T12:00:00.000Z', instance: 'default', namespace: 'argocd', app: 'guestbook' });
     expect(r).not.toHaveProperty('deliveryId');
     expect(chainFor(r)).toBe('app#default#argocd#guestbook');
@@ -149,7 +153,11 @@ describe('prepareRecord and chainFor', () => {
 describe('planQuery', () => {
   const settings = { defaultInstance: 'default', defaultNamespace: 'argocd' };
   it('picks delivery, then revision, then app, then day, keeping the rest as filters', () => {
-    expect(planQuery({ deliveryId: 'd', revision: 'r', kind: 'app.synced' }, NOW, settings)).toMatchObject({ path: 'delivery', key: 'd', filters: { revision: 'r', kind: 'app.synced' } });
+    expect(planQuery({ deliveryId: 'd', revision: 'r', kind: 'app.synced' }, NOW, settings)).toMatchObject({
+      path: 'delivery',
+      key: 'd',
+      filters: { revision: 'r', kind: 'app.synced' },
+    });
     expect(planQuery({ revision: 'r', instance: 'i' }, NOW, settings)).toMatchObject({ path: 'revision', filters: { instance: 'i' } });
     expect(planQuery({ app: 'a', instance: 'i' }, NOW, settings)).toMatchObject({ path: 'app', key: 'i#argocd#a', filters: {} });
     expect(planQuery({}, NOW, settings)).toMatchObject({ path: 'day', from: '2024-05-03T12:00:00.000Z', to: '2024-05-10T12:00:00.000Z' });

@@ -7,7 +7,15 @@ describe('InMemoryAuditStore', () => {
   it('chains, redacts and queries like the DynamoDB store', async () => {
     const store = new InMemoryAuditStore({ now: () => NOW });
     for (let i = 0; i < 5; i++) {
-      await store.append({ kind: 'app.synced', outcome: 'success', actor: 't', message: `m${i}`, app: 'a', ts: `2024-05-10T10:0${i}:00Z`, details: { token: 'x', n: i } });
+      await store.append({
+        kind: 'app.synced',
+        outcome: 'success',
+        actor: 't',
+        message: `m${i}`,
+        app: 'a',
+        ts: `2024-05-10T10:0${i}:00Z`,
+        details: { token: 'x', n: i },
+      });
     }
     const records = store.records();
     expect(records.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4]);

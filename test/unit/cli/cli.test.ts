@@ -10,7 +10,7 @@ function io(fetchImpl?: typeof fetch) {
 }
 
 function answering(status: number, body: unknown): typeof fetch {
-  return (async () => new Response(JSON.stringify(body), { status })) as unknown as typeof fetch;
+  return async () => new Response(JSON.stringify(body), { status });
 }
 
 describe('sigv4 helpers', () => {
@@ -26,14 +26,17 @@ describe('sigv4 helpers', () => {
 
 describe('ApiClient', () => {
   it('maps API statuses to exit codes', () => {
-    expect(new ApiError(400, { message: 'bad', parameter: 'limit' })).toMatchObject({ exitCode: EXIT.usage, message: expect.stringContaining('parameter: limit') });
+    expect(new ApiError(400, { message: 'bad', parameter: 'limit' })).toMatchObject({
+      exitCode: EXIT.usage,
+      message: expect.stringContaining('parameter: limit'),
+    });
     expect(new ApiError(404, {}).exitCode).toBe(EXIT.notFound);
     expect(new ApiError(409, { hint: 'do x' })).toMatchObject({ exitCode: EXIT.error, message: expect.stringContaining('hint: do x') });
   });
 
   it('encodes query values as SigV4 expects (RFC 3986, sorted, empty left out)', () => {
     const c = new ApiClient({ baseUrl: 'http://127.0.0.1:1/', env: {} });
-    expect(c.urlFor('/api/audit', { to: '', b: "it's", a: 'x y' })).toBe("http://127.0.0.1:1/api/audit?a=x%20y&b=it%27s");
+    expect(c.urlFor('/api/audit', { to: '', b: "it's", a: 'x y' })).toBe('http://127.0.0.1:1/api/audit?a=x%20y&b=it%27s');
   });
 });
 
@@ -53,7 +56,9 @@ describe('run', () => {
   });
 
   it('prints JSON, YAML or a table', async () => {
-    const body = { instances: [{ name: 'prod', reachable: true, apps: [{ namespace: 'argocd', name: 'web', sync: 'Synced', health: 'Healthy', autoSync: false }] }] };
+    const body = {
+      instances: [{ name: 'prod', reachable: true, apps: [{ namespace: 'argocd', name: 'web', sync: 'Synced', health: 'Healthy', autoSync: false }] }],
+    };
     const j = io(answering(200, body));
     expect(await run(['apps', '--json'], j.value)).toBe(0);
     expect(JSON.parse(j.out())).toEqual(body);

@@ -6,7 +6,10 @@ describe('CLI output', () => {
   const data = [{ message: 'fix\u202e gnp.exe\u001b[2J\u0085', ref: 'refs/heads/\u2066main\u2069' }];
 
   it('escapes control characters and bidi overrides in table cells', () => {
-    const text = table(data, [{ header: 'message', get: (r) => r.message }, { header: 'ref', get: (r) => r.ref }]);
+    const text = table(data, [
+      { header: 'message', get: (r) => r.message },
+      { header: 'ref', get: (r) => r.ref },
+    ]);
     expect(UNSAFE.test(text)).toBe(false);
     expect(text).toContain('fix\\u{202e} gnp.exe\\u{001b}[2J\\u{0085}');
   });

@@ -121,7 +121,11 @@ describe('loadConfig', () => {
     expect(config.webhook.secrets.gitlab).toEqual({ env: 'GL' });
     expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: '{"webhook":{"secrets":{"github":[]}}}' }), 'webhook.secrets.github', 'SENTINEL_CONFIG_JSON');
     const many = Array.from({ length: 21 }, (_, i) => ({ env: `S${i}` }));
-    expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: many } } }) }), 'webhook.secrets.github', 'SENTINEL_CONFIG_JSON');
+    expectConfigError(
+      () => loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: many } } }) }),
+      'webhook.secrets.github',
+      'SENTINEL_CONFIG_JSON',
+    );
   });
 
   it('takes per-repository webhook secrets (exact URLs or globs), strictly', () => {
@@ -141,7 +145,10 @@ describe('loadConfig', () => {
   });
 
   it('takes acknowledged insecure settings from a fixed list', () => {
-    expect(loadConfig({ SENTINEL_CONFIG_JSON: '{"acknowledge":["insecure-argocd","allow-unsigned","insecure-argocd"]}' }).acknowledge).toEqual(['insecure-argocd', 'allow-unsigned']);
+    expect(loadConfig({ SENTINEL_CONFIG_JSON: '{"acknowledge":["insecure-argocd","allow-unsigned","insecure-argocd"]}' }).acknowledge).toEqual([
+      'insecure-argocd',
+      'allow-unsigned',
+    ]);
     expect(loadConfig({}).acknowledge).toEqual([]);
     expectConfigError(() => loadConfig({ SENTINEL_CONFIG_JSON: '{"acknowledge":["everything"]}' }), 'acknowledge.0', 'SENTINEL_CONFIG_JSON');
   });
@@ -176,7 +183,10 @@ describe('access configuration', () => {
   const base = 'access:\n  rules:\n    - principals: ["local:alice"]\n      projects: ["payments"]\n';
 
   it('reads rules (instances default to all) and local tokens', () => {
-    const path = configFile('access.yaml', `${base}      actions: [read, rollback]\n  localTokens:\n    - principal: local:alice\n      token: { env: ALICE_TOKEN }\n`);
+    const path = configFile(
+      'access.yaml',
+      `${base}      actions: [read, rollback]\n  localTokens:\n    - principal: local:alice\n      token: { env: ALICE_TOKEN }\n`,
+    );
     const config = loadConfig({ SENTINEL_CONFIG: path });
     expect(config.access.rules).toEqual([{ principals: ['local:alice'], instances: ['*'], projects: ['payments'], actions: ['read', 'rollback'] }]);
     expect(config.access.localTokens).toEqual([{ principal: 'local:alice', token: { env: 'ALICE_TOKEN' } }]);
@@ -199,9 +209,15 @@ describe('access configuration', () => {
   });
 
   it('takes a token per purpose for an instance', () => {
-    const path = configFile('tokens.yaml', 'instances:\n  - name: prod\n    server: argocd.example.com\n    token: { env: T }\n    tokens:\n      importer: { env: T_IMPORT }\n');
-    expect(loadConfig({ SENTINEL_CONFIG: path }).instances[0]!.tokens).toEqual({ importer: { env: 'T_IMPORT' } });
-    const bad = configFile('tokens-bad.yaml', 'instances:\n  - name: prod\n    server: argocd.example.com\n    token: { env: T }\n    tokens:\n      deployer: { env: X }\n');
+    const path = configFile(
+      'tokens.yaml',
+      'instances:\n  - name: prod\n    server: argocd.example.com\n    token: { env: T }\n    tokens:\n      importer: { env: T_IMPORT }\n',
+    );
+    expect(loadConfig({ SENTINEL_CONFIG: path }).instances[0].tokens).toEqual({ importer: { env: 'T_IMPORT' } });
+    const bad = configFile(
+      'tokens-bad.yaml',
+      'instances:\n  - name: prod\n    server: argocd.example.com\n    token: { env: T }\n    tokens:\n      deployer: { env: X }\n',
+    );
     expectConfigError(() => loadConfig({ SENTINEL_CONFIG: bad }), 'instances.0.tokens.deployer', bad);
   });
 });

@@ -14,7 +14,8 @@ function answer(value: string, version: number) {
   ssm.on(GetParameterCommand, { Name: '/sentinel/config' }).resolves({ Parameter: { Name: '/sentinel/config', Value: value, Version: version } });
 }
 
-const policy = (actions: string[]) => JSON.stringify({ access: { rules: [{ principals: ['arn:aws:iam::123456789012:role/payments-*'], projects: ['payments'], actions }] } });
+const policy = (actions: string[]) =>
+  JSON.stringify({ access: { rules: [{ principals: ['arn:aws:iam::123456789012:role/payments-*'], projects: ['payments'], actions }] } });
 
 beforeEach(() => {
   ssm.reset();
@@ -55,7 +56,13 @@ describe('ParameterConfigSource (Powertools Parameters, SSM mocked with aws-sdk-
 
     answer(policy(['read']), 2);
     const refused: ConfigError[] = [];
-    const source = new ParameterConfigSource({ name: '/sentinel/config', maxAgeSeconds: 1, env: {}, client: new SSMClient({ region: 'eu-west-1' }), onInvalid: (e) => refused.push(e) });
+    const source = new ParameterConfigSource({
+      name: '/sentinel/config',
+      maxAgeSeconds: 1,
+      env: {},
+      client: new SSMClient({ region: 'eu-west-1' }),
+      onInvalid: (e) => refused.push(e),
+    });
     const good = await source.current();
     answer(JSON.stringify({ acces: {} }), 3);
     jest.setSystemTime(new Date(T0.getTime() + 2_000));
@@ -74,7 +81,13 @@ describe('deployed operator API with its configuration in Parameter Store', () =
     // The deployed clients take credentials from the process environment; dynalite accepts any.
     process.env.AWS_ACCESS_KEY_ID = 'local';
     process.env.AWS_SECRET_ACCESS_KEY = 'local';
-    env = { SENTINEL_CONFIG_PARAMETER: '/sentinel/config', SENTINEL_CONFIG_MAX_AGE_SECONDS: '30', SENTINEL_TABLE_PREFIX: t.prefix, DYNAMODB_ENDPOINT: t.endpoint, AWS_REGION: 'eu-west-1' };
+    env = {
+      SENTINEL_CONFIG_PARAMETER: '/sentinel/config',
+      SENTINEL_CONFIG_MAX_AGE_SECONDS: '30',
+      SENTINEL_TABLE_PREFIX: t.prefix,
+      DYNAMODB_ENDPOINT: t.endpoint,
+      AWS_REGION: 'eu-west-1',
+    };
   });
   afterAll(() => {
     process.env = saved;
@@ -82,7 +95,11 @@ describe('deployed operator API with its configuration in Parameter Store', () =
   });
 
   const event = (principal: string): OperatorEvent =>
-    ({ rawPath: '/api/audit', requestContext: { http: { method: 'GET', path: '/api/audit' }, authorizer: { iam: { userArn: principal } } }, headers: {} }) as unknown as OperatorEvent;
+    ({
+      rawPath: '/api/audit',
+      requestContext: { http: { method: 'GET', path: '/api/audit' }, authorizer: { iam: { userArn: principal } } },
+      headers: {},
+    }) as unknown as OperatorEvent;
   const alice = 'arn:aws:sts::123456789012:assumed-role/payments-oncall/alice';
 
   it('applies a changed policy within the refresh interval, without a deploy, and audits config.changed once per version', async () => {
@@ -103,11 +120,20 @@ describe('deployed operator API with its configuration in Parameter Store', () =
 
     const admin = createOperatorApiHandler(deployedCoreDeps('operator-api', { ...env, SENTINEL_CONFIG_PARAMETER: '/sentinel/other' }));
     ssm.on(GetParameterCommand, { Name: '/sentinel/other' }).resolves({ Parameter: { Value: '{}', Version: 1 } });
-    const trail = JSON.parse((await admin({ ...event('arn:aws:iam::123456789012:role/admin'), queryStringParameters: { kind: 'config.changed', from: '2024-06-01' } } as OperatorEvent)).body as string);
+    const trail = JSON.parse(
+      (
+        await admin({
+          ...event('arn:aws:iam::123456789012:role/admin'),
+          queryStringParameters: { kind: 'config.changed', from: '2024-06-01' },
+        })
+      ).body as string,
+    );
     const changes = trail.items.filter((r: { details: { parameter: string } }) => r.details.parameter === '/sentinel/config');
     expect(changes.map((r: { details: { version: string } }) => r.details.version).sort()).toEqual(['1', '2']);
     expect(changes.every((r: { actor: string }) => r.actor === 'function:operator-api')).toBe(true);
-    const denied = JSON.parse((await admin({ ...event('arn:aws:iam::123456789012:role/admin'), queryStringParameters: { kind: 'access.denied', from: '2024-06-01' } } as OperatorEvent)).body as string);
+    const denied = JSON.parse(
+      (await admin({ ...event('arn:aws:iam::123456789012:role/admin'), queryStringParameters: { kind: 'access.denied', from: '2024-06-01' } })).body as string,
+    );
     expect(denied.items).toHaveLength(3);
     expect(denied.items[0]).toMatchObject({ actor: alice, outcome: 'refused', message: expect.stringContaining(`${alice} may not read in any project`) });
   });

@@ -5,7 +5,17 @@ const SHA = 'a'.repeat(40);
 const accepted = '2026-01-10T10:00:00.000Z';
 const now = new Date('2026-01-10T10:01:00.000Z');
 
-function app(p: { phase?: string; startedAt?: string; finishedAt?: string; revision?: string; sync?: string; health?: string; healthAt?: string; message?: string; pending?: boolean }): Application {
+function app(p: {
+  phase?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  revision?: string;
+  sync?: string;
+  health?: string;
+  healthAt?: string;
+  message?: string;
+  pending?: boolean;
+}): Application {
   return {
     metadata: { name: 'web' },
     ...(p.pending ? { operation: { sync: { revision: SHA } } } : {}),
@@ -13,22 +23,36 @@ function app(p: { phase?: string; startedAt?: string; finishedAt?: string; revis
       sync: { status: p.sync ?? 'Synced', revision: p.revision ?? SHA },
       health: { status: p.health ?? 'Healthy', ...(p.healthAt ? { lastTransitionTime: p.healthAt } : {}) },
       ...(p.phase
-        ? { operationState: { phase: p.phase, message: p.message, startedAt: p.startedAt ?? '2026-01-10T10:00:01.000Z', finishedAt: p.finishedAt, syncResult: { revision: p.revision ?? SHA } } }
+        ? {
+            operationState: {
+              phase: p.phase,
+              message: p.message,
+              startedAt: p.startedAt ?? '2026-01-10T10:00:01.000Z',
+              finishedAt: p.finishedAt,
+              syncResult: { revision: p.revision ?? SHA },
+            },
+          }
         : {}),
     },
-  } as Application;
+  };
 }
 const push = { cause: 'push' as const, acceptedAt: accepted, expectedRevision: SHA };
 
 describe('evaluateDeployment', () => {
-  it('waits while the followed operation runs, then succeeds when Synced and Healthy, healthy at ArgoCD\'s transition time', () => {
-    expect(evaluateDeployment(app({ phase: 'Running', health: 'Progressing' }), push, now)).toMatchObject({ state: 'waiting', syncStartedAt: '2026-01-10T10:00:01.000Z' });
+  it("waits while the followed operation runs, then succeeds when Synced and Healthy, healthy at ArgoCD's transition time", () => {
+    expect(evaluateDeployment(app({ phase: 'Running', health: 'Progressing' }), push, now)).toMatchObject({
+      state: 'waiting',
+      syncStartedAt: '2026-01-10T10:00:01.000Z',
+    });
     const done = evaluateDeployment(app({ phase: 'Succeeded', finishedAt: '2026-01-10T10:00:20.000Z', healthAt: '2026-01-10T10:00:30.000Z' }), push, now);
     expect(done).toMatchObject({ state: 'succeeded', revision: SHA, syncedAt: '2026-01-10T10:00:20.000Z', healthyAt: '2026-01-10T10:00:30.000Z' });
   });
 
   it('reports a failed operation with its message, and Degraded health after a sync', () => {
-    expect(evaluateDeployment(app({ phase: 'Failed', message: 'one or more objects failed to apply\nsecond line' }), push, now)).toMatchObject({ state: 'failed', reason: 'operation Failed: one or more objects failed to apply' });
+    expect(evaluateDeployment(app({ phase: 'Failed', message: 'one or more objects failed to apply\nsecond line' }), push, now)).toMatchObject({
+      state: 'failed',
+      reason: 'operation Failed: one or more objects failed to apply',
+    });
     expect(evaluateDeployment(app({ phase: 'Succeeded', finishedAt: accepted, health: 'Degraded' }), push, now)).toMatchObject({ state: 'degraded' });
   });
 

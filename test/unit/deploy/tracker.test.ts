@@ -32,25 +32,37 @@ async function startEnv(config: Partial<DeployConfig> = {}): Promise<Env> {
   const now = () => new Date(Date.now() + offset);
   // Each app refreshes only for pushes touching its own folder.
   const only = { 'argocd.argoproj.io/manifest-generate-paths': '.' };
-  const env = await startSyncEnv({
-    default: {
-      apps: [
-        { name: 'web-sop', source: { repoURL: REPO, path: 'web-sop', targetRevision: 'main' }, annotations: { ...only, 'gitops-sentinel/sync-on-push': 'true' } },
-        { name: 'web-auto', source: { repoURL: REPO, path: 'web-auto', targetRevision: 'main' }, syncPolicy: { automated: { prune: true } }, annotations: only },
-        { name: 'web-plain', source: { repoURL: REPO, path: 'web-plain', targetRevision: 'main' }, annotations: only },
-        {
-          name: 'web-bad',
-          source: { repoURL: REPO, path: 'web-bad', targetRevision: 'main' },
-          annotations: { ...only, 'gitops-sentinel/sync-on-push': 'true' },
-          health: 'Degraded',
-          resources: [
-            { kind: 'Deployment', name: 'web-bad', health: 'Degraded' },
-            { kind: 'Service', name: 'web-bad' },
-          ],
-        },
-      ],
+  const env = await startSyncEnv(
+    {
+      default: {
+        apps: [
+          {
+            name: 'web-sop',
+            source: { repoURL: REPO, path: 'web-sop', targetRevision: 'main' },
+            annotations: { ...only, 'gitops-sentinel/sync-on-push': 'true' },
+          },
+          {
+            name: 'web-auto',
+            source: { repoURL: REPO, path: 'web-auto', targetRevision: 'main' },
+            syncPolicy: { automated: { prune: true } },
+            annotations: only,
+          },
+          { name: 'web-plain', source: { repoURL: REPO, path: 'web-plain', targetRevision: 'main' }, annotations: only },
+          {
+            name: 'web-bad',
+            source: { repoURL: REPO, path: 'web-bad', targetRevision: 'main' },
+            annotations: { ...only, 'gitops-sentinel/sync-on-push': 'true' },
+            health: 'Degraded',
+            resources: [
+              { kind: 'Deployment', name: 'web-bad', health: 'Degraded' },
+              { kind: 'Service', name: 'web-bad' },
+            ],
+          },
+        ],
+      },
     },
-  }, { simOptions: { autoSync: true } }); // web-auto syncs itself after a refresh, as ArgoCD does
+    { simOptions: { autoSync: true } },
+  ); // web-auto syncs itself after a refresh, as ArgoCD does
   const followUps = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 10, queueName: 'follow-up-test' });
   const tracker = new DeploymentTracker({
     store: new DeploymentStore({ doc: env.tables.doc, tableName: env.tables.names.state }),
@@ -73,7 +85,8 @@ async function startEnv(config: Partial<DeployConfig> = {}): Promise<Env> {
     advance: (ms) => {
       offset += ms;
     },
-    deployRecords: async (app) => (await env.audit.query({ instance: 'default', namespace: 'argocd', app, limit: 100 })).items.filter((r) => r.kind.startsWith('deploy.')),
+    deployRecords: async (app) =>
+      (await env.audit.query({ instance: 'default', namespace: 'argocd', app, limit: 100 })).items.filter((r) => r.kind.startsWith('deploy.')),
     close: async () => {
       await followUps.stop();
       await env.close();
@@ -112,8 +125,14 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
     expect(reads.length).toBeGreaterThanOrEqual(1);
     for (const r of reads) expect(r.query).toEqual({ project: 'default' });
     const [record] = await env.deployRecords('web-sop');
-    expect(record).toMatchObject({ kind: 'deploy.succeeded', outcome: 'success', deliveryId: message.push.deliveryId, revision: commit, actor: 'webhook:github:octocat' });
-    const d = record!.details as Record<string, number | string>;
+    expect(record).toMatchObject({
+      kind: 'deploy.succeeded',
+      outcome: 'success',
+      deliveryId: message.push.deliveryId,
+      revision: commit,
+      actor: 'webhook:github:octocat',
+    });
+    const d = record.details as Record<string, number | string>;
     expect(d).toMatchObject({ cause: 'push', action: 'sync', commit, revisionDeployed: commit, checks: reads.length, startedAt: message.receivedAt });
     expect(d.leadTimeMs).toBeGreaterThanOrEqual(d.pushToAcceptedMs as number);
     expect(typeof d.acceptedToSyncedMs).toBe('number');
@@ -150,7 +169,7 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
     const [record] = await env.deployRecords('web-bad');
     expect(record).toMatchObject({ kind: 'deploy.degraded', outcome: 'failure' });
     // From the resource tree: the Deployment, its ReplicaSet and its Pod
-    expect((record!.details as { resources: Array<{ kind: string }> }).resources.map((r) => r.kind)).toEqual(['Deployment', 'ReplicaSet', 'Pod']);
+    expect((record.details as { resources: Array<{ kind: string }> }).resources.map((r) => r.kind)).toEqual(['Deployment', 'ReplicaSet', 'Pod']);
     expect(env.sims.default.sim.requestsTo('GET', '/api/v1/applications/web-bad/resource-tree')).toHaveLength(1);
   });
 
@@ -164,8 +183,10 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
 
     const [record] = await env.deployRecords('web-sop');
     expect(record).toMatchObject({ kind: 'deploy.failed', outcome: 'failure' });
-    expect((record!.details as { reason: string }).reason).toMatch(/operation Failed: one or more objects failed to apply/);
-    expect((record!.details as { resources: unknown[] }).resources).toContainEqual(expect.objectContaining({ kind: 'Deployment', name: 'web-sop', sync: 'SyncFailed' }));
+    expect((record.details as { reason: string }).reason).toMatch(/operation Failed: one or more objects failed to apply/);
+    expect((record.details as { resources: unknown[] }).resources).toContainEqual(
+      expect.objectContaining({ kind: 'Deployment', name: 'web-sop', sync: 'SyncFailed' }),
+    );
     expect(sim.requestsTo('GET', '/api/v1/applications/web-sop/resource-tree')).toHaveLength(1);
   });
 
@@ -193,10 +214,12 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
 
     // Assess
     const records = await env.deployRecords('web-sop');
-    expect(records.map((r) => [r.kind, r.deliveryId]).sort()).toEqual([
-      ['deploy.succeeded', m2.push.deliveryId],
-      ['deploy.superseded', m1.push.deliveryId],
-    ].sort());
+    expect(records.map((r) => [r.kind, r.deliveryId]).sort()).toEqual(
+      [
+        ['deploy.succeeded', m2.push.deliveryId],
+        ['deploy.superseded', m1.push.deliveryId],
+      ].sort(),
+    );
     expect(records.find((r) => r.kind === 'deploy.succeeded')!.details).toMatchObject({ revisionDeployed: second });
     // The first deployment's check was dropped before any call: every read belongs to the second
     expect(env.checks.filter((c) => c.status === 'stale')).toHaveLength(1);
@@ -208,7 +231,15 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
     sim.setSyncDurationMs(60_000); // the first operation never ends within this test
     await env.followUps.stop();
     const ref = { instance: 'default', namespace: 'argocd', name: 'web-plain' };
-    const base = { ref, project: 'default', cause: 'push' as const, action: 'refresh' as const, actor: 'test', startedAt: new Date().toISOString(), acceptedAt: new Date().toISOString() };
+    const base = {
+      ref,
+      project: 'default',
+      cause: 'push' as const,
+      action: 'refresh' as const,
+      actor: 'test',
+      startedAt: new Date().toISOString(),
+      acceptedAt: new Date().toISOString(),
+    };
     const a = await env.tracker.start({ ...base, deliveryId: 'd-1', commit: sha('1') });
     const b = await env.tracker.start({ ...base, deliveryId: 'd-2', commit: sha('2') });
     sim.clearRequests();
@@ -220,7 +251,12 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
     expect(stale).toEqual({ status: 'stale', argocdCalls: 0 });
     expect(sim.requests).toHaveLength(0);
     const [record] = await env.deployRecords('web-plain');
-    expect(record).toMatchObject({ kind: 'deploy.superseded', outcome: 'skipped', deliveryId: 'd-1', details: expect.objectContaining({ supersededBy: expect.objectContaining({ deliveryId: 'd-2', trackId: b!.trackId }) }) });
+    expect(record).toMatchObject({
+      kind: 'deploy.superseded',
+      outcome: 'skipped',
+      deliveryId: 'd-1',
+      details: expect.objectContaining({ supersededBy: expect.objectContaining({ deliveryId: 'd-2', trackId: b!.trackId }) }),
+    });
   });
 
   it('runs one check per app per step: a second message for a claimed step does not reach ArgoCD', async () => {
@@ -228,7 +264,17 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
     const sim = env.sims.default.sim;
     sim.setSyncDurationMs(60_000);
     const ref = { instance: 'default', namespace: 'argocd', name: 'web-plain' };
-    const d = await env.tracker.start({ ref, project: 'default', cause: 'push', action: 'refresh', actor: 'test', deliveryId: 'd-x', commit: sha('3'), startedAt: new Date().toISOString(), acceptedAt: new Date().toISOString() });
+    const d = await env.tracker.start({
+      ref,
+      project: 'default',
+      cause: 'push',
+      action: 'refresh',
+      actor: 'test',
+      deliveryId: 'd-x',
+      commit: sha('3'),
+      startedAt: new Date().toISOString(),
+      acceptedAt: new Date().toISOString(),
+    });
     sim.clearRequests();
     const msg = { type: 'deploy.check' as const, v: 1 as const, trackId: d!.trackId, step: 1, ...ref };
 
@@ -253,7 +299,7 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
 
     const [record] = await env.deployRecords('web-sop');
     expect(record).toMatchObject({ kind: 'deploy.gone', outcome: 'info' });
-    expect(record!.message).toMatch(/deleted/);
+    expect(record.message).toMatch(/deleted/);
   });
 
   it('records deploy.timeout once the deadline passed, with what it was waiting for', async () => {
@@ -269,6 +315,6 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
 
     const [record] = await env.deployRecords('web-sop');
     expect(record).toMatchObject({ kind: 'deploy.timeout', outcome: 'failure' });
-    expect((record!.details as { reason: string }).reason).toMatch(/deadline of 30 min passed: operation Running/);
+    expect((record.details as { reason: string }).reason).toMatch(/deadline of 30 min passed: operation Running/);
   });
 });

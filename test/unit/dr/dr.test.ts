@@ -1,10 +1,32 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExportWriter, ManifestMismatchError, checksumOf, cleanApplication, cleanProject, diffObjects, readInstanceBatches, readManifest, toYaml, validateObject, verifyInstanceDir } from '../../../functions/lib/dr';
+import {
+  ExportWriter,
+  ManifestMismatchError,
+  checksumOf,
+  cleanApplication,
+  cleanProject,
+  diffObjects,
+  readInstanceBatches,
+  readManifest,
+  toYaml,
+  validateObject,
+  verifyInstanceDir,
+} from '../../../functions/lib/dr';
 
 const app = {
-  metadata: { name: 'web', namespace: 'argocd', uid: 'u', resourceVersion: '9', generation: 3, creationTimestamp: 'x', managedFields: [{}], labels: { a: 'b' }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', keep: 'me' } },
+  metadata: {
+    name: 'web',
+    namespace: 'argocd',
+    uid: 'u',
+    resourceVersion: '9',
+    generation: 3,
+    creationTimestamp: 'x',
+    managedFields: [{}],
+    labels: { a: 'b' },
+    annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', keep: 'me' },
+  },
   spec: { project: 'default', source: { repoURL: 'r', path: 'p', targetRevision: 'main' }, destination: { server: 's', namespace: 'n' } },
   status: { sync: { status: 'Synced' } },
   operation: { sync: {} },
@@ -21,7 +43,7 @@ describe('cleaning and comparing', () => {
   });
 
   it('drops project JWT token records', () => {
-    const p = cleanProject({ metadata: { name: 'p' }, spec: { roles: [{ name: 'ci', jwtTokens: [{ iat: 1 }] }] } } as never);
+    const p = cleanProject({ metadata: { name: 'p' }, spec: { roles: [{ name: 'ci', jwtTokens: [{ iat: 1 }] }] } });
     expect(p.spec).toEqual({ roles: [{ name: 'ci' }] });
     expect(p.metadata.namespace).toBe('argocd');
   });
@@ -36,7 +58,9 @@ describe('cleaning and comparing', () => {
 
   it('refuses objects that are not clean objects of the kind, naming where', () => {
     expect(() => validateObject({ kind: 'Secret' }, 'Application', 'f.yaml')).toThrow(expect.objectContaining({ parameter: 'f.yaml' }));
-    expect(() => validateObject({ ...cleanApplication(app as never), metadata: { name: '../x', namespace: 'argocd' } }, 'Application', 'f')).toThrow(/metadata.name/);
+    expect(() => validateObject({ ...cleanApplication(app as never), metadata: { name: '../x', namespace: 'argocd' } }, 'Application', 'f')).toThrow(
+      /metadata.name/,
+    );
   });
 });
 
@@ -44,8 +68,8 @@ describe('export directory', () => {
   it('writes one file per object, a manifest with checksums, and detects edits', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'dr-unit-')), 'out');
     const w = new ExportWriter(dir);
-    w.write('prod', 'applications', cleanApplication(app as never));
-    w.write('prod', 'projects', cleanProject({ metadata: { name: 'default' }, spec: {} } as never));
+    w.write('prod', 'applications', cleanApplication(app));
+    w.write('prod', 'projects', cleanProject({ metadata: { name: 'default' }, spec: {} }));
     const manifest = w.finish();
     expect(manifest).toMatchObject({ files: 2, instances: { prod: { applications: 1, projects: 1 } } });
     expect(readManifest(dir)).toEqual(manifest);
@@ -57,6 +81,16 @@ describe('export directory', () => {
   });
 
   it('computes the checksum over sorted sha256sum lines', () => {
-    expect(checksumOf([['b', '2'], ['a', '1']])).toBe(checksumOf([['a', '1'], ['b', '2']]));
+    expect(
+      checksumOf([
+        ['b', '2'],
+        ['a', '1'],
+      ]),
+    ).toBe(
+      checksumOf([
+        ['a', '1'],
+        ['b', '2'],
+      ]),
+    );
   });
 });

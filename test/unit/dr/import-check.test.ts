@@ -11,14 +11,23 @@ const window = { kind: 'deny', schedule: '0 22 * * *', duration: '8h', applicati
 const shop: CleanObject = {
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'AppProject',
-  metadata: { name: 'shop', namespace: 'argocd', labels: { team: 'shop' }, annotations: { 'argocd.argoproj.io/tracking-id': 'shop:argoproj.io/AppProject:argocd/shop' } },
+  metadata: {
+    name: 'shop',
+    namespace: 'argocd',
+    labels: { team: 'shop' },
+    annotations: { 'argocd.argoproj.io/tracking-id': 'shop:argoproj.io/AppProject:argocd/shop' },
+  },
   spec: { sourceRepos: ['https://github.com/acme/*'], destinations: [{ server: '*', namespace: 'shop-*' }], syncWindows: [window] },
 };
 const app = (name: string, project = 'shop'): CleanObject => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Application',
   metadata: { name, namespace: 'argocd', labels: { team: 'shop' } },
-  spec: { project, source: { repoURL: 'https://github.com/acme/shop.git', path: name, targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: `shop-${name}` } },
+  spec: {
+    project,
+    source: { repoURL: 'https://github.com/acme/shop.git', path: name, targetRevision: 'main' },
+    destination: { server: 'https://kubernetes.default.svc', namespace: `shop-${name}` },
+  },
 });
 
 describe('importObjects and checkObjects against the simulator', () => {
@@ -34,9 +43,9 @@ describe('importObjects and checkObjects against the simulator', () => {
   afterEach(() => target.close());
 
   it('refuses apps whose project is neither in the import nor in the instance, naming it, and writes nothing', async () => {
-    await expect(importObjects(deps, { instance: 'default', applications: [app('web', 'ghost'), app('api', 'ghost'), app('ok', 'default')] }, 't')).rejects.toThrow(
-      /projects that are neither in the import nor in instance default: ghost \(argocd\/web, argocd\/api\); nothing was written/,
-    );
+    await expect(
+      importObjects(deps, { instance: 'default', applications: [app('web', 'ghost'), app('api', 'ghost'), app('ok', 'default')] }, 't'),
+    ).rejects.toThrow(/projects that are neither in the import nor in instance default: ghost \(argocd\/web, argocd\/api\); nothing was written/);
     expect(target.sim.requestsTo('POST')).toHaveLength(0);
     expect(target.sim.size).toBe(0);
   });
@@ -44,7 +53,12 @@ describe('importObjects and checkObjects against the simulator', () => {
   it('creates what is missing, then an identical re-import reads each object once and writes nothing', async () => {
     const first = await importObjects(deps, { instance: 'default', applications: [app('web', 'default'), app('api', 'default')] }, 't');
     expect(first).toMatchObject({ created: 2, updated: 0, unchanged: 0, failed: 0 });
-    expect(target.sim.requestsTo('POST', '/api/v1/applications').map((r) => (r.body as CleanObject).metadata.name).sort()).toEqual(['api', 'web']);
+    expect(
+      target.sim
+        .requestsTo('POST', '/api/v1/applications')
+        .map((r) => (r.body as CleanObject).metadata.name)
+        .sort(),
+    ).toEqual(['api', 'web']);
     expect(target.sim.getApp('web').metadata?.labels).toEqual({ team: 'shop' });
 
     target.sim.clearRequests();
@@ -54,20 +68,41 @@ describe('importObjects and checkObjects against the simulator', () => {
     expect(seen.filter((r) => r.method !== 'GET')).toEqual([]);
     // One read per object plus the one project listing of the missing-project check.
     expect(seen.map((r) => r.path).sort()).toEqual(['/api/v1/applications/api', '/api/v1/applications/web', '/api/v1/projects']);
-    expect(audit.records().filter((r) => r.kind === 'dr.imported').map((r) => r.outcome)).toEqual(['success', 'success']);
+    expect(
+      audit
+        .records()
+        .filter((r) => r.kind === 'dr.imported')
+        .map((r) => r.outcome),
+    ).toEqual(['success', 'success']);
   });
 
   it('check: exit-worthy findings name the field, the missing object and the object the export lacks; audited as dr.checked', async () => {
     await importObjects(deps, { instance: 'default', applications: [app('web', 'default'), app('api', 'default')] }, 't');
-    const same = await checkObjects(deps, { instance: 'default', applications: [app('web', 'default'), app('api', 'default')], expect: { projects: ['argocd/default'], applications: ['argocd/web', 'argocd/api'] } }, 't');
+    const same = await checkObjects(
+      deps,
+      {
+        instance: 'default',
+        applications: [app('web', 'default'), app('api', 'default')],
+        expect: { projects: ['argocd/default'], applications: ['argocd/web', 'argocd/api'] },
+      },
+      't',
+    );
     expect(same).toMatchObject({ checked: 2, same: 2, different: 0, missing: 0, extra: 0, findings: [] });
 
     // Edit one app in the target, delete nothing, add one app the export does not know.
     const web = target.sim.getApp('web');
     target.sim.updateSpec(target.sim.findApp('web'), { ...web.spec!, source: { ...web.spec!.source!, targetRevision: 'hotfix' } });
-    target.sim.createApp(cleanApplication({ ...app('stray', 'default'), metadata: { name: 'stray', namespace: 'argocd' } } as never) as never);
+    target.sim.createApp(cleanApplication({ ...app('stray', 'default'), metadata: { name: 'stray', namespace: 'argocd' } }));
     target.sim.clearRequests();
-    const res = await checkObjects(deps, { instance: 'default', applications: [app('web', 'default'), app('gone', 'default')], expect: { applications: ['argocd/web', 'argocd/api', 'argocd/gone'] } }, 't');
+    const res = await checkObjects(
+      deps,
+      {
+        instance: 'default',
+        applications: [app('web', 'default'), app('gone', 'default')],
+        expect: { applications: ['argocd/web', 'argocd/api', 'argocd/gone'] },
+      },
+      't',
+    );
     expect(res).toMatchObject({ checked: 2, same: 0, different: 1, missing: 1, extra: 1 });
     expect(res.findings).toEqual([
       { kind: 'Application', namespace: 'argocd', name: 'web', status: 'different', diff: ['~ spec.source.targetRevision: "main" -> "hotfix"'] },
@@ -79,7 +114,12 @@ describe('importObjects and checkObjects against the simulator', () => {
     expect(target.sim.requestsTo('GET', '/api/v1/applications').map((r) => r.query.fields)).toEqual(['items.metadata.name,items.metadata.namespace']);
     const checked = audit.records().filter((r) => r.kind === 'dr.checked');
     expect(checked.map((r) => r.outcome)).toEqual(['success', 'failure']);
-    expect(checked[1]!.details).toMatchObject({ different: 1, missing: 1, extra: 1, objects: ['different Application argocd/web', 'missing Application argocd/gone', 'extra Application argocd/stray'] });
+    expect(checked[1].details).toMatchObject({
+      different: 1,
+      missing: 1,
+      extra: 1,
+      objects: ['different Application argocd/web', 'missing Application argocd/gone', 'extra Application argocd/stray'],
+    });
   });
 
   it('updates an existing project with PUT so labels and annotations land, and reports the diff read back', async () => {
@@ -88,14 +128,18 @@ describe('importObjects and checkObjects against the simulator', () => {
     const res = await importObjects(deps, { instance: 'default', projects: [shop] }, 't');
     expect(res).toMatchObject({ updated: 1, failed: 0 });
     const [put] = target.sim.requestsTo('PUT', '/api/v1/projects/shop');
-    expect((put!.body as { project: { metadata: { resourceVersion: string } } }).project.metadata.resourceVersion).toBeDefined();
+    expect((put.body as { project: { metadata: { resourceVersion: string } } }).project.metadata.resourceVersion).toBeDefined();
     expect(target.sim.requestsTo('POST')).toHaveLength(0);
     const stored = target.sim.getProject('shop');
     expect(stored.metadata?.labels).toEqual({ team: 'shop' });
     expect(stored.metadata?.annotations).toEqual(shop.metadata.annotations);
     expect(stored.spec?.syncWindows).toEqual([{ ...window, timeZone: 'UTC' }]);
-    expect(res.changes[0]!.diff).toEqual(
-      expect.arrayContaining(['+ metadata.labels: {"team":"shop"}', '- spec.description: "old"', expect.stringMatching(/^\+ spec.syncWindows: .*"timeZone":"UTC"/)]),
+    expect(res.changes[0].diff).toEqual(
+      expect.arrayContaining([
+        '+ metadata.labels: {"team":"shop"}',
+        '- spec.description: "old"',
+        expect.stringMatching(/^\+ spec.syncWindows: .*"timeZone":"UTC"/),
+      ]),
     );
   });
 
@@ -117,7 +161,10 @@ describe('importObjects and checkObjects against the simulator', () => {
     target.sim.addProject('shop', { description: 'old' }, {}, false);
     target.sim.injectFaults({ failNext: 100, failStatus: 409, method: 'PUT', pathPattern: '^/api/v1/projects/shop$' });
     const res = await importObjects(deps, { instance: 'default', projects: [shop] }, 't');
-    expect(res.changes[0]).toMatchObject({ action: 'failed', error: expect.stringMatching(new RegExp(`gave up after ${MAX_WRITE_ATTEMPTS} conflicting writes`)) });
+    expect(res.changes[0]).toMatchObject({
+      action: 'failed',
+      error: expect.stringMatching(new RegExp(`gave up after ${MAX_WRITE_ATTEMPTS} conflicting writes`)),
+    });
     expect(target.sim.requestsTo('PUT')).toHaveLength(MAX_WRITE_ATTEMPTS);
     expect(target.sim.getProject('shop').spec?.description).toBe('old');
     expect(audit.records().find((r) => r.kind === 'dr.imported')?.outcome).toBe('failure');

@@ -47,7 +47,10 @@ describe('normalizeProjectSpec', () => {
   it('does not touch the input, and normalising twice equals normalising once', () => {
     fc.assert(
       fc.property(fc.array(fc.string()), fc.array(fc.option(fc.string(), { nil: undefined })), (policies, zones) => {
-        const input = { roles: [{ name: 'r', policies }], syncWindows: zones.map((timeZone) => ({ kind: 'allow', ...(timeZone === undefined ? {} : { timeZone }) })) };
+        const input = {
+          roles: [{ name: 'r', policies }],
+          syncWindows: zones.map((timeZone) => ({ kind: 'allow', ...(timeZone === undefined ? {} : { timeZone }) })),
+        };
         const copy = JSON.parse(JSON.stringify(input));
         const once = normalizeProjectSpec(input);
         expect(input).toEqual(copy);
@@ -59,7 +62,10 @@ describe('normalizeProjectSpec', () => {
 
 describe('normalizeApplicationSpec', () => {
   it('sets an empty project to default and removes a zero syncPolicy', () => {
-    expect(normalizeApplicationSpec({ project: '', syncPolicy: { syncOptions: [] }, destination: { namespace: 'x' } })).toEqual({ project: 'default', destination: { namespace: 'x' } });
+    expect(normalizeApplicationSpec({ project: '', syncPolicy: { syncOptions: [] }, destination: { namespace: 'x' } })).toEqual({
+      project: 'default',
+      destination: { namespace: 'x' },
+    });
     expect(normalizeApplicationSpec({ syncPolicy: {} })).toEqual({ project: 'default' });
   });
 
@@ -72,7 +78,13 @@ describe('normalizeApplicationSpec', () => {
   it('removes zero helm, kustomize and directory blocks from the source', () => {
     const spec = normalizeApplicationSpec({
       project: 'p',
-      source: { repoURL: 'r', path: 'x', helm: { valueFiles: [], passCredentials: false }, kustomize: { forceCommonLabels: true }, directory: { recurse: false, jsonnet: {} } },
+      source: {
+        repoURL: 'r',
+        path: 'x',
+        helm: { valueFiles: [], passCredentials: false },
+        kustomize: { forceCommonLabels: true },
+        directory: { recurse: false, jsonnet: {} },
+      },
     });
     expect(spec.source).toEqual({ repoURL: 'r', path: 'x' });
   });
@@ -86,21 +98,34 @@ describe('normalizeApplicationSpec', () => {
     const source = { repoURL: 'r', helm: { values: 'a: 1' }, kustomize: { namePrefix: 'x-' }, directory: { recurse: true } };
     expect(normalizeApplicationSpec({ project: 'p', source }).source).toEqual(source);
     // valuesObject {} is not empty YAML ("{}"), so helm stays.
-    expect(normalizeApplicationSpec({ project: 'p', source: { repoURL: 'r', helm: { valuesObject: {} } } }).source).toEqual({ repoURL: 'r', helm: { valuesObject: {} } });
+    expect(normalizeApplicationSpec({ project: 'p', source: { repoURL: 'r', helm: { valuesObject: {} } } }).source).toEqual({
+      repoURL: 'r',
+      helm: { valuesObject: {} },
+    });
   });
 
   it('normalises every entry of sources and then leaves source alone', () => {
-    const spec = normalizeApplicationSpec({ project: 'p', sources: [{ repoURL: 'a', helm: {} }, { repoURL: 'b', kustomize: {} }], source: { repoURL: 'c', helm: {} } });
+    const spec = normalizeApplicationSpec({
+      project: 'p',
+      sources: [
+        { repoURL: 'a', helm: {} },
+        { repoURL: 'b', kustomize: {} },
+      ],
+      source: { repoURL: 'c', helm: {} },
+    });
     expect(spec).toEqual({ project: 'p', sources: [{ repoURL: 'a' }, { repoURL: 'b' }], source: { repoURL: 'c', helm: {} } });
   });
 });
 
 describe('export in the normal form', () => {
   it('cleanProject and cleanApplication write the normal form', () => {
-    const p = cleanProject({ metadata: { name: 'shop', annotations: { 'argocd.argoproj.io/tracking-id': 'x' } }, spec: { syncWindows: [{ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['*'] }] } } as never);
+    const p = cleanProject({
+      metadata: { name: 'shop', annotations: { 'argocd.argoproj.io/tracking-id': 'x' } },
+      spec: { syncWindows: [{ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['*'] }] },
+    });
     expect(p.spec).toEqual({ syncWindows: [{ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['*'], timeZone: 'UTC' }] });
     expect(p.metadata.annotations).toEqual({ 'argocd.argoproj.io/tracking-id': 'x' });
-    const a = cleanApplication({ metadata: { name: 'web' }, spec: { source: { repoURL: 'r', helm: {} }, destination: {} } } as never);
+    const a = cleanApplication({ metadata: { name: 'web' }, spec: { source: { repoURL: 'r', helm: {} }, destination: {} } });
     expect(a.spec).toEqual({ project: 'default', source: { repoURL: 'r' }, destination: {} });
   });
 });

@@ -18,16 +18,35 @@ describe('runDriftScan: detection', () => {
     const result = await runDriftScan(env.deps);
 
     // Assess
-    expect(result).toMatchObject({ instances: 2, instancesScanned: 2, apps: 5, drifted: 2, degraded: 1, repaired: 0, skipped: 0, reportOnly: 2, found: 2, consistencyPercent: 60 });
+    expect(result).toMatchObject({
+      instances: 2,
+      instancesScanned: 2,
+      apps: 5,
+      drifted: 2,
+      degraded: 1,
+      repaired: 0,
+      skipped: 0,
+      reportOnly: 2,
+      found: 2,
+      consistencyPercent: 60,
+    });
     const api = result.findings.find((f) => f.name === 'api')!;
-    expect(api).toMatchObject({ instance: 'east', condition: 'drifted', syncStatus: 'OutOfSync', transition: 'found', decision: { action: 'report', reason: 'not-opted-in' } });
+    expect(api).toMatchObject({
+      instance: 'east',
+      condition: 'drifted',
+      syncStatus: 'OutOfSync',
+      transition: 'found',
+      decision: { action: 'report', reason: 'not-opted-in' },
+    });
     expect(api.details).toEqual({
       source: 'managed-resources',
-      resources: [{ group: 'apps', kind: 'Deployment', namespace: 'api', name: 'api', change: 'modified', fields: [{ path: 'spec.replicas', live: '5', desired: '1' }] }],
+      resources: [
+        { group: 'apps', kind: 'Deployment', namespace: 'api', name: 'api', change: 'modified', fields: [{ path: 'spec.replicas', live: '5', desired: '1' }] },
+      ],
     });
     expect(result.findings.find((f) => f.name === 'worker')).toMatchObject({ condition: 'unhealthy', healthStatus: 'Degraded' });
     for (const name of ['east', 'west']) {
-      const sim = env.sims[name]!.sim;
+      const sim = env.sims[name].sim;
       expect(sim.requestsTo('GET', '/api/v1/applications')).toHaveLength(1);
       expect(sim.requestsTo('GET', /managed-resources$/)).toHaveLength(1);
     }
@@ -45,13 +64,26 @@ describe('runDriftScan: detection', () => {
   });
 
   it('reports which fields differ in a Secret but never stores its values', async () => {
-    env = await startDriftEnv({ instances: { default: { apps: [app('vault', { resources: [{ kind: 'Secret', name: 'db-credentials' }, { kind: 'Deployment', name: 'vault' }] })] } } });
+    env = await startDriftEnv({
+      instances: {
+        default: {
+          apps: [
+            app('vault', {
+              resources: [
+                { kind: 'Secret', name: 'db-credentials' },
+                { kind: 'Deployment', name: 'vault' },
+              ],
+            }),
+          ],
+        },
+      },
+    });
     const secretValue = 'c3VwZXItc2VjcmV0LXBhc3N3b3Jk'; // base64("super-secret-password")
-    env.sims.default!.sim.injectDrift({ name: 'vault' }, { kind: 'Secret', name: 'db-credentials', field: 'data.password', value: secretValue });
+    env.sims.default.sim.injectDrift({ name: 'vault' }, { kind: 'Secret', name: 'db-credentials', field: 'data.password', value: secretValue });
 
     const result = await runDriftScan(env.deps);
 
-    const resources = result.findings[0]!.details!.resources;
+    const resources = result.findings[0].details!.resources;
     expect(resources).toEqual([{ kind: 'Secret', namespace: 'vault', name: 'db-credentials', change: 'modified', fields: [{ path: 'data.password' }] }]);
     const stored = await getDriftState(env.deps);
     const everything = JSON.stringify({ result, stored, audit: env.audit.records() });
@@ -62,7 +94,7 @@ describe('runDriftScan: detection', () => {
 
   it('audits drift.found and drift.resolved once each, not on every scan, and keeps the latest state per app', async () => {
     env = await startDriftEnv({ instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] }), app('web')] } } });
-    const sim = env.sims.default!.sim;
+    const sim = env.sims.default.sim;
 
     const first = await runDriftScan(env.deps);
     env.advanceMinutes(5);
@@ -83,7 +115,7 @@ describe('runDriftScan: detection', () => {
     expect(env.records('drift.found', 'api')).toHaveLength(1);
     [state] = await getDriftState(env.deps);
     expect(state).toMatchObject({ name: 'api', condition: 'ok', resolvedAt: third.startedAt });
-    expect(state!.details).toBeUndefined();
+    expect(state.details).toBeUndefined();
     expect(await getDriftState(env.deps, { includeResolved: false })).toEqual([]);
     expect(env.records('scan.completed')).toHaveLength(4);
   });
@@ -111,7 +143,7 @@ describe('runDriftScan: detection', () => {
     });
     const result = await runDriftScan(env.deps);
     expect(result).toMatchObject({ drifted: 3, detailsFetched: 1, detailsSkipped: 2 });
-    expect(env.sims.default!.sim.requestsTo('GET', /managed-resources$/)).toHaveLength(1);
+    expect(env.sims.default.sim.requestsTo('GET', /managed-resources$/)).toHaveLength(1);
     const sources = result.findings.map((f) => f.details?.source).sort();
     expect(sources).toEqual(['managed-resources', 'status', 'status']);
     expect(result.findings.find((f) => f.details?.source === 'status')!.details!.resources).toEqual([

@@ -4,7 +4,11 @@ describe('diffValues', () => {
   it('names leaf paths, array indexes and keys that are not identifiers', () => {
     const live = { spec: { replicas: 3, template: { spec: { containers: [{ image: 'a:2' }] } } }, metadata: { labels: { 'app.kubernetes.io/name': 'x' } } };
     const desired = { spec: { replicas: 1, template: { spec: { containers: [{ image: 'a:1' }] } } }, metadata: { labels: { 'app.kubernetes.io/name': 'y' } } };
-    expect(diffValues(live, desired).map(([p]) => p)).toEqual(['metadata.labels["app.kubernetes.io/name"]', 'spec.replicas', 'spec.template.spec.containers[0].image']);
+    expect(diffValues(live, desired).map(([p]) => p)).toEqual([
+      'metadata.labels["app.kubernetes.io/name"]',
+      'spec.replicas',
+      'spec.template.spec.containers[0].image',
+    ]);
   });
 
   it('ignores server-set fields and, one-sided, fields Git never set', () => {
@@ -36,8 +40,14 @@ describe('resourceDriftOf', () => {
   });
 
   it('truncates long values', () => {
-    const d = resourceDriftOf({ kind: 'ConfigMap', name: 'c', liveState: JSON.stringify({ data: { big: 'x'.repeat(1000) } }), targetState: JSON.stringify({ data: { big: 'y' } }), modified: true });
-    expect(d!.fields![0]!.live!.length).toBeLessThanOrEqual(121);
-    expect(d!.fields![0]!.desired).toBe('"y"');
+    const d = resourceDriftOf({
+      kind: 'ConfigMap',
+      name: 'c',
+      liveState: JSON.stringify({ data: { big: 'x'.repeat(1000) } }),
+      targetState: JSON.stringify({ data: { big: 'y' } }),
+      modified: true,
+    });
+    expect(d!.fields![0].live!.length).toBeLessThanOrEqual(121);
+    expect(d!.fields![0].desired).toBe('"y"');
   });
 });

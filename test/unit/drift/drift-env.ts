@@ -64,12 +64,12 @@ export async function startDriftEnv(options: DriftEnvOptions): Promise<DriftEnv>
   }
   const tables = options.store === 'dynamodb' ? await createTestTables('drift') : undefined;
   const secrets: SecretsProvider = options.secrets ?? {
-    get: async (ref: SecretRef) => sims[String(ref.env)]!.sim.acceptedToken,
-    refresh: async (ref: SecretRef) => sims[String(ref.env)]!.sim.acceptedToken,
+    get: async (ref: SecretRef) => sims[String(ref.env)].sim.acceptedToken,
+    refresh: async (ref: SecretRef) => sims[String(ref.env)].sim.acceptedToken,
   };
   const registry = createArgoCDClients(
     {
-      instances: Object.keys(sims).map((name) => ({ name, server: sims[name]!.url, token: { env: name }, insecure: false, namespace: 'argocd' })),
+      instances: Object.keys(sims).map((name) => ({ name, server: sims[name].url, token: { env: name }, insecure: false, namespace: 'argocd' })),
       argocd: { timeoutMs: 2000, retries: 1, backoffMs: 1, concurrency: 16, ...options.argocd },
     },
     secrets,

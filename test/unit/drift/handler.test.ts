@@ -21,10 +21,12 @@ describe('drift-scan handler', () => {
   });
 
   it('accepts scan options on a direct invocation (local stack, POST /api/drift/scan)', async () => {
-    env = await startDriftEnv({ instances: { default: { apps: [app('api', { annotations: { 'gitops-sentinel/auto-repair': 'true' }, drift: [replicasDrift('api')] })] } } });
+    env = await startDriftEnv({
+      instances: { default: { apps: [app('api', { annotations: { 'gitops-sentinel/auto-repair': 'true' }, drift: [replicasDrift('api')] })] } },
+    });
     const handler = createDriftScanHandler(env.deps);
     const summary = await handler({ dryRun: true, actor: 'local:alice', instances: ['default'] });
     expect(summary).toMatchObject({ dryRun: true, actor: 'local:alice', skipped: 1, repaired: 0 });
-    expect(env.sims.default!.sim.requestsTo('POST')).toEqual([]);
+    expect(env.sims.default.sim.requestsTo('POST')).toEqual([]);
   });
 });

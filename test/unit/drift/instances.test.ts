@@ -15,8 +15,8 @@ describe('runDriftScan: instances that fail', () => {
       },
     });
     await runDriftScan(env.deps);
-    env.sims.west!.sim.injectFaults({ down: true });
-    env.sims.east!.sim.clearDrift({ name: 'api' });
+    env.sims.west.sim.injectFaults({ down: true });
+    env.sims.east.sim.clearDrift({ name: 'api' });
     env.advanceMinutes(5);
 
     // Act
@@ -25,7 +25,9 @@ describe('runDriftScan: instances that fail', () => {
     // Assess
     expect(result).toMatchObject({ instances: 2, instancesScanned: 1, apps: 1, drifted: 0, resolved: 1 });
     expect(result.unreachable).toEqual([{ instance: 'west', reason: 'unavailable', message: expect.stringContaining('west') }]);
-    expect(env.records('instance.unreachable')).toEqual([expect.objectContaining({ instance: 'west', outcome: 'failure', details: expect.objectContaining({ reason: 'unavailable' }) })]);
+    expect(env.records('instance.unreachable')).toEqual([
+      expect.objectContaining({ instance: 'west', outcome: 'failure', details: expect.objectContaining({ reason: 'unavailable' }) }),
+    ]);
     const west = await getDriftState(env.deps, { instance: 'west' });
     expect(west).toEqual([expect.objectContaining({ name: 'billing', condition: 'drifted', consecutiveScans: 1 })]);
     expect(env.records('drift.resolved').map((r) => r.app)).toEqual(['api']);
@@ -38,7 +40,7 @@ describe('runDriftScan: instances that fail', () => {
       instances: { fast: { apps: [app('api')] }, slow: { apps: [app('web')] } },
       argocd: { timeoutMs: 150, retries: 0 },
     });
-    env.sims.slow!.sim.injectFaults({ latencyMs: 1_000 });
+    env.sims.slow.sim.injectFaults({ latencyMs: 1_000 });
     const result = await runDriftScan(env.deps);
     expect(result.unreachable).toEqual([expect.objectContaining({ instance: 'slow', reason: 'timeout' })]);
     expect(result).toMatchObject({ instancesScanned: 1, apps: 1, consistencyPercent: 100 });
@@ -49,13 +51,13 @@ describe('runDriftScan: instances that fail', () => {
     const get = jest.fn(async (ref: SecretRef) => tokens[String(ref.env)] ?? 'stale-token-000000');
     const refresh = jest.fn(async (ref: SecretRef) => (tokens[String(ref.env)] = `rotated-${String(ref.env)}-token`));
     env = await startDriftEnv({ instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] })] } }, secrets: { get, refresh } });
-    env.sims.default!.sim.setToken('rotated-default-token');
+    env.sims.default.sim.setToken('rotated-default-token');
 
     const result = await runDriftScan(env.deps);
 
     expect(result).toMatchObject({ unreachable: [], apps: 1, drifted: 1 });
     expect(refresh).toHaveBeenCalledTimes(1);
-    expect(env.sims.default!.sim.requests.map((r) => r.status)).toEqual([401, 200, 200]);
+    expect(env.sims.default.sim.requests.map((r) => r.status)).toEqual([401, 200, 200]);
   });
 
   it('reports an instance that still answers 401 after the refresh as unauthorized, never leaking the token', async () => {
@@ -68,7 +70,7 @@ describe('runDriftScan: instances that fail', () => {
     expect(result.unreachable).toEqual([expect.objectContaining({ instance: 'bad', reason: 'unauthorized' })]);
     expect(result).toMatchObject({ instancesScanned: 1, apps: 1 });
     expect(refresh).toHaveBeenCalledTimes(1);
-    expect(env.sims.bad!.sim.requests.map((r) => r.status)).toEqual([401, 401]);
+    expect(env.sims.bad.sim.requests.map((r) => r.status)).toEqual([401, 401]);
     expect(JSON.stringify({ result, audit: env.audit.records() })).not.toContain('bad-token-abcdef');
   });
 

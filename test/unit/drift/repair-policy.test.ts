@@ -4,10 +4,13 @@ import { waitFor } from '../../helpers/argocd-sim';
 import { app, replicasDrift, startDriftEnv, type DriftEnv } from './drift-env';
 
 const AUTO = { 'gitops-sentinel/auto-repair': 'true' };
-const syncs = (env: DriftEnv, instance = 'default') => env.sims[instance]!.sim.requestsTo('POST', /\/sync$/);
+const syncs = (env: DriftEnv, instance = 'default') => env.sims[instance].sim.requestsTo('POST', /\/sync$/);
 const decisionOf = (r: Awaited<ReturnType<typeof runDriftScan>>, name: string) => r.findings.find((f) => f.name === name)?.decision;
 const operationDone = (env: DriftEnv, name: string) =>
-  waitFor(() => env.sims.default!.sim.getApp(name).status?.operationState?.phase === 'Succeeded' && !env.sims.default!.sim.getApp(name).operation, `${name} sync to finish`);
+  waitFor(
+    () => env.sims.default.sim.getApp(name).status?.operationState?.phase === 'Succeeded' && !env.sims.default.sim.getApp(name).operation,
+    `${name} sync to finish`,
+  );
 
 describe('repair policy (runDriftScan against the simulator)', () => {
   let env: DriftEnv;
@@ -16,7 +19,7 @@ describe('repair policy (runDriftScan against the simulator)', () => {
   it('repairs an app opted in by annotation to the revision it last deployed, never the branch head', async () => {
     // Prepare: Git moved on after the last deploy; the cluster drifted too.
     env = await startDriftEnv({ instances: { default: { apps: [app('api', { annotations: AUTO, history: 3 })] } } });
-    const sim = env.sims.default!.sim;
+    const sim = env.sims.default.sim;
     const deployed = sim.getApp('api').status!.history!.at(-1)!.revision!;
     const head = fakeSha('unreviewed commit');
     sim.setHead('https://github.com/acme/api.git', 'main', head);
@@ -29,10 +32,15 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     expect(decisionOf(result, 'api')).toMatchObject({ action: 'repair', reason: 'opted-in-annotation' });
     expect(result).toMatchObject({ repaired: 1, skipped: 0 });
     const [sync] = syncs(env);
-    expect(sync!.body).toEqual({ name: 'api', revision: deployed, prune: false, project: 'default' });
-    expect(sync!.body).not.toMatchObject({ revision: head });
+    expect(sync.body).toEqual({ name: 'api', revision: deployed, prune: false, project: 'default' });
+    expect(sync.body).not.toMatchObject({ revision: head });
     expect(env.records('drift.repaired', 'api')).toEqual([
-      expect.objectContaining({ outcome: 'success', revision: deployed, actor: 'local:alice', details: expect.objectContaining({ historyId: 2, reason: 'opted-in-annotation' }) }),
+      expect.objectContaining({
+        outcome: 'success',
+        revision: deployed,
+        actor: 'local:alice',
+        details: expect.objectContaining({ historyId: 2, reason: 'opted-in-annotation' }),
+      }),
     ]);
     const [state] = await getDriftState(env.deps);
     expect(state).toMatchObject({ lastRepairAt: result.startedAt, lastRepairRevision: deployed, lastRepairOutcome: 'started' });
@@ -61,9 +69,9 @@ describe('repair policy (runDriftScan against the simulator)', () => {
       },
       drift: { prune: true },
     });
-    const history = env.sims.default!.sim.getApp('stack').status!.history!.at(-1)!;
+    const history = env.sims.default.sim.getApp('stack').status!.history!.at(-1)!;
     await runDriftScan(env.deps);
-    expect(syncs(env)[0]!.body).toEqual({ name: 'stack', revisions: history.revisions, sourcePositions: ['1', '2'], prune: true, project: 'default' });
+    expect(syncs(env)[0].body).toEqual({ name: 'stack', revisions: history.revisions, sourcePositions: ['1', '2'], prune: true, project: 'default' });
   });
 
   it('repairs apps opted in by a config rule (instance, project, label selector)', async () => {
@@ -88,11 +96,15 @@ describe('repair policy (runDriftScan against the simulator)', () => {
   });
 
   it('never repairs an app annotated gitops-sentinel/ignore, and audits the skip', async () => {
-    env = await startDriftEnv({ instances: { default: { apps: [app('api', { annotations: { ...AUTO, 'gitops-sentinel/ignore': 'true' }, drift: [replicasDrift('api')] })] } } });
+    env = await startDriftEnv({
+      instances: { default: { apps: [app('api', { annotations: { ...AUTO, 'gitops-sentinel/ignore': 'true' }, drift: [replicasDrift('api')] })] } },
+    });
     const result = await runDriftScan(env.deps);
     expect(decisionOf(result, 'api')).toMatchObject({ action: 'skip', reason: 'ignored' });
     expect(syncs(env)).toEqual([]);
-    expect(env.records('drift.skipped', 'api')).toEqual([expect.objectContaining({ outcome: 'skipped', details: expect.objectContaining({ reason: 'ignored' }) })]);
+    expect(env.records('drift.skipped', 'api')).toEqual([
+      expect.objectContaining({ outcome: 'skipped', details: expect.objectContaining({ reason: 'ignored' }) }),
+    ]);
     expect(env.requestCount()).toBe(2);
   });
 
@@ -100,23 +112,25 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     env = await startDriftEnv({
       instances: {
         default: {
-          projects: [{ name: 'frozen', spec: { syncWindows: [{ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['*'], manualSync: false }] } }],
+          projects: [
+            { name: 'frozen', spec: { syncWindows: [{ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['*'], manualSync: false }] } },
+          ],
           apps: [app('api', { project: 'frozen', annotations: AUTO, drift: [replicasDrift('api')] })],
         },
       },
     });
     const result = await runDriftScan(env.deps);
     expect(decisionOf(result, 'api')).toMatchObject({ action: 'skip', reason: 'sync-window' });
-    expect(env.sims.default!.sim.requestsTo('GET', /\/syncwindows$/)).toHaveLength(1);
+    expect(env.sims.default.sim.requestsTo('GET', /\/syncwindows$/)).toHaveLength(1);
     // Asked with the app's project, so a project-scoped ArgoCD role answers for its own apps only.
-    expect(env.sims.default!.sim.requestsTo('GET', /\/syncwindows$/)[0]!.query).toMatchObject({ project: 'frozen' });
+    expect(env.sims.default.sim.requestsTo('GET', /\/syncwindows$/)[0].query).toMatchObject({ project: 'frozen' });
     expect(syncs(env)).toEqual([]);
-    expect(env.records('drift.skipped', 'api')[0]!.details).toMatchObject({ reason: 'sync-window' });
+    expect(env.records('drift.skipped', 'api')[0].details).toMatchObject({ reason: 'sync-window' });
   });
 
   it('never repairs while an operation is running', async () => {
     env = await startDriftEnv({ instances: { default: { apps: [app('api', { annotations: AUTO })] } } });
-    const sim = env.sims.default!.sim;
+    const sim = env.sims.default.sim;
     sim.setSyncDurationMs(60_000);
     await env.registry.get('default').syncApplication({ instance: 'default', namespace: 'argocd', name: 'api' });
     sim.injectDrift({ name: 'api' }, replicasDrift('api'));
@@ -128,7 +142,7 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     expect(env.requestCount()).toBe(2);
   });
 
-  it("leaves apps with ArgoCD self-heal to ArgoCD and reports them", async () => {
+  it('leaves apps with ArgoCD self-heal to ArgoCD and reports them', async () => {
     env = await startDriftEnv({
       instances: {
         default: {
@@ -146,10 +160,12 @@ describe('repair policy (runDriftScan against the simulator)', () => {
   });
 
   it('repairs an auto-sync app without self-heal with a sync that carries no revision (ArgoCD refuses any other)', async () => {
-    env = await startDriftEnv({ instances: { default: { apps: [app('auto', { annotations: AUTO, syncPolicy: { automated: { selfHeal: false } }, drift: [replicasDrift('auto')] })] } } });
+    env = await startDriftEnv({
+      instances: { default: { apps: [app('auto', { annotations: AUTO, syncPolicy: { automated: { selfHeal: false } }, drift: [replicasDrift('auto')] })] } },
+    });
     const result = await runDriftScan(env.deps);
     expect(decisionOf(result, 'auto')).toMatchObject({ action: 'repair' });
-    expect(syncs(env)[0]!.body).toEqual({ name: 'auto', prune: false, project: 'default' });
+    expect(syncs(env)[0].body).toEqual({ name: 'auto', prune: false, project: 'default' });
     expect(env.records('drift.repaired', 'auto')[0]).toMatchObject({ outcome: 'success' });
   });
 
@@ -160,16 +176,28 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     });
     const result = await runDriftScan(env.deps);
     expect(result).toMatchObject({ repaired: 2, skipped: 2 });
-    expect(syncs(env).map((r) => (r.body as { name: string }).name).sort()).toEqual(['a', 'b']);
+    expect(
+      syncs(env)
+        .map((r) => (r.body as { name: string }).name)
+        .sort(),
+    ).toEqual(['a', 'b']);
     expect(['c', 'd'].map((n) => decisionOf(result, n)?.reason)).toEqual(['repair-cap', 'repair-cap']);
-    expect(env.records('drift.skipped').map((r) => r.app).sort()).toEqual(['c', 'd']);
+    expect(
+      env
+        .records('drift.skipped')
+        .map((r) => r.app)
+        .sort(),
+    ).toEqual(['c', 'd']);
     // list + 4 details + 2 window checks + 2 syncs: no window check for capped apps.
     expect(env.requestCount()).toBe(1 + 4 + 2 + 2);
   });
 
   it('does not repair again within the cooldown, and does after it', async () => {
-    env = await startDriftEnv({ instances: { default: { apps: [app('api', { annotations: AUTO, drift: [replicasDrift('api')] })] } }, drift: { cooldownMinutes: 30 } });
-    const sim = env.sims.default!.sim;
+    env = await startDriftEnv({
+      instances: { default: { apps: [app('api', { annotations: AUTO, drift: [replicasDrift('api')] })] } },
+      drift: { cooldownMinutes: 30 },
+    });
+    const sim = env.sims.default.sim;
     await runDriftScan(env.deps);
     await operationDone(env, 'api');
     // Drifted again before any scan saw it in sync: a continuing drift, not flapping.
@@ -178,7 +206,7 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     const second = await runDriftScan(env.deps);
     expect(decisionOf(second, 'api')).toMatchObject({ action: 'skip', reason: 'cooldown' });
     expect(syncs(env)).toHaveLength(1);
-    expect(env.records('drift.skipped', 'api')[0]!.details).toMatchObject({ reason: 'cooldown' });
+    expect(env.records('drift.skipped', 'api')[0].details).toMatchObject({ reason: 'cooldown' });
     env.advanceMinutes(5);
     await runDriftScan(env.deps);
     expect(env.records('drift.skipped', 'api')).toHaveLength(1); // same reason: not re-audited
@@ -190,8 +218,11 @@ describe('repair policy (runDriftScan against the simulator)', () => {
   });
 
   it('marks an app that drifts again within the cooldown after a repair as flapping and leaves it for a human', async () => {
-    env = await startDriftEnv({ instances: { default: { apps: [app('api', { annotations: AUTO, drift: [replicasDrift('api')] })] } }, drift: { cooldownMinutes: 30 } });
-    const sim = env.sims.default!.sim;
+    env = await startDriftEnv({
+      instances: { default: { apps: [app('api', { annotations: AUTO, drift: [replicasDrift('api')] })] } },
+      drift: { cooldownMinutes: 30 },
+    });
+    const sim = env.sims.default.sim;
     await runDriftScan(env.deps);
     await operationDone(env, 'api');
     env.advanceMinutes(5);
@@ -218,7 +249,12 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     expect(cleared).toMatchObject({ cleared: true, state: { flapping: false, condition: 'drifted' } });
     expect(cleared.state.flappingSince).toBeUndefined();
     expect(env.records('drift.flapping.cleared', 'api')).toEqual([
-      expect.objectContaining({ actor: 'local:alice', outcome: 'success', message: expect.stringContaining('removed the HPA'), details: expect.objectContaining({ flappingSince: flapping.startedAt }) }),
+      expect.objectContaining({
+        actor: 'local:alice',
+        outcome: 'success',
+        message: expect.stringContaining('removed the HPA'),
+        details: expect.objectContaining({ flappingSince: flapping.startedAt }),
+      }),
     ]);
     const again = await runDriftScan(env.deps);
     expect(decisionOf(again, 'api')).toMatchObject({ action: 'repair' });
@@ -232,18 +268,23 @@ describe('repair policy (runDriftScan against the simulator)', () => {
   it('clearFlapping answers DriftStateNotFoundError for an app that never drifted', async () => {
     env = await startDriftEnv({ instances: { default: { apps: [app('calm')] } } });
     await runDriftScan(env.deps);
-    await expect(clearFlapping(env.deps, { ref: { instance: 'default', namespace: 'argocd', name: 'calm' }, actor: 'local:alice' })).rejects.toBeInstanceOf(DriftStateNotFoundError);
+    await expect(clearFlapping(env.deps, { ref: { instance: 'default', namespace: 'argocd', name: 'calm' }, actor: 'local:alice' })).rejects.toBeInstanceOf(
+      DriftStateNotFoundError,
+    );
     expect(env.records('drift.flapping.cleared')).toHaveLength(0);
   });
 
   it('dryRun reports what it would repair and changes nothing: the simulator receives no sync', async () => {
     env = await startDriftEnv({ instances: { default: { apps: [app('api', { annotations: AUTO, drift: [replicasDrift('api')] })] } } });
-    const deployed = env.sims.default!.sim.getApp('api').status!.history!.at(-1)!.revision!;
+    const deployed = env.sims.default.sim.getApp('api').status!.history!.at(-1)!.revision!;
     const result = await runDriftScan(env.deps, { dryRun: true });
     expect(result).toMatchObject({ dryRun: true, repaired: 0, skipped: 1 });
     expect(result.findings[0]).toMatchObject({ decision: { action: 'skip', reason: 'dry-run' }, repairRevision: deployed });
-    expect(env.sims.default!.sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
-    expect(env.records('drift.skipped', 'api')[0]).toMatchObject({ revision: deployed, details: expect.objectContaining({ reason: 'dry-run', dryRun: true, wouldSyncTo: deployed }) });
-    expect((await getDriftState(env.deps))[0]!.lastRepairAt).toBeUndefined();
+    expect(env.sims.default.sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(env.records('drift.skipped', 'api')[0]).toMatchObject({
+      revision: deployed,
+      details: expect.objectContaining({ reason: 'dry-run', dryRun: true, wouldSyncTo: deployed }),
+    });
+    expect((await getDriftState(env.deps))[0].lastRepairAt).toBeUndefined();
   });
 });

@@ -13,7 +13,16 @@ function controllableJob() {
     maxConcurrent = Math.max(maxConcurrent, concurrent);
     return new Promise<number>((resolve) => pending.push((v) => resolve(v))).finally(() => concurrent--);
   };
-  return { run, finishNext: (v = 0) => pending.shift()?.(v), get started() { return started; }, get maxConcurrent() { return maxConcurrent; } };
+  return {
+    run,
+    finishNext: (v = 0) => pending.shift()?.(v),
+    get started() {
+      return started;
+    },
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
+  };
 }
 
 describe('startScheduler (local)', () => {

@@ -5,23 +5,63 @@ import { InMemoryDriftStateStore } from '../../helpers/in-memory-drift-state-sto
 const T = '2025-06-02T10:00:00.000Z';
 
 function state(name: string, extra: Partial<AppDriftState> = {}): AppDriftState {
-  return { instance: 'prod', namespace: 'argocd', name, project: 'shop', condition: 'drifted', syncStatus: 'OutOfSync', healthStatus: 'Healthy', firstSeen: T, lastSeen: T, consecutiveScans: 1, flapping: false, version: 0, ...extra };
+  return {
+    instance: 'prod',
+    namespace: 'argocd',
+    name,
+    project: 'shop',
+    condition: 'drifted',
+    syncStatus: 'OutOfSync',
+    healthStatus: 'Healthy',
+    firstSeen: T,
+    lastSeen: T,
+    consecutiveScans: 1,
+    flapping: false,
+    version: 0,
+    ...extra,
+  };
 }
 
 function scan(scanId: string, startedAt: string): ScanSummary {
   return {
-    scanId, startedAt, finishedAt: startedAt, durationMs: 1, dryRun: false, actor: 'scheduler', instances: 1, instancesScanned: 1, unreachable: [], apps: 1, drifted: 0, unknown: 0, degraded: 0, missing: 0,
-    repaired: 0, repairFailed: 0, skipped: 0, reportOnly: 0, found: 0, resolved: 0, detailsFetched: 0, detailsSkipped: 0, consistencyPercent: 100, argocdCalls: 1, auditFailures: 0,
+    scanId,
+    startedAt,
+    finishedAt: startedAt,
+    durationMs: 1,
+    dryRun: false,
+    actor: 'scheduler',
+    instances: 1,
+    instancesScanned: 1,
+    unreachable: [],
+    apps: 1,
+    drifted: 0,
+    unknown: 0,
+    degraded: 0,
+    missing: 0,
+    repaired: 0,
+    repairFailed: 0,
+    skipped: 0,
+    reportOnly: 0,
+    found: 0,
+    resolved: 0,
+    detailsFetched: 0,
+    detailsSkipped: 0,
+    consistencyPercent: 100,
+    argocdCalls: 1,
+    auditFailures: 0,
   };
 }
 
 /** The same contract for the DynamoDB adapter (on dynalite) and the in-memory double the drift unit tests use. */
-describe.each([
-  ['DynamoDBDriftStateStore', async () => {
-    const tables = await createTestTables('drift-store');
-    return { store: new DynamoDBDriftStateStore(tables.doc, tables.names.state) as DriftStateStore, close: () => tables.client.destroy() };
-  }],
-  ['InMemoryDriftStateStore', async () => ({ store: new InMemoryDriftStateStore() as DriftStateStore, close: () => undefined })],
+describe.each<[string, () => Promise<{ store: DriftStateStore; close: () => void }>]>([
+  [
+    'DynamoDBDriftStateStore',
+    async () => {
+      const tables = await createTestTables('drift-store');
+      return { store: new DynamoDBDriftStateStore(tables.doc, tables.names.state), close: () => tables.client.destroy() };
+    },
+  ],
+  ['InMemoryDriftStateStore', async () => ({ store: new InMemoryDriftStateStore(), close: () => undefined })],
 ])('%s', (_name, open) => {
   let store: DriftStateStore;
   let close: () => void;
@@ -47,7 +87,11 @@ describe.each([
     expect([...prod.keys()].sort()).toEqual(['argocd/api', 'team-a/web']);
     expect(prod.get('argocd/api')).not.toHaveProperty('lastRepairAt');
     expect(await store.readApp({ instance: 'prod', namespace: 'argocd', name: 'nope' })).toBeUndefined();
-    expect((await getDriftState({ driftState: store, argocd: { names: ['prod', 'staging'] } })).map((s) => `${s.instance}/${s.name}`)).toEqual(['prod/api', 'prod/web', 'staging/api']);
+    expect((await getDriftState({ driftState: store, argocd: { names: ['prod', 'staging'] } })).map((s) => `${s.instance}/${s.name}`)).toEqual([
+      'prod/api',
+      'prod/web',
+      'staging/api',
+    ]);
   });
 
   it('deletes only the version read', async () => {
@@ -58,7 +102,13 @@ describe.each([
   });
 
   it('lists scans newest first, within inclusive bounds (a day as `to` covers the day), up to the limit', async () => {
-    for (const [id, at] of [['a', '2025-06-01T23:00:00.000Z'], ['b', '2025-06-02T08:00:00.000Z'], ['c', '2025-06-02T20:00:00.000Z'], ['d', '2025-06-03T01:00:00.000Z']] as const) await store.putScan(scan(id, at));
+    for (const [id, at] of [
+      ['a', '2025-06-01T23:00:00.000Z'],
+      ['b', '2025-06-02T08:00:00.000Z'],
+      ['c', '2025-06-02T20:00:00.000Z'],
+      ['d', '2025-06-03T01:00:00.000Z'],
+    ] as const)
+      await store.putScan(scan(id, at));
     const ids = async (o: Parameters<typeof listScans>[1]) => (await listScans({ driftState: store }, o)).map((s) => s.scanId);
     expect(await ids({})).toEqual(['d', 'c', 'b', 'a']);
     expect(await ids({ limit: 2 })).toEqual(['d', 'c']);

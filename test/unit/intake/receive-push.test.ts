@@ -1,5 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { AuditStore } from '../../../functions/lib/audit/audit-store';
 import { loadConfig } from '../../../functions/lib/config/index';
 import { DynamoDBDeliveryLedgerStore } from '../../../functions/lib/intake/dynamodb-delivery-ledger-store';
 import { receivePush, type ReceivePushDeps, type Refusal } from '../../../functions/lib/intake/index';
@@ -72,7 +71,11 @@ function setup(env: Record<string, string> = {}, config: Record<string, unknown>
   };
   const send = (body: string, headers: Record<string, string>) => receivePush({ rawBody: body, headers }, deps);
   /** The HTTP status the webhook would answer for a refusal. */
-  const statusOf = (p: Promise<unknown>) => p.then(() => 'accepted' as const, (e: unknown) => errorResponse(e).statusCode);
+  const statusOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted' as const,
+      (e: unknown) => errorResponse(e).statusCode,
+    );
   const kinds = async () => (await auditStore.query({ limit: 1000 })).items.map((r) => r.kind);
   return { deps, send, statusOf, queued, refused, auditStore, ledger, kinds };
 }
@@ -171,7 +174,7 @@ describe('receivePush: stale pushes', () => {
 });
 
 describe('receivePush: per-repository secrets', () => {
-  it('refuses (401 repository-not-allowed) a push for a repository outside the verifying secret\'s list, and counts it', async () => {
+  it("refuses (401 repository-not-allowed) a push for a repository outside the verifying secret's list, and counts it", async () => {
     const { send, statusOf, queued, refused, kinds } = setup();
     const acmeBody = githubPush({ after: A, repo: 'acme/app' });
     // The same body signed with the other organisation's secret.
@@ -250,7 +253,7 @@ describe('receivePush: control characters and bidirectional overrides', () => {
 });
 
 describe('receivePush: refusals stay out of the trail', () => {
-  it('keeps a bad-signature request that reuses a real delivery id out of that delivery\'s trail', async () => {
+  it("keeps a bad-signature request that reuses a real delivery id out of that delivery's trail", async () => {
     const { send, statusOf, auditStore, refused } = setup();
     const body = githubPush({ after: A });
     await send(body, githubHeaders(body, ACME, 'real-delivery'));
@@ -267,7 +270,7 @@ describe('receivePush: refusals stay out of the trail', () => {
     for (let i = 0; i < 200; i++) {
       await receivePush({ rawBody: `junk ${i}`, headers: { 'x-github-event': 'push', 'x-github-delivery': `junk-${i}` } }, deps).catch(() => undefined);
     }
-    expect((await (deps.auditStore as AuditStore).query({ limit: 10 })).items).toHaveLength(0);
+    expect((await deps.auditStore.query({ limit: 10 })).items).toHaveLength(0);
     expect(refused).toHaveLength(200);
   });
 });
@@ -277,7 +280,13 @@ describe('DynamoDBDeliveryLedgerStore (dynalite)', () => {
     const tables = await createTestTables('ledger');
     const store = new DynamoDBDeliveryLedgerStore({ doc: tables.doc, tableName: tables.names.idempotency });
     const now = Date.parse('2026-01-01T00:00:00Z');
-    const item = (owner: string, leaseUntil: number, expiration = now / 1000 + 3600) => ({ id: 'body#github#x', expiration, status: 'claimed', owner, leaseUntil });
+    const item = (owner: string, leaseUntil: number, expiration = now / 1000 + 3600) => ({
+      id: 'body#github#x',
+      expiration,
+      status: 'claimed',
+      owner,
+      leaseUntil,
+    });
     expect(await store.claim(item('one', now + 30_000), now)).toBe(true);
     expect(await store.claim(item('two', now + 30_000), now)).toBe(false);
     expect(await store.claim(item('two', now + 90_000), now + 31_000)).toBe(true);

@@ -60,7 +60,9 @@ describe('fromArgoCDApplication', () => {
   });
 
   it('fills namespace and project defaults and copies null annotations as empty', () => {
-    const indexed = fromArgoCDApplication({ metadata: { name: 'a', annotations: null, labels: null }, spec: { project: '' } }, 'i', { defaultNamespace: 'gitops' });
+    const indexed = fromArgoCDApplication({ metadata: { name: 'a', annotations: null, labels: null }, spec: { project: '' } }, 'i', {
+      defaultNamespace: 'gitops',
+    });
     expect(indexed).toMatchObject({ namespace: 'gitops', project: 'default', annotations: {}, labels: {}, sources: [] });
   });
 

@@ -17,7 +17,24 @@ const repoUrl = fc.constantFrom(
   '',
 );
 const targetRevision = fc.oneof(
-  fc.constantFrom(undefined, '', 'HEAD', 'main', 'dev', 'refs/heads/main', 'refs/tags/v1.0.0', 'refs/tags/^1.0.0', 'v1.0.0', '^1.0.0', '>=2', '*', 'x', SHA, SHA.slice(0, 8), SHA.toUpperCase()),
+  fc.constantFrom(
+    undefined,
+    '',
+    'HEAD',
+    'main',
+    'dev',
+    'refs/heads/main',
+    'refs/tags/v1.0.0',
+    'refs/tags/^1.0.0',
+    'v1.0.0',
+    '^1.0.0',
+    '>=2',
+    '*',
+    'x',
+    SHA,
+    SHA.slice(0, 8),
+    SHA.toUpperCase(),
+  ),
   fc.string({ maxLength: 12 }),
 );
 const sourcePath = fc.constantFrom(undefined, '', '.', 'apps/a', 'apps/b', '/apps/a/', 'apps/a/../b');
@@ -27,7 +44,9 @@ const source: fc.Arbitrary<IndexedSource> = fc.record(
 );
 const pathsAnnotation = fc.oneof(
   fc.constant(undefined),
-  fc.array(fc.constantFrom('.', '..', '/shared', 'apps/*', '/apps/*/values.yaml', '**/*.yaml', '../b', '', ' ', '/', '../../..'), { maxLength: 4 }).map((items) => items.join(';')),
+  fc
+    .array(fc.constantFrom('.', '..', '/shared', 'apps/*', '/apps/*/values.yaml', '**/*.yaml', '../b', '', ' ', '/', '../../..'), { maxLength: 4 })
+    .map((items) => items.join(';')),
   fc.string({ maxLength: 16 }),
 );
 const annotations = fc
@@ -51,13 +70,25 @@ const appBody = fc.record({
   autoSync: fc.boolean(),
 });
 /** Apps with distinct identities (the index keeps one app per identity). */
-const apps: fc.Arbitrary<IndexedApp[]> = fc.array(appBody, { maxLength: 40 }).map((bodies) =>
-  bodies.map((b, i) => ({ ...b, name: `app-${i}`, project: 'default', labels: {}, selfHeal: false })),
-);
+const apps: fc.Arbitrary<IndexedApp[]> = fc
+  .array(appBody, { maxLength: 40 })
+  .map((bodies) => bodies.map((b, i) => ({ ...b, name: `app-${i}`, project: 'default', labels: {}, selfHeal: false })));
 const push: fc.Arbitrary<PushEvent> = fc
   .record({
     repoUrls: fc.array(repoUrl, { maxLength: 3 }),
-    ref: fc.oneof(fc.constantFrom('refs/heads/main', 'refs/heads/dev', 'refs/tags/v1.0.0', 'refs/tags/1.2.0', 'refs/tags/v2.1.0', 'refs/tags/1.0.0-rc.1', 'refs/heads/x', `refs/heads/${SHA}`), fc.string({ maxLength: 12 })),
+    ref: fc.oneof(
+      fc.constantFrom(
+        'refs/heads/main',
+        'refs/heads/dev',
+        'refs/tags/v1.0.0',
+        'refs/tags/1.2.0',
+        'refs/tags/v2.1.0',
+        'refs/tags/1.0.0-rc.1',
+        'refs/heads/x',
+        `refs/heads/${SHA}`,
+      ),
+      fc.string({ maxLength: 12 }),
+    ),
     touchedHead: fc.boolean(),
     deleted: fc.boolean(),
     revision: fc.constantFrom(SHA, 'f'.repeat(40), ''),
@@ -148,13 +179,21 @@ describe('matching (property-based)', () => {
 
   it('never throws on arbitrary strings anywhere in apps and pushes', () => {
     const str = fc.oneof(fc.string(), fc.string({ unit: 'binary' }));
-    const anySource = fc.record({ repoURL: str, targetRevision: fc.option(str, { nil: undefined }), path: fc.option(str, { nil: undefined }), chart: fc.option(str, { nil: undefined }) });
+    const anySource = fc.record({
+      repoURL: str,
+      targetRevision: fc.option(str, { nil: undefined }),
+      path: fc.option(str, { nil: undefined }),
+      chart: fc.option(str, { nil: undefined }),
+    });
     const anyApp = fc.record({
       instance: str,
       namespace: str,
       name: str,
       project: str,
-      annotations: fc.dictionary(fc.constantFrom('argocd.argoproj.io/manifest-generate-paths', 'gitops-sentinel/ignore', 'gitops-sentinel/sync-on-push', 'other'), str),
+      annotations: fc.dictionary(
+        fc.constantFrom('argocd.argoproj.io/manifest-generate-paths', 'gitops-sentinel/ignore', 'gitops-sentinel/sync-on-push', 'other'),
+        str,
+      ),
       labels: fc.constant({}),
       sources: fc.array(anySource, { maxLength: 3 }),
       autoSync: fc.boolean(),

@@ -52,7 +52,12 @@ describe('normalizeRepoUrl', () => {
 
   it('agrees on the URLs of one repository in real webhook payloads', () => {
     // Prepare: URLs from ArgoCD's own test payloads (reference/argocd/webhook-payloads)
-    const github = ['https://github.com/jessesuen/test-repo', 'https://github.com/jessesuen/test-repo.git', 'git://github.com/jessesuen/test-repo.git', 'git@github.com:jessesuen/test-repo.git'];
+    const github = [
+      'https://github.com/jessesuen/test-repo',
+      'https://github.com/jessesuen/test-repo.git',
+      'git://github.com/jessesuen/test-repo.git',
+      'git@github.com:jessesuen/test-repo.git',
+    ];
     const gitlab = ['https://gitlab.com/group/name', 'https://gitlab.com/group/name.git', 'ssh://git@gitlab.com:2222/group/name.git'];
     // Assess
     expect(new Set(github.map(normalizeRepoUrl))).toEqual(new Set(['github.com/jessesuen/test-repo']));

@@ -59,7 +59,9 @@ describe('parse (Bitbucket Cloud)', () => {
       deleted: false,
       changedFiles: null,
       pusher: 'jdoe',
-      commits: [{ id: 'b1946ac92492d2347c6235b4d2611184b1946ac9', message: 'Bump guestbook to 1.4.0\n', author: 'jdoe', timestamp: '2025-01-15T09:58:00+00:00' }],
+      commits: [
+        { id: 'b1946ac92492d2347c6235b4d2611184b1946ac9', message: 'Bump guestbook to 1.4.0\n', author: 'jdoe', timestamp: '2025-01-15T09:58:00+00:00' },
+      ],
       defaultBranch: 'main',
     });
   });
@@ -73,6 +75,8 @@ describe('parse (Bitbucket Cloud)', () => {
   });
   it('ignores other event keys and refuses a push without changes', () => {
     expect(bitbucketCloud.parse('{}', { 'x-hook-uuid': 'x', 'x-event-key': 'pullrequest:created' })).toMatchObject({ ignored: true });
-    expect(() => bitbucketCloud.parse(JSON.stringify({ push: { changes: [] } }), { 'x-hook-uuid': 'x', 'x-event-key': 'repo:push' })).toThrow(MalformedPayloadError);
+    expect(() => bitbucketCloud.parse(JSON.stringify({ push: { changes: [] } }), { 'x-hook-uuid': 'x', 'x-event-key': 'repo:push' })).toThrow(
+      MalformedPayloadError,
+    );
   });
 });

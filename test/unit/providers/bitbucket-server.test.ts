@@ -43,6 +43,10 @@ describe('parse (Bitbucket Server)', () => {
   it('marks a DELETE change as deleted', () => {
     const base = JSON.parse(referencePayload('bitbucket-server-event.json'));
     base.changes[0] = { ...base.changes[0], type: 'DELETE', toHash: '0'.repeat(40) };
-    expect(bitbucketServer.parse(JSON.stringify(base), { 'x-event-key': 'repo:refs_changed' }) as PushEvent).toMatchObject({ deleted: true, revision: '', commits: [] });
+    expect(bitbucketServer.parse(JSON.stringify(base), { 'x-event-key': 'repo:refs_changed' }) as PushEvent).toMatchObject({
+      deleted: true,
+      revision: '',
+      commits: [],
+    });
   });
 });

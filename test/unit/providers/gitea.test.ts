@@ -11,7 +11,9 @@ describe('detect (Gitea)', () => {
 
 describe('verify (Gitea)', () => {
   it('accepts a known-good hex signature (no prefix)', async () => {
-    await expect(gitea.verify("It's a Secret to Everybody", 'Hello, World!', { 'x-gitea-signature': '757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' })).resolves.toBe(true);
+    await expect(
+      gitea.verify("It's a Secret to Everybody", 'Hello, World!', { 'x-gitea-signature': '757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' }),
+    ).resolves.toBe(true);
   });
   it('accepts the sample re-signed at test time and refuses another secret', async () => {
     const { body, headers } = sample('gitea-push');
@@ -24,7 +26,13 @@ describe('parse (Gitea)', () => {
   it('parses a push with its changed files', () => {
     const { body, headers } = sample('gitea-push');
     const push = gitea.parse(body, headers) as PushEvent;
-    expect(push).toMatchObject({ provider: 'gitea', deliveryId: 'd7f6e4a3-8b9c-4fae-9d2c-3b4a5f6e7d8c', ref: 'refs/heads/main', touchedHead: true, pusher: 'jane' });
+    expect(push).toMatchObject({
+      provider: 'gitea',
+      deliveryId: 'd7f6e4a3-8b9c-4fae-9d2c-3b4a5f6e7d8c',
+      ref: 'refs/heads/main',
+      touchedHead: true,
+      pusher: 'jane',
+    });
     expect(push.changedFiles?.sort()).toEqual(['apps/guestbook/NOTES.txt', 'apps/guestbook/values.yaml']);
     expect(push.repoUrls).toContain('git@gitea.example.com:acme/platform-config.git');
   });

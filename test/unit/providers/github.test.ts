@@ -39,7 +39,15 @@ describe('verify (GitHub)', () => {
     await expect(github.verify(DOC_SECRET, `${DOC_BODY} `, { 'x-hub-signature-256': DOC_SIGNATURE })).resolves.toBe(false);
   });
   it('returns false when the signature is missing, truncated, not hex or without the sha256= prefix', async () => {
-    for (const sig of [undefined, '', 'sha256=', DOC_SIGNATURE.slice(0, -2), `sha256=${'z'.repeat(64)}`, DOC_SIGNATURE.slice(7), `sha1=${DOC_SIGNATURE.slice(7)}`]) {
+    for (const sig of [
+      undefined,
+      '',
+      'sha256=',
+      DOC_SIGNATURE.slice(0, -2),
+      `sha256=${'z'.repeat(64)}`,
+      DOC_SIGNATURE.slice(7),
+      `sha1=${DOC_SIGNATURE.slice(7)}`,
+    ]) {
       await expect(github.verify(DOC_SECRET, DOC_BODY, { 'x-hub-signature-256': sig })).resolves.toBe(false);
     }
   });
@@ -75,7 +83,11 @@ describe('parse (GitHub)', () => {
       defaultBranch: 'master',
     });
     expect(push.repoUrls).toEqual(
-      expect.arrayContaining(['https://github.com/jessesuen/test-repo', 'https://github.com/jessesuen/test-repo.git', 'git@github.com:jessesuen/test-repo.git']),
+      expect.arrayContaining([
+        'https://github.com/jessesuen/test-repo',
+        'https://github.com/jessesuen/test-repo.git',
+        'git@github.com:jessesuen/test-repo.git',
+      ]),
     );
     expect(push.changedFiles?.sort()).toEqual([
       'ksapps/test-app/app.yaml',
@@ -97,7 +109,13 @@ describe('parse (GitHub)', () => {
   });
 
   it('marks a branch deletion (after all zeros) as deleted with an empty revision', () => {
-    expect(parsePush('github-branch-delete')).toMatchObject({ deleted: true, revision: '', ref: 'refs/heads/feature/old', changedFiles: null, touchedHead: false });
+    expect(parsePush('github-branch-delete')).toMatchObject({
+      deleted: true,
+      revision: '',
+      ref: 'refs/heads/feature/old',
+      changedFiles: null,
+      touchedHead: false,
+    });
   });
 
   it('ignores pings, ghcr package events and other events with a reason', () => {
@@ -146,7 +164,13 @@ describe('parse (GitHub)', () => {
 
   it('bounds work on huge commit lists: changedFiles becomes null (refresh all)', () => {
     const base = JSON.parse(referencePayload('github-commit-event.json'));
-    const commits = Array.from({ length: 5000 }, (_, i) => ({ id: i.toString(16).padStart(40, '0'), message: 'm', added: [`f${i}`], modified: [], removed: [] }));
+    const commits = Array.from({ length: 5000 }, (_, i) => ({
+      id: i.toString(16).padStart(40, '0'),
+      message: 'm',
+      added: [`f${i}`],
+      modified: [],
+      removed: [],
+    }));
     const push = github.parse(JSON.stringify({ ...base, commits }), { 'x-github-event': 'push' }) as PushEvent;
     expect(push.changedFiles).toBeNull();
     expect(push.commits.length).toBeLessThanOrEqual(2000);

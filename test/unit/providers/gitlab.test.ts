@@ -43,7 +43,12 @@ describe('parse (GitLab)', () => {
     expect(push('gitlab-tag-push')).toMatchObject({ ref: 'refs/tags/v1.4.0', isTag: true, touchedHead: false, changedFiles: null, pusher: 'jane' });
   });
   it('parses a System Hook push and ignores other system events', () => {
-    expect(push('gitlab-system-hook')).toMatchObject({ ref: 'refs/heads/main', touchedHead: true, changedFiles: ['apps/guestbook/values.yaml'], pusher: 'jsmith' });
+    expect(push('gitlab-system-hook')).toMatchObject({
+      ref: 'refs/heads/main',
+      touchedHead: true,
+      changedFiles: ['apps/guestbook/values.yaml'],
+      pusher: 'jsmith',
+    });
     const r = gitlab.parse(JSON.stringify({ event_name: 'project_create', name: 'x' }), { 'x-gitlab-event': 'System Hook' });
     expect(r).toMatchObject({ ignored: true, reason: 'system hook event "project_create" is not a push' });
   });

@@ -11,7 +11,9 @@ describe('detect (Gogs)', () => {
 
 describe('verify (Gogs)', () => {
   it('accepts a known-good signature and the real payload signed at test time', async () => {
-    await expect(gogs.verify("It's a Secret to Everybody", 'Hello, World!', { 'x-gogs-signature': '757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' })).resolves.toBe(true);
+    await expect(
+      gogs.verify("It's a Secret to Everybody", 'Hello, World!', { 'x-gogs-signature': '757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' }),
+    ).resolves.toBe(true);
     const body = referencePayload('gogs-event.json');
     await expect(gogs.verify(TEST_SECRET, body, signFor('gogs', {}, body))).resolves.toBe(true);
     await expect(gogs.verify(TEST_SECRET, body, {})).resolves.toBe(false);

@@ -4,7 +4,19 @@ import { InProcessQueue, type InProcessQueueBatch } from '../../../local/in-proc
 
 const message = (ref: string): PushMessage => ({
   receivedAt: '2025-01-15T10:00:00.000Z',
-  push: { provider: 'github', deliveryId: ref, repoUrls: ['https://github.com/acme/x'], revision: 'a'.repeat(40), ref, isTag: false, touchedHead: true, deleted: false, changedFiles: ['a.yaml'], pusher: 'me', commits: [] },
+  push: {
+    provider: 'github',
+    deliveryId: ref,
+    repoUrls: ['https://github.com/acme/x'],
+    revision: 'a'.repeat(40),
+    ref,
+    isTag: false,
+    touchedHead: true,
+    deleted: false,
+    changedFiles: ['a.yaml'],
+    pusher: 'me',
+    commits: [],
+  },
 });
 
 describe('InProcessQueue', () => {

@@ -4,7 +4,15 @@ import { startSimWithClient, type SimAndClient } from '../../helpers/argocd-sim'
 import { InMemoryAuditStore } from '../../helpers/in-memory-audit-store';
 
 describe('findInHistory', () => {
-  const app = { status: { history: [{ id: 3, revision: 'aaaaaaa1111' }, { id: 4, revision: 'bbbbbbb2222' }, { id: 5, revision: 'aaaaaaa1111' }] } };
+  const app = {
+    status: {
+      history: [
+        { id: 3, revision: 'aaaaaaa1111' },
+        { id: 4, revision: 'bbbbbbb2222' },
+        { id: 5, revision: 'aaaaaaa1111' },
+      ],
+    },
+  };
 
   it('takes digits as a history id and a hex prefix as the newest matching commit', () => {
     expect(findInHistory(app, '4')?.id).toBe(4);
@@ -28,7 +36,12 @@ describe('rollbackApplication (simulator, in-memory audit)', () => {
   beforeEach(async () => {
     sim = await startSimWithClient({ syncDurationMs: 5 });
     sim.sim.addApp({ name: 'web', history: 3, source: { repoURL: 'https://github.com/acme/web.git', path: '.', targetRevision: 'main' } });
-    sim.sim.addApp({ name: 'auto', history: 2, syncPolicy: { automated: { selfHeal: true } }, source: { repoURL: 'https://github.com/acme/auto.git', path: '.', targetRevision: 'main' } });
+    sim.sim.addApp({
+      name: 'auto',
+      history: 2,
+      syncPolicy: { automated: { selfHeal: true } },
+      source: { repoURL: 'https://github.com/acme/auto.git', path: '.', targetRevision: 'main' },
+    });
     audit = new InMemoryAuditStore();
     deps = { argocd: new ArgoCDRegistry([sim.client]), auditStore: audit };
   });
@@ -37,11 +50,13 @@ describe('rollbackApplication (simulator, in-memory audit)', () => {
   });
 
   it('uses ArgoCD rollback for a history entry and audits the actor', async () => {
-    const entry = sim.sim.getApp('web').status!.history![1]!;
+    const entry = sim.sim.getApp('web').status!.history![1];
     const result = await rollbackApplication(deps, { ref, to: entry.revision!, actor: 'arn:aws:iam::1:user/ops' });
     expect(result).toMatchObject({ method: 'rollback', historyId: entry.id, revision: entry.revision });
-    expect(sim.sim.requestsTo('POST', '/api/v1/applications/web/rollback')[0]!.body).toMatchObject({ id: entry.id });
-    expect(audit.records().filter((r) => r.kind === 'app.rolledback')).toEqual([expect.objectContaining({ outcome: 'success', actor: 'arn:aws:iam::1:user/ops' })]);
+    expect(sim.sim.requestsTo('POST', '/api/v1/applications/web/rollback')[0].body).toMatchObject({ id: entry.id });
+    expect(audit.records().filter((r) => r.kind === 'app.rolledback')).toEqual([
+      expect.objectContaining({ outcome: 'success', actor: 'arn:aws:iam::1:user/ops' }),
+    ]);
   });
 
   it('refuses an older commit the audit trail never saw, and syncs to one it saw for the repo', async () => {
@@ -50,7 +65,7 @@ describe('rollbackApplication (simulator, in-memory audit)', () => {
     await audit.append({ kind: 'webhook.received', outcome: 'success', actor: 'webhook', message: 'push', revision: sha, repo: 'git@github.com:acme/web' });
     const result = await rollbackApplication(deps, { ref, to: sha, actor: 'me' });
     expect(result).toMatchObject({ method: 'sync', revision: sha });
-    expect(sim.sim.requestsTo('POST', '/api/v1/applications/web/sync')[0]!.body).toMatchObject({ revision: sha });
+    expect(sim.sim.requestsTo('POST', '/api/v1/applications/web/sync')[0].body).toMatchObject({ revision: sha });
   });
 
   it('refuses under auto-sync (audited as refused), and with disableAutoSync records the old policy first', async () => {

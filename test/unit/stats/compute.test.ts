@@ -41,14 +41,28 @@ describe('computeStats', () => {
 
     // Assess
     expect(stats.days).toHaveLength(1);
-    expect(stats.days[0]).toMatchObject({ pushes: 1, refreshes: 1, syncs: 2, failed: 1, successRate: 0.6667, latencyP50Ms: 100, latencyP95Ms: 250, driftFound: 2, driftResolved: 1, mttrMs: 600_000, scans: 1, consistencyPercent: 99.5 });
+    expect(stats.days[0]).toMatchObject({
+      pushes: 1,
+      refreshes: 1,
+      syncs: 2,
+      failed: 1,
+      successRate: 0.6667,
+      latencyP50Ms: 100,
+      latencyP95Ms: 250,
+      driftFound: 2,
+      driftResolved: 1,
+      mttrMs: 600_000,
+      scans: 1,
+      consistencyPercent: 99.5,
+    });
     expect(stats.apps.map((a) => `${a.app}:${a.pushes}:${a.failed}`)).toEqual(['a:1:0', 'b:1:1']);
   });
 
   it('counts deployments per day and app, their success share and the lead time p50/p95; superseded ones are neither', async () => {
     const audit = new InMemoryAuditStore();
     const base = { actor: 't', message: 'm', instance: 'i', namespace: 'argocd' };
-    const ok = (app: string, ts: string, leadTimeMs: number) => audit.append({ ...base, kind: 'deploy.succeeded', outcome: 'success', app, ts, details: { leadTimeMs } });
+    const ok = (app: string, ts: string, leadTimeMs: number) =>
+      audit.append({ ...base, kind: 'deploy.succeeded', outcome: 'success', app, ts, details: { leadTimeMs } });
     await ok('a', '2024-05-01T10:00:00.000Z', 60_000);
     await ok('a', '2024-05-01T11:00:00.000Z', 120_000);
     await ok('b', '2024-05-02T10:00:00.000Z', 30_000);
@@ -58,7 +72,16 @@ describe('computeStats', () => {
 
     const stats = await computeStats({ auditStore: audit, now: () => new Date('2024-05-03T00:00:00Z') }, { from: '2024-05-01', to: '2024-05-02' });
 
-    expect(stats.totals).toMatchObject({ deployments: 5, deploySucceeded: 3, deployFailed: 2, deploySuperseded: 1, deploySuccessRate: 0.6, leadTimeP50Ms: 60_000, leadTimeP95Ms: 120_000, leadTimeSamples: 3 });
+    expect(stats.totals).toMatchObject({
+      deployments: 5,
+      deploySucceeded: 3,
+      deployFailed: 2,
+      deploySuperseded: 1,
+      deploySuccessRate: 0.6,
+      leadTimeP50Ms: 60_000,
+      leadTimeP95Ms: 120_000,
+      leadTimeSamples: 3,
+    });
     expect(stats.days.map((d) => [d.day, d.deployments, d.leadTimeP50Ms])).toEqual([
       ['2024-05-01', 2, 60_000],
       ['2024-05-02', 3, 30_000],
@@ -71,7 +94,13 @@ describe('computeStats', () => {
 
   it('takes scans from listScans when given', async () => {
     const stats = await computeStats(
-      { auditStore: new InMemoryAuditStore(), listScans: async () => [{ startedAt: '2024-05-01T01:00:00.000Z', consistencyPercent: 90 }, { startedAt: '2024-05-01T02:00:00.000Z', consistencyPercent: 100 }] },
+      {
+        auditStore: new InMemoryAuditStore(),
+        listScans: async () => [
+          { startedAt: '2024-05-01T01:00:00.000Z', consistencyPercent: 90 },
+          { startedAt: '2024-05-01T02:00:00.000Z', consistencyPercent: 100 },
+        ],
+      },
       { from: '2024-05-01', to: '2024-05-01' },
     );
     expect(stats.days[0]).toMatchObject({ scans: 2, consistencyPercent: 95, minConsistencyPercent: 90 });

@@ -4,6 +4,7 @@
  * simulator received is asserted.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { fetchChangedFiles } from '../../../functions/lib/git-apis/changed-files';
 import { parse as parseGitLab } from '../../../functions/lib/providers/gitlab';
 import type { PushEvent } from '../../../functions/lib/providers/types';
@@ -24,7 +25,13 @@ function gitlabPush(): PushEvent {
   payload.after = AFTER;
   payload.checkout_sha = AFTER;
   const template = payload.commits[0];
-  payload.commits = Array.from({ length: 20 }, (_, i) => ({ ...template, id: (i + 21).toString(16).padStart(40, 'a'), added: [], modified: [`docs/page-${i}.md`], removed: [] }));
+  payload.commits = Array.from({ length: 20 }, (_, i) => ({
+    ...template,
+    id: (i + 21).toString(16).padStart(40, 'a'),
+    added: [],
+    modified: [`docs/page-${i}.md`],
+    removed: [],
+  }));
   payload.total_commits_count = 40;
   const parsed = parseGitLab(JSON.stringify(payload), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-event-uuid': `uuid-${Math.random()}` });
   if ('ignored' in parsed) throw new Error('not a push');
@@ -43,7 +50,11 @@ describe('changed files from the compare API', () => {
   });
 
   async function monorepoEnv(repoURL: string) {
-    const app = (name: string) => ({ name, source: { repoURL, path: `apps/${name}`, targetRevision: 'master' }, annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.' } });
+    const app = (name: string) => ({
+      name,
+      source: { repoURL, path: `apps/${name}`, targetRevision: 'master' },
+      annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.' },
+    });
     env = await startSyncEnv({ default: { apps: [app('a'), app('b'), app('c')] } });
     env.deps.changedFiles = (p) => fetchChangedFiles(p, { gitlab: { apiUrl: fake.url, token: { env: 'GITLAB_API_TOKEN' } }, timeoutMs: 2000 }, secrets);
   }
@@ -51,28 +62,30 @@ describe('changed files from the compare API', () => {
   it('a GitLab push listing 20 of 40 commits refreshes only the apps whose paths the compare API reports', async () => {
     const push = gitlabPush();
     expect(push.changedFiles).toBeNull(); // the payload's list was cut
-    await monorepoEnv(push.repoUrls[0]!);
+    await monorepoEnv(push.repoUrls[0]);
     fake.setDiff(BEFORE, AFTER, ['apps/b/deployment.yaml', 'README.md']);
 
     const result = await processPush({ push, receivedAt: new Date().toISOString() }, env.deps);
 
     expect(result.complete).toBe(true);
-    expect(env.sims.default!.sim.refreshes.map((r) => r.name)).toEqual(['b']);
-    expect(fake.requests).toEqual([{ path: '/api/v4/projects/group/name/repository/compare', query: { from: BEFORE, to: AFTER }, auth: 'private-token', token: TOKEN }]);
+    expect(env.sims.default.sim.refreshes.map((r) => r.name)).toEqual(['b']);
+    expect(fake.requests).toEqual([
+      { path: '/api/v4/projects/group/name/repository/compare', query: { from: BEFORE, to: AFTER }, auth: 'private-token', token: TOKEN },
+    ]);
     const records = (await auditOf(env.audit, push.deliveryId)).filter((r) => r.kind.startsWith('app.'));
     expect(records.map((r) => [r.app, r.kind])).toEqual([['b', 'app.refreshed']]);
-    expect(records[0]!.details).toMatchObject({ changedFilesFrom: 'compare-api', changedFilesCount: 2 });
+    expect(records[0].details).toMatchObject({ changedFilesFrom: 'compare-api', changedFilesCount: 2 });
   });
 
   it('falls back to refreshing every matching app when the API fails, and says so in the audit records', async () => {
     const push = gitlabPush();
-    await monorepoEnv(push.repoUrls[0]!);
+    await monorepoEnv(push.repoUrls[0]);
     fake.failNext(1, 502);
 
     const result = await processPush({ push, receivedAt: new Date().toISOString() }, env.deps);
 
     expect(result.complete).toBe(true);
-    expect(env.sims.default!.sim.refreshes.map((r) => r.name).sort()).toEqual(['a', 'b', 'c']);
+    expect(env.sims.default.sim.refreshes.map((r) => r.name).sort()).toEqual(['a', 'b', 'c']);
     expect(fake.requests).toHaveLength(1);
     const records = (await auditOf(env.audit, push.deliveryId)).filter((r) => r.kind === 'app.refreshed');
     expect(records).toHaveLength(3);
@@ -88,38 +101,73 @@ describe('fetchChangedFiles per provider', () => {
     fake.setDiff(BEFORE, AFTER, ['svc/a.yaml', 'svc/b.yaml']);
   });
   afterEach(() => fake.close());
-  const base = { deliveryId: 'd', ref: 'refs/heads/main', isTag: false, touchedHead: true, deleted: false, changedFiles: null, pusher: 'p', commits: [], before: BEFORE, revision: AFTER };
+  const base = {
+    deliveryId: 'd',
+    ref: 'refs/heads/main',
+    isTag: false,
+    touchedHead: true,
+    deleted: false,
+    changedFiles: null,
+    pusher: 'p',
+    commits: [],
+    before: BEFORE,
+    revision: AFTER,
+  };
 
   it('asks GitHub compare with a bearer token', async () => {
-    const r = await fetchChangedFiles({ ...base, provider: 'github', repoUrls: ['https://github.com/acme/mono.git'] }, { github: { apiUrl: fake.url, token: { env: 'X' } } }, secrets);
+    const r = await fetchChangedFiles(
+      { ...base, provider: 'github', repoUrls: ['https://github.com/acme/mono.git'] },
+      { github: { apiUrl: fake.url, token: { env: 'X' } } },
+      secrets,
+    );
     expect(r).toEqual({ ok: true, files: ['svc/a.yaml', 'svc/b.yaml'], provider: 'github', calls: 1 });
     expect(fake.requests[0]).toMatchObject({ path: `/repos/acme/mono/compare/${BEFORE}...${AFTER}`, auth: 'bearer', token: TOKEN });
   });
 
   it('asks Azure DevOps commit diffs with basic auth (PAT) and strips the leading slash', async () => {
-    const r = await fetchChangedFiles({ ...base, provider: 'azure-devops', repoUrls: ['https://acme@dev.azure.com/acme/platform/_git/mono'] }, { azureDevOps: { apiUrl: fake.url, token: { env: 'X' } } }, secrets);
+    const r = await fetchChangedFiles(
+      { ...base, provider: 'azure-devops', repoUrls: ['https://acme@dev.azure.com/acme/platform/_git/mono'] },
+      { azureDevOps: { apiUrl: fake.url, token: { env: 'X' } } },
+      secrets,
+    );
     expect(r).toMatchObject({ ok: true, files: ['svc/a.yaml', 'svc/b.yaml'] });
-    expect(fake.requests[0]).toMatchObject({ path: '/acme/platform/_apis/git/repositories/mono/diffs/commits', auth: 'basic', token: TOKEN, query: expect.objectContaining({ baseVersion: BEFORE, targetVersion: AFTER }) });
+    expect(fake.requests[0]).toMatchObject({
+      path: '/acme/platform/_apis/git/repositories/mono/diffs/commits',
+      auth: 'basic',
+      token: TOKEN,
+      query: expect.objectContaining({ baseVersion: BEFORE, targetVersion: AFTER }),
+    });
   });
 
   it('asks Bitbucket Cloud diffstat (after..before) with a bearer token', async () => {
-    const r = await fetchChangedFiles({ ...base, provider: 'bitbucket-cloud', repoUrls: ['https://bitbucket.org/acme/mono'] }, { bitbucketCloud: { apiUrl: fake.url, token: { env: 'X' } } }, secrets);
+    const r = await fetchChangedFiles(
+      { ...base, provider: 'bitbucket-cloud', repoUrls: ['https://bitbucket.org/acme/mono'] },
+      { bitbucketCloud: { apiUrl: fake.url, token: { env: 'X' } } },
+      secrets,
+    );
     expect(r).toMatchObject({ ok: true, files: ['svc/a.yaml', 'svc/b.yaml'] });
     expect(fake.requests[0]).toMatchObject({ path: `/2.0/repositories/acme/mono/diffstat/${AFTER}..${BEFORE}`, auth: 'bearer' });
   });
 
   it('answers why not, without calling, when no API is configured or the push has no before', async () => {
-    await expect(fetchChangedFiles({ ...base, provider: 'gitea', repoUrls: ['https://git.example.com/a/b'] }, { github: {} }, secrets)).resolves.toMatchObject({ ok: false, reason: expect.stringContaining('gitea') });
+    await expect(fetchChangedFiles({ ...base, provider: 'gitea', repoUrls: ['https://git.example.com/a/b'] }, { github: {} }, secrets)).resolves.toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('gitea'),
+    });
     expect(fake.requests).toHaveLength(0);
   });
 
   it('gives up within its time bound', async () => {
-    const slow = await new Promise<import('node:http').Server>((resolve) => {
-      const s = require('node:http').createServer(() => undefined);
+    const slow = await new Promise<Server>((resolve) => {
+      const s = createServer(() => undefined);
       s.listen(0, '127.0.0.1', () => resolve(s));
     });
     const url = `http://127.0.0.1:${(slow.address() as { port: number }).port}`;
-    const r = await fetchChangedFiles({ ...base, provider: 'github', repoUrls: ['https://github.com/acme/mono'] }, { github: { apiUrl: url }, timeoutMs: 200 }, secrets);
+    const r = await fetchChangedFiles(
+      { ...base, provider: 'github', repoUrls: ['https://github.com/acme/mono'] },
+      { github: { apiUrl: url }, timeoutMs: 200 },
+      secrets,
+    );
     expect(r).toEqual({ ok: false, reason: 'no answer in time' });
     slow.closeAllConnections();
     await new Promise((r2) => slow.close(() => r2(undefined)));

@@ -17,10 +17,10 @@ describe('CallCoalescer', () => {
     // The leading call is on its way: these need a call sent after them.
     const second = c.run('app', 'd2', send('d2'));
     const third = c.run('app', 'd3', send('d3'));
-    calls[0]!.done('r1');
+    calls[0].done('r1');
     await waitFor(() => calls.length === 2, 'trailing call sent');
     expect(calls.map((x) => x.name)).toEqual(['d1', 'd3']);
-    calls[1]!.done('r3');
+    calls[1].done('r3');
     const [a, b, d] = await Promise.all([first, second, third]);
     expect(a).toMatchObject({ folded: false, leadDeliveryId: 'd1', result: 'r1', deliveryIds: ['d1'] });
     expect(b).toMatchObject({ folded: false, leadDeliveryId: 'd2', result: 'r3', deliveryIds: ['d2', 'd3'] });
@@ -37,7 +37,7 @@ describe('CallCoalescer', () => {
     };
     const c = new CallCoalescer(gate, { windowMs: 40 });
     let sent = 0;
-    const send = (v: string) => async () => ((sent++), v);
+    const send = (v: string) => async () => (sent++, v);
     const runs = [c.run('a', 'd1', send('x')), c.run('a', 'd2', send('y')), c.run('b', 'd2', send('z'))];
     open();
     const [r1, r2, r3] = await Promise.all(runs);
@@ -47,7 +47,7 @@ describe('CallCoalescer', () => {
     expect(r3).toMatchObject({ folded: false, result: 'z' });
   });
 
-  it('hands a failed call\'s error to every request folded into it', async () => {
+  it("hands a failed call's error to every request folded into it", async () => {
     const c = new CallCoalescer(undefined, { windowMs: 0 });
     await expect(c.run('a', 'd1', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
   });

@@ -20,7 +20,16 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 export function webSeed(): SeedInstance {
   const source = (path: string) => ({ repoURL: REPO, path, targetRevision: 'main' });
   return {
-    projects: [{ name: 'frozen', spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }], syncWindows: [{ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['*'], manualSync: false }] } }],
+    projects: [
+      {
+        name: 'frozen',
+        spec: {
+          sourceRepos: ['*'],
+          destinations: [{ server: '*', namespace: '*' }],
+          syncWindows: [{ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['*'], manualSync: false }],
+        },
+      },
+    ],
     apps: [
       { name: 'web', source: source('web') },
       { name: 'web-auto', source: source('web-auto'), syncPolicy: { automated: { prune: true } } },
@@ -71,13 +80,26 @@ export interface SyncEnv {
  * Starts one simulator per seed instance and builds `SyncDeps` around them.
  * @param clientOptions fast retries by default (2 retries, 1 ms backoff)
  */
-export async function startSyncEnv(seeds: Record<string, SeedInstance>, options: { ttlSeconds?: number; clientOptions?: Partial<ArgoCDClientOptions>; now?: () => Date; simOptions?: Partial<StartArgoCDSimulatorOptions> } = {}): Promise<SyncEnv> {
+export async function startSyncEnv(
+  seeds: Record<string, SeedInstance>,
+  options: { ttlSeconds?: number; clientOptions?: Partial<ArgoCDClientOptions>; now?: () => Date; simOptions?: Partial<StartArgoCDSimulatorOptions> } = {},
+): Promise<SyncEnv> {
   const sims: Record<string, StartedArgoCDSimulator> = {};
-  for (const [name, seed] of Object.entries(seeds)) sims[name] = await startArgoCDSimulator({ instance: name, seed, syncDurationMs: 20, autoSync: false, ...options.simOptions });
+  for (const [name, seed] of Object.entries(seeds))
+    sims[name] = await startArgoCDSimulator({ instance: name, seed, syncDurationMs: 20, autoSync: false, ...options.simOptions });
   const registry = new ArgoCDRegistry(
     Object.entries(sims).map(
       ([name, s]) =>
-        new ArgoCDClient({ name, server: s.url, getToken: async () => s.token, retries: 2, backoffMs: 1, timeoutMs: 2000, logger: quiet, ...options.clientOptions }),
+        new ArgoCDClient({
+          name,
+          server: s.url,
+          getToken: async () => s.token,
+          retries: 2,
+          backoffMs: 1,
+          timeoutMs: 2000,
+          logger: quiet,
+          ...options.clientOptions,
+        }),
     ),
   );
   const tables = await createTestTables('sync');
@@ -98,7 +120,9 @@ export async function startSyncEnv(seeds: Record<string, SeedInstance>, options:
       Object.entries(sims).flatMap(([name, s]) =>
         s.sim.requests
           .filter((r) => r.path !== '/api/v1/applications')
-          .map((r) => `${name} ${r.method} ${r.path}${Object.keys(r.query).length ? `?${new URLSearchParams(r.query as Record<string, string>).toString()}` : ''}`),
+          .map(
+            (r) => `${name} ${r.method} ${r.path}${Object.keys(r.query).length ? `?${new URLSearchParams(r.query as Record<string, string>).toString()}` : ''}`,
+          ),
       ),
     close: async () => {
       registry.close();

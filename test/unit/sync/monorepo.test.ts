@@ -28,7 +28,7 @@ describe('a monorepo push against a busy ArgoCD', () => {
 
   it('registers each of 500 refreshes once, retries none, and finishes before the controller processed them', async () => {
     env = await startSyncEnv({ default: monorepo(APPS) }, { clientOptions: { refreshWaitMs: 1500, ratePerSecond: 0, concurrency: 16, retries: 3 } });
-    const sim = env.sims.default!.sim;
+    const sim = env.sims.default.sim;
     // Every refresh is held 5 s by the controller (500 processors: each app 5 s, all in parallel).
     sim.setControllerMsPerApp(5000, APPS);
     env.deps.scheduler = new FairScheduler(16);
@@ -38,7 +38,12 @@ describe('a monorepo push against a busy ArgoCD', () => {
     const result = await processPush(message, env.deps);
     const processedWhenDone = sim.controllerLoad.processed;
 
-    expect(result.actions.filter((a) => a.status !== 'refreshed').map((a) => a.message).slice(0, 3)).toEqual([]);
+    expect(
+      result.actions
+        .filter((a) => a.status !== 'refreshed')
+        .map((a) => a.message)
+        .slice(0, 3),
+    ).toEqual([]);
     expect(result.complete).toBe(true);
     expect(result.actions.filter((a) => a.status === 'refreshed')).toHaveLength(APPS);
     // The worker did not wait for the controller: when it was done, refreshes were still held
@@ -68,7 +73,7 @@ describe('a monorepo push against a busy ArgoCD', () => {
   it('coalesces a burst of pushes to at most two calls per app, each delivery audited with the call it was folded into', async () => {
     const N = 20;
     env = await startSyncEnv({ default: monorepo(N) }, { clientOptions: { refreshWaitMs: 200, ratePerSecond: 0 } });
-    const sim = env.sims.default!.sim;
+    const sim = env.sims.default.sim;
     env.deps.scheduler = new FairScheduler(16);
     env.deps.coalescer = new CallCoalescer(undefined, { windowMs: 2000 });
     const messages = Array.from({ length: 8 }, () => pushMessage());

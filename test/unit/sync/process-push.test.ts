@@ -5,7 +5,10 @@ describe('processPush', () => {
   let env: SyncEnv;
 
   beforeEach(async () => {
-    env = await startSyncEnv({ default: webSeed(), eu: { apps: [{ name: 'web-eu', source: { repoURL: 'git@github.com:acme/web', path: 'eu', targetRevision: 'HEAD' } }] } });
+    env = await startSyncEnv({
+      default: webSeed(),
+      eu: { apps: [{ name: 'web-eu', source: { repoURL: 'git@github.com:acme/web', path: 'eu', targetRevision: 'HEAD' } }] },
+    });
   });
   afterEach(async () => {
     await env.close();
@@ -36,7 +39,12 @@ describe('processPush', () => {
     const isResultRead = (c: string) => c.startsWith('default GET /api/v1/applications/web-sop?project=');
     const resultReads = env.appCalls().filter(isResultRead);
     expect(resultReads.length).toBeGreaterThanOrEqual(1);
-    expect(env.appCalls().filter((c) => !isResultRead(c)).sort()).toEqual(
+    expect(
+      env
+        .appCalls()
+        .filter((c) => !isResultRead(c))
+        .sort(),
+    ).toEqual(
       [
         'default GET /api/v1/applications/web?refresh=normal',
         'default GET /api/v1/applications/web-auto?refresh=normal',
@@ -54,7 +62,11 @@ describe('processPush', () => {
     expect(sync.body).not.toHaveProperty('revisions');
     expect(sync.body).not.toHaveProperty('appNamespace');
     expect(sync.contentType).toBe('application/json');
-    expect(env.sims.default.sim.refreshes.map((r) => `${r.namespace}/${r.name}:${r.type}`).sort()).toEqual(['argocd/web-auto:normal', 'argocd/web:normal', 'team-a/web-team:normal']);
+    expect(env.sims.default.sim.refreshes.map((r) => `${r.namespace}/${r.name}:${r.type}`).sort()).toEqual([
+      'argocd/web-auto:normal',
+      'argocd/web:normal',
+      'team-a/web-team:normal',
+    ]);
     // One list call per instance, whatever the number of apps.
     expect(env.sims.default.sim.requestsTo('GET', '/api/v1/applications')).toHaveLength(1);
     expect(env.sims.eu.sim.requestsTo('GET', '/api/v1/applications')).toHaveLength(1);
@@ -85,7 +97,12 @@ describe('processPush', () => {
     // head the simulator resolved, which is not the fixture's sha), and flags the mismatch.
     const head = env.sims.default.sim.resolveRevision({ repoURL: REPO, targetRevision: 'main' });
     expect(head).not.toBe(SHA);
-    expect(records.find((r) => r.app === 'web-sop')!.details).toMatchObject({ claimedRevision: SHA, deployedRevision: head, revisionMismatch: true, syncTarget: ['main'] });
+    expect(records.find((r) => r.app === 'web-sop')!.details).toMatchObject({
+      claimedRevision: SHA,
+      deployedRevision: head,
+      revisionMismatch: true,
+      syncTarget: ['main'],
+    });
     expect((await env.audit.verify()).ok).toBe(true);
   });
 

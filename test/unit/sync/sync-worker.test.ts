@@ -13,7 +13,11 @@ describe('sync worker (Powertools Batch over SQS records)', () => {
     await env.close();
   });
 
-  const record = (body: string, receiveCount = 1, messageId = `m-${Math.random()}`) => ({ messageId, body, attributes: { ApproximateReceiveCount: String(receiveCount) } });
+  const record = (body: string, receiveCount = 1, messageId = `m-${Math.random()}`) => ({
+    messageId,
+    body,
+    attributes: { ApproximateReceiveCount: String(receiveCount) },
+  });
 
   /** Sends one message through an in-process queue (3 receives, no visibility delay) consumed by the worker, until it is done or dead. */
   async function throughQueue(message: ReturnType<typeof pushMessage>): Promise<InProcessQueue> {

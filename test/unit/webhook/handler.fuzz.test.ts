@@ -27,7 +27,14 @@ const LOADED = SAMPLES.map(([name, provider]) => ({ name, provider, event: loadE
 /** GitHub secrets per organisation: the fixtures' repository is jessesuen/test-repo. */
 const GH_ORG_B_SECRET = 'org-b-secret';
 const GITHUB_CONFIG = JSON.stringify({
-  webhook: { secrets: { github: [{ env: 'GH_ORG_A', repositories: ['github.com/jessesuen/*'] }, { env: 'GH_ORG_B', repositories: ['github.com/other-org/*'] }] } },
+  webhook: {
+    secrets: {
+      github: [
+        { env: 'GH_ORG_A', repositories: ['github.com/jessesuen/*'] },
+        { env: 'GH_ORG_B', repositories: ['github.com/other-org/*'] },
+      ],
+    },
+  },
 });
 const { GITHUB_WEBHOOK_SECRET: _github, ...OTHER_SECRETS } = TEST_ENV;
 const FUZZ_ENV = { ...OTHER_SECRETS, GH_ORG_A: TEST_SECRET, GH_ORG_B: GH_ORG_B_SECRET, SENTINEL_CONFIG_JSON: GITHUB_CONFIG };
@@ -55,10 +62,29 @@ const bodyOp: fc.Arbitrary<Op> = fc.oneof(
   fc.constant<Op>({ kind: 'none' }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.string({ unit: 'binary', maxLength: 20 }) }),
-  fc.record({ kind: fc.constant('replace-body' as const), body: fc.oneof(fc.json({ maxDepth: 3 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.constant(''), fc.constant('payload=%7B')) }),
+  fc.record({
+    kind: fc.constant('replace-body' as const),
+    body: fc.oneof(fc.json({ maxDepth: 3 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.constant(''), fc.constant('payload=%7B')),
+  }),
   fc.record({
     kind: fc.constant('set-field' as const),
-    key: fc.constantFrom('ref', 'after', 'before', 'commits', 'repository', 'project', 'push', 'changes', 'resource', 'eventType', 'object_kind', 'pusher', 'id', 'deleted', 'total_commits_count'),
+    key: fc.constantFrom(
+      'ref',
+      'after',
+      'before',
+      'commits',
+      'repository',
+      'project',
+      'push',
+      'changes',
+      'resource',
+      'eventType',
+      'object_kind',
+      'pusher',
+      'id',
+      'deleted',
+      'total_commits_count',
+    ),
     value: fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
       fc.constantFrom('refs/heads/ü/🚀', 'refs/heads/../x', 'refs/notes/x', 'refs/tags/', '0'.repeat(40), 'f'.repeat(64), 'refs/heads/a.lock', null),
@@ -67,7 +93,9 @@ const bodyOp: fc.Arbitrary<Op> = fc.oneof(
       // Control characters and bidi overrides in identifiers and free text.
       fc.constantFrom(...UNSAFE).map((c) => `refs/heads/ma${c}in`),
       fc.constantFrom(...UNSAFE).map((c) => ({ name: `evil${c}user`, username: `evil${c}user` })),
-      fc.constantFrom(...UNSAFE).map((c) => [{ id: SHAS[0], message: `fix${c}\nsecond line`, author: { name: `a${c}b` }, added: ['x'], modified: [], removed: [] }]),
+      fc
+        .constantFrom(...UNSAFE)
+        .map((c) => [{ id: SHAS[0], message: `fix${c}\nsecond line`, author: { name: `a${c}b` }, added: ['x'], modified: [], removed: [] }]),
       fc.constantFrom(...UNSAFE).map((c) => ({ name: `repo${c}`, full_name: `jessesuen/test${c}repo`, html_url: `https://github.com/jessesuen/test${c}repo` })),
       // A repository outside the list of the secret the fixtures sign with.
       fc.constant({ name: 'app', html_url: 'https://github.com/other-org/app', clone_url: 'https://github.com/other-org/app.git' }),
@@ -81,7 +109,10 @@ const headerOp: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     kind: fc.constant('set-header' as const),
     name: fc.constantFrom(...AUTH_HEADERS, ...PROVIDER_HEADERS, 'content-type', 'x-github-delivery', 'x-gitlab-event-uuid', 'x-request-id', 'x-random'),
-    value: fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.constantFrom('sha256=', `sha256=${'0'.repeat(64)}`, 'push', 'ping', 'Basic Og==', 'repo:push', 'System Hook', 'application/x-www-form-urlencoded')),
+    value: fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 80 }),
+      fc.constantFrom('sha256=', `sha256=${'0'.repeat(64)}`, 'push', 'ping', 'Basic Og==', 'repo:push', 'System Hook', 'application/x-www-form-urlencoded'),
+    ),
   }),
   fc.constant<Op>({ kind: 'upper-case-headers' }),
 );
@@ -130,7 +161,17 @@ function carriesValidAuth(provider: string, rawHeaders: Record<string, string>, 
   const eq = (a: string | undefined, b: string) => a !== undefined && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
   switch (provider) {
     case 'github':
-      return eq(h['x-hub-signature-256']?.toLowerCase(), `sha256=${mac}`) && repoUrls.every((u) => /^github\.com(:\d+)?[/:]jessesuen\//.test(u.toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/^[^@/]*@/, '')));
+      return (
+        eq(h['x-hub-signature-256']?.toLowerCase(), `sha256=${mac}`) &&
+        repoUrls.every((u) =>
+          /^github\.com(:\d+)?[/:]jessesuen\//.test(
+            u
+              .toLowerCase()
+              .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+              .replace(/^[^@/]*@/, ''),
+          ),
+        )
+      );
     case 'bitbucket-server':
       return eq(h['x-hub-signature']?.toLowerCase(), `sha256=${mac}`);
     case 'gitea':
@@ -141,10 +182,19 @@ function carriesValidAuth(provider: string, rawHeaders: Record<string, string>, 
       return eq(h['x-gitlab-token'], TEST_SECRET);
     case 'bitbucket-cloud':
       // A signed delivery is judged by its signature (the setting is the HMAC key), else by the hook UUID.
-      if (h['x-hub-signature'] !== undefined) return eq(h['x-hub-signature'].toLowerCase(), `sha256=${createHmac('sha256', TEST_BITBUCKET_UUID).update(body).digest('hex')}`);
-      return h['x-hook-uuid']?.trim().replace(/^\{|\}$/g, '').toLowerCase() === TEST_BITBUCKET_UUID.replace(/[{}]/g, '');
+      if (h['x-hub-signature'] !== undefined)
+        return eq(h['x-hub-signature'].toLowerCase(), `sha256=${createHmac('sha256', TEST_BITBUCKET_UUID).update(body).digest('hex')}`);
+      return (
+        h['x-hook-uuid']
+          ?.trim()
+          .replace(/^\{|\}$/g, '')
+          .toLowerCase() === TEST_BITBUCKET_UUID.replace(/[{}]/g, '')
+      );
     case 'azure-devops':
-      return /^basic /i.test(h.authorization ?? '') && Buffer.from(h.authorization.trim().slice(6).trim(), 'base64').toString() === `${TEST_AZURE_USER}:${TEST_SECRET}`;
+      return (
+        /^basic /i.test(h.authorization ?? '') &&
+        Buffer.from(h.authorization.trim().slice(6).trim(), 'base64').toString() === `${TEST_AZURE_USER}:${TEST_SECRET}`
+      );
     default:
       return false;
   }
@@ -164,7 +214,11 @@ describe('webhook handler (property-based)', () => {
       ledger: new InMemoryDeliveryLedgerStore(),
     });
     // Fail closed: GitHub's secret is configured but missing, and unsigned deliveries are allowed.
-    const closedEnv = { ...OTHER_SECRETS, SENTINEL_ALLOW_UNSIGNED: 'true', SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: { env: 'GH_GONE' } } } }) };
+    const closedEnv = {
+      ...OTHER_SECRETS,
+      SENTINEL_ALLOW_UNSIGNED: 'true',
+      SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets: { github: { env: 'GH_GONE' } } } }),
+    };
     const closedEnqueued: PushMessage[] = [];
     const closed = createWebhookHandler({
       config: loadConfig(closedEnv),

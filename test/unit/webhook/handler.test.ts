@@ -103,10 +103,17 @@ function withNonce(body: string, nonce: string): string {
 function fresh(name: string, mutate?: (body: string) => string): APIGatewayProxyEventV2 {
   const event = loadEvent(name);
   const { body, headers } = sample(name);
-  const provider = name.startsWith('azure') ? 'azure-devops' : name.startsWith('bitbucket-cloud') ? 'bitbucket-cloud' : name.startsWith('bitbucket-server') ? 'bitbucket-server' : name.split('-')[0];
+  const provider = name.startsWith('azure')
+    ? 'azure-devops'
+    : name.startsWith('bitbucket-cloud')
+      ? 'bitbucket-cloud'
+      : name.startsWith('bitbucket-server')
+        ? 'bitbucket-server'
+        : name.split('-')[0];
   let newBody = mutate ? mutate(withNonce(body, randomUUID())) : withNonce(body, randomUUID());
   const id = randomUUID();
-  for (const h of ['x-github-delivery', 'x-gitlab-event-uuid', 'x-request-uuid', 'x-request-id', 'x-gitea-delivery', 'x-gogs-delivery']) if (headers[h]) headers[h] = id;
+  for (const h of ['x-github-delivery', 'x-gitlab-event-uuid', 'x-request-uuid', 'x-request-id', 'x-gitea-delivery', 'x-gogs-delivery'])
+    if (headers[h]) headers[h] = id;
   if (provider === 'azure-devops') newBody = JSON.stringify({ ...JSON.parse(newBody), id });
   const signed = signFor(provider, headers, newBody);
   return { ...event, headers: signed, body: event.isBase64Encoded ? Buffer.from(newBody).toString('base64') : newBody };
@@ -178,7 +185,7 @@ describe('webhook handler', () => {
     expect(queue.bodies).toHaveLength(1);
   });
 
-  it('refuses (409) a replayed delivery id with a different, validly signed body, counts it, and keeps it out of that delivery\'s trail', async () => {
+  it("refuses (409) a replayed delivery id with a different, validly signed body, counts it, and keeps it out of that delivery's trail", async () => {
     const { call, queue, audit, refused } = setup();
     const original = fresh('github-push');
     await call(original);
@@ -207,7 +214,12 @@ describe('webhook handler', () => {
     expect(refused).toEqual([expect.objectContaining({ provider: 'github', reason: 'signature' })]);
     const line = logLines.find((l) => l.startsWith('webhook refused') && l.includes(event.headers['x-github-delivery']!));
     expect(line).toBeDefined();
-    expect(JSON.parse(line!.slice(line!.indexOf('{')))).toMatchObject({ provider: 'github', reason: 'signature', verified: false, bodySha256: expect.any(String) });
+    expect(JSON.parse(line!.slice(line!.indexOf('{')))).toMatchObject({
+      provider: 'github',
+      reason: 'signature',
+      verified: false,
+      bodySha256: expect.any(String),
+    });
     expect(logLines.join('\n')).not.toContain('jessesuen');
   });
 
@@ -241,7 +253,14 @@ describe('webhook handler', () => {
   it('accepts deliveries signed with any secret of a rotation, and fails closed (503) on a bad signature when one of them is gone', async () => {
     const { GITHUB_WEBHOOK_SECRET: _gh, AZURE_DEVOPS_PASSWORD: _az, ...rest } = TEST_ENV;
     const secrets = { github: [{ env: 'GH_NEW' }, { env: 'GH_OLD' }, { env: 'GH_DELETED' }], azureDevOpsPassword: [{ env: 'AZ_NEW' }, { env: 'AZ_OLD' }] };
-    const env = { ...rest, GH_NEW: 'new-github-secret', GH_OLD: TEST_SECRET, AZ_NEW: 'new-azure-password', AZ_OLD: TEST_SECRET, SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets } }) };
+    const env = {
+      ...rest,
+      GH_NEW: 'new-github-secret',
+      GH_OLD: TEST_SECRET,
+      AZ_NEW: 'new-azure-password',
+      AZ_OLD: TEST_SECRET,
+      SENTINEL_CONFIG_JSON: JSON.stringify({ webhook: { secrets } }),
+    };
     const { call, queue } = setup(env);
     // Signed with the old secret (the fixtures sign with TEST_SECRET), then with the new one.
     expect((await call(fresh('github-push'))).statusCode).toBe(202);
@@ -250,7 +269,9 @@ describe('webhook handler', () => {
     withNew.headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', 'new-github-secret').update(body).digest('hex')}`;
     expect((await call(withNew)).statusCode).toBe(202);
     const withOther = fresh('github-push');
-    withOther.headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', 'not-configured').update(withOther.body as string).digest('hex')}`;
+    withOther.headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', 'not-configured')
+      .update(withOther.body as string)
+      .digest('hex')}`;
     // GH_DELETED cannot be loaded and may be the one that signed: 503 (the provider retries), never 401 or unsigned.
     const other = await call(withOther);
     expect(other.statusCode).toBe(503);
