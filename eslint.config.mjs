@@ -60,6 +60,7 @@ export default tseslint.config(
       'functions/lib/providers/refs.ts',
       'functions/lib/providers/safe-text.ts',
       'functions/lib/deploy/evaluate.ts',
+      'test/unit/cli/output.test.ts',
       'test/unit/webhook/handler.fuzz.test.ts',
     ],
     rules: { 'no-control-regex': 'off' },

@@ -31,6 +31,7 @@ export interface Column<T> {
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'object') return escapeUnsafe(JSON.stringify(v));
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects went to JSON above; only primitives (and functions) reach here
   return escapeUnsafe(String(v));
 }
 

@@ -138,9 +138,10 @@ function projectOfObject(o: Pick<CleanObject, 'kind' | 'metadata' | 'spec'>): st
 async function importTargets({ deps, event }: RouteContext): Promise<RouteTarget[]> {
   const body = parseJsonBody(event.body, event.isBase64Encoded, true);
   const instance = typeof body.instance === 'string' ? body.instance : undefined;
-  const objects = [...(Array.isArray(body.projects) ? body.projects : []), ...(Array.isArray(body.applications) ? body.applications : [])] as Array<
-    Partial<CleanObject>
-  >;
+  const objects = [
+    ...(Array.isArray(body.projects) ? (body.projects as unknown[]) : []),
+    ...(Array.isArray(body.applications) ? (body.applications as unknown[]) : []),
+  ] as Array<Partial<CleanObject>>;
   const targets: RouteTarget[] = [{ instance, anyProject: true }];
   const named = objects.filter((o) => o && typeof o === 'object' && o.metadata && typeof o.metadata.name === 'string');
   for (const o of named) {
@@ -234,7 +235,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
     access: { kind: 'scoped', action: 'read' },
     run: async ({ deps, query, scope }) => {
       query.allowOnly('app', 'instance', 'namespace', 'kind', 'from', 'to', 'delivery', 'revision', 'limit', 'cursor');
-      const kind = query.oneOf('kind', AUDIT_KINDS) as AuditKind | undefined;
+      const kind = query.oneOf<AuditKind>('kind', AUDIT_KINDS);
       const from = auditFrom(query.time('from'));
       const to = query.time('to');
       const page = await scopedAuditStore(deps.auditStore, scope, deps.argocd.names).query({
