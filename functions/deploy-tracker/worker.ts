@@ -56,6 +56,6 @@ export function createDeployTrackerHandler(deps: DepsOrBuilder<DeployTrackerDeps
       throwOnFullBatchFailure: false,
     });
     for (const [, error] of processor.errors.entries()) d.log?.error?.('follow-up record failed', { error: error.name, message: error.message });
-    return response as SQSBatchResponse;
+    return response;
   };
 }
