@@ -4,7 +4,7 @@
  * record of another chain; start again: `audit verify` exits 2 naming both, and so does
  * `audit verify --offline` on an exported proof.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { EXIT, run } from '../../cli/main';
 import { localDynamoClient, startEmbeddedDynamo, tableNames } from '../../local/dynamo';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { waitFor } from '../helpers/argocd-sim';
+import { postGitHubPush } from '../helpers/github-push';
 import { deleteNewest, rewriteAndRehash } from '../helpers/audit-attacker';
 
 const SECRET = 'anchor-flow-secret';
@@ -52,16 +53,7 @@ function start(): Promise<LocalStack> {
 }
 
 function push(stack: LocalStack, body: string) {
-  return fetch(`${stack.url}/api/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
+  return postGitHubPush(stack.url, body, SECRET, randomUUID());
 }
 
 async function cli(stack: LocalStack, ...argv: string[]) {

@@ -3,13 +3,14 @@
  * -> simulator sync -> delayed follow-up checks -> `deploy.succeeded` with its lead time, which
  * `/api/stats` reports.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type CliIO } from '../../cli/main';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { waitFor } from '../helpers/argocd-sim';
+import { postGitHubPush } from '../helpers/github-push';
 
 const SECRET = 'deploy-flow-secret';
 const REPO = 'https://github.com/acme/shop.git';
@@ -25,16 +26,7 @@ function signedPush(stack: LocalStack, deliveryId: string) {
     commits: [{ id: COMMIT, message: 'bump', timestamp: '2026-01-01T00:00:00Z', added: [], modified: ['shop/deploy.yaml'], removed: [] }],
     head_commit: { id: COMMIT },
   });
-  return fetch(`${stack.url}/api/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': deliveryId,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
+  return postGitHubPush(stack.url, body, SECRET, deliveryId);
 }
 
 describe('deployment tracking on the local stack', () => {

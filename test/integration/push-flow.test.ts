@@ -1,8 +1,9 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { waitFor } from '../helpers/argocd-sim';
+import { postGitHubPush } from '../helpers/github-push';
 
 const SECRET = 'push-flow-secret';
 const REPO = 'https://github.com/jessesuen/test-repo.git';
@@ -11,16 +12,7 @@ const BODY = JSON.parse(readFileSync(join(__dirname, '../../events/webhook/githu
 const AFTER = JSON.parse(BODY).after as string;
 
 function post(stack: LocalStack, deliveryId: string, body = BODY) {
-  return fetch(`${stack.url}/api/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': deliveryId,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
+  return postGitHubPush(stack.url, body, SECRET, deliveryId);
 }
 
 describe('push flow on the local stack (webhook -> in-process queue -> sync worker -> ArgoCD simulator)', () => {

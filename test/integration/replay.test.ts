@@ -4,9 +4,10 @@
  * receives only syncs of the branch, never one that takes the sync-on-push app back to A, and the
  * trail shows both replays as duplicates. Refusals are counted in /api/stats, not audited.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { waitFor } from '../helpers/argocd-sim';
+import { postGitHubPush } from '../helpers/github-push';
 
 const SECRET = 'replay-secret';
 const REPO = 'https://github.com/acme/shop.git';
@@ -26,16 +27,7 @@ function pushBody(before: string, after: string): string {
 }
 
 function post(stack: LocalStack, body: string, deliveryId: string | null, secret = SECRET) {
-  return fetch(`${stack.url}/api/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      ...(deliveryId !== null ? { 'x-github-delivery': deliveryId } : {}),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-    },
-    body,
-  });
+  return postGitHubPush(stack.url, body, secret, deliveryId);
 }
 
 describe('replayed pushes on the local stack (webhook -> worker -> ArgoCD simulator)', () => {
