@@ -9,6 +9,7 @@ import type { PushEvent } from '../../../functions/lib/providers/types';
 import type { PushMessage } from '../../../functions/lib/queue/types';
 import { ActionLedger, AppIndexCache, type SyncDeps } from '../../../functions/lib/sync';
 import { startArgoCDSimulator, type SeedInstance, type StartArgoCDSimulatorOptions, type StartedArgoCDSimulator } from '../../../local/argocd-sim';
+import { waitFor } from '../../helpers/argocd-sim';
 import { createTestTables } from '../../helpers/dynamo';
 
 export const REPO = 'https://github.com/acme/web.git';
@@ -142,6 +143,22 @@ export async function auditOf(audit: DynamoDBAuditStore, deliveryId: string) {
     cursor = page.cursor;
   } while (cursor);
   return items.reverse();
+}
+
+/**
+ * Waits until the simulators have read every refresh the given results report as sent. The
+ * client stops listening to a refresh GET once its bytes are written (ArgoCD holds the answer
+ * until its controller is done), so on a loaded machine processPush can return before the
+ * simulator has read the last of them: count the simulator's log only after this.
+ */
+export async function refreshesReceived(env: SyncEnv, results: { actions: { instance: string; status: string }[] }[]): Promise<void> {
+  const want: Record<string, number> = {};
+  for (const r of results) for (const a of r.actions) if (a.status === 'refreshed') want[a.instance] = (want[a.instance] ?? 0) + 1;
+  await waitFor(
+    () => Object.entries(want).every(([instance, n]) => env.sims[instance].sim.refreshes.length >= n),
+    'every refresh read by the simulators',
+    30_000,
+  );
 }
 
 /** Removes an app from a simulator behind the sentinel's back (the simulator has no delete route). */
