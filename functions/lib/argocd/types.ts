@@ -276,22 +276,24 @@ export const APP_INDEX_FIELDS: readonly string[] = [
 ];
 
 /**
- * What the drift scan needs to detect drift: identity and annotations, sync status and
- * revision, health, resource statuses, the operation phase, and the sync policy (with the
- * source and project the repair policy reads). `status.history` is not selectable: get the
- * single app before repairing it.
+ * What the drift scan needs to detect drift and apply its policy: identity, annotations and
+ * labels (opt-in, ignore, rule selectors), the project and sync policy (not the sources,
+ * which can hold whole inline Helm values), sync status and revision, health, resource
+ * statuses, and whether an operation is running or requested. `status.history` and
+ * `status.sync.revisions` are not selectable: the scan gets the single app for each app it
+ * will repair.
  */
 export const DRIFT_SCAN_FIELDS: readonly string[] = [
   'items.metadata.name',
   'items.metadata.namespace',
   'items.metadata.annotations',
   'items.metadata.labels',
-  'items.spec',
+  'items.spec.project',
+  'items.spec.syncPolicy',
   'items.status.sync.status',
   'items.status.sync.revision',
   'items.status.health',
   'items.status.resources',
   'items.status.operationState.phase',
-  'items.status.operationState.startedAt',
-  'items.status.operationState.finishedAt',
+  'items.operation.sync',
 ];

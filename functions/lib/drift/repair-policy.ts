@@ -34,6 +34,12 @@ export interface PolicyInput {
   newlyDrifted: boolean;
   config: Pick<DriftConfig, 'cooldownMinutes' | 'rules'>;
   now: Date;
+  /**
+   * The app comes from a projected list, which cannot carry `status.history` (ArgoCD does
+   * not project it): stop before the checks that need it. The scan gets the single app for
+   * each candidate and evaluates again with the history. @default false
+   */
+  historyPending?: boolean;
 }
 
 /**
@@ -150,6 +156,7 @@ const MESSAGES: Record<DecisionReason, string> = {
   'opted-in-annotation': `repair: opted in by ${AUTO_REPAIR_ANNOTATION}`,
   'opted-in-rule': 'repair: opted in by a config rule',
   'concurrent-scan': 'another scan updated this app at the same time; left to it',
+  'app-unreadable': 'could not read the app (and its deployment history) from ArgoCD; not repaired',
 };
 
 /** A decision with its standard message. */
@@ -161,7 +168,8 @@ export function decision(action: RepairDecision['action'], reason: DecisionReaso
  * The policy for one drifted app, before the per-scan cap and the sync-window check
  * (both need the scan's context or a call to ArgoCD). Order: not a candidate (not opted
  * in and not ignored) → report; then ignore, self-heal, flapping, cooldown, operation
- * running, no deployed revision, auto-sync target moved. `undefined` means: a candidate.
+ * running, no deployed revision, auto-sync target moved (these two need `status.history`;
+ * see {@link PolicyInput.historyPending}). `undefined` means: a candidate.
  */
 export function evaluatePolicy(input: PolicyInput): RepairDecision | undefined {
   const { app, instance, config, now, prior } = input;
@@ -176,6 +184,7 @@ export function evaluatePolicy(input: PolicyInput): RepairDecision | undefined {
   if (app.status?.operationState?.phase === 'Running' || app.status?.operationState?.phase === 'Terminating' || app.operation) {
     return decision('skip', 'operation-running');
   }
+  if (input.historyPending) return undefined;
   const target = lastDeployedTarget(app);
   if (!target) return decision('skip', 'no-deployed-revision');
   // Under auto-sync ArgoCD refuses a sync to any revision but the target (code 9), so such

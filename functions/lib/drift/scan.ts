@@ -2,18 +2,27 @@
  * `runDriftScan`: one pass over every configured ArgoCD instance, as a sequence of phases,
  * each a function with its inputs and outputs:
  *
- * 1. {@link listInstances}: one list call per instance (all at once) with the stored state;
+ * 1. {@link listInstances}: one projected list call per instance (all at once) with the stored state;
  * 2. {@link classifyApps}: each app's condition, compared with its stored state;
  * 3. {@link fetchDetails}: managed-resources details for drifted apps only (capped, bounded);
  * 4. {@link assessApps}: transitions, flapping and the repair policy (pure);
- * 5. {@link chooseRepairs}: sync windows and the per-scan repair cap for the candidates;
+ * 5. {@link chooseRepairs}: for candidates only, the app in full (its history), sync windows, and the per-scan repair cap;
  * 6. {@link writeStates}: conditional state writes, then the audit records they justify;
  * 7. {@link startRepairs}: syncs to the last deployed revision for the claimed apps;
  * 8. {@link recordScan}: the stored summary, its audit record, metrics.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { ArgoCDAuthError, ArgoCDForbiddenError, ArgoCDUnavailableError, appRefOf, type AppRef, type Application, type ArgoCDClient } from '../argocd/index';
+import {
+  ArgoCDAuthError,
+  ArgoCDForbiddenError,
+  ArgoCDUnavailableError,
+  DRIFT_SCAN_FIELDS,
+  appRefOf,
+  type AppRef,
+  type Application,
+  type ArgoCDClient,
+} from '../argocd/index';
 import type { AuditStore } from '../audit/audit-store';
 import type { AuditInput } from '../audit/types';
 import type { DriftConfig } from '../config/types';
@@ -252,7 +261,8 @@ async function listInstances(run: ScanRun): Promise<{ listed: ListedInstance[]; 
   const listOne = async (client: ArgoCDClient): Promise<{ apps: Application[] } | { error: unknown }> => {
     run.calls.argocd++;
     try {
-      return { apps: await client.listApplications() };
+      // Projected: only what detection and the policy read (a fraction of whole Applications).
+      return { apps: await client.listApplications({ fields: DRIFT_SCAN_FIELDS }) };
     } catch (err) {
       return { error: err };
     }
@@ -366,7 +376,8 @@ function assessApps(observed: ObservedApp[], details: Map<ObservedApp, DriftDeta
       return { ...base, ...(wasDrifted ? { transition: 'resolved' as const } : {}), flapping, newlyFlapping: false, candidate: false };
     }
     const flapping = isFlappingNow({ prior: w.prior, newlyDrifted: !wasDrifted, config: cfg, now });
-    const policy = evaluatePolicy({ instance: w.instance, app: w.app, prior: w.prior, newlyDrifted: !wasDrifted, config: cfg, now });
+    // The listed app has no history (projected list): candidates are read in full in chooseRepairs.
+    const policy = evaluatePolicy({ instance: w.instance, app: w.app, prior: w.prior, newlyDrifted: !wasDrifted, config: cfg, now, historyPending: true });
     return {
       ...base,
       ...(wasDrifted ? {} : { transition: 'found' as const }),
@@ -378,16 +389,35 @@ function assessApps(observed: ObservedApp[], details: Map<ObservedApp, DriftDeta
   });
 }
 
-/** The decision for one candidate once ArgoCD has said whether a sync window allows a sync now. */
-async function decideCandidate(w: AssessedApp, run: ScanRun): Promise<Pick<AssessedApp, 'decision' | 'target'>> {
+/** A candidate's decision, its repair target, and the app as read in full (when it was). */
+type CandidateOutcome = Pick<AssessedApp, 'decision' | 'target'> & { app?: Application };
+
+/**
+ * The decision for one candidate. The list was projected and ArgoCD cannot project
+ * `status.history`, so the app is read in full here, for candidates only (the apps the scan
+ * will repair, or would in a dry run): the policy runs again on it with the history (no
+ * deployed revision, auto-sync target moved), then ArgoCD says whether a sync window allows
+ * a sync now.
+ */
+async function decideCandidate(w: AssessedApp, run: ScanRun): Promise<CandidateOutcome> {
+  run.calls.argocd++;
+  let app: Application;
+  try {
+    app = await w.client.getApplication(w.ref, { project: w.project });
+  } catch (err) {
+    return { decision: decision('skip', 'app-unreadable', errorMessage(err)) };
+  }
+  const newlyDrifted = w.prior?.condition !== 'drifted';
+  const policy = evaluatePolicy({ instance: w.instance, app, prior: w.prior, newlyDrifted, config: run.cfg, now: run.startedAt });
+  if (policy) return { app, decision: policy };
   run.calls.argocd++;
   try {
     const windows = await w.client.getSyncWindows(w.ref, { project: w.project });
-    if (!windows.canSync) return { decision: decision('skip', 'sync-window') };
+    if (!windows.canSync) return { app, decision: decision('skip', 'sync-window') };
   } catch (err) {
-    return { decision: decision('skip', 'sync-window', `could not read sync windows: ${errorMessage(err)}`) };
+    return { app, decision: decision('skip', 'sync-window', `could not read sync windows: ${errorMessage(err)}`) };
   }
-  return { target: lastDeployedTarget(w.app), decision: repairDecision(w.instance, w.app, run.cfg.rules, run.dryRun) };
+  return { app, target: lastDeployedTarget(app), decision: repairDecision(w.instance, app, run.cfg.rules, run.dryRun) };
 }
 
 /**
@@ -401,7 +431,7 @@ async function chooseRepairs(assessed: AssessedApp[], run: ScanRun): Promise<Ass
   const candidates = assessed
     .filter((w) => w.candidate)
     .sort((a, b) => run.names.indexOf(a.instance) - run.names.indexOf(b.instance) || sortKey(a).localeCompare(sortKey(b)));
-  const decided = new Map<AssessedApp, Pick<AssessedApp, 'decision' | 'target'>>();
+  const decided = new Map<AssessedApp, CandidateOutcome>();
   let slots = Math.max(0, run.cfg.maxRepairsPerScan);
   let next = 0;
   while (next < candidates.length && slots > 0) {

@@ -71,7 +71,8 @@ export type DecisionReason =
   | 'dry-run'
   | 'opted-in-annotation'
   | 'opted-in-rule'
-  | 'concurrent-scan';
+  | 'concurrent-scan'
+  | 'app-unreadable';
 
 /** What the scan did with a drifted app. `report`: not a repair candidate (not audited as a skip). */
 export type DecisionAction = 'repair' | 'skip' | 'report';

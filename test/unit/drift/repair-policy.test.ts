@@ -44,8 +44,9 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     ]);
     const [state] = await getDriftState(env.deps);
     expect(state).toMatchObject({ lastRepairAt: result.startedAt, lastRepairRevision: deployed, lastRepairOutcome: 'started' });
-    // ArgoCD calls: list + details + window check + sync.
-    expect(env.requestCount()).toBe(4);
+    // ArgoCD calls: list + details + the app read in full (its history) + window check + sync.
+    expect(env.requestCount()).toBe(5);
+    expect(sim.requestsTo('GET', '/api/v1/applications/api')).toHaveLength(1);
     await operationDone(env, 'api');
     expect(sim.getApp('api').status!.history!.at(-1)!.revision).toBe(deployed);
   });
@@ -188,8 +189,14 @@ describe('repair policy (runDriftScan against the simulator)', () => {
         .map((r) => r.app)
         .sort(),
     ).toEqual(['c', 'd']);
-    // list + 4 details + 2 window checks + 2 syncs: no window check for capped apps.
-    expect(env.requestCount()).toBe(1 + 4 + 2 + 2);
+    // list + 4 details + 2 apps read in full + 2 window checks + 2 syncs: no read or window check for capped apps.
+    expect(env.requestCount()).toBe(1 + 4 + 2 + 2 + 2);
+    expect(
+      env.sims.default.sim
+        .requestsTo('GET', /^\/api\/v1\/applications\/[^/]+$/)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/api/v1/applications/a', '/api/v1/applications/b']);
   });
 
   it('does not repair again within the cooldown, and does after it', async () => {
