@@ -9,7 +9,16 @@ import * as path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import * as v from 'valibot';
 import { gzipSync } from 'node:zlib';
-import { ConfigError, defaults, readConfigFile, secretRefsOf, validateConfigFile } from '../functions/lib/config/index';
+import {
+  ConfigError,
+  defaults,
+  insecureSettings,
+  loadConfig,
+  readConfigFile,
+  secretRefsOf,
+  validateConfigFile,
+  type InsecureSetting,
+} from '../functions/lib/config/index';
 import { DEFAULT_CONFIG_MAX_AGE_SECONDS, GZIP_PREFIX } from '../functions/lib/config/defaults';
 import { firstIssue, type ConfigFile } from '../functions/lib/config/schema';
 import { REPO_ROOT } from './bundling';
@@ -233,6 +242,8 @@ export interface SentinelDeployment {
   configParameterValue: string;
   /** One line on the access policy, printed at synth. */
   accessSummary: string;
+  /** Insecure settings the configuration acknowledges (`acknowledge`), printed at synth; any other fails it. */
+  acknowledged: InsecureSetting[];
 }
 
 const list = (v: unknown) =>
@@ -353,6 +364,8 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
     });
   }
 
+  const acknowledged = refuseUnacknowledged(file, source);
+
   const deployed: ConfigFile = { ...file };
   delete deployed.port;
   delete deployed.queueUrl;
@@ -382,7 +395,32 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
   const accessSummary = rules
     ? `gitops-sentinel: access policy with ${rules.length} rule(s) (access.rules) for the operator API`
     : 'gitops-sentinel: no access policy (access.rules): every principal IAM lets invoke the operator API may do everything';
-  return { settings: input.settings, config: file, configSource: source, configJson, configParameterValue, accessSummary };
+  return { settings: input.settings, config: file, configSource: source, configJson, configParameterValue, accessSummary, acknowledged };
+}
+
+/**
+ * Fails synth on an insecure setting (an `http://` ArgoCD server, `insecure: true`,
+ * `webhook.allowUnsigned: true`) that `acknowledge` does not accept: a deployment that would
+ * send the ArgoCD token in clear text, or queue unsigned pushes, must be chosen knowingly.
+ * The rule is `insecureSettings`, the same one the local banner warns with.
+ * @returns the acknowledged ones
+ * @throws ConfigError naming the first unacknowledged setting's key, the problem and the entry that would accept it
+ */
+function refuseUnacknowledged(file: ConfigFile, source: string): InsecureSetting[] {
+  let config;
+  try {
+    // The configuration exactly as the functions will load it (servers normalised, defaults applied).
+    config = loadConfig({ SENTINEL_CONFIG_JSON: JSON.stringify(file) });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(error.key, source, error.problem, { cause: error });
+    throw error;
+  }
+  const settings = insecureSettings(config);
+  const refused = settings.find((s) => !s.acknowledged);
+  if (refused) {
+    throw new ConfigError(refused.key, source, `${refused.problem}; refused in a deployment unless acknowledged (acknowledge: [${refused.acknowledgement}])`);
+  }
+  return settings;
 }
 
 /** Minutes between scheduled drift scans, from the application config. */

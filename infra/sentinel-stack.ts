@@ -113,6 +113,8 @@ export class SentinelStack extends Stack {
   readonly api: apigwv2.HttpApi;
   /** One line on the access policy (printed at synth). */
   readonly accessSummary: string;
+  /** Insecure settings the configuration acknowledges (printed at synth). */
+  readonly acknowledged: SentinelDeployment['acknowledged'];
   /** The configuration parameter (advanced tier) every function reads. */
   readonly configParameter: ssm.StringParameter;
   /** Its `$default` stage (throttled, access-logged). */
@@ -131,6 +133,7 @@ export class SentinelStack extends Stack {
     super(scope, id, props);
     const { settings, config, configParameterValue } = props.deployment;
     this.accessSummary = props.deployment.accessSummary;
+    this.acknowledged = props.deployment.acknowledged;
     const prefix = `${config.storage?.tablePrefix ?? 'gitops-sentinel'}-${settings.stage}`;
     const retention = retentionDays(settings.logRetentionDays);
 

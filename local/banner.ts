@@ -54,6 +54,21 @@ export function accessLine(config: LocalStack['config']): string {
     : 'access policy: none (no access.rules): every authenticated caller may do everything';
 }
 
+/**
+ * One warning per insecure setting (`insecureSettings`, the rule `cdk synth` refuses
+ * unacknowledged ones by), so what would fail a deployment is seen on the laptop first.
+ */
+export function insecureLines(settings: LocalStack['insecure']): string[] {
+  if (settings.length === 0) return [];
+  return [
+    '',
+    ...settings.map(
+      (s) =>
+        `  WARNING    ${s.key}: ${s.problem}. A deployment refuses this ${s.acknowledged ? 'but it is acknowledged' : 'unless acknowledged'} (acknowledge: [${s.acknowledgement}]).`,
+    ),
+  ];
+}
+
 /** The start-up banner: URLs, which ArgoCD, where data lives, a curl to try. */
 export function banner(stack: LocalStack, startupMs: number, githubSecret?: string): string {
   const argocd = stack.simulators
@@ -75,6 +90,7 @@ export function banner(stack: LocalStack, startupMs: number, githubSecret?: stri
     `  token      ${stack.tokenFile ? `${shown(stack.tokenFile)}${stack.tokenCreated ? ' (created now, mode 0600)' : ''}: every route but /healthz and /api/webhook needs Authorization: Bearer <token>` : 'in memory'}`,
     `  access     ${accessLine(stack.config)}`,
     `  drift scan every ${stack.config.drift.scheduleMinutes} min${stack.config.drift.dryRun ? ' (dry run)' : ''}`,
+    ...insecureLines(stack.insecure),
     '',
     'Try:',
     `  curl -s ${stack.url}/healthz`,

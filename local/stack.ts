@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createArgoCDClients } from '../functions/lib/argocd';
 import { DynamoDBAuditStore } from '../functions/lib/audit';
 import { DynamoDBDriftStateStore } from '../functions/lib/drift';
-import { ConfigError, type InstanceConfig, type SentinelConfig } from '../functions/lib/config';
+import { ConfigError, insecureSettings, type InsecureSetting, type InstanceConfig, type SentinelConfig } from '../functions/lib/config';
 import { loadLocalConfig } from '../functions/lib/config/local';
 import { argocdFor, purposeRegistries, type CoreDeps } from '../functions/lib/runtime/core-deps';
 import { EnvSecretsProvider } from '../functions/lib/secrets';
@@ -107,6 +107,12 @@ export interface LocalStack {
   authHeaders: { authorization: string };
   /** The local anchoring (key and digest files), when on. */
   anchor?: LocalAnchor;
+  /**
+   * Settings of the configuration that a deployment refuses unless acknowledged (an `http://`
+   * or TLS-unverified ArgoCD, unsigned deliveries): the banner warns for each. The built-in
+   * simulator, on 127.0.0.1 over http, is not among them.
+   */
+  insecure: InsecureSetting[];
   close(): Promise<void>;
 }
 
@@ -144,6 +150,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const env = { ...(options.env ?? process.env) };
   const log = options.log ?? (() => {});
   let config = loadLocalConfig(env);
+  // Found before the simulator's own instances are added: those never leave 127.0.0.1.
+  const insecure = insecureSettings(config, env);
   const dataDir = options.dataDir === undefined ? join(process.cwd(), '.sentinel', 'data') : options.dataDir;
   const closers: Array<() => Promise<void> | void> = [];
   const close = async () => {
@@ -321,6 +329,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(admin.path ? { tokenFile: admin.path } : {}),
       tokenCreated: admin.created,
       adminPrincipal,
+      insecure,
       authHeaders: { authorization: `Bearer ${admin.token}` },
       close,
     };

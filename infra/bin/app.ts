@@ -16,6 +16,9 @@ try {
   const stacks = buildApp(app);
   // One line on who may use the operator API (docs/access.md).
   if (stacks[0]) process.stderr.write(`${stacks[0].accessSummary}\n`);
+  // Each insecure setting the configuration acknowledges, so it is never deployed silently.
+  for (const s of stacks[0]?.acknowledged ?? [])
+    process.stderr.write(`gitops-sentinel: WARNING ${s.key} (acknowledged as ${s.acknowledgement}): ${s.problem}\n`);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // The message names the key and its source; a stack trace would only bury it.

@@ -20,6 +20,11 @@ function synthError(context: Record<string, unknown>, env: NodeJS.ProcessEnv = {
   throw new Error('synth did not fail');
 }
 
+/** Builds the app without bundling the functions (the stack's shape is all these tests need). */
+function buildUnbundled(context: Record<string, unknown>) {
+  return buildApp(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }), { nag: false, env: {} });
+}
+
 const ctx = (values: Record<string, unknown>) => (key: string) => values[key];
 
 describe('deployment config (synth-time validation)', () => {
@@ -101,6 +106,62 @@ describe('deployment config (synth-time validation)', () => {
   it('refuses an { env } token for a purpose at synth', () => {
     const instances = [{ name: 'eu', server: 'https://argocd.eu', token: { secretId: 'a' }, tokens: { importer: { env: 'X' } } }];
     expect(synthError({ sentinel: { config: { instances } } }).key).toBe('instances.0.tokens.importer');
+  });
+
+  describe('insecure settings (issue 12 item 8)', () => {
+    const eu = { name: 'eu', server: 'https://argocd.eu.example.com', token: { secretId: 'argocd/eu' } };
+    const us = { name: 'us', server: 'argocd.us.example.com:443', token: { secretId: 'argocd/us' } };
+    const config = (extra: Record<string, unknown>) => ({ sentinel: { config: { ...TEST_CONFIG, ...extra } } });
+
+    it('fails synth on an http:// ArgoCD server, naming the key and the acknowledgement', () => {
+      const error = synthError(config({ instances: [eu, { ...us, server: 'http://argocd.us.example.com' }] }));
+      expect(error.key).toBe('instances.1.server');
+      expect(error.message).toContain('plain http');
+      expect(error.message).toContain('acknowledge: [insecure-argocd]');
+      // A scheme in another case is still http.
+      expect(synthError(config({ instances: [{ ...eu, server: 'HTTP://argocd.eu.example.com' }] })).key).toBe('instances.0.server');
+    });
+
+    it('fails synth on insecure: true and on webhook.allowUnsigned: true', () => {
+      expect(synthError(config({ instances: [eu, us, { ...eu, name: 'lab', insecure: true }] })).key).toBe('instances.2.insecure');
+      const unsigned = synthError(config({ webhook: { ...TEST_CONFIG.webhook, allowUnsigned: true } }));
+      expect(unsigned.key).toBe('webhook.allowUnsigned');
+      expect(unsigned.message).toContain('acknowledge: [allow-unsigned]');
+      // One kind acknowledged does not cover the other.
+      const other = synthError(config({ webhook: { allowUnsigned: true }, instances: [{ ...eu, insecure: true }], acknowledge: ['insecure-argocd'] }));
+      expect(other.key).toBe('webhook.allowUnsigned');
+      // The same settings turned off synthesise.
+      expect(buildUnbundled(config({ webhook: { allowUnsigned: false }, instances: [{ ...eu, insecure: false }] }))).toHaveLength(1);
+    });
+
+    it('synthesises acknowledged insecure settings and reports them', () => {
+      const stacks = buildUnbundled(
+        config({
+          instances: [
+            { ...eu, server: 'http://argocd.eu.example.com' },
+            { ...us, insecure: true },
+          ],
+          webhook: { allowUnsigned: true },
+          acknowledge: ['insecure-argocd', 'allow-unsigned'],
+        }),
+      );
+      expect(stacks).toHaveLength(1);
+      expect(stacks[0]!.acknowledged.map((s) => [s.key, s.acknowledgement, s.acknowledged])).toEqual([
+        ['instances.0.server', 'insecure-argocd', true],
+        ['instances.1.insecure', 'insecure-argocd', true],
+        ['webhook.allowUnsigned', 'allow-unsigned', true],
+      ]);
+      // The deployed configuration keeps the acknowledgement, so it is on record with the parameter.
+      expect(
+        JSON.parse(loadDeployment(ctx(config({ instances: [{ ...us, insecure: true }], acknowledge: ['insecure-argocd'] })), {}).configJson).acknowledge,
+      ).toEqual(['insecure-argocd']);
+    });
+
+    it('fails synth on a server that is not a URL, naming the key and the configuration file', () => {
+      const error = synthError(config({ instances: [{ ...eu, server: 'ftp://argocd.eu.example.com' }] }));
+      expect(error.key).toBe('instances.0.server');
+      expect(error.source).toBe('cdk.json context sentinel.config');
+    });
   });
 
   it('applies defaults and command-line overrides', () => {

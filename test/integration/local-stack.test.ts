@@ -41,6 +41,9 @@ describe('local stack', () => {
     const text = banner(stack, 1);
     expect(text).toContain(tokenFile.replace(`${process.cwd()}/`, ''));
     expect(text).toContain('access policy: none (no access.rules): every authenticated caller may do everything');
+    // The built-in simulator listens on 127.0.0.1 over http: nothing to warn about.
+    expect(stack.insecure).toEqual([]);
+    expect(text).not.toContain('WARNING');
     // A second start reads the same token; a file others could read is narrowed to 0600.
     chmodSync(tokenFile, 0o644);
     const again = await startLocalStack({ env: { SENTINEL_TABLE_PREFIX: 'it2' }, port: 0, dataDir: null, tokenFile });

@@ -8,6 +8,7 @@ export type * from './types';
 export { ConfigError } from './errors';
 export { defaults, DEFAULT_INSTANCE_NAME, DEFAULT_ARGOCD_NAMESPACE } from './defaults';
 export { fileSchema, firstIssue, ACCESS_ACTIONS, TOKEN_PURPOSES, type ConfigFile } from './schema';
+export { insecureSettings, type InsecureSetting } from './insecure-settings';
 
 /** Options of `loadConfig`. */
 export interface LoadConfigOptions {
