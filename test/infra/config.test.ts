@@ -146,7 +146,7 @@ describe('deployment config (synth-time validation)', () => {
         }),
       );
       expect(stacks).toHaveLength(1);
-      expect(stacks[0]!.acknowledged.map((s) => [s.key, s.acknowledgement, s.acknowledged])).toEqual([
+      expect(stacks[0].acknowledged.map((s) => [s.key, s.acknowledgement, s.acknowledged])).toEqual([
         ['instances.0.server', 'insecure-argocd', true],
         ['instances.1.insecure', 'insecure-argocd', true],
         ['webhook.allowUnsigned', 'allow-unsigned', true],
