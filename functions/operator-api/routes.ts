@@ -4,7 +4,15 @@
  */
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import { scopeAllows, scopeFilter, type AccessScope } from '../lib/access/index';
-import { appRefOf, isOperationRunning, ArgoCDForbiddenError, ArgoCDNotFoundError, type Application, type ResourceNode } from '../lib/argocd/index';
+import {
+  appRefOf,
+  isAutoSyncOn,
+  isOperationRunning,
+  ArgoCDForbiddenError,
+  ArgoCDNotFoundError,
+  type Application,
+  type ResourceNode,
+} from '../lib/argocd/index';
 import type { AuditStore } from '../lib/audit/audit-store';
 import { AnchorNotConfiguredError, chainRecordsPage, digestsPage, proofChains, publicKeyOf, verifyAnchored, type AnchorService } from '../lib/anchor/index';
 import { MAX_LIMIT } from '../lib/audit/query-plan';
@@ -116,7 +124,6 @@ export interface AppSummary {
 
 function summarize(instance: string, app: Application, ns: string): AppSummary {
   const ref = appRefOf(instance, app, ns);
-  const automated = app.spec?.syncPolicy?.automated;
   return {
     namespace: ref.namespace,
     name: ref.name,
@@ -124,7 +131,7 @@ function summarize(instance: string, app: Application, ns: string): AppSummary {
     sync: app.status?.sync?.status,
     health: app.status?.health?.status,
     revision: app.status?.sync?.revision ?? app.status?.sync?.revisions?.join(','),
-    autoSync: !!automated && automated.enabled !== false,
+    autoSync: isAutoSyncOn(app),
     operation: isOperationRunning(app) ? 'Running' : app.status?.operationState?.phase,
   };
 }

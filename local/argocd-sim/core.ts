@@ -6,12 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
-import type {
-  V1alpha1AppProject,
-  V1alpha1Application,
-  V1alpha1ApplicationSource,
-  V1alpha1SyncOperationResource,
-} from '../../functions/lib/argocd/generated/models';
+import type { V1alpha1AppProject, V1alpha1Application, V1alpha1SyncOperationResource } from '../../functions/lib/argocd/generated/models';
 import type { SimController } from './controller';
 import type { ArgoCDSimulatorOptions } from './types';
 
@@ -221,14 +216,5 @@ export function fakeSha(input: string): string {
   return createHash('sha1').update(input).digest('hex');
 }
 
-/** `spec.sources` or `[spec.source]`. */
-export function sourcesOf(app: V1alpha1Application): V1alpha1ApplicationSource[] {
-  if (app.spec?.sources?.length) return app.spec.sources;
-  return app.spec?.source ? [app.spec.source] : [];
-}
-
-/** Whether auto-sync is on (`automated` set and not `enabled: false`). */
-export function isAutomated(app: V1alpha1Application): boolean {
-  const a = app.spec?.syncPolicy?.automated;
-  return !!a && a.enabled !== false;
-}
+/** `spec.sources` or `[spec.source]`: the client's helper, so the simulator reads sources as the product does. */
+export { sourcesOf } from '../../functions/lib/argocd/app-helpers';

@@ -3,7 +3,8 @@
  * managed-resources diff that shows it.
  */
 import type { V1alpha1Application, V1alpha1ResourceDiff } from '../../functions/lib/argocd/generated/models';
-import { clone, deepEqual, isAutomated, SimError, sourcesOf, type SimApp, type SimState } from './core';
+import { hasSelfHeal } from '../../functions/lib/argocd/app-helpers';
+import { clone, deepEqual, SimError, sourcesOf, type SimApp, type SimState } from './core';
 import { startOperation } from './operations';
 import { resolveRevision } from './revisions';
 import { recompute, render } from './status';
@@ -43,7 +44,7 @@ export function injectDrift(state: SimState, sa: SimApp, drift: DriftSpec): V1al
   applyDrift(sa, drift);
   recompute(state, sa);
   const heal = state.settings.selfHealDelayMs;
-  if (heal !== undefined && isAutomated(sa.app) && sa.app.spec?.syncPolicy?.automated?.selfHeal && !state.closed) {
+  if (heal !== undefined && hasSelfHeal(sa.app) && !state.closed) {
     clearTimeout(sa.healTimer);
     sa.healTimer = setTimeout(() => {
       if (!sa.app.operation && sa.app.status?.sync?.status === 'OutOfSync') {

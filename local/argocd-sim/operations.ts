@@ -4,7 +4,8 @@
  */
 import type { V1alpha1Application, V1alpha1RevisionHistory } from '../../functions/lib/argocd/generated/models';
 import { REFRESH_ANNOTATION } from './controller';
-import { clone, deepEqual, HISTORY_LIMIT, isAutomated, SimError, sourcesOf, type SimApp, type SimState, type SimSyncRequest } from './core';
+import { isAutoSyncOn } from '../../functions/lib/argocd/app-helpers';
+import { clone, deepEqual, HISTORY_LIMIT, SimError, sourcesOf, type SimApp, type SimState, type SimSyncRequest } from './core';
 import { resolveRevision } from './revisions';
 import { primaryResource, settleAfterSync, takeOutcome } from './health';
 import { recompute, render } from './status';
@@ -76,7 +77,7 @@ export function reconcileAll(state: SimState): void {
 
 /** Starts an automated sync when auto-sync is on and Git moved past what is deployed. */
 export function maybeAutoSync(state: SimState, sa: SimApp): void {
-  if (!state.settings.autoSync || !isAutomated(sa.app) || sa.app.operation) return;
+  if (!state.settings.autoSync || !isAutoSyncOn(sa.app) || sa.app.operation) return;
   const target = sourcesOf(sa.app).map((s) => resolveRevision(state, s));
   if (sa.app.status?.sync?.status === 'OutOfSync' && !deepEqual(target, sa.deployed)) {
     startOperation(state, sa, target, {}, { automated: true });
@@ -101,14 +102,14 @@ export function sync(state: SimState, sa: SimApp, req: SimSyncRequest): V1alpha1
       const idx = (positions[i] ?? i + 1) - 1;
       const s = sources[idx];
       if (!s) throw new SimError(3, `source position is out of range`);
-      if (isAutomated(app) && !req.dryRun && rev && rev !== (s.targetRevision || 'HEAD')) {
+      if (isAutoSyncOn(app) && !req.dryRun && rev && rev !== (s.targetRevision || 'HEAD')) {
         throw new SimError(9, `Cannot sync source ${s.repoURL} to ${rev}: auto-sync currently set to ${s.targetRevision}`);
       }
       revisions[idx] = resolveRevision(state, s, rev);
     });
   } else {
     const source = sources[0];
-    if (isAutomated(app) && !req.dryRun && req.revision && req.revision !== (source.targetRevision || 'HEAD')) {
+    if (isAutoSyncOn(app) && !req.dryRun && req.revision && req.revision !== (source.targetRevision || 'HEAD')) {
       throw new SimError(9, `Cannot sync to ${req.revision}: auto-sync currently set to ${source.targetRevision}`);
     }
     revisions = sources.map((s, i) => resolveRevision(state, s, i === 0 ? req.revision : undefined));
@@ -123,7 +124,7 @@ export function sync(state: SimState, sa: SimApp, req: SimSyncRequest): V1alpha1
 /** Runs `POST .../rollback` semantics. */
 export function rollback(state: SimState, sa: SimApp, req: { id?: number | string; dryRun?: boolean; prune?: boolean }): V1alpha1Application {
   const app = sa.app;
-  if (isAutomated(app)) throw new SimError(9, 'rollback cannot be initiated when auto-sync is enabled');
+  if (isAutoSyncOn(app)) throw new SimError(9, 'rollback cannot be initiated when auto-sync is enabled');
   const id = Number(req.id ?? 0);
   const entry = app.status?.history?.find((h) => h.id === id);
   if (!entry) throw new SimError(3, `application ${app.metadata!.name} does not have deployment with id ${id}`);

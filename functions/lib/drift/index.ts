@@ -13,7 +13,6 @@ export {
   optInOf,
   ruleMatches,
   selectorMatches,
-  hasSelfHeal,
   isIgnored,
   type RepairTarget,
   type PolicyInput,

@@ -3,7 +3,7 @@
  * cooldown and flapping rules, and which revision a repair syncs to. The scan asks
  * ArgoCD about sync windows and applies the per-scan cap; everything else is decided here.
  */
-import type { Application } from '../argocd/index';
+import { hasSelfHeal, isAutoSyncOn, type Application } from '../argocd/index';
 import type { DriftConfig, RepairRule } from '../config/types';
 import type { AppDriftState, DecisionReason, RepairDecision } from './types';
 
@@ -79,17 +79,6 @@ export function optInOf(instance: string, app: Application, rules: readonly Repa
 export function isIgnored(app: Application): boolean {
   const v = app.metadata?.annotations?.[IGNORE_ANNOTATION];
   return v !== undefined && v !== 'false';
-}
-
-/** Whether auto-sync is on (`automated` set and not explicitly disabled). */
-export function isAutomated(app: Application): boolean {
-  const a = app.spec?.syncPolicy?.automated;
-  return !!a && a.enabled !== false;
-}
-
-/** Whether ArgoCD's own self-heal repairs live drift for this app. */
-export function hasSelfHeal(app: Application): boolean {
-  return isAutomated(app) && app.spec?.syncPolicy?.automated?.selfHeal === true;
 }
 
 /**
@@ -190,7 +179,7 @@ export function evaluatePolicy(input: PolicyInput): RepairDecision | undefined {
   // Under auto-sync ArgoCD refuses a sync to any revision but the target (code 9), so such
   // a repair carries no revision; that is only safe while the target still resolves to
   // what was last deployed. Otherwise auto-sync is about to deploy the new commit anyway.
-  if (isAutomated(app) && currentTarget(app) !== describeTarget(target)) return decision('skip', 'auto-sync-target-moved');
+  if (isAutoSyncOn(app) && currentTarget(app) !== describeTarget(target)) return decision('skip', 'auto-sync-target-moved');
   return undefined;
 }
 

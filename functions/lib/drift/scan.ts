@@ -19,6 +19,7 @@ import {
   ArgoCDUnavailableError,
   DRIFT_SCAN_FIELDS,
   appRefOf,
+  isAutoSyncOn,
   type AppRef,
   type Application,
   type ArgoCDClient,
@@ -538,13 +539,12 @@ async function writeStates(assessed: AssessedApp[], gone: AppDriftState[], run: 
 async function repairOne(w: WrittenApp, run: ScanRun): Promise<boolean> {
   const target = w.target!;
   const { cfg, scanId } = run;
-  const automated = !!w.app.spec?.syncPolicy?.automated && w.app.spec.syncPolicy.automated.enabled !== false;
   const base = { instance: w.instance, namespace: w.ref.namespace, app: w.ref.name, project: w.project, revision: describeTarget(target) };
   run.calls.argocd++;
   try {
     // Under auto-sync ArgoCD only accepts the target revision; the policy checked that it
     // still resolves to the deployed one, so the sync carries none.
-    const revision = automated
+    const revision = isAutoSyncOn(w.app)
       ? {}
       : target.revisions
         ? { revisions: target.revisions, sourcePositions: target.sourcePositions }

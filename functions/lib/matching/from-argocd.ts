@@ -2,6 +2,7 @@
  * Conversion from ArgoCD's Application JSON (REST API, swagger `v1alpha1Application`) to
  * the `IndexedApp` that matching needs.
  */
+import { hasSelfHeal, isAutoSyncOn } from '../argocd/app-helpers';
 import type { IndexedApp, IndexedSource } from './types';
 
 /** The fields of swagger `v1alpha1ApplicationSource` (and `v1alpha1DrySource`) that matching reads. */
@@ -89,8 +90,6 @@ export function fromArgoCDApplication(app: ArgoCDApplicationLike, instance: stri
     }
     sources.push(dry);
   }
-  const automated = spec.syncPolicy?.automated;
-  const autoSync = automated !== undefined && automated !== null && automated.enabled !== false;
   return {
     instance,
     namespace: metadata.namespace || options.defaultNamespace || 'argocd',
@@ -99,8 +98,8 @@ export function fromArgoCDApplication(app: ArgoCDApplicationLike, instance: stri
     annotations: { ...(metadata.annotations ?? {}) },
     labels: { ...(metadata.labels ?? {}) },
     sources,
-    autoSync,
-    selfHeal: autoSync && automated?.selfHeal === true,
+    autoSync: isAutoSyncOn(app),
+    selfHeal: hasSelfHeal(app),
   };
 }
 

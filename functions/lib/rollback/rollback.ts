@@ -8,6 +8,7 @@ import {
   ArgoCDFailedPreconditionError,
   ArgoCDForbiddenError,
   ArgoCDNotFoundError,
+  autoSyncPolicy,
   type Application,
   type ArgoCDClient,
   type RevisionHistory,
@@ -35,13 +36,6 @@ export interface RollbackTarget {
 /** Revisions of a history entry (multi-source entries carry `revisions`). */
 function revisionsOf(entry: RevisionHistory): string[] {
   return entry.revisions?.length ? entry.revisions : entry.revision ? [entry.revision] : [];
-}
-
-/** `spec.syncPolicy.automated` when auto-sync is on (`enabled: false` means off), else undefined. */
-export function automatedPolicy(app: Application): Record<string, unknown> | undefined {
-  const automated = app.spec?.syncPolicy?.automated as (Record<string, unknown> & { enabled?: boolean }) | undefined;
-  if (!automated || automated.enabled === false) return undefined;
-  return automated;
 }
 
 /**
@@ -128,7 +122,7 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
     details: { method: target.method, historyId: target.historyId, to, previousRevision, dryRun, prune },
   };
 
-  const automated = automatedPolicy(app);
+  const automated = autoSyncPolicy(app) as Record<string, unknown> | undefined;
   let autoSyncDisabled: RollbackResult['autoSyncDisabled'];
   if (automated) {
     if (!request.disableAutoSync) {
