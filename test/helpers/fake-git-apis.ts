@@ -1,7 +1,8 @@
 /**
  * Fakes of the Git providers' compare APIs on 127.0.0.1 (GitHub compare, GitLab repository
- * compare, Azure DevOps commit diffs, Bitbucket Cloud diffstat), answering the changed paths
- * a test sets per (before, after) and recording every request they received.
+ * compare, Azure DevOps commit diffs, Bitbucket Cloud diffstat, Bitbucket Server
+ * compare/changes), answering the changed paths a test sets per (before, after) and recording
+ * every request they received.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,8 @@ export interface FakeGitApis {
   setDiff(before: string, after: string, paths: string[]): void;
   /** Next N requests answer this status. */
   failNext(n: number, status?: number): void;
+  /** Bitbucket Server pages hold at most this many changes, whatever `limit` asks. @default 1000 */
+  setPageSize(n: number): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export async function startFakeGitApis(): Promise<FakeGitApis> {
   const requests: FakeApiRequest[] = [];
   let failing = 0;
   let failStatus = 500;
+  let pageSize = 1000;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const auth = req.headers.authorization ?? '';
@@ -68,6 +72,18 @@ export async function startFakeGitApis(): Promise<FakeGitApis> {
       const files = diffs.get(`${m[2]}..${m[1]}`);
       return files ? send(200, { values: files.map((p) => ({ new: { path: p }, old: { path: p } })) }) : send(404, {});
     }
+    // A context path (https://host/bitbucket/rest/...) is allowed before /rest.
+    if (/\/rest\/api\/1\.0\/projects\/[^/]+\/repos\/[^/]+\/compare\/changes$/.test(url.pathname)) {
+      // Bitbucket Server: changes in `from` (the pushed commit) not in `to` (the one before), paged.
+      const files = diffs.get(`${url.searchParams.get('to')}..${url.searchParams.get('from')}`);
+      if (!files) return send(404, { errors: [{ message: 'Commit not found' }] });
+      const start = Number(url.searchParams.get('start') ?? 0);
+      const limit = Math.min(Number(url.searchParams.get('limit') ?? 25), pageSize);
+      const page = files.slice(start, start + limit);
+      const isLastPage = start + page.length >= files.length;
+      const values = page.map((p) => ({ path: { components: p.split('/'), name: p.split('/').at(-1), toString: p }, type: 'MODIFY', nodeType: 'FILE' }));
+      return send(200, { values, size: page.length, start, limit, isLastPage, ...(isLastPage ? {} : { nextPageStart: start + page.length }) });
+    }
     send(404, { message: 'unknown route' });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -79,6 +95,9 @@ export async function startFakeGitApis(): Promise<FakeGitApis> {
     failNext: (n, status = 500) => {
       failing = n;
       failStatus = status;
+    },
+    setPageSize: (n) => {
+      pageSize = n;
     },
     close: () => new Promise((r) => server.close(() => r())),
   };

@@ -187,6 +187,8 @@ export const fileSchema = v.strictObject({
       gitlab: v.optional(gitApi),
       azureDevOps: v.optional(gitApi),
       bitbucketCloud: v.optional(gitApi),
+      // Self-hosted: no default URL, so one is required.
+      bitbucketServer: v.optional(v.strictObject({ ...gitApi.entries, apiUrl: v.pipe(v.string(), v.url()) })),
     }),
   ),
   port: v.optional(int(1, 65535)),

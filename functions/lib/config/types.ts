@@ -213,7 +213,7 @@ export interface SentinelConfig {
 export interface GitApiConfig {
   /** Base URL. @default the provider's cloud API (api.github.com, gitlab.com, dev.azure.com, api.bitbucket.org) */
   apiUrl?: string;
-  /** Token (GitHub/Bitbucket bearer, GitLab PRIVATE-TOKEN, Azure DevOps PAT). */
+  /** Token (GitHub/Bitbucket Cloud bearer, Bitbucket Server HTTP access token as bearer, GitLab PRIVATE-TOKEN, Azure DevOps PAT). */
   token?: SecretRef;
 }
 
@@ -225,4 +225,6 @@ export interface GitApisConfig {
   gitlab?: GitApiConfig;
   azureDevOps?: GitApiConfig;
   bitbucketCloud?: GitApiConfig;
+  /** Bitbucket Server / Data Center (`apiUrl` required: the server's own URL, with any context path). */
+  bitbucketServer?: GitApiConfig & { apiUrl: string };
 }

@@ -220,4 +220,13 @@ describe('access configuration', () => {
     );
     expectConfigError(() => loadConfig({ SENTINEL_CONFIG: bad }), 'instances.0.tokens.deployer', bad);
   });
+
+  it('takes a Bitbucket Server compare API only with its URL (self-hosted: no default)', () => {
+    const path = configFile('bbs.yaml', 'gitApis:\n  bitbucketServer: { apiUrl: https://git.example.com/bitbucket, token: { env: BBS_TOKEN } }\n');
+    expect(loadConfig({ SENTINEL_CONFIG: path }).gitApis).toEqual({
+      bitbucketServer: { apiUrl: 'https://git.example.com/bitbucket', token: { env: 'BBS_TOKEN' } },
+    });
+    const bad = configFile('bbs-bad.yaml', 'gitApis:\n  bitbucketServer: { token: { env: BBS_TOKEN } }\n');
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: bad }), 'gitApis.bitbucketServer.apiUrl', bad);
+  });
 });

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { fetchChangedFiles } from '../../../functions/lib/git-apis/changed-files';
+import { parse as parseBitbucketServer } from '../../../functions/lib/providers/bitbucket-server';
 import { parse as parseGitLab } from '../../../functions/lib/providers/gitlab';
 import type { PushEvent } from '../../../functions/lib/providers/types';
 import type { SecretsProvider } from '../../../functions/lib/secrets/types';
@@ -94,6 +95,56 @@ describe('changed files from the compare API', () => {
   });
 });
 
+/** ArgoCD's own Bitbucket Server test payload (it never lists files), pushed from BEFORE to AFTER. */
+function bitbucketServerPush(): PushEvent {
+  const payload = JSON.parse(readFileSync('/work/shared/reference/argocd/webhook-payloads/bitbucket-server-event.json', 'utf8'));
+  payload.changes[0].fromHash = BEFORE;
+  payload.changes[0].toHash = AFTER;
+  const parsed = parseBitbucketServer(JSON.stringify(payload), { 'x-event-key': 'repo:refs_changed', 'x-request-id': `req-${Math.random()}` });
+  if ('ignored' in parsed) throw new Error('not a push');
+  return parsed;
+}
+
+describe('changed files from the Bitbucket Server compare API', () => {
+  let env: SyncEnv;
+  let fake: FakeGitApis;
+  beforeEach(async () => {
+    fake = await startFakeGitApis();
+  });
+  afterEach(async () => {
+    await env?.close();
+    await fake.close();
+  });
+
+  it('a Bitbucket Server push (no file list) refreshes only the apps whose paths compare/changes reports, across pages', async () => {
+    const push = bitbucketServerPush();
+    expect(push.changedFiles).toBeNull();
+    const app = (name: string) => ({
+      name,
+      source: { repoURL: 'https://bitbucketserver/scm/myproject/test-repo.git', path: `apps/${name}`, targetRevision: 'master' },
+      annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.' },
+    });
+    env = await startSyncEnv({ default: { apps: [app('a'), app('b'), app('c')] } });
+    env.deps.changedFiles = (p) => fetchChangedFiles(p, { bitbucketServer: { apiUrl: `${fake.url}/bitbucket`, token: { env: 'BB_TOKEN' } } }, secrets);
+    // Three changes over two pages: the app named on the second page must be refreshed too.
+    fake.setPageSize(2);
+    fake.setDiff(BEFORE, AFTER, ['README.md', 'docs/x.md', 'apps/c/values.yaml']);
+
+    const result = await processPush({ push, receivedAt: new Date().toISOString() }, env.deps);
+
+    expect(result.complete).toBe(true);
+    expect(env.sims.default.sim.refreshes.map((r) => r.name)).toEqual(['c']);
+    const path = '/bitbucket/rest/api/1.0/projects/myproject/repos/test-repo/compare/changes';
+    expect(fake.requests).toEqual([
+      { path, query: { from: AFTER, to: BEFORE, start: '0', limit: '1000' }, auth: 'bearer', token: TOKEN },
+      { path, query: { from: AFTER, to: BEFORE, start: '2', limit: '1000' }, auth: 'bearer', token: TOKEN },
+    ]);
+    const records = (await auditOf(env.audit, push.deliveryId)).filter((r) => r.kind.startsWith('app.'));
+    expect(records.map((r) => [r.app, r.kind])).toEqual([['c', 'app.refreshed']]);
+    expect(records[0].details).toMatchObject({ changedFilesFrom: 'compare-api', changedFilesCount: 3 });
+  });
+});
+
 describe('fetchChangedFiles per provider', () => {
   let fake: FakeGitApis;
   beforeEach(async () => {
@@ -147,6 +198,44 @@ describe('fetchChangedFiles per provider', () => {
     );
     expect(r).toMatchObject({ ok: true, files: ['svc/a.yaml', 'svc/b.yaml'] });
     expect(fake.requests[0]).toMatchObject({ path: `/2.0/repositories/acme/mono/diffstat/${AFTER}..${BEFORE}`, auth: 'bearer' });
+  });
+
+  it('asks Bitbucket Server compare/changes (from=after, to=before) from an ssh clone URL, moves counted on both paths', async () => {
+    const r = await fetchChangedFiles(
+      { ...base, provider: 'bitbucket-server', repoUrls: ['ssh://git@bitbucket.example.com:7999/~alice/mono.git'] },
+      { bitbucketServer: { apiUrl: `${fake.url}/`, token: { env: 'X' } } },
+      secrets,
+    );
+    expect(r).toEqual({ ok: true, files: ['svc/a.yaml', 'svc/b.yaml'], provider: 'bitbucket-server', calls: 1 });
+    expect(fake.requests[0]).toMatchObject({
+      path: '/rest/api/1.0/projects/~alice/repos/mono/compare/changes',
+      query: { from: AFTER, to: BEFORE, start: '0', limit: '1000' },
+      auth: 'bearer',
+      token: TOKEN,
+    });
+  });
+
+  it('gives up on Bitbucket Server paging that does not advance, or without an apiUrl, and never calls elsewhere', async () => {
+    const stuck = await new Promise<Server>((resolve) => {
+      const s = createServer((_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ values: [{ path: { toString: 'a.yaml' } }], isLastPage: false, nextPageStart: 0 }));
+      });
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const url = `http://127.0.0.1:${(stuck.address() as { port: number }).port}`;
+    const push = { ...base, provider: 'bitbucket-server' as const, repoUrls: ['https://git.example.com/scm/proj/mono.git'] };
+    await expect(fetchChangedFiles(push, { bitbucketServer: { apiUrl: url } }, secrets)).resolves.toEqual({
+      ok: false,
+      reason: 'compare answer pages without a usable nextPageStart',
+    });
+    await new Promise((r2) => stuck.close(() => r2(undefined)));
+    // A config object built in code may lack the URL the schema requires: no call, a reason.
+    await expect(fetchChangedFiles(push, { bitbucketServer: {} as { apiUrl: string } }, secrets)).resolves.toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('apiUrl'),
+    });
+    expect(fake.requests).toHaveLength(0);
   });
 
   it('answers why not, without calling, when no API is configured or the push has no before', async () => {
