@@ -1,8 +1,9 @@
 /**
  * `GET /api/audit` latency for one page of 100 records from a large audit table: seeds
- * dynalite (on disk, so 1M records fit in memory) with BatchWriteItem — sealed, chained
- * records with their index attributes, 1,000 apps over 30 days — up to 1,000,000 records or
- * `SEED_SECONDS` (default 180) of seeding, whichever comes first, then measures p50/p99 of
+ * dynalite (on disk, so 1M records fit in memory) straight into its LevelDB folder
+ * (bench/seed-audit.ts) — sealed, chained records with their index attributes, 1,000 apps over
+ * 30 days — up to 1,000,000 records or `SEED_SECONDS` (default 1200) of seeding, whichever comes
+ * first (the seeded count is reported), then measures p50/p99 of
  * one page through the operator API over HTTP, through the CLI in-process, and through the
  * CLI as a subprocess (node + tsx start-up included). Apps belong to 50 ArgoCD projects; the
  * same by-day pages are also read by a principal whose access rule covers 1 project of the 50
@@ -10,14 +11,14 @@
  *
  * Run: npx tsx bench/audit-query.bench.ts   (env: SEED_TARGET, SEED_SECONDS, SAMPLES)
  */
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { run } from '../cli/main';
 import { ArgoCDRegistry } from '../functions/lib/argocd';
 import { DynamoDBAuditStore, indexAttributes, newAuditId, sealRecord } from '../functions/lib/audit';
@@ -25,27 +26,15 @@ import { loadConfig } from '../functions/lib/config';
 import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator-api/handler';
 import type { CoreDeps } from '../functions/lib/runtime/core-deps';
 import { EnvSecretsProvider } from '../functions/lib/secrets';
-import { ensureTables, localDynamoClient, startEmbeddedDynamo } from '../local/dynamo';
+import { localDynamoClient } from '../local/dynamo';
+import { startSeededDynalite } from './seed-audit';
 
-/** Child mode: run dynalite in its own process (its own core), print the endpoint, live until killed. */
-if (process.argv[2] === '--dynalite') {
-  void startEmbeddedDynamo({ path: process.argv[3] }).then((d) => process.send?.({ endpoint: d.endpoint }));
-}
-
-async function startDynaliteProcess(path: string): Promise<{ endpoint: string; child: ChildProcess }> {
-  const child = fork(__filename, ['--dynalite', path], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { endpoint: string }).endpoint));
-    child.once('exit', (code) => reject(new Error(`dynalite exited ${code}`)));
-  });
-  return { endpoint, child };
-}
 import { createRequestListener } from '../local/http-adapter';
 import { percentile } from './stats';
 import { DynamoDBDriftStateStore } from '../functions/lib/drift';
 
 const TARGET = Number(process.env.SEED_TARGET ?? 1_000_000);
-const SEED_SECONDS = Number(process.env.SEED_SECONDS ?? 180);
+const SEED_SECONDS = Number(process.env.SEED_SECONDS ?? 1200);
 const SAMPLES = Number(process.env.SAMPLES ?? 200);
 const APPS = 1000;
 const DAYS = 30;
@@ -68,18 +57,12 @@ function summary(ms: number[]) {
 // eslint-disable-next-line max-lines-per-function -- a bench script: seeding, serving and measuring read top to bottom in one place
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sentinel-bench-audit-'));
-  // dynalite in a separate process: seeding then uses both cores (client marshalling + dynalite).
-  const dynamo = await startDynaliteProcess(dataDir);
-  const client = localDynamoClient(dynamo.endpoint);
-  const tables = await ensureTables(client, 'bench');
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
-  // Seed: one chain per app, records in time order, spread evenly over 30 days.
+  // Seed: one chain per app, records in time order, spread evenly over 30 days, written
+  // straight into dynalite's folder (bench/seed-audit.ts); dynalite then serves them from its
+  // own process, so measuring uses both cores (client + dynalite).
   const step = (END - START) / TARGET;
   const heads = new Map<number, string>();
-  let next = 0;
-  const seedStart = performance.now();
-  const deadline = seedStart + SEED_SECONDS * 1000;
   const makeItem = (i: number) => {
     const app = i % APPS;
     const seq = Math.floor(i / APPS);
@@ -104,22 +87,18 @@ async function main(): Promise<void> {
     heads.set(app, record.hash);
     return { ...record, ...indexAttributes(record) };
   };
-  const writer = async () => {
-    while (next < TARGET && performance.now() < deadline) {
-      const batch = [];
-      for (let k = 0; k < 25 && next < TARGET; k++) batch.push({ PutRequest: { Item: makeItem(next++) } });
-      let items: Record<string, unknown> | undefined = { [tables.audit]: batch };
-      while (items && Object.keys(items).length) {
-        const res: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: items as never }));
-        items = res.UnprocessedItems && Object.keys(res.UnprocessedItems).length ? res.UnprocessedItems : undefined;
-      }
-      if (next % 50_000 < 25) process.stderr.write(`seeded ${next}\n`);
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, writer));
-  const seeded = next;
-  const seedSeconds = (performance.now() - seedStart) / 1000;
+  const dynamo = await startSeededDynalite(dataDir, 'bench', {
+    count: TARGET,
+    item: makeItem,
+    deadline: performance.now() + SEED_SECONDS * 1000,
+    onProgress: (n) => {
+      if (n % 100_000 < 2000) process.stderr.write(`seeded ${n}\n`);
+    },
+  });
+  const { tables, seeded, seedSeconds } = dynamo;
   process.stderr.write(`seeded ${seeded} records in ${seedSeconds.toFixed(1)} s\n`);
+  const client = localDynamoClient(dynamo.endpoint);
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
   // The operator API over HTTP, as the local stack serves it.
   const config = {
@@ -250,7 +229,7 @@ async function main(): Promise<void> {
   server.close();
   server.closeAllConnections();
   client.destroy();
-  dynamo.child.kill();
+  await dynamo.stop();
   rmSync(dataDir, { recursive: true, force: true });
   console.log(
     JSON.stringify({
@@ -264,9 +243,7 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv[2] !== '--dynalite') {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
