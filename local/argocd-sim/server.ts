@@ -80,7 +80,9 @@ function queryOf(url: URL): Record<string, string | string[]> {
   return q;
 }
 
-const delay = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+// Unref'd: the listening server keeps the process alive while it runs; a long injected latency
+// must not keep it alive after the simulator closed.
+const delay = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms).unref()) : Promise.resolve());
 
 function parseJson(text: string): unknown {
   if (!text) return {};

@@ -99,10 +99,10 @@ describe('writes are never repeated blindly', () => {
   afterEach(() => env.close());
 
   it('a sync whose answer timed out after ArgoCD started it is read back, not sent again', async () => {
-    env = await startSimWithClient({ syncDurationMs: 60_000 }, { timeoutMs: 300, retries: 3 });
+    env = await startSimWithClient({ syncDurationMs: 60_000 }, { timeoutMs: 1_500, retries: 3 });
     env.sim.addApp({ name: 'web', source: SRC });
     env.sim.clearRequests();
-    env.sim.injectFaults({ answerDelayMs: 3000, pathPattern: '/sync$' });
+    env.sim.injectFaults({ answerDelayMs: 10_000, pathPattern: '/sync$' });
 
     const app = await env.client.syncApplication(ref('web'));
 
@@ -113,25 +113,25 @@ describe('writes are never repeated blindly', () => {
   });
 
   it('a sync that timed out before ArgoCD acted is sent again, once, after reading that nothing started', async () => {
-    env = await startSimWithClient({ syncDurationMs: 60_000 }, { timeoutMs: 300, retries: 3 });
+    env = await startSimWithClient({ syncDurationMs: 60_000 }, { timeoutMs: 1_500, retries: 3 });
     env.sim.addApp({ name: 'web', source: SRC });
     env.sim.clearRequests();
-    env.sim.injectFaults({ latencyQueue: [3000], pathPattern: '/sync$' });
+    env.sim.injectFaults({ latencyQueue: [10_000], pathPattern: '/sync$' });
 
     const app = await env.client.syncApplication(ref('web'));
 
     expect(app.status?.operationState?.phase).toBe('Running');
-    await waitFor(() => env.sim.requestsTo('POST', '/api/v1/applications/web/sync').every((r) => r.status !== undefined), 'both POSTs settled', 6000);
+    await waitFor(() => env.sim.requestsTo('POST', '/api/v1/applications/web/sync').every((r) => r.status !== undefined), 'both POSTs settled', 15_000);
     expect(env.sim.requestsTo('POST', '/api/v1/applications/web/sync').map((r) => r.status)).toEqual([0, 200]);
     expect(env.sim.requestsTo('GET', '/api/v1/applications/web')).toHaveLength(1);
     expect(env.sim.getApp('web').status?.history).toHaveLength(1); // the seed's; the running sync is the only operation
   });
 
   it('a rollback whose answer was lost is read back and not repeated', async () => {
-    env = await startSimWithClient({ syncDurationMs: 60_000 }, { timeoutMs: 300, retries: 3 });
+    env = await startSimWithClient({ syncDurationMs: 60_000 }, { timeoutMs: 1_500, retries: 3 });
     env.sim.addApp({ name: 'web', source: SRC, history: 3 });
     env.sim.clearRequests();
-    env.sim.injectFaults({ answerDelayMs: 3000, pathPattern: '/rollback$' });
+    env.sim.injectFaults({ answerDelayMs: 10_000, pathPattern: '/rollback$' });
     const app = await env.client.rollbackApplication(ref('web'), { id: 1 });
     expect(app.status?.operationState?.phase).toBe('Running');
     expect(env.sim.requestsTo('POST', '/api/v1/applications/web/rollback')).toHaveLength(1);

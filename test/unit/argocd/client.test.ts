@@ -237,8 +237,8 @@ describe('ArgoCDClient against the simulator', () => {
     });
 
     it('recovers when only the first call is slow', async () => {
-      const client = env.makeClient({ timeoutMs: 100, retries: 2 });
-      env.sim.injectFaults({ latencyQueue: [400] });
+      const client = env.makeClient({ timeoutMs: 2_000, retries: 2 });
+      env.sim.injectFaults({ latencyQueue: [20_000] });
       await expect(client.version()).resolves.toMatchObject({ Version: expect.any(String) });
       expect(env.sim.requests).toHaveLength(2);
     });

@@ -38,9 +38,10 @@ describe('runDriftScan: instances that fail', () => {
   it('reports a slow instance as unreachable (timeout) while the other is scanned', async () => {
     env = await startDriftEnv({
       instances: { fast: { apps: [app('api')] }, slow: { apps: [app('web')] } },
-      argocd: { timeoutMs: 150, retries: 0 },
+      // Far apart, so that a loaded machine cannot make the fast instance miss the deadline.
+      argocd: { timeoutMs: 5_000, retries: 0 },
     });
-    env.sims.slow.sim.injectFaults({ latencyMs: 1_000 });
+    env.sims.slow.sim.injectFaults({ latencyMs: 60_000 });
     const result = await runDriftScan(env.deps);
     expect(result.unreachable).toEqual([expect.objectContaining({ instance: 'slow', reason: 'timeout' })]);
     expect(result).toMatchObject({ instancesScanned: 1, apps: 1, consistencyPercent: 100 });
