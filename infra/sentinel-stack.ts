@@ -359,10 +359,21 @@ export class SentinelStack extends Stack {
       }),
     );
     anchor.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [this.anchorKey.keyArn] }));
-    anchor.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.anchorBucket.arnForObjects('digests/*')] }));
+    // digests/: the signed digests; parts/: the heads of big digests (checkpoints), named by hash in them.
+    anchor.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [this.anchorBucket.arnForObjects('digests/*'), this.anchorBucket.arnForObjects('parts/*')],
+      }),
+    );
     anchor.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.anchorBucket.bucketArn] }));
     operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GetPublicKey'], resources: [this.anchorKey.keyArn] }));
-    operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.anchorBucket.arnForObjects('digests/*')] }));
+    operatorApi.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.anchorBucket.arnForObjects('digests/*'), this.anchorBucket.arnForObjects('parts/*')],
+      }),
+    );
     operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.anchorBucket.bucketArn] }));
     // "Anchor now" invokes the anchor function, the only one that can sign.
     operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [anchor.functionArn] }));

@@ -3,13 +3,18 @@
  * `audit anchor` and `audit export-proof DIR`.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import {
   PROOF_FILES,
   ProofFormatError,
+  chainSetFilter,
+  parseDigestFile,
+  partName,
   publicKeyOf,
+  sha256Hex,
   verifyProof,
+  type ChainFilter,
   type AnchorResult,
   type AnchoredVerifyReport,
   type ProofManifest,
@@ -52,7 +57,11 @@ function renderVerify(report: VerifyReport): string {
   );
   if (report.digests) {
     const n = report.digests.newest;
-    lines.push(`digests: ${report.digests.count}${n ? `, newest #${n.seq} (${n.kind}) at ${n.time}` : ', none yet'}; key ${report.digests.keyFingerprint}`);
+    const d = report.digests;
+    const scope = d.mode === 'all' ? 'from digest 0' : d.from !== undefined ? `from checkpoint #${d.from}` : '';
+    lines.push(
+      `digests: ${d.count} checked${scope ? ` ${scope}` : ''}${n ? `, newest #${n.seq} (${n.kind}) at ${n.time}` : ', none yet'}; key ${d.keyFingerprint}`,
+    );
   } else if (report.anchoring) {
     lines.push(`anchoring: ${report.anchoring} (hash chains checked alone: a rewrite that recomputes hashes is not detected)`);
   }
@@ -164,6 +173,82 @@ function secondsOption(value: string): number {
   return n;
 }
 
+/** `GET /api/audit/verify` page by page (each page answers within the API's time limit), merged into one report. */
+async function verifyPaged(ctx: CommandContext, io: CliIO, limit: number, digests: string | undefined): Promise<VerifyReport> {
+  let merged: VerifyReport | undefined;
+  const seen = new Set<string>();
+  let after = '';
+  for (;;) {
+    const page = await ctx.api.get<VerifyReport & { next?: string }>('/api/audit/verify', { after, limit, digests });
+    // Every page checks the digest chain again: a digest break is listed once.
+    const fresh = page.breaks.filter((b) => {
+      const k = `${b.chain}\0${b.seq}\0${b.reason}\0${b.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    if (!merged) merged = { ...page, breaks: fresh };
+    else {
+      merged.chains += page.chains;
+      merged.records += page.records;
+      merged.breaks.push(...fresh);
+      merged.breaksOmitted = (merged.breaksOmitted ?? 0) + (page.breaksOmitted ?? 0) || undefined;
+      if (merged.unanchored && page.unanchored) {
+        const u = merged.unanchored;
+        u.records += page.unanchored.records;
+        u.chains += page.unanchored.chains;
+        if (page.unanchored.oldest && (!u.oldest || page.unanchored.oldest < u.oldest)) u.oldest = page.unanchored.oldest;
+      }
+    }
+    merged.ok = merged.breaks.length === 0 && !merged.breaksOmitted;
+    progress(io, `verify: ${merged.chains} chains, ${merged.records} records`);
+    if (page.next === undefined || page.anchoring) break;
+    after = page.next;
+  }
+  delete (merged as { next?: string }).next;
+  return merged;
+}
+
+/**
+ * Writes the digests from the newest checkpoint on into `dir`, and the parts of them that hold
+ * the exported chains (all parts when `only` is undefined). Each part's hash is checked against
+ * its digest on the way.
+ */
+async function exportDigests(ctx: CommandContext, io: CliIO, dir: string, only: ChainFilter | undefined): Promise<number> {
+  let count = 0;
+  let after: string | undefined;
+  do {
+    const page = await ctx.api.get<{ items: Array<{ name: string; base64: string }>; next?: string }>('/api/audit/digests', {
+      after,
+      limit: 500,
+      ...(after === undefined ? { from: 'checkpoint' } : {}),
+    });
+    for (const d of page.items) {
+      if (!/^digests\/\d{12}\.json$/.test(d.name))
+        throw new CliError(EXIT.error, `the API listed an unexpected digest name ${JSON.stringify(d.name.slice(0, 60))}`);
+      const bytes = Buffer.from(d.base64, 'base64');
+      writeFileSync(join(dir, d.name), bytes);
+      count++;
+      const parsed = parseDigestFile(bytes);
+      // A digest that does not parse is exported as it is: verify --offline reports it.
+      if (!parsed.ok) continue;
+      for (const part of parsed.file.digest.parts ?? []) {
+        if (only && !only.overlaps(part.first, part.last)) continue;
+        const got = await ctx.api.get<{ name: string; base64: string }>('/api/audit/digests/part', { seq: parsed.file.digest.seq, hash: part.hash });
+        const body = Buffer.from(got.base64, 'base64');
+        if (sha256Hex(body) !== part.hash)
+          throw new CliError(EXIT.error, `part ${part.hash.slice(0, 16)}… of digest ${parsed.file.digest.seq} does not match its hash`);
+        const path = join(dir, ...partName(parsed.file.digest.seq, part.hash).split('/'));
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, body);
+      }
+    }
+    after = page.next;
+    progress(io, `export-proof: ${count} digest(s)`);
+  } while (after);
+  return count;
+}
+
 /** Registers `audit` and `audit verify`. */
 // eslint-disable-next-line max-lines-per-function -- one commander chain declaring the audit commands; each action is a few lines
 export function registerAudit(program: Command, io: CliIO): void {
@@ -214,14 +299,20 @@ export function registerAudit(program: Command, io: CliIO): void {
     .option('--chain <chain...>', 'only these chains, e.g. app#default#argocd#guestbook')
     .option('--offline <dir>', 'verify an exported proof (sentinel audit export-proof) with no API and no AWS access')
     .option('--public-key <file>', "with --offline: check with this PEM key (obtained independently) instead of the proof's own")
-    .action(async (o: { chain?: string[]; offline?: string; publicKey?: string }, cmd: Command) => {
+    .option('--all-digests', 'check the digest chain from digest 0, not only from the newest checkpoint on')
+    .option('--page <n>', 'chains per API request (pages keep each request within the API time limit)', intOption('--page'), 1000)
+    .action(async (o: { chain?: string[]; offline?: string; publicKey?: string; allDigests?: boolean; page: number }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
+      const digests = o.allDigests ? 'all' : undefined;
       let report: VerifyReport;
       if (o.offline) {
         if (o.chain) throw new CliError(EXIT.usage, '--chain cannot be combined with --offline (a proof holds the chains it was exported with)');
         progress(io, `verifying the proof in ${o.offline}...`);
         try {
-          report = await verifyProof(o.offline, o.publicKey ? { publicKeyPem: readFileSync(o.publicKey, 'utf8') } : {});
+          report = await verifyProof(o.offline, {
+            ...(o.publicKey ? { publicKeyPem: readFileSync(o.publicKey, 'utf8') } : {}),
+            ...(digests ? { digests } : {}),
+          });
         } catch (error) {
           if (error instanceof ProofFormatError) throw new CliError(EXIT.usage, error.message);
           throw error;
@@ -229,7 +320,9 @@ export function registerAudit(program: Command, io: CliIO): void {
       } else {
         if (o.publicKey) throw new CliError(EXIT.usage, '--public-key needs --offline');
         progress(io, 'verifying audit chains...');
-        report = await ctx.api.get<VerifyReport>('/api/audit/verify', { chain: o.chain?.join(',') });
+        report = o.chain
+          ? await ctx.api.get<VerifyReport>('/api/audit/verify', { chain: o.chain.join(','), digests })
+          : await verifyPaged(ctx, io, o.page, digests);
       }
       progress(io, `verified ${report.chains} chains, ${report.records} records: ${report.ok ? 'ok' : `${report.breaks.length} break(s)`}`, true);
       emit(ctx.io, ctx.format, report, () => renderVerify(report));
@@ -269,23 +362,22 @@ export function registerAudit(program: Command, io: CliIO): void {
         throw new CliError(EXIT.error, 'the API answered a public key whose fingerprint does not match it');
       mkdirSync(join(dir, 'digests'), { recursive: true });
       writeFileSync(join(dir, PROOF_FILES.publicKey), key.pem);
-      let digests = 0;
-      let after: string | undefined;
-      do {
-        const page = await ctx.api.get<{ items: Array<{ name: string; base64: string }>; next?: string }>('/api/audit/digests', { after, limit: 500 });
-        for (const d of page.items) {
-          if (!/^digests\/\d{12}\.json$/.test(d.name))
-            throw new CliError(EXIT.error, `the API listed an unexpected digest name ${JSON.stringify(d.name.slice(0, 60))}`);
-          writeFileSync(join(dir, d.name), Buffer.from(d.base64, 'base64'));
-          digests++;
-        }
-        after = page.next;
-        progress(io, `export-proof: ${digests} digest(s)`);
-      } while (after);
       const filter = Object.fromEntries(
         Object.entries({ app: o.app, instance: o.instance, namespace: o.namespace, from: o.from, to: o.to }).filter(([, v]) => v !== undefined),
       ) as Record<string, string>;
-      const { chains } = await ctx.api.get<{ chains: Array<{ chain: string; fromSeq: number }> }>('/api/audit/proof/chains', filter);
+      // Chains first (paged: 100,000 names do not fit one answer), so only the digest parts holding them are fetched.
+      const chains: Array<{ chain: string; fromSeq: number }> = [];
+      let afterChain: string | undefined;
+      do {
+        const page = await ctx.api.get<{ chains: Array<{ chain: string; fromSeq: number }>; next?: string }>('/api/audit/proof/chains', {
+          ...filter,
+          after: afterChain,
+        });
+        chains.push(...page.chains);
+        afterChain = page.next;
+        progress(io, `export-proof: ${chains.length} chain(s)`);
+      } while (afterChain !== undefined);
+      const digests = await exportDigests(ctx, io, dir, Object.keys(filter).length ? chainSetFilter(chains.map((c) => c.chain)) : undefined);
       // Appended page by page, so an export of a million records never sits in memory.
       const recordsFile = join(dir, PROOF_FILES.records);
       writeFileSync(recordsFile, '');

@@ -26,18 +26,37 @@ export type AnchorHandlerDeps = AnchorRunDeps & {
 /** A scheduled event, or `{checkpoint: true}` from the operator API. */
 export type AnchorEvent = { checkpoint?: boolean } & Record<string, unknown>;
 
+/** The part of the Lambda context the handler reads. */
+export interface AnchorContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * Time kept back from the sweep for what follows it: merging a checkpoint, signing, writing
+ * the parts and the digest. The sweep stops taking chains when only this much is left.
+ */
+const FINISH_RESERVE_MS = 60_000;
+
 /**
  * Builds the anchor handler around injected dependencies.
  * @example
  * const handler = createAnchorHandler({ reader: auditStore, store, signer });
  * const result = await handler({ 'detail-type': 'Scheduled Event' });
  */
-export function createAnchorHandler(deps: DepsOrBuilder<AnchorHandlerDeps>): (event?: AnchorEvent) => Promise<AnchorResult> {
+export function createAnchorHandler(deps: DepsOrBuilder<AnchorHandlerDeps>): (event?: AnchorEvent, context?: AnchorContext) => Promise<AnchorResult> {
   const getDeps = lazyDeps(deps);
-  return async (event = {}) => {
+  return async (event = {}, context) => {
     const d = await getDeps();
+    // The run bounds its sweep by the invocation's remaining time, so it ends before the timeout
+    // whatever the number of chains (the cursor in the digest keeps the sweep's place).
+    const remaining = context?.getRemainingTimeInMillis();
+    const budgetMs = remaining === undefined ? undefined : Math.max(0, remaining - FINISH_RESERVE_MS);
     try {
-      const result = await runAnchor(d, { checkpoint: event.checkpoint === true, ...(d.checkpointEveryMs ? { checkpointEveryMs: d.checkpointEveryMs } : {}) });
+      const result = await runAnchor(d, {
+        checkpoint: event.checkpoint === true,
+        ...(d.checkpointEveryMs ? { checkpointEveryMs: d.checkpointEveryMs } : {}),
+        ...(budgetMs !== undefined ? { budgetMs } : {}),
+      });
       d.record?.(result);
       return result;
     } catch (error) {

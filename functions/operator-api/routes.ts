@@ -14,7 +14,18 @@ import {
   type ResourceNode,
 } from '../lib/argocd/index';
 import type { AuditStore } from '../lib/audit/audit-store';
-import { AnchorNotConfiguredError, chainRecordsPage, digestsPage, proofChains, publicKeyOf, verifyAnchored, type AnchorService } from '../lib/anchor/index';
+import {
+  AnchorNotConfiguredError,
+  chainRecordsPage,
+  digestPart,
+  digestsPage,
+  proofChains,
+  publicKeyOf,
+  verifyAnchored,
+  PROOF_CHAINS_PAGE,
+  VERIFY_PAGE_CHAINS,
+  type AnchorService,
+} from '../lib/anchor/index';
 import { MAX_LIMIT } from '../lib/audit/query-plan';
 import { APP_CHAIN_PREFIX, RECORD_DEFAULTS, appKey } from '../lib/audit/records';
 import type { AuditKind } from '../lib/audit/types';
@@ -225,6 +236,12 @@ export function treeRows(app: Application, nodes: readonly ResourceNode[]): Tree
   return rows;
 }
 
+/**
+ * A page of `GET /api/audit/verify?after=` stops taking chains after this long, leaving the
+ * rest of API Gateway's 29 s for the chains in flight and the answer.
+ */
+const VERIFY_PAGE_BUDGET_MS = 15_000;
+
 /** Every route, in matching order. */
 export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
@@ -267,11 +284,27 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
     // Chains span projects (system chains hold records of no project): every project is needed.
     access: { kind: 'global', action: 'verify' },
     run: async ({ deps, query }) => {
-      query.allowOnly('chain');
+      query.allowOnly('chain', 'after', 'limit', 'digests');
       const chains = query.list('chain');
+      const after = query.string('after');
+      const limit = query.int('limit', { min: 1, max: VERIFY_PAGE_CHAINS, cap: true });
+      const digests = query.string('digests');
+      if (digests !== undefined && digests !== 'all' && digests !== 'checkpoint')
+        throw new InvalidParameterError('digests', 'digests must be "checkpoint" or "all"');
+      if (chains && (after !== undefined || limit !== undefined)) throw new InvalidParameterError('after', 'chain cannot be combined with after/limit');
       if (!deps.anchor) return { ...(await deps.auditStore.verify(chains ? { chains } : {})), anchoring: 'not-configured' };
       const { reader, store } = deps.anchor;
-      return verifyAnchored({ reader, store, publicKeyPem: await deps.anchor.publicKeyPem() }, chains ? { chains } : {});
+      // A page (`after`, "" for the first) is cut short after VERIFY_PAGE_BUDGET_MS, so it answers
+      // within API Gateway's 29 s whatever the chains hold; `next` says where to go on.
+      return verifyAnchored(
+        { reader, store, publicKeyPem: await deps.anchor.publicKeyPem() },
+        {
+          ...(chains ? { chains } : {}),
+          ...(after !== undefined ? { after, budgetMs: VERIFY_PAGE_BUDGET_MS } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          ...(digests ? { digests } : {}),
+        },
+      );
     },
   },
   {
@@ -320,8 +353,31 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
     // Digests name the heads of every chain, across projects.
     access: { kind: 'global', action: 'verify' },
     run: async ({ deps, query }) => {
-      query.allowOnly('after', 'limit');
-      return digestsPage(anchorOf(deps).store, { after: query.string('after'), limit: query.int('limit', { min: 1, max: 1000, cap: true }) });
+      query.allowOnly('after', 'limit', 'from');
+      const from = query.string('from');
+      if (from !== undefined && from !== 'checkpoint' && from !== 'all') throw new InvalidParameterError('from', 'from must be "checkpoint" or "all"');
+      const anchor = anchorOf(deps);
+      return digestsPage(anchor.store, {
+        after: query.string('after'),
+        limit: query.int('limit', { min: 1, max: 1000, cap: true }),
+        ...(from === 'checkpoint' ? { from, publicKeyPem: await anchor.publicKeyPem() } : {}),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/audit/digests/part',
+    // A part of a big digest (heads in parts of at most 1 MB, so every answer stays under Lambda's 6 MB).
+    access: { kind: 'global', action: 'verify' },
+    run: async ({ deps, query }) => {
+      query.allowOnly('seq', 'hash');
+      const seq = query.int('seq', { min: 0 });
+      const hash = query.string('hash');
+      if (seq === undefined) throw new InvalidParameterError('seq', 'seq is required');
+      if (!hash || !/^[0-9a-f]{64}$/.test(hash)) throw new InvalidParameterError('hash', 'hash must be 64 lower-case hex digits');
+      const part = await digestPart(anchorOf(deps).store, seq, hash);
+      if (!part) throw new ResourceNotFoundError('digest part', `no part ${hash} of digest ${seq}`);
+      return part;
     },
   },
   {
@@ -329,15 +385,21 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
     path: '/api/audit/proof/chains',
     access: { kind: 'global', action: 'verify' },
     run: async ({ deps, query }) => {
-      query.allowOnly('app', 'instance', 'namespace', 'from', 'to');
+      query.allowOnly('app', 'instance', 'namespace', 'from', 'to', 'after', 'limit');
       const app = query.string('app');
       const appChain = app
         ? `${APP_CHAIN_PREFIX}${appKey(query.string('instance') ?? RECORD_DEFAULTS.defaultInstance, query.string('namespace') ?? RECORD_DEFAULTS.defaultNamespace, app)}`
         : undefined;
       // `to` is accepted for the record but narrows nothing: a record is proven by the links from it to the anchored head.
       query.time('to');
-      const chains = await proofChains(anchorOf(deps), { appChain, from: query.time('from') });
-      return { chains: chains.map((chain) => ({ chain, fromSeq: 0 })) };
+      // Paged (`after`, `next`): 100,000 chain names would not fit in one answer.
+      const page = await proofChains(anchorOf(deps), {
+        appChain,
+        from: query.time('from'),
+        after: query.string('after'),
+        limit: query.int('limit', { min: 1, max: PROOF_CHAINS_PAGE, cap: true }),
+      });
+      return { chains: page.chains.map((chain) => ({ chain, fromSeq: 0 })), ...(page.next !== undefined ? { next: page.next } : {}) };
     },
   },
   {

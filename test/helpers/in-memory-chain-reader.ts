@@ -35,8 +35,9 @@ export class InMemoryChainReader implements ChainReader {
     return records;
   }
 
-  async *listChains(): AsyncIterable<string> {
-    for (const [chain, records] of this.chains) if (records[0]?.seq === 0) yield chain;
+  async *listChains(after?: string): AsyncIterable<string> {
+    const listed = [...this.chains].filter(([chain, records]) => records[0]?.seq === 0 && (after === undefined || chain > after)).map(([chain]) => chain);
+    for (const chain of listed.sort()) yield chain;
   }
 
   async *chainsTouchedSince(since: string): AsyncIterable<string> {

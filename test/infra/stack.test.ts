@@ -259,13 +259,13 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       expect(asList(reader.Resource)).toHaveLength(1 + AUDIT_TABLE.indexes.length);
     });
 
-    it('uses no wildcard resource anywhere but the digest prefix of the anchor bucket', () => {
+    it('uses no wildcard resource anywhere but the digest and part prefixes of the anchor bucket', () => {
       const bucket = logicalId(template, 'AWS::S3::Bucket', 'AnchorBucket');
-      const digestPrefix = JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/digests/*']] });
+      const prefixes = ['/digests/*', '/parts/*'].map((p) => JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, p]] }));
       for (const [role, statements] of roles()) {
         for (const s of statements) {
           for (const r of asList(s.Resource)) {
-            if (JSON.stringify(r) === digestPrefix) continue;
+            if (prefixes.includes(JSON.stringify(r))) continue;
             expect({ role, resource: typeof r === 'string' ? r : JSON.stringify(r) }).not.toEqual(
               expect.objectContaining({ resource: expect.stringContaining('*') }),
             );

@@ -1,16 +1,23 @@
 /**
- * One anchor run: read the heads of the chains that changed since the previous digest (or of
- * every chain, for a checkpoint), sign a digest naming them and the previous digest's hash,
- * and create it in the anchor store. Nothing else is written, so a run that fails (the signer
- * or the store is down) leaves everything as it was, and the next run covers the gap: its
- * window starts at the previous *written* digest.
+ * One anchor run: read the heads of the chains that changed since the previous digest and of
+ * the next slice of the sweep, sign a digest naming them and the previous digest's hash, and
+ * create it in the anchor store. Every run's work is bounded, whatever the number of chains:
+ * the touched chains (records written since the previous digest), plus at most `sweepChains`
+ * chains of the sweep, which walks every listed and anchored chain in by-chain order across
+ * runs (a cursor in each digest), so a back-dated record or a chain missed by the by-day index
+ * is anchored within one sweep. A checkpoint reads nothing more: it is the previous checkpoint,
+ * the digests since and this run's heads merged. Nothing else is written, so a run that fails
+ * (the signer or the store is down) leaves everything as it was, and the next run covers the
+ * gap: its window starts at the previous *written* digest.
  */
 import type { ChainReader } from '../audit/audit-store';
 import { computeHash, type ChainHead } from '../audit/hash-chain';
+import { forEachLimit } from '../runtime/concurrency';
 import type { AnchorStore } from './anchor-store';
-import { DIGEST_PREFIX, digestName, encodeDigestFile, parseDigestFile, publicKeyOf, seqOfName, sha256Hex, signatureValid, signedBytes } from './digest';
+import { digestName, encodeDigestFile, encodePart, partName, publicKeyOf, signedBytes, splitHeads } from './digest';
 import type { DigestSigner } from './digest-signer';
-import { DIGEST_VERSION, type AnchorResult, type Digest, type DigestFile, type DigestHead } from './types';
+import { DIGEST_VERSION, type AnchorResult, type Digest, type DigestHead, type DigestPartRef } from './types';
+import { BreakList, checkDigests } from './verify-anchored';
 
 /** Logger the run reports to; any subset may be given. */
 export interface AnchorLogger {
@@ -42,60 +49,56 @@ export interface AnchorRunOptions {
   checkpoint?: boolean;
   /** Head reads in flight at once. @default 16 */
   concurrency?: number;
+  /**
+   * Chains the sweep looks at per run at most. At the defaults a sweep of 100,000 chains takes
+   * 10 runs (50 minutes at a 5-minute schedule). @default 10_000
+   */
+  sweepChains?: number;
+  /**
+   * Stop taking sweep chains once the run has lasted this long (ms of real time); the cursor
+   * keeps the place. The anchor function passes its remaining time less a margin.
+   */
+  budgetMs?: number;
+  /** Most bytes of heads inline in a digest, and per part beyond. @default MAX_PART_BYTES (1 MB) */
+  maxPartBytes?: number;
 }
 
 /** Defaults of {@link AnchorRunOptions}. */
-export const ANCHOR_DEFAULTS = { checkpointEveryMs: 3_600_000, marginMs: 900_000, concurrency: 16 } as const;
+export const ANCHOR_DEFAULTS = { checkpointEveryMs: 3_600_000, marginMs: 900_000, concurrency: 16, sweepChains: 10_000 } as const;
 
 /** What the digests since the newest checkpoint say, as the next run needs it. */
 export interface AnchorState {
   /** The newest digest: its seq, the hash of its file and its time (when it parsed). */
   last?: { seq: number; hash: string; time?: string };
+  /** Time of the newest valid digest (the incremental window starts there). */
+  validTime?: string;
   /** Time of the newest valid checkpoint. */
   checkpointTime?: string;
-  /** The newest anchored head of every chain the digests since that checkpoint name. */
+  /** The newest anchored head of every chain the newest checkpoint and the digests since name. */
   anchored: Map<string, ChainHead>;
+  /** Where the sweep goes on: after this chain ("" for the start). */
+  sweepFrom: string;
   /** A digest in the window did not parse or verify: the next run writes a checkpoint. */
   damaged: boolean;
 }
 
 /**
- * Reads the digests from the newest back to the newest valid checkpoint (at most one
- * checkpoint interval of digests) and merges their heads.
+ * Reads the digests from the newest valid checkpoint on (walking back at most one checkpoint
+ * interval of digests; from digest 0 when there is none) and merges their heads.
  */
 export async function loadAnchorState(store: AnchorStore, publicKeyPem: string): Promise<AnchorState> {
-  const { key } = publicKeyOf(publicKeyPem);
-  const names = (await store.list(DIGEST_PREFIX)).filter((n) => seqOfName(n) !== undefined);
-  const state: AnchorState = { anchored: new Map(), damaged: false };
-  if (names.length === 0) return state;
-  const window: DigestFile[] = [];
-  for (let i = names.length - 1; i >= 0; i--) {
-    const bytes = await store.get(names[i]);
-    if (!bytes) {
-      state.damaged = true;
-      continue;
-    }
-    const parsed = parseDigestFile(bytes);
-    const valid = parsed.ok && signatureValid(parsed.file, key) && parsed.file.digest.seq === seqOfName(names[i]);
-    if (i === names.length - 1) state.last = { seq: seqOfName(names[i])!, hash: sha256Hex(bytes), time: parsed.ok ? parsed.file.digest.time : undefined };
-    if (!valid) {
-      state.damaged = true;
-      continue;
-    }
-    window.push(parsed.file);
-    if (parsed.file.digest.kind === 'checkpoint') {
-      state.checkpointTime = parsed.file.digest.time;
-      break;
-    }
-  }
-  for (const file of window.reverse()) {
-    for (const h of file.digest.heads) {
-      const known = state.anchored.get(h.chain);
-      if (!known || h.seq >= known.seq) state.anchored.set(h.chain, { seq: h.seq, hash: h.hash });
-    }
-  }
-  if (state.checkpointTime === undefined) state.damaged = true;
-  return state;
+  const breaks = new BreakList();
+  const checker = await checkDigests(store, publicKeyPem, breaks);
+  const anchored = new Map<string, ChainHead>();
+  for (const [chain, h] of checker.anchored) anchored.set(chain, { seq: h.seq, hash: h.hash });
+  return {
+    ...(checker.last ? { last: checker.last } : {}),
+    ...(checker.newest ? { validTime: checker.newest.time } : {}),
+    ...(checker.checkpointTime ? { checkpointTime: checker.checkpointTime } : {}),
+    anchored,
+    sweepFrom: checker.newestDigest?.sweep?.next ?? '',
+    damaged: breaks.items.length > 0 || checker.checkpointTime === undefined,
+  };
 }
 
 /** A chain whose anchor was not advanced, and why. */
@@ -124,31 +127,83 @@ async function extendsAnchor(reader: ChainReader, chain: string, anchored: Chain
   return prev ?? `chain ends before its anchored seq ${anchored.seq}`;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight, keeping no more than that in memory beyond the results. */
-async function forEachLimit<T>(items: AsyncIterable<T> | Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const running = new Set<Promise<void>>();
-  for await (const item of items) {
-    const p: Promise<void> = fn(item).finally(() => running.delete(p));
-    running.add(p);
-    if (running.size >= limit) await Promise.race(running);
+/**
+ * The sweep's slice: the listed and the anchored chains after `from`, merged in by-chain order
+ * (an anchored chain whose seq 0 was deleted is no longer listed, and is still looked at), at
+ * most `max` of them and while `more()` says so. `cursor.next` is left at the last chain
+ * handed out when the slice stopped early (at `from` if it handed out none), and unset when it
+ * reached the end: the next sweep starts over.
+ */
+async function* sweepSlice(
+  reader: ChainReader,
+  anchored: Iterable<string>,
+  from: string,
+  max: number,
+  more: () => boolean,
+  cursor: { next?: string; chains: number },
+): AsyncGenerator<string> {
+  const known = [...anchored].filter((c) => c > from).sort();
+  let k = 0;
+  const listed = reader.listChains(from || undefined)[Symbol.asyncIterator]();
+  let l = await listed.next();
+  for (;;) {
+    const fromListed = l.done ? undefined : l.value;
+    const fromKnown = k < known.length ? known[k] : undefined;
+    if (fromListed === undefined && fromKnown === undefined) {
+      delete cursor.next;
+      return;
+    }
+    // The budget is checked after the first chain, so every run makes progress.
+    if (cursor.chains >= max || (cursor.chains > 0 && !more())) {
+      await listed.return?.();
+      return;
+    }
+    let chain: string;
+    if (fromKnown === undefined || (fromListed !== undefined && fromListed <= fromKnown)) {
+      chain = fromListed!;
+      if (fromKnown === chain) k++;
+      l = await listed.next();
+    } else {
+      chain = fromKnown;
+      k++;
+    }
+    cursor.chains++;
+    cursor.next = chain;
+    yield chain;
   }
-  await Promise.all(running);
+}
+
+/** Writes `heads` as parts of bounded size; returns their references and bytes. */
+async function writeParts(store: AnchorStore, seq: number, runs: DigestHead[][]): Promise<{ refs: DigestPartRef[]; bytes: number }> {
+  const refs: DigestPartRef[] = [];
+  let bytes = 0;
+  for (const [index, run] of runs.entries()) {
+    const part = encodePart({ digest: seq, index, heads: run });
+    // Named by its hash: an `exists` is this very content (or a racing run's identical part).
+    await store.create(partName(seq, part.ref.hash), part.bytes);
+    refs.push(part.ref);
+    bytes += part.bytes.length;
+  }
+  return { refs, bytes };
 }
 
 /**
  * Writes the next digest: a checkpoint when none exists, when the newest is older than
  * `checkpointEveryMs`, when a digest since it is damaged, or when asked; else an incremental
- * digest of the chains whose head moved past what is anchored. A digest is written even when
- * nothing changed, so a missing digest always means a run did not happen.
+ * digest of the chains whose head moved past what is anchored. Either way the run looks only
+ * at the touched chains and the sweep's slice. A digest is written even when nothing changed,
+ * so a missing digest always means a run did not happen.
  * @returns what was written; `written: false` when a concurrent run created this seq first
- * @throws whatever the reader, signer or store throw: nothing has been written then
+ * @throws whatever the reader, signer or store throw: no digest has been written then
  */
-// eslint-disable-next-line max-lines-per-function -- owned by the audit work in progress this session (issue 11); to split when it settles
+// eslint-disable-next-line max-lines-per-function -- one run read top to bottom: window, touched chains, sweep, digest, write
 export async function runAnchor(deps: AnchorRunDeps, options: AnchorRunOptions = {}): Promise<AnchorResult> {
+  const started = Date.now();
   const now = (deps.now ?? (() => new Date()))();
   const checkpointEveryMs = options.checkpointEveryMs ?? ANCHOR_DEFAULTS.checkpointEveryMs;
   const marginMs = options.marginMs ?? ANCHOR_DEFAULTS.marginMs;
   const concurrency = Math.max(1, options.concurrency ?? ANCHOR_DEFAULTS.concurrency);
+  const sweepChains = Math.max(0, options.sweepChains ?? ANCHOR_DEFAULTS.sweepChains);
   const publicKeyPem = await deps.signer.publicKeyPem();
   const { fingerprint } = publicKeyOf(publicKeyPem);
   const state = await loadAnchorState(deps.store, publicKeyPem);
@@ -160,15 +215,18 @@ export async function runAnchor(deps: AnchorRunDeps, options: AnchorRunOptions =
     state.last?.time === undefined ||
     now.getTime() - Date.parse(state.checkpointTime) >= checkpointEveryMs;
 
-  const heads: DigestHead[] = [];
+  const moved = new Map<string, DigestHead>();
   const held: HeldChain[] = [];
+  const seen = new Set<string>();
   let newRecords = 0;
   const consider = async (chain: string) => {
+    if (seen.has(chain)) return;
+    seen.add(chain);
     const known = state.anchored.get(chain);
     if (!known) {
       const head = await deps.reader.head(chain);
       if (!head) return;
-      heads.push({ chain, seq: head.seq, hash: head.hash });
+      moved.set(chain, { chain, seq: head.seq, hash: head.hash });
       newRecords += head.seq + 1;
       return;
     }
@@ -179,38 +237,45 @@ export async function runAnchor(deps: AnchorRunDeps, options: AnchorRunOptions =
     const problem = await extendsAnchor(deps.reader, chain, known);
     if (typeof problem === 'string') {
       held.push({ chain, problem });
-      if (checkpoint) heads.push({ chain, seq: known.seq, hash: known.hash });
       return;
     }
-    if (!checkpoint && problem.seq === known.seq) return;
-    heads.push({ chain, seq: problem.seq, hash: problem.hash });
+    if (problem.seq === known.seq) return;
+    moved.set(chain, { chain, seq: problem.seq, hash: problem.hash });
     newRecords += problem.seq - known.seq;
   };
 
   let since: string | undefined;
-  if (checkpoint) {
-    const seen = new Set<string>();
-    const all = async function* () {
-      for await (const chain of deps.reader.listChains()) {
-        seen.add(chain);
-        yield chain;
-      }
-      // Anchored chains no longer listed (their seq 0 was deleted) stay in every checkpoint.
-      for (const chain of state.anchored.keys()) if (!seen.has(chain)) yield chain;
-    };
-    await forEachLimit(all(), concurrency, consider);
-  } else {
-    since = new Date(Date.parse(state.last!.time!) - marginMs).toISOString();
+  if (state.validTime !== undefined) {
+    since = new Date(Date.parse(state.validTime) - marginMs).toISOString();
     await forEachLimit(deps.reader.chainsTouchedSince(since), concurrency, consider);
   }
-  heads.sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : 0));
+  const touched = seen.size;
+  const sweep: { from: string; next?: string; chains: number } = { from: state.sweepFrom, ...(state.sweepFrom ? { next: state.sweepFrom } : {}), chains: 0 };
+  const inBudget = () => options.budgetMs === undefined || Date.now() - started < options.budgetMs;
+  await forEachLimit(sweepSlice(deps.reader, state.anchored.keys(), state.sweepFrom, sweepChains, inBudget, sweep), concurrency, consider);
   if (held.length)
     deps.log?.warn?.('anchor: chains that no longer extend their anchor were held at it; verify reports them', {
       chains: held.slice(0, 20),
       count: held.length,
     });
 
+  let heads: DigestHead[];
+  if (checkpoint) {
+    const merged = new Map<string, DigestHead>();
+    for (const [chain, h] of state.anchored) merged.set(chain, { chain, seq: h.seq, hash: h.hash });
+    for (const [chain, h] of moved) merged.set(chain, h);
+    heads = [...merged.values()];
+  } else {
+    heads = [...moved.values()];
+  }
+  heads.sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : 0));
+
   const seq = state.last ? state.last.seq + 1 : 0;
+  const recordsCovered = heads.reduce((n, h) => n + h.seq + 1, 0);
+  // Heads beyond MAX_PART_BYTES go to parts, so no file is too big for the API to hand out.
+  const runs = splitHeads(heads, options.maxPartBytes);
+  const inline = runs.length <= 1;
+  const parts = inline ? { refs: [], bytes: 0 } : await writeParts(deps.store, seq, runs);
   const digest: Digest = {
     version: DIGEST_VERSION,
     seq,
@@ -219,9 +284,11 @@ export async function runAnchor(deps: AnchorRunDeps, options: AnchorRunOptions =
     ...(since ? { since } : {}),
     previousDigestHash: state.last?.hash ?? '',
     keyFingerprint: fingerprint,
-    heads,
-    recordsCovered: heads.reduce((n, h) => n + h.seq + 1, 0),
+    heads: inline ? heads : [],
+    ...(inline ? {} : { parts: parts.refs }),
+    recordsCovered,
     newRecords,
+    sweep,
   };
   const signature = await deps.signer.sign(signedBytes(digest));
   const bytes = encodeDigestFile(digest, signature);
@@ -234,12 +301,15 @@ export async function runAnchor(deps: AnchorRunDeps, options: AnchorRunOptions =
     kind: digest.kind,
     time: digest.time,
     chains: heads.length,
-    recordsCovered: digest.recordsCovered,
+    recordsCovered,
     newRecords,
-    bytes: bytes.length,
+    bytes: bytes.length + parts.bytes,
+    parts: parts.refs.length,
+    sweep,
+    touched,
     held,
   };
   if (outcome === 'exists') deps.log?.warn?.('anchor: another run wrote this digest first; nothing written', { name });
-  else deps.log?.info?.('anchor: digest written', { name, kind: digest.kind, chains: heads.length, newRecords });
+  else deps.log?.info?.('anchor: digest written', { name, kind: digest.kind, chains: heads.length, newRecords, sweep });
   return result;
 }

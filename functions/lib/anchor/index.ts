@@ -10,14 +10,38 @@ export { FileAnchorStore } from './file-anchor-store';
 export { LocalKeySigner } from './local-key-signer';
 export { runAnchor, loadAnchorState, ANCHOR_DEFAULTS } from './anchor-run';
 export type { AnchorRunDeps, AnchorRunOptions, AnchorLogger, AnchorState, HeldChain } from './anchor-run';
-export { verifyAnchored, checkDigests, DigestChainChecker, AnchoredChainCheck, BreakList, DIGEST_CHAIN, MAX_REPORTED_BREAKS } from './verify-anchored';
-export type { VerifyAnchoredDeps, AnchoredHead } from './verify-anchored';
-export { digestName, seqOfName, parseDigestFile, encodeDigestFile, signedBytes, publicKeyOf, sha256Hex, signatureValid, DIGEST_PREFIX } from './digest';
+export {
+  verifyAnchored,
+  checkDigests,
+  chainSetFilter,
+  DigestChainChecker,
+  AnchoredChainCheck,
+  BreakList,
+  DIGEST_CHAIN,
+  MAX_REPORTED_BREAKS,
+  VERIFY_PAGE_CHAINS,
+} from './verify-anchored';
+export type { VerifyAnchoredDeps, VerifyAnchoredOptions, CheckDigestsOptions, ChainFilter, AnchoredHead } from './verify-anchored';
+export {
+  digestName,
+  seqOfName,
+  partName,
+  parsePartName,
+  parseDigestFile,
+  encodeDigestFile,
+  signedBytes,
+  publicKeyOf,
+  sha256Hex,
+  signatureValid,
+  DIGEST_PREFIX,
+  PART_PREFIX,
+  MAX_PART_BYTES,
+} from './digest';
 export type { ParsedDigest } from './digest';
 export { AnchorError, ProofFormatError, AnchorNotConfiguredError } from './errors';
 export { DIGEST_VERSION } from './types';
-export type { Digest, DigestFile, DigestHead, AnchorResult, AnchoredVerifyReport, UnanchoredSummary, DigestSummary } from './types';
-export { digestsPage, proofChains, chainRecordsPage, MAX_DIGEST_PAGE_BYTES } from './anchor-service';
+export type { Digest, DigestFile, DigestHead, DigestPart, DigestPartRef, AnchorResult, AnchoredVerifyReport, UnanchoredSummary, DigestSummary } from './types';
+export { digestsPage, digestPart, proofChains, chainRecordsPage, MAX_DIGEST_PAGE_BYTES, PROOF_CHAINS_PAGE } from './anchor-service';
 export type { AnchorService } from './anchor-service';
 export { verifyProof, PROOF_FILES } from './proof';
 export type { ProofManifest } from './proof';

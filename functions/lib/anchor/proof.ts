@@ -3,8 +3,9 @@
  * directory with the public key, the digest files as stored, the records of the exported
  * chains and a manifest. `verifyProof` needs nothing but that directory and `node:crypto`.
  *
- * Layout: `public-key.pem`, `digests/<12-digit seq>.json` (byte for byte as in the anchor
- * store), `records.jsonl` (one record per line, grouped by chain, ascending seq) and
+ * Layout: `public-key.pem`, `digests/<12-digit seq>.json` and `parts/<seq>/<hash>.json` (byte
+ * for byte as in the anchor store: the digests from the newest checkpoint on, and the parts
+ * holding the exported chains), `records.jsonl` (one record per line, grouped by chain, ascending seq) and
  * `manifest.json` (`{version, exportedAt, filter, chains: [{chain, fromSeq}], keyFingerprint}`).
  */
 import { createReadStream } from 'node:fs';
@@ -15,8 +16,8 @@ import type { AuditRecord } from '../audit/types';
 import { publicKeyOf } from './digest';
 import { ProofFormatError } from './errors';
 import { FileAnchorStore } from './file-anchor-store';
-import type { AnchoredVerifyReport, UnanchoredSummary } from './types';
-import { AnchoredChainCheck, BreakList, addUnanchored, checkDigests, report } from './verify-anchored';
+import type { AnchoredVerifyReport, DigestSummary, UnanchoredSummary } from './types';
+import { AnchoredChainCheck, BreakList, addUnanchored, chainSetFilter, checkDigests, report } from './verify-anchored';
 
 /** File names inside a proof directory. */
 export const PROOF_FILES = { publicKey: 'public-key.pem', records: 'records.jsonl', manifest: 'manifest.json' } as const;
@@ -48,7 +49,7 @@ async function readText(dir: string, file: string): Promise<string> {
  *   independently; otherwise compare the report's `keyFingerprint` with one you trust)
  * @throws ProofFormatError when the public key, manifest or records file is missing
  */
-export async function verifyProof(dir: string, options: { publicKeyPem?: string } = {}): Promise<AnchoredVerifyReport> {
+export async function verifyProof(dir: string, options: { publicKeyPem?: string; digests?: DigestSummary['mode'] } = {}): Promise<AnchoredVerifyReport> {
   const pem = options.publicKeyPem ?? (await readText(dir, PROOF_FILES.publicKey));
   try {
     publicKeyOf(pem);
@@ -64,8 +65,10 @@ export async function verifyProof(dir: string, options: { publicKeyPem?: string 
     throw new ProofFormatError(`${PROOF_FILES.manifest} is not a proof manifest`, { cause: error });
   }
   const breaks = new BreakList();
-  const digests = await checkDigests(new FileAnchorStore(dir), pem, breaks);
   const fromSeq = new Map(manifest.chains.map((c) => [c.chain, c.fromSeq]));
+  // Only the anchors of the exported chains are needed, and only the digest parts holding them
+  // are in a proof exported for some chains.
+  const digests = await checkDigests(new FileAnchorStore(dir), pem, breaks, { mode: options.digests, filter: chainSetFilter(fromSeq.keys()) });
   const pending = new Set(fromSeq.keys());
   const unanchored: UnanchoredSummary = { records: 0, chains: 0 };
   let records = 0;

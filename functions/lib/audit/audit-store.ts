@@ -26,8 +26,11 @@ export interface StoredRecord {
  * signed digests (`functions/lib/anchor`). Every method reads; none writes.
  */
 export interface ChainReader {
-  /** Every chain that has a seq 0 (order unspecified, each once). */
-  listChains(): AsyncIterable<string>;
+  /**
+   * Every chain that has a seq 0, each once, in ascending (byte) order of the chain name;
+   * only those after `after` when given (a cursor: the anchor sweep and paged verification go on from it).
+   */
+  listChains(after?: string): AsyncIterable<string>;
   /**
    * Chains holding a record whose `ts` is at or after `since`, each once: what changed since
    * then. A record written with an older `ts` is not seen here (the full checkpoint finds it).

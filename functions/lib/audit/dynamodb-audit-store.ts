@@ -522,8 +522,8 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
     return { chains: chains.length, records, ok: breaks.length === 0, breaks };
   }
 
-  /** Every chain that has a seq 0, via the sparse by-chain GSI (a Query on one partition, paged). */
-  async *listChains(): AsyncIterable<string> {
+  /** Every chain that has a seq 0 (after `after`), in chain order, via the sparse by-chain GSI (a Query on one partition, paged). */
+  async *listChains(after?: string): AsyncIterable<string> {
     let lastKey: Record<string, unknown> | undefined;
     let previous: string | undefined;
     do {
@@ -531,8 +531,8 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: AUDIT_INDEX.byChain,
-          KeyConditionExpression: 'chainIndex = :v',
-          ExpressionAttributeValues: { ':v': CHAIN_INDEX_VALUE },
+          KeyConditionExpression: after ? 'chainIndex = :v AND chain > :a' : 'chainIndex = :v',
+          ExpressionAttributeValues: after ? { ':v': CHAIN_INDEX_VALUE, ':a': after } : { ':v': CHAIN_INDEX_VALUE },
           ProjectionExpression: 'chain',
           ExclusiveStartKey: lastKey,
         }),

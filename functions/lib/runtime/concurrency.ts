@@ -58,3 +58,30 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   const semaphore = new Semaphore(Math.max(1, Math.floor(limit)));
   return Promise.all(items.map((item) => semaphore.run(() => fn(item))));
 }
+
+/**
+ * Runs `fn` over a stream of items with at most `limit` calls at once, pulling the next item
+ * only when a call slot is free, so a long stream (every chain of a table, page by page) never
+ * sits in memory. Rejects with the first error once the calls in flight have settled.
+ * @example
+ * await forEachLimit(reader.listChains(), 16, (chain) => check(chain));
+ */
+export async function forEachLimit<T>(items: AsyncIterable<T> | Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const max = Math.max(1, Math.floor(limit));
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for await (const item of items) {
+    const p: Promise<void> = fn(item).then(
+      () => void running.delete(p),
+      (error: unknown) => {
+        running.delete(p);
+        failure ??= { error };
+      },
+    );
+    running.add(p);
+    if (running.size >= max) await Promise.race(running);
+    if (failure) break;
+  }
+  await Promise.all(running);
+  if (failure) throw failure.error;
+}

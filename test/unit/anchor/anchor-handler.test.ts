@@ -28,6 +28,18 @@ describe('anchor function handler', () => {
     expect(recorded.map((r) => r?.seq)).toEqual([0, 1, 2]);
   });
 
+  it('stops the sweep when the invocation has less than a minute left, keeping its place for the next run', async () => {
+    const reader = new InMemoryChainReader();
+    for (const app of ['a', 'b', 'c']) reader.append(`app#default#argocd#${app}`, 1);
+    const handler = createAnchorHandler({ reader, store: new FileAnchorStore(dir), signer: LocalKeySigner.open(join(dir, 'k.pem')) });
+    // 59 s left: the run takes one chain (a run always makes progress), then stops.
+    const short = await handler({}, { getRemainingTimeInMillis: () => 59_000 });
+    expect(short).toMatchObject({ chains: 1, sweep: { from: '', next: 'app#default#argocd#a', chains: 1 } });
+    const long = await handler({}, { getRemainingTimeInMillis: () => 300_000 });
+    expect(long).toMatchObject({ sweep: { from: 'app#default#argocd#a', chains: 2 }, newRecords: 2 });
+    expect(long.sweep.next).toBeUndefined();
+  });
+
   it('records a failed run and fails the invocation (the function error alarm sees it)', async () => {
     const recorded: Array<AnchorResult | undefined> = [];
     const signer: DigestSigner = {

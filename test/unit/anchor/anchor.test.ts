@@ -10,6 +10,7 @@ import {
   digestName,
   encodeDigestFile,
   parseDigestFile,
+  partName,
   runAnchor,
   signedBytes,
   verifyAnchored,
@@ -183,14 +184,14 @@ describe('runAnchor and verifyAnchored (dynalite, file anchor store)', () => {
     const d1 = parseDigestFile(readFileSync(join(dir, 'anchors', digestName(1))));
     if (!d1.ok) throw new Error('fixture');
     chmodSync(join(dir, 'anchors', digestName(1)), 0o644);
-    writeFileSync(join(dir, 'anchors', digestName(1)), JSON.stringify({ ...d1.file, digest: { ...d1.file.digest, version: 2 } }));
+    writeFileSync(join(dir, 'anchors', digestName(1)), JSON.stringify({ ...d1.file, digest: { ...d1.file.digest, version: 3 } }));
     const report = await verify();
     expect(reasons(report)).toEqual([
       ['digests', 0, 'digest-invalid'],
       ['digests', 1, 'digest-invalid'],
       ['digests', 1, 'digest-edited'],
     ]);
-    expect(report.breaks.map((b) => b.message).join('\n')).toMatch(/not valid JSON[\s\S]*unknown digest version 2/);
+    expect(report.breaks.map((b) => b.message).join('\n')).toMatch(/not valid JSON[\s\S]*unknown digest version 3/);
     // The next run notices the damage and writes a checkpoint.
     tick(60_000);
     expect((await anchor()).kind).toBe('checkpoint');
@@ -220,19 +221,134 @@ describe('runAnchor and verifyAnchored (dynalite, file anchor store)', () => {
     expect(await verify()).toMatchObject({ ok: true, unanchored: { records: 0, chains: 0 } });
   });
 
-  it('leaves a back-dated record unanchored (reported) until the next checkpoint covers it', async () => {
+  it('anchors a back-dated record when the sweep reaches its chain, one slice per run', async () => {
     await appendN('a', 1);
+    await appendN('b', 1);
     await anchor();
     tick(60 * 60_000);
-    await anchor({ checkpointEveryMs: 24 * 3_600_000 });
     // A record written now but dated two hours ago: the incremental window does not see it.
     await audit.append(input({ app: 'late', ts: new Date(clock.getTime() - 2 * 3_600_000).toISOString() }));
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      tick(60_000);
+      runs.push(await anchor({ checkpointEveryMs: 24 * 3_600_000, sweepChains: 1 }));
+      if (i === 1) expect((await verify()).unanchored).toMatchObject({ records: 1, chains: 1 });
+    }
+    // The first run's window reaches back to the first digest's records (a and b, unchanged).
+    expect(runs.map((r) => [r.kind, r.touched, r.sweep, r.chains, r.newRecords])).toEqual([
+      ['incremental', 2, { from: '', next: 'app#default#argocd#a', chains: 1 }, 0, 0],
+      ['incremental', 0, { from: 'app#default#argocd#a', next: 'app#default#argocd#b', chains: 1 }, 0, 0],
+      ['incremental', 0, { from: 'app#default#argocd#b', chains: 1 }, 1, 1],
+    ]);
+    expect(await verify()).toMatchObject({ ok: true, unanchored: { records: 0, chains: 0 } });
+    // The sweep reached the end, so the next one starts over.
     tick(60_000);
-    expect(await anchor({ checkpointEveryMs: 24 * 3_600_000 })).toMatchObject({ kind: 'incremental', chains: 0 });
-    expect((await verify()).unanchored).toMatchObject({ records: 1, chains: 1 });
+    expect((await anchor({ checkpointEveryMs: 24 * 3_600_000, sweepChains: 1 })).sweep).toEqual({ from: '', next: 'app#default#argocd#a', chains: 1 });
+  });
+
+  it('writes a checkpoint from the previous one and the digests since, reading no chain beyond the touched ones', async () => {
+    for (const app of ['a', 'b', 'c', 'd']) await appendN(app, 2);
+    await anchor();
+    // A second digest, so the next window (from it, less the 15-minute margin) no longer holds the first records.
+    tick(30 * 60_000);
+    await anchor();
     tick(60_000);
-    expect(await anchor({ checkpoint: true })).toMatchObject({ kind: 'checkpoint', newRecords: 1 });
-    expect((await verify()).unanchored).toEqual({ records: 0, chains: 0 });
+    await appendN('b', 1);
+    const reads: string[] = [];
+    const counting = {
+      listChains: (after?: string) => audit.listChains(after),
+      chainsTouchedSince: (since: string) => audit.chainsTouchedSince(since),
+      head: (chain: string) => (reads.push(chain), audit.head(chain)),
+      readChain: (chain: string, fromSeq?: number) => (reads.push(chain), audit.readChain(chain, fromSeq)),
+    };
+    const cp = await runAnchor({ reader: counting, store: anchors, signer, now: () => clock }, { checkpoint: true, sweepChains: 0 });
+    expect(reads).toEqual(['app#default#argocd#b']);
+    expect(cp).toMatchObject({ kind: 'checkpoint', chains: 4, recordsCovered: 9, newRecords: 1, touched: 1, sweep: { from: '', chains: 0 } });
+    const file = parseDigestFile((await anchors.get(digestName(2)))!);
+    expect(file.ok && file.file.digest.heads.map((h) => [h.chain, h.seq])).toEqual([
+      ['app#default#argocd#a', 1],
+      ['app#default#argocd#b', 2],
+      ['app#default#argocd#c', 1],
+      ['app#default#argocd#d', 1],
+    ]);
+    expect(await verify()).toMatchObject({ ok: true, unanchored: { records: 0 }, digests: { mode: 'checkpoint', from: 2, count: 1 } });
+  });
+
+  it('splits a big digest into parts named by their hash, and reports a part deleted or edited', async () => {
+    const apps = ['a', 'b', 'c', 'd', 'e'];
+    for (const app of apps) await appendN(app, 1);
+    const first = await anchor({ maxPartBytes: 300 });
+    expect(first).toMatchObject({ kind: 'checkpoint', chains: 5, parts: 3 });
+    const file = parseDigestFile((await anchors.get(digestName(0)))!);
+    if (!file.ok) throw new Error('fixture');
+    expect(file.file.digest.heads).toEqual([]);
+    expect(file.file.digest.parts!.map((p) => [p.first, p.last, p.chains])).toEqual([
+      ['app#default#argocd#a', 'app#default#argocd#b', 2],
+      ['app#default#argocd#c', 'app#default#argocd#d', 2],
+      ['app#default#argocd#e', 'app#default#argocd#e', 1],
+    ]);
+    expect(await verify()).toMatchObject({ ok: true, records: 5, unanchored: { records: 0 } });
+    // Verifying one chain reads only the part holding it.
+    const gets: string[] = [];
+    const spy = Object.assign(Object.create(anchors) as FileAnchorStore, { get: (n: string) => (gets.push(n), anchors.get(n)) });
+    await verifyAnchored({ reader: audit, store: spy, publicKeyPem: await signer.publicKeyPem() }, { chains: ['app#default#argocd#c'] });
+    expect(gets.filter((n) => n.startsWith('parts/'))).toEqual([partName(0, file.file.digest.parts![1].hash)]);
+    // The attacker with the folder: part 0 deleted, part 1 replaced.
+    const partPath = (i: number) => join(dir, 'anchors', ...partName(0, file.file.digest.parts![i].hash).split('/'));
+    unlinkSync(partPath(0));
+    chmodSync(partPath(1), 0o644);
+    writeFileSync(partPath(1), readFileSync(partPath(1), 'utf8').replace(/"seq":0/, '"seq":7'));
+    const report = await verify();
+    expect(report.breaks.map((b) => [b.chain, b.seq, b.reason, b.message])).toEqual([
+      ['digests', 0, 'digest-missing', `part 0 of digest 0 (${partName(0, file.file.digest.parts![0].hash)}) is missing`],
+      ['digests', 0, 'digest-edited', 'part 1 of digest 0 does not hash to what the digest names: edited or replaced'],
+    ]);
+  });
+
+  it('checks the digest chain from the newest checkpoint by default, and from digest 0 when asked', async () => {
+    await appendN('a', 1);
+    for (let i = 0; i < 4; i++) {
+      await anchor({ checkpoint: i === 2 });
+      tick(60_000);
+    }
+    // Digest 1 (before the newest checkpoint, 2) is edited: no longer needed by what is anchored.
+    const p1 = join(dir, 'anchors', digestName(1));
+    chmodSync(p1, 0o644);
+    writeFileSync(p1, readFileSync(p1, 'utf8').replace('"incremental"', '"checkpoint"'));
+    expect(await verify()).toMatchObject({ ok: true, digests: { mode: 'checkpoint', from: 2, count: 2, newest: { seq: 3 } } });
+    const all = await verifyAnchored({ reader: audit, store: anchors, publicKeyPem: await signer.publicKeyPem() }, { digests: 'all' });
+    expect(reasons(all)).toEqual([
+      ['digests', 1, 'digest-signature'],
+      ['digests', 1, 'digest-edited'],
+    ]);
+    expect(all.digests).toMatchObject({ mode: 'all', from: 0, count: 4 });
+  });
+
+  it('verifies page by page, each page naming where the next starts, and still finds an anchored chain deleted whole', async () => {
+    for (const app of ['a', 'b', 'c', 'd', 'e']) await appendN(app, 2);
+    await anchor();
+    await deleteChain(t.doc, t.names.audit, 'app#default#argocd#c');
+    const pages = [];
+    let after = '';
+    for (;;) {
+      const page = await verifyAnchored({ reader: audit, store: anchors, publicKeyPem: await signer.publicKeyPem() }, { after, limit: 2 });
+      pages.push([page.chains, page.records, page.next, reasons(page)]);
+      if (!page.next) break;
+      after = page.next;
+    }
+    // Page 1: a, b (listing goes on). Page 2: the rest, c (anchored, no longer listed), d, e.
+    expect(pages).toEqual([
+      [2, 4, 'app#default#argocd#b', []],
+      [
+        3,
+        4,
+        undefined,
+        [
+          ['app#default#argocd#c', 0, 'missing-start'],
+          ['app#default#argocd#c', 1, 'anchor-truncated'],
+        ],
+      ],
+    ]);
   });
 });
 
