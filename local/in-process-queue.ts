@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { serializeFollowUp, type FollowUpMessage, type FollowUpQueue } from '../functions/lib/queue/follow-up';
 import { serializePushMessage } from '../functions/lib/queue/message';
+import { serializeNotify, type NotificationQueue, type NotifyMessage } from '../functions/lib/queue/notification';
 import type { PushMessage, PushQueue } from '../functions/lib/queue/types';
 
 /** One record of a batch, shaped like the `Records[]` of a Lambda SQS event. */
@@ -109,7 +110,7 @@ interface Entry {
  * await queue.enqueue({ push, receivedAt: new Date().toISOString() });
  * await queue.drain();
  */
-export class InProcessQueue implements PushQueue, FollowUpQueue {
+export class InProcessQueue implements PushQueue, FollowUpQueue, NotificationQueue {
   readonly #batchSize: number;
   readonly #maxReceiveCount: number;
   readonly #visibilityTimeoutMs: number;
@@ -144,6 +145,26 @@ export class InProcessQueue implements PushQueue, FollowUpQueue {
    */
   async schedule(message: FollowUpMessage, delaySeconds: number): Promise<void> {
     this.send(serializeFollowUp(message), { delayMs: Math.max(0, delaySeconds) * 1000 });
+  }
+
+  /** Queues a notification (serialised as the SQS adapter does), visible after `delaySeconds` (fractions kept). */
+  async publish(message: NotifyMessage, delaySeconds = 0): Promise<void> {
+    this.send(serializeNotify(message), { delayMs: Math.max(0, delaySeconds) * 1000 });
+  }
+
+  /**
+   * Moves a notification that failed for the last time straight to the dead letters, as the
+   * notifier does deployed with a SendMessage to the dead-letter queue.
+   */
+  async deadLetter(message: NotifyMessage, reason: string): Promise<void> {
+    this.#dead.push({
+      messageId: randomUUID(),
+      body: serializeNotify({ ...message, lastError: reason }),
+      receiveCount: message.attempt,
+      deadAt: new Date().toISOString(),
+    });
+    this.#counts.deadLettered++;
+    this.#notify();
   }
 
   /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -25,6 +26,10 @@ import { startScheduler, type Scheduler } from './scheduler';
 import { createDriftScanHandler } from '../functions/drift-scan/handler';
 import { createDeployTrackerHandler } from '../functions/deploy-tracker/worker';
 import { createDeploymentTracker, type DeploymentTracker } from '../functions/lib/deploy/index';
+import { createNotifierHandler } from '../functions/notifier/worker';
+import { NotificationLedger, Notifier } from '../functions/lib/notify/index';
+import { withNotifications } from '../functions/lib/runtime/core-deps';
+import { startNotifyReceiver, type NotifyReceiver } from './notify-receiver';
 
 /** Options of `startLocalStack`. */
 export interface LocalStackOptions {
@@ -69,6 +74,14 @@ export interface LocalStackOptions {
   /** Where status lines go. @default nothing */
   log?: (line: string) => void;
   /**
+   * The local notification receiver (Slack-shaped and generic webhook, local/notify-receiver.ts):
+   * started when `notify.channels` has any channel, unless `false`. It fills
+   * `SENTINEL_LOCAL_SLACK_URL` (its Slack URL) and `SENTINEL_LOCAL_WEBHOOK_SECRET` (a random HMAC
+   * secret it checks signatures with) unless they are set, so a config can name them.
+   * @default { port: 0 } (`npm start`: 8099)
+   */
+  notifyReceiver?: { port?: number } | false;
+  /**
    * File holding the local admin token (created, mode 0600, when missing); `null` keeps a fresh
    * random token in memory (tests read it from `LocalStack.token`).
    * @default `.sentinel/local-token` under the working directory with the default `dataDir`
@@ -93,6 +106,10 @@ export interface LocalStack {
   followUps: InProcessQueue;
   /** Deployment tracking, unless `deploy.enabled` is false. */
   tracker?: DeploymentTracker;
+  /** The in-process stand-in for the notification queue (and, in `deadLetters()`, its dead-letter queue). */
+  notifications: InProcessQueue;
+  /** The local notification receiver, when started. */
+  notifyReceiver?: NotifyReceiver;
   /** The shared dependencies, as the handlers got them. */
   deps: CoreDeps;
   /** The admin bearer token (principal {@link LocalStack.adminPrincipal}). */
@@ -172,6 +189,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log(`No ARGOCD_SERVER set: started the built-in ArgoCD simulator (${instances.map((i) => `${i.name} ${i.server}`).join(', ')}).`);
     }
 
+    let notifyReceiver: NotifyReceiver | undefined;
+    if (options.notifyReceiver !== false && config.notify.channels.length > 0) {
+      env.SENTINEL_LOCAL_WEBHOOK_SECRET ||= randomBytes(24).toString('base64url');
+      notifyReceiver = await startNotifyReceiver({
+        port: options.notifyReceiver?.port ?? 0,
+        webhookSecret: env.SENTINEL_LOCAL_WEBHOOK_SECRET,
+        print: (line) => log(line),
+      });
+      closers.push(() => notifyReceiver!.close());
+      env.SENTINEL_LOCAL_SLACK_URL ||= `${notifyReceiver.url}/slack/local`;
+      log(`Notifications: local receiver on ${notifyReceiver.url} (/slack/..., /webhook/...).`);
+    }
+
     const dynamo = options.dynamodbEndpoint
       ? { endpoint: options.dynamodbEndpoint, close: () => undefined }
       : await startEmbeddedDynamo({ path: dataDir ?? undefined });
@@ -214,11 +244,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
     }
     const driftState = new DynamoDBDriftStateStore(doc, tables.state);
+    // Notifications have their own queue, as deployed: appending a record a rule names queues one
+    // message per channel; the notifier consumes them (retries are delayed messages).
+    const notifications = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 1000, concurrency: 2, queueName: 'gitops-sentinel-notify' });
+    closers.push(() => notifications.stop());
+    const notifier = new Notifier({
+      config,
+      ledger: new NotificationLedger({ doc, tableName: tables.state, dedupeHours: config.notify.dedupeHours }),
+      queue: notifications,
+      auditStore,
+      // SNS and EventBridge channels are deployed only: locally their sends fail and end in the dead letters.
+      channels: { secrets, region: config.storage.region },
+      log: logger,
+    });
+    const consumeNotifications = createNotifierHandler({ notifier, log: logger });
+    notifications.start((batch) => consumeNotifications(batch));
     const core: CoreDeps = {
       config,
       doc,
       tables,
-      auditStore,
+      auditStore: withNotifications(auditStore, config, notifications, logger),
       driftState,
       secrets,
       argocd,
@@ -323,6 +368,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queue,
       followUps,
       ...(tracker ? { tracker } : {}),
+      notifications,
+      ...(notifyReceiver ? { notifyReceiver } : {}),
       deps,
       ...(anchor ? { anchor } : {}),
       token: admin.token,

@@ -10,7 +10,13 @@ async function main(): Promise<void> {
   // Node 20 is supported by the SDK versions pinned here; the notice is about future releases.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = Date.now();
-  const stack = await startLocalStack({ driftScheduler: true, anchorScheduler: true, log: (line) => console.log(line) });
+  const stack = await startLocalStack({
+    driftScheduler: true,
+    anchorScheduler: true,
+    // A fixed port, so a generic webhook channel in a config file can name it (local/demo.yaml).
+    notifyReceiver: { port: Number(process.env.SENTINEL_RECEIVER_PORT) || 8099 },
+    log: (line) => console.log(line),
+  });
   console.log(banner(stack, Date.now() - started, process.env.GITHUB_WEBHOOK_SECRET));
   let stopping = false;
   const stop = async (signal: string) => {

@@ -61,6 +61,7 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'deploy.timeout': true,
   'deploy.superseded': true,
   'deploy.gone': true,
+  'notify.failed': true,
 };
 
 /** The audit kinds, for validation and `--help`. */

@@ -32,7 +32,8 @@ export type AuditKind =
   | 'deploy.degraded'
   | 'deploy.timeout'
   | 'deploy.superseded'
-  | 'deploy.gone';
+  | 'deploy.gone'
+  | 'notify.failed';
 
 /** Outcome of the decision a record describes. */
 export type AuditOutcome = 'success' | 'failure' | 'skipped' | 'refused' | 'info';

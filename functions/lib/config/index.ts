@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME, defaults } from './defaults';
+import { notifyConfigOf } from './notify';
 import { firstIssue, type ConfigFile } from './schema';
 import type { InstanceConfig, SecretRef, SentinelConfig, TokenPurpose, WebhookSecretRef, WebhookSecrets, WebhookSecretSetting } from './types';
 
 export type * from './types';
 export { ConfigError } from './errors';
 export { defaults, DEFAULT_INSTANCE_NAME, DEFAULT_ARGOCD_NAMESPACE } from './defaults';
-export { fileSchema, firstIssue, ACCESS_ACTIONS, TOKEN_PURPOSES, type ConfigFile } from './schema';
+export { fileSchema, firstIssue, ACCESS_ACTIONS, TOKEN_PURPOSES, NOTIFY_EVENT_KINDS, type ConfigFile } from './schema';
 export { insecureSettings, type InsecureSetting } from './insecure-settings';
 
 /** Options of `loadConfig`. */
@@ -223,6 +224,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     deploy: { ...defaults.deploy, ...stripUndefined(file.deploy ?? {}) },
     followUpQueueUrl: env.SENTINEL_FOLLOWUP_QUEUE_URL || file.followUpQueueUrl,
     ...(file.gitApis ? { gitApis: file.gitApis } : {}),
+    notify: notifyConfigOf(file.notify, source),
+    ...stripUndefined({ notifyQueueUrl: env.SENTINEL_NOTIFY_QUEUE_URL || undefined, notifyDeadLetterQueueUrl: env.SENTINEL_NOTIFY_DLQ_URL || undefined }),
   };
 }
 

@@ -108,6 +108,54 @@ const gitApi = v.strictObject({
   token: v.optional(secretRef),
 });
 
+/** The event kinds a notification rule may name (issue 14 item 3). */
+export const NOTIFY_EVENT_KINDS = [
+  'drift.found',
+  'drift.repaired',
+  'drift.flapping',
+  'deploy.succeeded',
+  'deploy.failed',
+  'deploy.degraded',
+  'deploy.timeout',
+  'delivery.dead-lettered',
+  'audit.verify-failed',
+  'webhook.refused-spike',
+] as const;
+
+const channelName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -'));
+const httpUrl = v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//i, 'must be an http(s) URL'));
+
+/** One notification channel; `type` picks the shape. */
+const notifyChannel = v.variant('type', [
+  v.strictObject({ name: channelName, type: v.literal('slack'), url: secretRef }),
+  v.strictObject({ name: channelName, type: v.literal('webhook'), url: httpUrl, secret: secretRef }),
+  v.strictObject({
+    name: channelName,
+    type: v.literal('sns'),
+    topicArn: v.pipe(v.string(), v.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN')),
+  }),
+  v.strictObject({
+    name: channelName,
+    type: v.literal('eventbridge'),
+    eventBusName: v.pipe(
+      v.string(),
+      v.regex(/^(default|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256})$/, 'must be default or an event bus ARN'),
+    ),
+    source: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be 1-256 of A-Z a-z 0-9 . _ -'))),
+  }),
+]);
+
+const notifyRule = v.strictObject({
+  events: v.pipe(
+    v.array(v.picklist(NOTIFY_EVENT_KINDS, `must be one of: ${NOTIFY_EVENT_KINDS.join(', ')}`)),
+    v.minLength(1, 'must list at least one event kind'),
+  ),
+  instances: v.optional(globList('instance')),
+  projects: v.optional(globList('project')),
+  apps: v.optional(globList('app')),
+  channels: v.pipe(v.array(channelName), v.minLength(1, 'must list at least one channel')),
+});
+
 /** The file schema: every field optional, defaults come from `defaults.ts`. */
 export const fileSchema = v.strictObject({
   instances: v.optional(v.array(instance)),
@@ -196,6 +244,20 @@ export const fileSchema = v.strictObject({
   queueUrl: v.optional(nonEmpty),
   acknowledge: v.optional(v.array(v.picklist(ACKNOWLEDGEABLE, `must be one of ${ACKNOWLEDGEABLE.join(', ')}`))),
   followUpQueueUrl: v.optional(nonEmpty),
+  notify: v.optional(
+    v.strictObject({
+      channels: v.optional(v.pipe(v.array(notifyChannel), v.maxLength(50, 'must list at most 50 channels'))),
+      rules: v.optional(v.pipe(v.array(notifyRule), v.maxLength(200, 'must list at most 200 rules'))),
+      maxAttempts: v.optional(int(1, 20)),
+      // Fractions of a second are for local demos and tests; SQS rounds up to whole seconds.
+      backoffSeconds: v.optional(v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900'))),
+      maxBackoffSeconds: v.optional(
+        v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900 (the SQS DelaySeconds limit)')),
+      ),
+      timeoutMs: v.optional(int(100, 30_000)),
+      dedupeHours: v.optional(int(1, 24 * 90)),
+    }),
+  ),
 });
 
 /** The configuration file as written by a user. */

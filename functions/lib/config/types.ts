@@ -207,6 +207,12 @@ export interface SentinelConfig {
    * none or a truncated list. Absent: no API calls (every matching app is refreshed).
    */
   gitApis?: GitApisConfig;
+  /** Notification rules and channels. @default no channels, no rules (nothing is sent) */
+  notify: NotifyConfig;
+  /** URL of the notification queue (`SENTINEL_NOTIFY_QUEUE_URL`, deployed); without it nothing is queued. */
+  notifyQueueUrl?: string;
+  /** URL of the notification dead-letter queue (`SENTINEL_NOTIFY_DLQ_URL`, the notifier function only). */
+  notifyDeadLetterQueueUrl?: string;
 }
 
 /** One provider's API. */
@@ -227,4 +233,86 @@ export interface GitApisConfig {
   bitbucketCloud?: GitApiConfig;
   /** Bitbucket Server / Data Center (`apiUrl` required: the server's own URL, with any context path). */
   bitbucketServer?: GitApiConfig & { apiUrl: string };
+}
+
+/** The event kinds a notification rule may name. */
+export type NotifyEventKind =
+  | 'drift.found'
+  | 'drift.repaired'
+  | 'drift.flapping'
+  | 'deploy.succeeded'
+  | 'deploy.failed'
+  | 'deploy.degraded'
+  | 'deploy.timeout'
+  | 'delivery.dead-lettered'
+  | 'audit.verify-failed'
+  | 'webhook.refused-spike';
+
+/** A Slack incoming webhook. The URL is the credential, so it is a secret reference. */
+export interface SlackChannelConfig {
+  name: string;
+  type: 'slack';
+  /** The incoming-webhook URL (Secrets Manager deployed, an environment variable locally). */
+  url: SecretRef;
+}
+
+/** A generic webhook: a JSON body signed with `X-Sentinel-Signature: sha256=<HMAC>`. */
+export interface WebhookChannelConfig {
+  name: string;
+  type: 'webhook';
+  /** Where the JSON is posted (not a secret; the HMAC secret is). */
+  url: string;
+  /** The HMAC-SHA256 key. */
+  secret: SecretRef;
+}
+
+/** An Amazon SNS topic (deployed): the message is the JSON the generic webhook gets. */
+export interface SNSChannelConfig {
+  name: string;
+  type: 'sns';
+  topicArn: string;
+}
+
+/** An Amazon EventBridge bus (deployed): the event's detail is the audit record. */
+export interface EventBridgeChannelConfig {
+  name: string;
+  type: 'eventbridge';
+  /** Bus ARN (or `default`). */
+  eventBusName: string;
+  /** The events' `source`. @default "gitops-sentinel" */
+  source: string;
+}
+
+/** One notification channel. */
+export type NotifyChannelConfig = SlackChannelConfig | WebhookChannelConfig | SNSChannelConfig | EventBridgeChannelConfig;
+
+/** A rule: these event kinds, optionally only for these instances, projects and apps (globs), go to these channels. */
+export interface NotifyRule {
+  events: NotifyEventKind[];
+  /** Globs over instance names. Absent: every instance. */
+  instances?: string[];
+  /** Globs over ArgoCD project names. Absent: every project. */
+  projects?: string[];
+  /** Globs over app names. Absent: every app. */
+  apps?: string[];
+  /** Channel names (each must be defined under `notify.channels`). */
+  channels: string[];
+}
+
+/** Notifications (issue 14 item 3): rules map event kinds to channels; a notifier sends off the push path. */
+export interface NotifyConfig {
+  /** @default [] */
+  channels: NotifyChannelConfig[];
+  /** @default [] */
+  rules: NotifyRule[];
+  /** Attempts per (event, channel) before it goes to the dead-letter queue and `notify.failed` is audited. @default 5 */
+  maxAttempts: number;
+  /** Delay before the first retry, in seconds; each retry doubles it. @default 10 */
+  backoffSeconds: number;
+  /** Longest delay between attempts, in seconds (SQS allows 900; a longer `Retry-After` is capped here). @default 900 */
+  maxBackoffSeconds: number;
+  /** Bound on one HTTP send, ms. @default 5000 */
+  timeoutMs: number;
+  /** How long a sent (event, app, revision, channel) is remembered, in hours. @default 168 (7 days) */
+  dedupeHours: number;
 }

@@ -13,3 +13,5 @@ export {
   type FollowUpQueue,
 } from './follow-up';
 export { SQSFollowUpQueue, type SQSFollowUpQueueOptions } from './sqs-follow-up-queue';
+export { serializeNotify, parseNotify, notifyDelaySeconds, type NotifyMessage, type NotificationQueue } from './notification';
+export { SQSNotificationQueue, type SQSNotificationQueueOptions } from './sqs-notification-queue';

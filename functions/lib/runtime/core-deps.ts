@@ -21,6 +21,10 @@ import type { SecretsProvider } from '../secrets/types';
 import { createDeploymentTracker } from '../deploy/index';
 import type { DeploymentStarter } from '../deploy/types';
 import { SQSFollowUpQueue } from '../queue/sqs-follow-up-queue';
+import { SQSNotificationQueue } from '../queue/sqs-notification-queue';
+import { NotificationPublisher } from '../notify/publisher';
+import { NotifyingAuditStore } from '../notify/notifying-audit-store';
+import type { NotificationQueue } from '../queue/notification';
 
 /** What every ArgoCD-facing function gets. Local mode and tests build the same shape. */
 export interface CoreDeps {
@@ -101,11 +105,14 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
   const secrets = new SecretsManagerProvider({ env });
   const purpose = FUNCTION_PURPOSE[functionName] ?? 'operator';
   const argocd = createArgoCDClients(config, secrets, { logger: log, purpose });
+  const notifyQueue = config.notifyQueueUrl
+    ? new SQSNotificationQueue({ queueUrl: config.notifyQueueUrl, clientConfig: { region: config.storage.region } })
+    : undefined;
   const core: CoreDeps = {
     config,
     doc,
     tables,
-    auditStore: new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger: log }),
+    auditStore: withNotifications(new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger: log }), config, notifyQueue, log),
     driftState: new DynamoDBDriftStateStore(doc, tables.state),
     secrets,
     argocd,
@@ -120,6 +127,15 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
     : undefined;
   const deployments = createDeploymentTracker(core, followUps);
   return deployments ? { ...core, deployments } : core;
+}
+
+/**
+ * The audit store, wrapped so that appending a record some notification rule names queues its
+ * notifications (`NotifyingAuditStore`); unchanged without rules or without a queue.
+ */
+export function withNotifications(store: AuditStore, config: SentinelConfig, queue: NotificationQueue | undefined, log?: SimpleLogger): AuditStore {
+  if (!queue || config.notify.rules.length === 0) return store;
+  return new NotifyingAuditStore(store, new NotificationPublisher({ config: config.notify, queue, log }), log);
 }
 
 /**
