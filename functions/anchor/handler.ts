@@ -7,10 +7,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ANCHOR_DEFAULTS, runAnchor, type AnchorResult, type AnchorRunDeps } from '../lib/anchor/index';
-import { anchorSettingsFromEnv } from '../lib/anchor/settings';
 import { KmsSigner } from '../lib/anchor/kms-signer';
 import { S3AnchorStore } from '../lib/anchor/s3-anchor-store';
 import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
+import { loadConfig } from '../lib/config/index';
+import { tableNames } from '../lib/config/tables';
 import { asSimpleLogger, createLogger } from '../lib/observability/logger';
 import { metrics } from '../lib/observability/metrics';
 import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
@@ -66,16 +67,18 @@ export function createAnchorHandler(deps: DepsOrBuilder<AnchorHandlerDeps>): (ev
   };
 }
 
-/** The Lambda entry point: clients built once per cold start. */
+/**
+ * The Lambda entry point: clients built once per cold start. The anchor needs only the
+ * variables the stack sets on it (`SENTINEL_ANCHOR_*`, `SENTINEL_TABLE_PREFIX`), read by
+ * `loadConfig` like every other setting; it does not read the configuration parameter.
+ */
 export const handler = createAnchorHandler(() => {
-  const env = process.env;
-  const settings = anchorSettingsFromEnv(env);
+  const config = loadConfig(process.env);
+  const settings = config.anchor;
   if (!settings) throw new TypeError('[gitops-sentinel/anchor] SENTINEL_ANCHOR_BUCKET and SENTINEL_ANCHOR_KEY_ID must be set');
-  // The table name comes from the stack (bindAuditTable sets it); the anchor needs nothing else of the configuration.
-  const tableName = env.SENTINEL_AUDIT_TABLE;
-  if (!tableName) throw new TypeError('[gitops-sentinel/anchor] SENTINEL_AUDIT_TABLE must be set');
+  const tableName = tableNames(config.storage.tablePrefix).audit;
   const log = asSimpleLogger(createLogger('anchor'));
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: config.storage.region }), { marshallOptions: { removeUndefinedValues: true } });
   return {
     reader: new DynamoDBAuditStore({ tableName, client: doc, logger: log }),
     store: new S3AnchorStore({ bucket: settings.bucket }),

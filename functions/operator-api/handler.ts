@@ -7,7 +7,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { deployedCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
 import type { AnchorService } from '../lib/anchor/anchor-service';
-import { anchorSettingsFromEnv } from '../lib/anchor/settings';
 import type { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { lazyDeps, refreshing, type DepsOrBuilder } from '../lib/runtime/lazy';
 import { authorize } from './access';
@@ -79,16 +78,16 @@ export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>): Operato
 /**
 /**
  * Adds the deployed anchoring (digests in S3, the public key from KMS, "anchor now" through the
- * anchor function) when the stack set `SENTINEL_ANCHOR_*`. The S3, KMS and Lambda clients are
- * loaded only then, so the local stack and the other functions never load them.
+ * anchor function) when the configuration has it (the stack set `SENTINEL_ANCHOR_*`). The S3,
+ * KMS and Lambda clients are loaded only then, so the local stack and the other functions never load them.
  */
-function withDeployedAnchor(deps: DepsOrBuilder<CoreDeps>, env: Record<string, string | undefined> = process.env): DepsOrBuilder<CoreDeps> {
-  const settings = anchorSettingsFromEnv(env);
-  if (!settings) return deps;
+function withDeployedAnchor(deps: DepsOrBuilder<CoreDeps>): DepsOrBuilder<CoreDeps> {
   const get = lazyDeps(deps);
   let anchor: Promise<AnchorService> | undefined;
   return refreshing(async () => {
     const core = await get();
+    const settings = core.config.anchor;
+    if (!settings) return core;
     // deployedCoreDeps builds a DynamoDBAuditStore, which is also the chain reader verification needs.
     // (`.js`: a dynamic import is an ECMAScript import; esbuild resolves it to the .ts file.)
     anchor ??= import('../lib/anchor/deployed.js').then((m) => m.deployedAnchorService(settings, core.auditStore as DynamoDBAuditStore));

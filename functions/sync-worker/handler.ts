@@ -11,14 +11,15 @@ import { createSyncWorkerHandler, type SyncWorkerHandler } from './worker';
 export { createSyncWorkerHandler, type SyncWorkerEvent, type SyncWorkerHandler, type SyncWorkerOptions, type SyncWorkerRecord } from './worker';
 
 /**
- * The Lambda entry point (SQS event source with `ReportBatchItemFailures`).
- * `SENTINEL_MAX_RECEIVE_COUNT` must equal the queue's redrive `maxReceiveCount` (default 5).
+ * The Lambda entry point (SQS event source with `ReportBatchItemFailures`). The redrive limit
+ * comes with the rest of the configuration (`config.maxReceiveCount`, which the stack sets to
+ * the queue's `maxReceiveCount`).
  */
 const getDeps = lazyDeps(deployedCoreDeps('sync-worker'));
 let built: { deps: CoreDeps; handler: SyncWorkerHandler } | undefined;
 export const handler: SyncWorkerHandler = async (event, context) => {
   // Rebuilt (with a fresh app index) when the deployed configuration changes.
   const deps = await getDeps();
-  if (built?.deps !== deps) built = { deps, handler: createSyncWorkerHandler(deps, { maxReceiveCount: Number(process.env.SENTINEL_MAX_RECEIVE_COUNT) || 5 }) };
+  if (built?.deps !== deps) built = { deps, handler: createSyncWorkerHandler(deps, { maxReceiveCount: deps.config.maxReceiveCount }) };
   return built.handler(event, context);
 };

@@ -9,7 +9,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { ConfigError, loadConfig, type SentinelConfig } from '../lib/config/index';
-import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableName } from '../lib/config/tables';
+import { tableNames } from '../lib/config/tables';
 import { asSimpleLogger, createLogger } from '../lib/observability/logger';
 import { DynamoDBDeliveryLedgerStore } from '../lib/intake/dynamodb-delivery-ledger-store';
 import { DynamoDBRefusalCounter } from '../lib/intake/dynamodb-refusal-counter';
@@ -94,16 +94,16 @@ export function withRefusalMetrics(counter: RefusalCounter): RefusalCounter {
 }
 
 /**
- * The deployed dependencies, from the environment: configuration (`loadConfig`), the audit and
- * idempotency (delivery ledger) and state (refusal counts) tables (`SENTINEL_AUDIT_TABLE`,
- * `SENTINEL_IDEMPOTENCY_TABLE`, `SENTINEL_STATE_TABLE`, else derived from
- * the table prefix), Secrets Manager, the SQS queue (`SENTINEL_QUEUE_URL`) and the Powertools logger.
+ * The deployed dependencies, from the configuration (`loadConfig`): the audit, idempotency
+ * (delivery ledger) and state (refusal counts) tables named by `storage.tablePrefix`
+ * (`SENTINEL_TABLE_PREFIX`), Secrets Manager, the SQS queue (`SENTINEL_QUEUE_URL`) and the Powertools logger.
  * @throws ConfigError when the configuration is invalid or the queue URL is missing
  */
 export function buildDeployedDeps(env: Record<string, string | undefined> = process.env, config: SentinelConfig = loadConfig(env)): WebhookHandlerDeps {
   if (!config.queueUrl) throw new ConfigError('SENTINEL_QUEUE_URL', 'environment', 'required by the webhook function');
   const log = asSimpleLogger(createLogger('webhook'));
   const { region, dynamodbEndpoint, tablePrefix } = config.storage;
+  const tables = tableNames(tablePrefix);
   const dynamo = new DynamoDBClient({ region, ...(dynamodbEndpoint ? { endpoint: dynamodbEndpoint } : {}) });
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   return {
@@ -112,12 +112,12 @@ export function buildDeployedDeps(env: Record<string, string | undefined> = proc
     secrets: new SecretsManagerProvider({ clientConfig: { region } }),
     queue: new SQSPushQueue({ queueUrl: config.queueUrl, clientConfig: { region } }),
     auditStore: new DynamoDBAuditStore({
-      tableName: env.SENTINEL_AUDIT_TABLE || tableName(tablePrefix, AUDIT_TABLE),
+      tableName: tables.audit,
       client: doc,
       logger: log,
     }),
-    ledger: new DynamoDBDeliveryLedgerStore({ doc, tableName: env.SENTINEL_IDEMPOTENCY_TABLE || tableName(tablePrefix, IDEMPOTENCY_TABLE) }),
-    refusals: withRefusalMetrics(new DynamoDBRefusalCounter({ doc, tableName: env.SENTINEL_STATE_TABLE || tableName(tablePrefix, STATE_TABLE) })),
+    ledger: new DynamoDBDeliveryLedgerStore({ doc, tableName: tables.idempotency }),
+    refusals: withRefusalMetrics(new DynamoDBRefusalCounter({ doc, tableName: tables.state })),
   };
 }
 

@@ -9,7 +9,7 @@ import type { AnchorService } from './anchor-service';
 import { AnchorError } from './errors';
 import { KmsSigner } from './kms-signer';
 import { S3AnchorStore } from './s3-anchor-store';
-import type { DeployedAnchorSettings } from './settings';
+import type { DeployedAnchorSettings } from '../config/types';
 import type { AnchorResult } from './types';
 
 /** Clients the deployed service uses; tests pass mocked ones. */

@@ -151,7 +151,7 @@ function dayBefore(day: string): string {
 /**
  * Audit trail in one DynamoDB table, hash-chained per app and per sharded system chain.
  * @example
- * const store: AuditStore = new DynamoDBAuditStore({ tableName: process.env.AUDIT_TABLE!, clientConfig: {} });
+ * const store: AuditStore = new DynamoDBAuditStore({ tableName: tableNames(config.storage.tablePrefix).audit, clientConfig: {} });
  * await store.append({ kind: 'app.synced', outcome: 'success', actor: 'scheduler', message: 'synced', instance: 'prod', app: 'guestbook' });
  */
 export class DynamoDBAuditStore implements AuditStore, ChainReader {

@@ -21,6 +21,7 @@ export const defaults: Omit<SentinelConfig, 'instances'> = {
   access: { localTokens: [] },
   acknowledge: [],
   notify: { channels: [], rules: [], maxAttempts: 5, backoffSeconds: 10, maxBackoffSeconds: 900, timeoutMs: 5_000, dedupeHours: 168 },
+  maxReceiveCount: 5,
 };
 
 /** The control-plane namespace ArgoCD is installed in by default. */

@@ -3,7 +3,16 @@ import { ConfigError } from './errors';
 import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME, defaults } from './defaults';
 import { notifyConfigOf } from './notify';
 import { firstIssue, type ConfigFile } from './schema';
-import type { InstanceConfig, SecretRef, SentinelConfig, TokenPurpose, WebhookSecretRef, WebhookSecrets, WebhookSecretSetting } from './types';
+import type {
+  DeployedAnchorSettings,
+  InstanceConfig,
+  SecretRef,
+  SentinelConfig,
+  TokenPurpose,
+  WebhookSecretRef,
+  WebhookSecrets,
+  WebhookSecretSetting,
+} from './types';
 
 export type * from './types';
 export { ConfigError } from './errors';
@@ -226,6 +235,46 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     ...(file.gitApis ? { gitApis: file.gitApis } : {}),
     notify: notifyConfigOf(file.notify, source),
     ...stripUndefined({ notifyQueueUrl: env.SENTINEL_NOTIFY_QUEUE_URL || undefined, notifyDeadLetterQueueUrl: env.SENTINEL_NOTIFY_DLQ_URL || undefined }),
+    maxReceiveCount: int(env, 'SENTINEL_MAX_RECEIVE_COUNT', 1, 1000) ?? defaults.maxReceiveCount,
+    ...stripUndefined({ anchor: anchorSettings(env) }),
+  };
+}
+
+/** Where a deployed function reads its configuration from. */
+export interface ConfigParameterSettings {
+  /** `SENTINEL_CONFIG_PARAMETER`: the SSM parameter's name or ARN. */
+  name: string;
+  /** `SENTINEL_CONFIG_MAX_AGE_SECONDS`: how long a read copy is used. @default 60 (`DEFAULT_CONFIG_MAX_AGE_SECONDS`) */
+  maxAgeSeconds?: number;
+}
+
+/**
+ * The configuration parameter the stack named for a function, or undefined when there is none
+ * (the configuration is then `SENTINEL_CONFIG_JSON` or `SENTINEL_CONFIG`, read by `loadConfig`).
+ * These two variables say where the configuration lives, so they are read before it.
+ * @throws ConfigError when `SENTINEL_CONFIG_MAX_AGE_SECONDS` is not a whole number of seconds from 1 to 3600
+ */
+export function configParameterOf(env: Env): ConfigParameterSettings | undefined {
+  const name = env.SENTINEL_CONFIG_PARAMETER;
+  if (!name) return undefined;
+  return { name, ...stripUndefined({ maxAgeSeconds: int(env, 'SENTINEL_CONFIG_MAX_AGE_SECONDS', 1, 3600) }) };
+}
+
+/**
+ * The deployed anchoring from the variables the stack sets (`SENTINEL_ANCHOR_*`), or
+ * undefined when the bucket or the key is missing (local stack, tests, other functions).
+ */
+function anchorSettings(env: Env): DeployedAnchorSettings | undefined {
+  const bucket = env.SENTINEL_ANCHOR_BUCKET;
+  const keyId = env.SENTINEL_ANCHOR_KEY_ID;
+  if (!bucket || !keyId) return undefined;
+  return {
+    bucket,
+    keyId,
+    ...stripUndefined({
+      functionName: env.SENTINEL_ANCHOR_FUNCTION || undefined,
+      checkpointMinutes: int(env, 'SENTINEL_ANCHOR_CHECKPOINT_MINUTES', 1, 10_080),
+    }),
   };
 }
 

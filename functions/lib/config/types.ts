@@ -179,6 +179,21 @@ export interface DeployConfig {
   backoffFactor: number;
 }
 
+/**
+ * Where the deployed audit anchoring lives. The stack sets these on the anchor function and
+ * the operator API (`SENTINEL_ANCHOR_*`); they are not file settings.
+ */
+export interface DeployedAnchorSettings {
+  /** `SENTINEL_ANCHOR_BUCKET`: the Object Lock bucket. */
+  bucket: string;
+  /** `SENTINEL_ANCHOR_KEY_ID`: the KMS signing key (id or ARN). */
+  keyId: string;
+  /** `SENTINEL_ANCHOR_FUNCTION`: the anchor function, for anchoring on demand (operator API). */
+  functionName?: string;
+  /** `SENTINEL_ANCHOR_CHECKPOINT_MINUTES`: checkpoint interval. */
+  checkpointMinutes?: number;
+}
+
 /** The validated configuration, parsed once. */
 export interface SentinelConfig {
   instances: InstanceConfig[];
@@ -202,6 +217,14 @@ export interface SentinelConfig {
   deploy: DeployConfig;
   /** URL of the follow-up queue (deployment checks; `SENTINEL_FOLLOWUP_QUEUE_URL` deployed). */
   followUpQueueUrl?: string;
+  /**
+   * Receives of a push message before SQS moves it to the dead-letter queue; the sync worker
+   * audits actions still undone as failed on the last one, so it must equal the queue's redrive
+   * limit (`SENTINEL_MAX_RECEIVE_COUNT`, which the stack sets from `queue.maxReceiveCount`). @default 5
+   */
+  maxReceiveCount: number;
+  /** The deployed audit anchoring, when the stack configured it (`SENTINEL_ANCHOR_*`). @default none */
+  anchor?: DeployedAnchorSettings;
   /**
    * Git providers' APIs the sync worker asks for a push's changed files when the payload has
    * none or a truncated list. Absent: no API calls (every matching app is refreshed).

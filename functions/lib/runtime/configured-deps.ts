@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBAuditStore } from '../audit/dynamodb-audit-store';
 import type { AuditStore } from '../audit/audit-store';
-import { loadConfig, type SentinelConfig } from '../config/index';
+import { configParameterOf, loadConfig, type SentinelConfig } from '../config/index';
 import { ParameterConfigSource, type ConfigSnapshot } from '../config/parameter-source';
 import { tableNames } from '../config/tables';
 import { refreshing, type DepsOrBuilder } from './lazy';
@@ -76,13 +76,14 @@ export function configuredDeps<T>(
   env: Record<string, string | undefined>,
   build: (config: SentinelConfig, previous?: T) => T,
 ): DepsOrBuilder<T> {
-  const name = env.SENTINEL_CONFIG_PARAMETER;
-  if (!name) return () => build(loadConfig(env));
+  const parameter = configParameterOf(env);
+  if (!parameter) return () => build(loadConfig(env));
+  const { name, maxAgeSeconds } = parameter;
   let recorder: ConfigChangeRecorder | undefined;
   const source = new ParameterConfigSource({
     name,
     env,
-    maxAgeSeconds: env.SENTINEL_CONFIG_MAX_AGE_SECONDS ? Number(env.SENTINEL_CONFIG_MAX_AGE_SECONDS) : undefined,
+    maxAgeSeconds,
     onInvalid: (error) => recorder?.log?.error('refused a configuration version; the last good one stays in effect', { parameter: name, key: error.key }),
   });
   let current: { hash: string; deps: T } | undefined;
