@@ -243,13 +243,20 @@ export class SentinelStack extends Stack {
       stringValue: configParameterValue,
       tier: ssm.ParameterTier.ADVANCED,
     });
-    const baseEnv = {
+    // Every variable a function gets is read by loadConfig / configParameterOf (functions/lib/config).
+    // The table names follow from the prefix (tableNames), as they do for the local stack.
+    const tableEnv = { SENTINEL_TABLE_PREFIX: prefix };
+    const configEnv = {
       SENTINEL_CONFIG_PARAMETER: this.configParameter.parameterName,
       SENTINEL_CONFIG_MAX_AGE_SECONDS: String(settings.configRefreshSeconds),
-      SENTINEL_TABLE_PREFIX: prefix,
-      SENTINEL_STAGE: settings.stage,
     };
-    const fn = (idName: string, name: FunctionName, sizing: FunctionSizing, extra: Partial<ConstructorParameters<typeof SentinelFunction>[2]> = {}) =>
+    const fn = (
+      idName: string,
+      name: FunctionName,
+      sizing: FunctionSizing,
+      extra: Partial<ConstructorParameters<typeof SentinelFunction>[2]> = {},
+      readsConfig = true,
+    ) =>
       new SentinelFunction(this, idName, {
         ...common,
         entry: handlerEntry(name),
@@ -257,7 +264,7 @@ export class SentinelStack extends Stack {
         memorySize: sizing.memoryMb,
         timeout: Duration.seconds(sizing.timeoutSeconds),
         ...extra,
-        environment: { ...baseEnv, ...extra.environment },
+        environment: { ...tableEnv, ...(readsConfig ? configEnv : {}), ...extra.environment },
       });
 
     const webhook = fn('Webhook', 'webhook', settings.functions.webhook, { environment: { SENTINEL_QUEUE_URL: this.queue.queueUrl } });
@@ -276,9 +283,10 @@ export class SentinelStack extends Stack {
     });
     const operatorApi = fn('OperatorApi', 'operator-api', settings.functions.operatorApi, {
       ...network,
-      environment: { SENTINEL_DRIFT_SCAN_FUNCTION: driftScan.functionName, ...followUpEnv },
+      environment: followUpEnv,
     });
-    const anchor = fn('Anchor', 'anchor', settings.functions.anchor);
+    // The anchor reads no configuration: the audit table (by prefix) and its SENTINEL_ANCHOR_* are all it needs.
+    const anchor = fn('Anchor', 'anchor', settings.functions.anchor, {}, false);
     const deployTracker = fn('DeployTracker', 'deploy-tracker', tracker, { ...network, environment: followUpEnv });
     this.functions = { webhook, syncWorker, driftScan, operatorApi, anchor, deployTracker };
 

@@ -140,20 +140,19 @@ export class SentinelFunction extends NodejsFunction {
    * and `Query` on the table (to read the head of a hash chain); readers get `Query`
    * on the table and each index. Nobody gets `UpdateItem`, `DeleteItem` or
    * `BatchWriteItem`, so records can be added but never changed or removed.
-   * Sets `SENTINEL_AUDIT_TABLE` to the table name.
+   * The function finds the table by `SENTINEL_TABLE_PREFIX` (`tableNames`), not by a variable of its own.
    */
   bindAuditTable(options: BindAuditTableOptions): this {
     const { table, access, definition = AUDIT_TABLE } = options;
     const resources = access === 'append' ? [table.tableArn] : [table.tableArn, ...indexArns(table, definition)];
     const actions = access === 'append' ? ['dynamodb:PutItem', 'dynamodb:Query'] : ['dynamodb:Query'];
     this.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
-    this.addEnvironment('SENTINEL_AUDIT_TABLE', table.tableName);
     return this;
   }
 
   /**
    * Grants exactly `actions` on a mutable table (state, idempotency), `Query` on its named
-   * indexes when asked, and sets `SENTINEL_<ID>_TABLE` (e.g. `SENTINEL_STATE_TABLE`).
+   * indexes when asked. The function finds the table by `SENTINEL_TABLE_PREFIX` (`tableNames`).
    */
   bindTable(options: BindTableOptions): this {
     const { table, definition, actions, queryIndexes = false } = options;
@@ -161,7 +160,6 @@ export class SentinelFunction extends NodejsFunction {
     this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }));
     const indexes = indexArns(table, definition);
     if (indexes.length && queryIndexes) this.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes }));
-    this.addEnvironment(`SENTINEL_${definition.id.toUpperCase()}_TABLE`, table.tableName);
     return this;
   }
 

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE } from '../../functions/lib/config/tables';
+import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableNames } from '../../functions/lib/config/tables';
 import { loadConfig } from '../../functions/lib/config/index';
 import { decodeConfigValue } from '../../functions/lib/config/parameter-source';
 import { OPERATOR_ROUTES, WEBHOOK_ROUTE, type SentinelStack } from '../../infra/sentinel-stack';
@@ -87,10 +87,39 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       const config = loadConfig({ SENTINEL_CONFIG_JSON: decodeConfigValue(params[0].Properties.Value) });
       expect(config.instances.map((i) => i.name)).toEqual(['prod-eu', 'prod-us']);
       expect(config.drift.scheduleMinutes).toBe(10);
-      for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      // Every function but the anchor, which reads no configuration (see the next test).
+      for (const id of ['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'DeployTracker']) {
+        const fn = resources[logicalId(template, 'AWS::Lambda::Function', id)];
         expect(fn.Properties.Environment.Variables).toMatchObject({ SENTINEL_CONFIG_MAX_AGE_SECONDS: '60' });
         expect(fn.Properties.Environment.Variables.SENTINEL_CONFIG_JSON).toBeUndefined();
         expect(fn.Properties.Environment.Variables.SENTINEL_CONFIG_PARAMETER).toBeDefined();
+      }
+    });
+
+    it("gives each function only variables its code reads, and loadConfig finds the stack's own tables and settings in them (issue 16 item 5)", () => {
+      const common = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'SENTINEL_TABLE_PREFIX'];
+      const configEnv = ['SENTINEL_CONFIG_MAX_AGE_SECONDS', 'SENTINEL_CONFIG_PARAMETER'];
+      const anchorEnv = ['SENTINEL_ANCHOR_BUCKET', 'SENTINEL_ANCHOR_CHECKPOINT_MINUTES', 'SENTINEL_ANCHOR_KEY_ID'];
+      const own: Record<string, string[]> = {
+        Webhook: [...configEnv, 'SENTINEL_QUEUE_URL'],
+        SyncWorker: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_MAX_RECEIVE_COUNT'],
+        DriftScan: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL'],
+        OperatorApi: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', ...anchorEnv, 'SENTINEL_ANCHOR_FUNCTION'],
+        // The anchor reads no configuration parameter (and may not: no ssm:GetParameter).
+        Anchor: anchorEnv,
+        DeployTracker: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL'],
+      };
+      const physicalTables = Object.values(template.findResources('AWS::DynamoDB::Table')).map((t) => t.Properties.TableName as string);
+      for (const [fn, names] of Object.entries(own)) {
+        const variables: Record<string, unknown> = resources[logicalId(template, 'AWS::Lambda::Function', fn)].Properties.Environment.Variables;
+        // No per-table names, no stage, nothing the code ignores.
+        expect([fn, Object.keys(variables).sort()]).toEqual([fn, [...common, ...names].sort()]);
+        // CloudFormation references stand in as placeholders; loadConfig parses the rest as the function will.
+        const config = loadConfig(Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${k}`])));
+        expect(Object.values(tableNames(config.storage.tablePrefix)).sort()).toEqual([...physicalTables].sort());
+        if (fn === 'SyncWorker') expect(config.maxReceiveCount).toBe(7);
+        if (anchorEnv.every((k) => names.includes(k))) expect(config.anchor).toMatchObject({ checkpointMinutes: 60 });
+        else expect(config.anchor).toBeUndefined();
       }
     });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig as loadJsonConfig, normalizeServer } from '../../../functions/lib/config';
+import { ConfigError, configParameterOf, loadConfig as loadJsonConfig, normalizeServer } from '../../../functions/lib/config';
 import { loadLocalConfig as loadConfig } from '../../../functions/lib/config/local';
 
 function configFile(name: string, text: string): string {
@@ -228,5 +228,42 @@ describe('access configuration', () => {
     });
     const bad = configFile('bbs-bad.yaml', 'gitApis:\n  bitbucketServer: { token: { env: BBS_TOKEN } }\n');
     expectConfigError(() => loadConfig({ SENTINEL_CONFIG: bad }), 'gitApis.bitbucketServer.apiUrl', bad);
+  });
+});
+
+describe('settings the stack passes as variables (issue 16 item 5: read by loadConfig, not by handlers)', () => {
+  it('reads the redrive limit the sync worker audits the last receive by', () => {
+    expect(loadConfig({}).maxReceiveCount).toBe(5);
+    expect(loadConfig({ SENTINEL_MAX_RECEIVE_COUNT: '7' }).maxReceiveCount).toBe(7);
+    expectConfigError(() => loadConfig({ SENTINEL_MAX_RECEIVE_COUNT: 'five' }), 'SENTINEL_MAX_RECEIVE_COUNT', 'environment');
+  });
+
+  it('reads the deployed anchoring only when bucket and key are both set', () => {
+    expect(loadConfig({}).anchor).toBeUndefined();
+    expect(loadConfig({ SENTINEL_ANCHOR_BUCKET: 'digests' }).anchor).toBeUndefined();
+    expect(loadConfig({ SENTINEL_ANCHOR_BUCKET: 'digests', SENTINEL_ANCHOR_KEY_ID: 'arn:aws:kms:eu-west-1:1:key/k' }).anchor).toEqual({
+      bucket: 'digests',
+      keyId: 'arn:aws:kms:eu-west-1:1:key/k',
+    });
+    expect(
+      loadConfig({ SENTINEL_ANCHOR_BUCKET: 'b', SENTINEL_ANCHOR_KEY_ID: 'k', SENTINEL_ANCHOR_FUNCTION: 'anchor-fn', SENTINEL_ANCHOR_CHECKPOINT_MINUTES: '15' })
+        .anchor,
+    ).toEqual({ bucket: 'b', keyId: 'k', functionName: 'anchor-fn', checkpointMinutes: 15 });
+    expectConfigError(
+      () => loadConfig({ SENTINEL_ANCHOR_BUCKET: 'b', SENTINEL_ANCHOR_KEY_ID: 'k', SENTINEL_ANCHOR_CHECKPOINT_MINUTES: '0' }),
+      'SENTINEL_ANCHOR_CHECKPOINT_MINUTES',
+      'environment',
+    );
+  });
+
+  it('says where a deployed function reads its configuration', () => {
+    expect(configParameterOf({})).toBeUndefined();
+    expect(configParameterOf({ SENTINEL_CONFIG_PARAMETER: '/gitops-sentinel/prod/config' })).toEqual({ name: '/gitops-sentinel/prod/config' });
+    expect(configParameterOf({ SENTINEL_CONFIG_PARAMETER: '/p', SENTINEL_CONFIG_MAX_AGE_SECONDS: '30' })).toEqual({ name: '/p', maxAgeSeconds: 30 });
+    expectConfigError(
+      () => configParameterOf({ SENTINEL_CONFIG_PARAMETER: '/p', SENTINEL_CONFIG_MAX_AGE_SECONDS: '-1' }),
+      'SENTINEL_CONFIG_MAX_AGE_SECONDS',
+      'environment',
+    );
   });
 });
