@@ -62,6 +62,8 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'deploy.superseded': true,
   'deploy.gone': true,
   'notify.failed': true,
+  'appset.forwarded': true,
+  'appset.forward-failed': true,
 };
 
 /** The audit kinds, for validation and `--help`. */

@@ -24,6 +24,7 @@ export { DEFAULT_FAULT_SEED } from './faults';
 export { REFRESH_ANNOTATION, type ControllerStats } from './controller';
 export { SELECTABLE_APP_FIELDS, parseFieldSelection, projectApp, type FieldSelection } from './projection';
 export type { TrafficStats } from './request-log';
+export { AppSetWebhookReceiver, startAppSetWebhook, type AppSetWebhookSecrets, type RecordedAppSetDelivery, type StartedAppSetWebhook } from './appset-webhook';
 export { startArgoCDSimulator, createSimulatorHandler, type StartArgoCDSimulatorOptions, type StartedArgoCDSimulator } from './server';
 export { DEMO_SEED_PATH, loadSeedFile, generateSyntheticSeed, type SyntheticSeedOptions } from './seed';
 export { evaluateSyncWindows, isWindowActive, parseCron, cronMatches, parseGoDuration, windowMatchesApp, type SyncWindowsEvaluation } from './sync-windows';

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { startAppSetWebhook, AppSetWebhookReceiver, type AppSetWebhookSecrets, type StartedAppSetWebhook } from './appset-webhook';
 import { parseFieldSelection } from './projection';
 import { ArgoCDSimulator, SimError } from './simulator';
 import type { ArgoCDSimulatorOptions, DriftSpec } from './types';
@@ -18,6 +19,8 @@ export interface StartedArgoCDSimulator {
   token: string;
   /** The state and controller API. */
   sim: ArgoCDSimulator;
+  /** The ApplicationSet controller's webhook, on its own port as in ArgoCD (when asked for). */
+  appsetWebhook?: StartedAppSetWebhook;
   /** Stops the server, drops open connections and timers. */
   close(): Promise<void>;
 }
@@ -28,6 +31,11 @@ export interface StartArgoCDSimulatorOptions extends ArgoCDSimulatorOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /**
+   * Also start the ApplicationSet controller's webhook (`appsetWebhook`), verifying with these
+   * secrets (empty: nothing checked, as ArgoCD without them). @default not started
+   */
+  applicationSetWebhook?: { secrets?: AppSetWebhookSecrets };
 }
 
 const MAX_BODY = 10 * 1024 * 1024;
@@ -411,12 +419,21 @@ export async function startArgoCDSimulator(options: StartArgoCDSimulatorOptions 
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  let appsetWebhook: StartedAppSetWebhook | undefined;
+  try {
+    if (options.applicationSetWebhook) appsetWebhook = await startAppSetWebhook(new AppSetWebhookReceiver(options.applicationSetWebhook.secrets));
+  } catch (error) {
+    await new Promise<void>((r) => server.close(() => r()));
+    throw error;
+  }
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     token: sim.acceptedToken,
     sim,
+    ...(appsetWebhook ? { appsetWebhook } : {}),
     close: async () => {
+      await appsetWebhook?.close();
       sim.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

@@ -33,7 +33,9 @@ export type AuditKind =
   | 'deploy.timeout'
   | 'deploy.superseded'
   | 'deploy.gone'
-  | 'notify.failed';
+  | 'notify.failed'
+  | 'appset.forwarded'
+  | 'appset.forward-failed';
 
 /** Outcome of the decision a record describes. */
 export type AuditOutcome = 'success' | 'failure' | 'skipped' | 'refused' | 'info';

@@ -161,6 +161,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
         ...(i.tokens ? { tokens: stripUndefined(i.tokens) } : {}),
         insecure: i.insecure ?? false,
         namespace: i.namespace ?? DEFAULT_ARGOCD_NAMESPACE,
+        ...(i.applicationSetWebhook ? { applicationSetWebhook: i.applicationSetWebhook } : {}),
       };
     } catch {
       throw new ConfigError(`instances.${n}.server`, source, `not a URL or host:port: "${i.server}"`);
@@ -188,6 +189,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       namespace: env.ARGOCD_NAMESPACE || DEFAULT_ARGOCD_NAMESPACE,
     };
     const at = instances.findIndex((i) => i.name === DEFAULT_INSTANCE_NAME);
+    // The variables name the server and token; the file's ApplicationSet webhook for `default` stays.
+    const appset = at >= 0 ? instances[at].applicationSetWebhook : undefined;
+    if (appset) fromEnv.applicationSetWebhook = appset;
     if (at >= 0) instances[at] = fromEnv;
     else instances.unshift(fromEnv);
   }

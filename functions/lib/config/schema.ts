@@ -52,6 +52,35 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
 /** The ArgoCD token purposes; each may have its own token (and ArgoCD RBAC role), see docs/deploy.md. */
 export const TOKEN_PURPOSES = ['worker', 'scanner', 'importer', 'operator'] as const;
 
+/**
+ * The ApplicationSet controller's webhook of an instance (`argocd-applicationset-controller`,
+ * port 7000, `/api/webhook`): each verified push of a provider with a secret here is forwarded
+ * to it, re-signed with that secret (the values of `webhook.github.secret`, `webhook.gitlab.secret`,
+ * `webhook.azuredevops.username`/`password` in that ArgoCD's `argocd-secret`). ArgoCD's
+ * ApplicationSet webhook accepts only GitHub, GitLab and Azure DevOps, hence only these keys.
+ */
+const applicationSetWebhook = v.strictObject({
+  url: v.pipe(
+    v.string(),
+    v.url('must be a URL'),
+    v.check((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL'),
+    // Credentials in the URL would end up in logs and audit records; the secrets below authenticate.
+    v.check((u) => !/^https?:\/\/[^/?#]*@/i.test(u), 'must not contain credentials (user:password@)'),
+  ),
+  secrets: v.pipe(
+    v.strictObject({
+      github: v.optional(secretRef),
+      gitlab: v.optional(secretRef),
+      azureDevOpsUsername: v.optional(secretRef),
+      azureDevOpsPassword: v.optional(secretRef),
+    }),
+    v.check((s) => Object.values(s).some((x) => x !== undefined), 'must name at least one of github, gitlab, azureDevOpsUsername + azureDevOpsPassword'),
+    v.check((s) => (s.azureDevOpsUsername === undefined) === (s.azureDevOpsPassword === undefined), 'azureDevOpsUsername and azureDevOpsPassword go together'),
+  ),
+  /** Only pushes to these repositories are forwarded (same patterns as a webhook secret's). Absent: every repository. */
+  repositories,
+});
+
 const instance = v.strictObject({
   name: v.pipe(v.string(), v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, -)')),
   server: nonEmpty,
@@ -67,6 +96,7 @@ const instance = v.strictObject({
   ),
   insecure: v.optional(v.boolean()),
   namespace: v.optional(nonEmpty),
+  applicationSetWebhook: v.optional(applicationSetWebhook),
 });
 
 const rule = v.strictObject({

@@ -55,6 +55,33 @@ export interface InstanceConfig {
   insecure: boolean;
   /** Namespace ArgoCD itself runs in; apps there need no `appNamespace`. @default "argocd" */
   namespace: string;
+  /**
+   * The instance's ApplicationSet controller webhook: every verified push of a provider with a
+   * secret here is forwarded to it, re-signed (docs/applicationset-webhook.md). @default none
+   */
+  applicationSetWebhook?: ApplicationSetWebhookConfig;
+}
+
+/**
+ * Where an instance's ApplicationSet controller takes webhooks, and the secrets it verifies them
+ * with (its `argocd-secret` keys `webhook.github.secret`, `webhook.gitlab.secret`,
+ * `webhook.azuredevops.username`/`password`). A provider without a secret here is not forwarded.
+ */
+export interface ApplicationSetWebhookConfig {
+  /** e.g. `https://appset.argocd.example.com/api/webhook` (the controller's service, port 7000). */
+  url: string;
+  /** One secret per provider ArgoCD's ApplicationSet webhook accepts. */
+  secrets: {
+    /** Signs `X-Hub-Signature-256`. */
+    github?: SecretRef;
+    /** Sent as `X-Gitlab-Token`. */
+    gitlab?: SecretRef;
+    /** With the password: `Authorization: Basic` (both or neither). */
+    azureDevOpsUsername?: SecretRef;
+    azureDevOpsPassword?: SecretRef;
+  };
+  /** Only pushes to these repositories (normalised URLs or globs, as a webhook secret's). @default every repository */
+  repositories?: readonly string[];
 }
 
 /**

@@ -6,6 +6,8 @@
  * error into an HTTP response.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { captureForApplicationSets } from '../appset/capture';
+import type { AppSetPayload } from '../appset/types';
 import type { AuditInput } from '../audit/types';
 import { DeliveryConflictError, MissingSecretError, PREFIX, SignatureMismatchError, UnknownProviderError } from '../providers/errors';
 import { deliveryIdFrom, detectProvider, firstHeader } from '../providers/index';
@@ -145,7 +147,10 @@ async function receive(input: ReceivePushInput, deps: ReceivePushDeps, attempt: 
     return { status: 'ignored', provider: provider.name, deliveryId: parsed.deliveryId, reason: parsed.reason };
   }
   if (matched !== null && !matched.some((c) => repositoryAllowed(c.scopes, parsed.repoUrls))) throw new RepositoryNotAllowedError();
-  return judgeAndEnqueue(parsed, attempt.bodySha256, matched === null, input, deps, now);
+  // Only verified pushes reach this point: what the ApplicationSet forward needs, if any
+  // instance takes it (computed only when the push is about to be queued).
+  const appset = () => captureForApplicationSets(provider.name, bytes, headers, parsed.repoUrls, deps.config.instances ?? []);
+  return judgeAndEnqueue(parsed, attempt.bodySha256, matched === null, input, deps, now, appset);
 }
 
 async function judgeAndEnqueue(
@@ -155,6 +160,7 @@ async function judgeAndEnqueue(
   input: ReceivePushInput,
   deps: ReceivePushDeps,
   now: () => Date,
+  appsetPayload: () => AppSetPayload | undefined = () => undefined,
 ): Promise<ReceivePushResult> {
   const nowMs = now().getTime();
   const writes: LedgerWriteOptions = { dedupeSeconds: deps.config.webhook.dedupeSeconds, refLedgerDays: deps.config.webhook.refLedgerDays, nowMs };
@@ -208,7 +214,8 @@ async function judgeAndEnqueue(
   try {
     // One receipt time for the message, the audit record and the ledger.
     const receivedAt = new Date(nowMs).toISOString();
-    await deps.queue.enqueue({ push, receivedAt });
+    const appset = appsetPayload();
+    await deps.queue.enqueue({ push, receivedAt, ...(appset ? { appset } : {}) });
     // Audited before the claim is released on failure: if this write fails the sender gets a
     // 500 and its retry re-enqueues (the worker acts at most once per delivery and app), so no
     // accepted delivery goes unrecorded.

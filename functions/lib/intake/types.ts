@@ -3,7 +3,7 @@
  * receiving it needs, and what came of it.
  */
 import type { AuditStore } from '../audit/audit-store';
-import type { WebhookConfig } from '../config/types';
+import type { InstanceConfig, WebhookConfig } from '../config/types';
 import type { SimpleLogger } from '../observability/logger';
 import type { ProviderName, PushEvent } from '../providers/types';
 import type { PushQueue } from '../queue/types';
@@ -32,8 +32,11 @@ export type ReceivePushLogger = Partial<SimpleLogger>;
 
 /** What `receivePush` needs, built once per cold start by the handler (or by tests / the local stack). */
 export interface ReceivePushDeps {
-  /** The webhook part of the validated configuration. */
-  config: { webhook: WebhookConfig };
+  /**
+   * The webhook part of the validated configuration, and the instances (for those with an
+   * ApplicationSet webhook, the queue message carries what their forward needs).
+   */
+  config: { webhook: WebhookConfig; instances?: readonly InstanceConfig[] };
   /** Resolves `config.webhook.secrets` references. */
   secrets: SecretsProvider;
   /** Where accepted pushes go. */

@@ -14,9 +14,10 @@ const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /**
  * Serialises a message, shrinking it until it fits {@link MAX_MESSAGE_BYTES}. Shrinking
- * only ever loses precision in the safe direction: commit messages go first, then the
- * changed-file list becomes `null` ("unknown, refresh every matching app"), then commits
- * beyond the newest 100, then all of them.
+ * only ever loses precision in the safe direction: commit messages go first, then the raw body
+ * carried for the ApplicationSet webhooks (marked `dropped`: the worker audits that it could not
+ * forward, and the controllers still poll), then the changed-file list becomes `null` ("unknown,
+ * refresh every matching app"), then commits beyond the newest 100, then all of them.
  * @param maxBytes @default MAX_MESSAGE_BYTES
  */
 export function serializePushMessage(message: PushMessage, maxBytes = MAX_MESSAGE_BYTES): string {
@@ -24,6 +25,7 @@ export function serializePushMessage(message: PushMessage, maxBytes = MAX_MESSAG
   let json = JSON.stringify(m);
   const steps: Array<(x: PushMessage) => PushMessage> = [
     (x) => ({ ...x, push: { ...x.push, commits: x.push.commits.map(({ id, author, timestamp }) => ({ id, author, timestamp })) } }),
+    (x) => (x.appset ? { ...x, appset: { ...x.appset, bodyGzip: undefined, dropped: 'too-large' as const } } : x),
     (x) => ({ ...x, push: { ...x.push, changedFiles: null } }),
     (x) => ({ ...x, push: { ...x.push, commits: x.push.commits.slice(-100) } }),
     (x) => ({ ...x, push: { ...x.push, commits: [] } }),

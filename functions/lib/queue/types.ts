@@ -1,3 +1,4 @@
+import type { AppSetPayload } from '../appset/types';
 import type { PushEvent } from '../providers/types';
 
 /** What the webhook enqueues and the sync worker consumes, one push per message. */
@@ -5,6 +6,11 @@ export interface PushMessage {
   push: PushEvent;
   /** ISO-8601 time the webhook accepted the delivery. */
   receivedAt: string;
+  /**
+   * The raw body and provider headers for the ApplicationSet webhooks, when an instance takes
+   * this push (see `functions/lib/appset`). @default absent (nothing to forward)
+   */
+  appset?: AppSetPayload;
 }
 
 /**

@@ -11,6 +11,7 @@ import { FairScheduler } from './fair-scheduler';
 import { fetchChangedFiles } from '../git-apis/changed-files';
 import type { SyncDeps } from './types';
 import { defaults } from '../config/defaults';
+import { ApplicationSetForwarder } from '../appset/forward';
 
 export type * from './types';
 export { SyncError, IncompletePushError } from './errors';
@@ -41,17 +42,34 @@ export function createSyncDeps(
   core: Pick<CoreDeps, 'config' | 'doc' | 'tables' | 'auditStore' | 'argocd' | 'log' | 'now' | 'secrets'> & Partial<Pick<CoreDeps, 'deployments'>>,
   options: CreateSyncDepsOptions = {},
 ): SyncDeps {
+  const ledger = new ActionLedger({
+    doc: core.doc,
+    tableName: core.tables.state,
+    now: core.now,
+    leaseSeconds: options.claimLeaseSeconds,
+    ttlSeconds: options.claimTtlSeconds,
+  });
+  // The forward's timeout and retries are the ArgoCD client's settings: one set of knobs.
+  const { timeoutMs, retries, backoffMs } = core.config.argocd;
+  const appsets = core.config.instances.some((i) => i.applicationSetWebhook)
+    ? new ApplicationSetForwarder({
+        instances: core.config.instances,
+        secrets: core.secrets,
+        ledger,
+        auditStore: core.auditStore,
+        log: core.log,
+        now: core.now,
+        timeoutMs,
+        retries,
+        backoffMs,
+      })
+    : undefined;
   return {
     argocd: core.argocd,
     auditStore: core.auditStore,
     indexes: new AppIndexCache(core.argocd, { ttlSeconds: core.config.appIndexTtlSeconds, now: core.now, log: core.log }),
-    ledger: new ActionLedger({
-      doc: core.doc,
-      tableName: core.tables.state,
-      now: core.now,
-      leaseSeconds: options.claimLeaseSeconds,
-      ttlSeconds: options.claimTtlSeconds,
-    }),
+    ledger,
+    ...(appsets ? { appsets } : {}),
     coalescer: new CallCoalescer(undefined, { windowMs: core.config.argocd.coalesceWindowMs ?? defaults.argocd.coalesceWindowMs }),
     scheduler: new FairScheduler(core.config.argocd.concurrency),
     ...(core.config.gitApis ? { changedFiles: (push) => fetchChangedFiles(push, core.config.gitApis, core.secrets) } : {}),

@@ -90,6 +90,12 @@ export async function processPush(
     receivedAtMs: Date.parse(message.receivedAt),
   };
   const { push: pushed } = message;
+  // The ApplicationSet forward runs alongside the app actions (it neither waits for them nor
+  // delays them) and settles before this receive answers.
+  const forwarding = (deps.appsets ? deps.appsets.forward(message, receive) : Promise.resolve([])).then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
   const [push, filesNote] = await withChangedFiles(pushed, deps);
   ctx.filesNote = filesNote;
 
@@ -111,8 +117,11 @@ export async function processPush(
       (error: unknown) => ({ ok: false as const, error }),
     ),
   );
+  const forwarded = await forwarding;
   const thrown = settled.find((s) => !s.ok);
   if (thrown && !thrown.ok) throw thrown.error;
+  if (!forwarded.ok) throw forwarded.error;
+  const appsets = forwarded.value;
   const acted = settled.map((s) => (s as { ok: true; value: Acted }).value);
 
   const done = acted.filter((a) => a.status === 'already-done' && a.claim?.audit);
@@ -137,8 +146,18 @@ export async function processPush(
   for (const u of unreachable) ctx.log.warn?.('app index unavailable', { instance: u.instance, deliveryId: push.deliveryId, error: describe(u.error) });
 
   const actions: AppActionResult[] = acted.map(({ claim: _claim, ...a }) => a);
-  const complete = unreachable.length === 0 && actions.every((a) => a.status !== 'failed' && a.status !== 'in-progress');
-  return { deliveryId: push.deliveryId, actions, unreachableInstances: unreachable.map((u) => u.instance), complete, lastReceive: ctx.lastReceive };
+  const complete =
+    unreachable.length === 0 &&
+    actions.every((a) => a.status !== 'failed' && a.status !== 'in-progress') &&
+    appsets.every((a) => a.status !== 'failed' && a.status !== 'in-progress');
+  return {
+    deliveryId: push.deliveryId,
+    actions,
+    appsets,
+    unreachableInstances: unreachable.map((u) => u.instance),
+    complete,
+    lastReceive: ctx.lastReceive,
+  };
 }
 
 /** The actor of every record about a push: `webhook:<provider>:<pusher>`. */

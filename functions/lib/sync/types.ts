@@ -1,4 +1,6 @@
 /** Types of the sync module: what the sync worker needs and what it answers per push. */
+import type { ApplicationSetForwarder } from '../appset/forward';
+import type { AppSetForwardResult } from '../appset/types';
 import type { ArgoCDRegistry } from '../argocd/index';
 import type { AuditStore } from '../audit/audit-store';
 import type { AuditKind } from '../audit/types';
@@ -39,6 +41,8 @@ export interface SyncDeps {
    * actually deployed. @default 10000
    */
   syncResultWaitMs?: number;
+  /** Forwards each push to the instances' ApplicationSet webhooks, alongside the app actions. @default none */
+  appsets?: ApplicationSetForwarder;
 }
 
 /** Where a message is in its delivery life: needed to know when failures are final. */
@@ -89,7 +93,12 @@ export interface ProcessPushResult {
   actions: AppActionResult[];
   /** Instances whose app index could not be loaded (their apps are unknown). */
   unreachableInstances: string[];
-  /** True when every action is done (or final) and every instance was matched: the message may be deleted. */
+  /** The forwards to ApplicationSet webhooks, one per instance that takes the push. */
+  appsets: AppSetForwardResult[];
+  /**
+   * True when every action and every ApplicationSet forward is done (or final) and every
+   * instance was matched: the message may be deleted.
+   */
   complete: boolean;
   /** True when this was the last receive, so undone actions were audited as failed. */
   lastReceive: boolean;
