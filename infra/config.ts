@@ -346,6 +346,14 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
         'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }',
       );
     }
+    for (const [provider, ref] of Object.entries(instance.applicationSetWebhook?.secrets ?? {})) {
+      if (ref && 'env' in ref)
+        throw new ConfigError(
+          `instances.${n}.applicationSetWebhook.secrets.${provider}`,
+          source,
+          'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }',
+        );
+    }
     for (const [purpose, ref] of Object.entries(instance.tokens ?? {})) {
       if (ref && 'env' in ref)
         throw new ConfigError(

@@ -202,6 +202,17 @@ export class SentinelStack extends Stack {
     const webhookSecrets = Object.values(config.webhook?.secrets ?? {})
       .flatMap((setting) => secretRefsOf(setting))
       .map(secretFor);
+    // The ApplicationSet controllers' webhook secrets: the sync worker forwards pushes, so it
+    // alone reads them (the webhook function only carries the body in the queue message).
+    const appsetSecrets = [
+      ...new Set(
+        (config.instances ?? []).flatMap((i) =>
+          Object.values(i.applicationSetWebhook?.secrets ?? {})
+            .filter((ref): ref is SecretRef => ref !== undefined)
+            .map(secretFor),
+        ),
+      ),
+    ];
     // Each function reads only the ArgoCD tokens of its purposes (instances[].tokens, else the one token).
     const argocdTokens = (...purposes: TokenPurpose[]) => [
       ...new Set((config.instances ?? []).flatMap((i) => purposes.map((p) => secretFor(tokenFor(i as InstanceConfig, p))))),
@@ -300,7 +311,7 @@ export class SentinelStack extends Stack {
     syncWorker
       .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.syncWorker.state })
-      .bindSecrets(argocdTokens('worker'), settings.secretsKmsKeyArns);
+      .bindSecrets([...new Set([...argocdTokens('worker'), ...appsetSecrets])], settings.secretsKmsKeyArns);
     driftScan
       .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.driftScan.state })

@@ -17,7 +17,7 @@ import { DynamoDBDeliveryLedgerStore } from '../functions/lib/intake/dynamodb-de
 import { DynamoDBRefusalCounter } from '../functions/lib/intake/dynamodb-refusal-counter';
 import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator-api/handler';
 import { createLocalAnchor, type LocalAnchor } from './anchor';
-import { startSimulators, type StartedSimulators } from './argocd-sim';
+import { startSimulators, type StartedArgoCDSimulator, type StartedSimulators } from './argocd-sim';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo, type TableNames } from './dynamo';
 import { createRequestListener, localActor, type HttpHandler, type LocalPrincipalToken, type Route } from './http-adapter';
 import { ensureLocalToken, LOCAL_TOKEN_FILE, newLocalToken } from './local-token';
@@ -46,6 +46,13 @@ export interface LocalStackOptions {
   simulatorSeed?: Parameters<typeof startSimulators>[0];
   /** Simulated sync duration in ms. @default 2000 */
   simulatorSyncMs?: number;
+  /**
+   * With the simulator: start a simulated ApplicationSet controller webhook per instance and wire
+   * `applicationSetWebhook` to it, so every verified push is forwarded there as deployed
+   * (docs/applicationset-webhook.md). Off by default so tests decide what their trail holds;
+   * `npm start` turns it on. @default false
+   */
+  simulatedApplicationSetWebhooks?: boolean;
   /**
    * A DynamoDB (or dynalite) already running elsewhere, e.g. in its own process so that it does
    * not share the stack's event loop (benchmarks); then `dataDir` is ignored. @default start the embedded one
@@ -155,6 +162,33 @@ async function localTokens(config: SentinelConfig, secrets: EnvSecretsProvider, 
   return tokens;
 }
 
+/**
+ * Wires a simulated instance's ApplicationSet webhook: fresh random controller secrets (set on
+ * the simulated controller and, as environment references, in the instance's config), so every
+ * verified push is forwarded to it as deployed (docs/applicationset-webhook.md).
+ */
+function simulatedAppSetWebhook(s: StartedArgoCDSimulator, suffix: string, env: Record<string, string | undefined>): Partial<InstanceConfig> {
+  if (!s.appsetWebhook) return {};
+  const secret = (key: string) => {
+    const variable = `SENTINEL_SIMULATOR_APPSET_${key}_${suffix}`;
+    env[variable] = randomBytes(24).toString('hex');
+    return { variable, value: env[variable] };
+  };
+  const [github, gitlab, user, password] = ['GITHUB', 'GITLAB', 'AZURE_USER', 'AZURE_PASSWORD'].map(secret);
+  s.appsetWebhook.receiver.setSecrets({ github: github.value, gitlab: gitlab.value, azureDevOpsUsername: user.value, azureDevOpsPassword: password.value });
+  return {
+    applicationSetWebhook: {
+      url: s.appsetWebhook.url,
+      secrets: {
+        github: { env: github.variable },
+        gitlab: { env: gitlab.variable },
+        azureDevOpsUsername: { env: user.variable },
+        azureDevOpsPassword: { env: password.variable },
+      },
+    },
+  };
+}
+
 const json = (statusCode: number, body: unknown) => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /**
@@ -178,12 +212,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     let simulators: StartedSimulators | undefined;
     if (config.instances.length === 0) {
-      simulators = await startSimulators(options.simulatorSeed, { syncDurationMs: options.simulatorSyncMs ?? 2000 });
+      simulators = await startSimulators(options.simulatorSeed, {
+        syncDurationMs: options.simulatorSyncMs ?? 2000,
+        ...(options.simulatedApplicationSetWebhooks ? { applicationSetWebhook: {} } : {}),
+      });
       closers.push(() => simulators!.close());
       const instances: InstanceConfig[] = Object.entries(simulators.instances).map(([name, s]) => {
-        const variable = `SENTINEL_SIMULATOR_TOKEN_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+        const suffix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+        const variable = `SENTINEL_SIMULATOR_TOKEN_${suffix}`;
         env[variable] = s.token;
-        return { name, server: s.url, token: { env: variable }, insecure: false, namespace: 'argocd' };
+        return { name, server: s.url, token: { env: variable }, insecure: false, namespace: 'argocd', ...simulatedAppSetWebhook(s, suffix, env) };
       });
       config = { ...config, instances };
       log(`No ARGOCD_SERVER set: started the built-in ArgoCD simulator (${instances.map((i) => `${i.name} ${i.server}`).join(', ')}).`);

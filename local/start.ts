@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     driftScheduler: true,
     anchorScheduler: true,
+    simulatedApplicationSetWebhooks: true,
     // A fixed port, so a generic webhook channel in a config file can name it (local/demo.yaml).
     notifyReceiver: { port: Number(process.env.SENTINEL_RECEIVER_PORT) || 8099 },
     log: (line) => console.log(line),

@@ -615,6 +615,53 @@ describe('SentinelStack variants', () => {
     expect(names('Webhook')).toEqual([]);
   });
 
+  it('lets only the sync worker read the ApplicationSet webhook secrets (it forwards; the webhook only carries the body)', () => {
+    const instances = [
+      {
+        name: 'prod',
+        server: 'https://argocd.example.com',
+        token: { secretId: 'argocd/token' },
+        applicationSetWebhook: {
+          url: 'https://appset.example.com/api/webhook',
+          secrets: { github: { secretId: 'argocd/appset', jsonKey: 'webhook.github.secret' }, gitlab: { secretId: 'argocd/appset-gitlab' } },
+        },
+      },
+    ];
+    const template = Template.fromStack(synthApp({ sentinel: { stage: 'aps', config: { instances } } }).stacks[0]);
+    const rs = statementsByRole(template);
+    const secretsOf = (fn: string) =>
+      rs
+        .get(roleOf(template, fn))!
+        .filter((st) => asList<string>(st.Action).includes('secretsmanager:GetSecretValue'))
+        .map((st) => JSON.stringify(st.Resource))
+        .join(' ');
+    const names = (fn: string) => ['token', 'appset', 'appset-gitlab'].filter((p) => secretsOf(fn).includes(`argocd/${p}-`));
+    expect(names('SyncWorker')).toEqual(['token', 'appset', 'appset-gitlab']);
+    for (const fn of ['Webhook', 'DriftScan', 'OperatorApi', 'DeployTracker']) expect(names(fn).filter((n) => n.startsWith('appset'))).toEqual([]);
+  });
+
+  it('refuses an { env } ApplicationSet secret and an unacknowledged http:// ApplicationSet webhook at synth', () => {
+    const instance = (applicationSetWebhook: unknown) => ({
+      name: 'prod',
+      server: 'https://argocd.example.com',
+      token: { secretId: 'argocd/token' },
+      applicationSetWebhook,
+    });
+    expect(() =>
+      synthApp({
+        sentinel: { stage: 'ape', config: { instances: [instance({ url: 'https://appset.example.com/api/webhook', secrets: { github: { env: 'X' } } })] } },
+      }),
+    ).toThrow(/instances\.0\.applicationSetWebhook\.secrets\.github.*Secrets Manager/);
+    expect(() =>
+      synthApp({
+        sentinel: {
+          stage: 'aph',
+          config: { instances: [instance({ url: 'http://appset.example.com/api/webhook', secrets: { gitlab: { secretId: 'argocd/appset' } } })] },
+        },
+      }),
+    ).toThrow(/instances\.0\.applicationSetWebhook\.url.*plain http.*insecure-argocd/);
+  });
+
   it('defaults the drift schedule to every 5 minutes', () => {
     const { stacks } = synthApp({ sentinel: { stage: 'dflt', config: { instances: TEST_CONFIG.instances } } });
     Template.fromStack(stacks[0]).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });

@@ -199,12 +199,21 @@ export class ApplicationSetForwarder {
 
   /** Prepares the body and the headers, then POSTs with retries. */
   async #send(target: AppSetTarget, payload: AppSetPayload | undefined, deadline: number | undefined): Promise<Sent> {
-    if (!payload || payload.dropped || !payload.bodyGzip) {
+    if (!payload) {
+      // Queued by a webhook function whose configuration had no ApplicationSet webhook for this push yet.
       return {
         ok: false,
         final: true,
         attempts: 0,
-        reason: `the body (${payload?.bodyBytes ?? '?'} bytes) did not fit in the queue message, so there was nothing to forward`,
+        reason: 'the queue message carries no body to forward (queued before this ApplicationSet webhook was configured)',
+      };
+    }
+    if (payload.dropped || !payload.bodyGzip) {
+      return {
+        ok: false,
+        final: true,
+        attempts: 0,
+        reason: `the body (${payload.bodyBytes} bytes) did not fit in the queue message, so there was nothing to forward`,
       };
     }
     let body: Buffer;

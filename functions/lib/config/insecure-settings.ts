@@ -58,6 +58,14 @@ export function insecureSettings(config: Pick<SentinelConfig, 'instances' | 'web
         acknowledgement: 'insecure-argocd',
       });
     }
+    const appset = instance.applicationSetWebhook?.url;
+    if (appset && new URL(appset).protocol === 'http:') {
+      found.push({
+        key: envServer ? `instances[name=${instance.name}].applicationSetWebhook.url` : `instances.${n}.applicationSetWebhook.url`,
+        problem: `the ApplicationSet webhook ${appset} of instance "${instance.name}" is plain http: its GitLab token or Azure DevOps password, and every forwarded push, cross the network unencrypted`,
+        acknowledgement: 'insecure-argocd',
+      });
+    }
     if (instance.insecure) {
       found.push({
         key: key('insecure', 'ARGOCD_INSECURE'),
