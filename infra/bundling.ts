@@ -11,7 +11,7 @@ import { OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/a
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
 /** The Lambda functions, named as their folders under `functions/`. */
-export const FUNCTION_NAMES = ['webhook', 'sync-worker', 'drift-scan', 'operator-api', 'anchor', 'deploy-tracker'] as const;
+export const FUNCTION_NAMES = ['webhook', 'sync-worker', 'drift-scan', 'operator-api', 'anchor', 'deploy-tracker', 'notifier'] as const;
 
 /** One of {@link FUNCTION_NAMES}. */
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

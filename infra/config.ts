@@ -93,6 +93,7 @@ export const deploymentSchema = v.strictObject({
       operatorApi: v.optional(functionSettings),
       anchor: v.optional(functionSettings),
       deployTracker: v.optional(functionSettings),
+      notifier: v.optional(functionSettings),
     }),
   ),
   anchor: v.optional(
@@ -179,6 +180,7 @@ export interface DeploymentSettings {
     operatorApi: FunctionSizing;
     anchor: FunctionSizing;
     deployTracker: FunctionSizing;
+    notifier: FunctionSizing;
   };
   /** Signed digests of the audit chain heads (docs/audit-table.md). */
   anchor: {
@@ -216,6 +218,8 @@ export const DEPLOYMENT_DEFAULTS: Omit<DeploymentSettings, 'regions' | 'account'
     anchor: { memoryMb: 1024, timeoutSeconds: 300 },
     // One ArgoCD read per deployment check: short.
     deployTracker: { memoryMb: 512, timeoutSeconds: 60 },
+    // One send per message, each bounded by notify.timeoutMs (at most 30 s).
+    notifier: { memoryMb: 256, timeoutSeconds: 40 },
   },
   anchor: { scheduleMinutes: 5, checkpointMinutes: 60, retentionDays: 365 },
 };
@@ -305,6 +309,7 @@ export function readDeploymentSettings(context: ContextReader, env: NodeJS.Proce
       operatorApi: sizing('operatorApi'),
       anchor: sizing('anchor'),
       deployTracker: sizing('deployTracker'),
+      notifier: sizing('notifier'),
     },
     anchor: { ...D.anchor, ...strip(d.anchor ?? {}) },
     vpc: d.vpc ? { vpcId: d.vpc.vpcId, subnetIds: d.vpc.subnetIds, securityGroupIds: d.vpc.securityGroupIds ?? [] } : undefined,

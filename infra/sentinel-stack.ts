@@ -68,6 +68,8 @@ export interface SentinelFunctions {
   anchor: SentinelFunction;
   /** Follow-up queue consumer: deployment checks. */
   deployTracker: SentinelFunction;
+  /** Notification queue consumer: sends to Slack, generic webhooks, SNS and EventBridge. */
+  notifier: SentinelFunction;
 }
 
 /**
@@ -89,6 +91,8 @@ export const TABLE_ACTIONS = {
   operatorApi: { state: ['Query', 'GetItem', 'PutItem', 'DeleteItem'] },
   // Deployment checks: a conditional update claims each step and records the outcome.
   deployTracker: { state: ['UpdateItem'] },
+  // The notification ledger: conditional puts claim and complete each (event, app, revision, channel).
+  notifier: { state: ['PutItem'] },
 } as const satisfies Record<string, Partial<Record<'state' | 'idempotency', readonly DynamoDBAction[]>>>;
 
 /**
@@ -109,6 +113,10 @@ export class SentinelStack extends Stack {
   readonly followUpQueue: sqs.Queue;
   /** Follow-ups the tracker failed `maxReceiveCount` times. */
   readonly followUpDeadLetterQueue: sqs.Queue;
+  /** Notifications, one message per (event, channel); standard, retries are delayed messages. */
+  readonly notifyQueue: sqs.Queue;
+  /** Notifications that failed `notify.maxAttempts` times (moved by the notifier) or did not parse (redrive). */
+  readonly notifyDeadLetterQueue: sqs.Queue;
   /** The HTTP API. */
   readonly api: apigwv2.HttpApi;
   /** One line on the access policy (printed at synth). */
@@ -186,6 +194,23 @@ export class SentinelStack extends Stack {
       retentionPeriod: Duration.days(1),
       deadLetterQueue: { queue: this.followUpDeadLetterQueue, maxReceiveCount: settings.queue.maxReceiveCount },
     });
+
+    // Notifications: one message per (event, channel), fed by the functions that write the records
+    // rules name; the notifier's retries are delayed messages, its last failures go to the DLQ.
+    const notifierSizing = settings.functions.notifier;
+    this.notifyDeadLetterQueue = new sqs.Queue(this, 'NotifyDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.notifyQueue = new sqs.Queue(this, 'NotifyQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(6 * notifierSizing.timeoutSeconds),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.notifyDeadLetterQueue, maxReceiveCount: settings.queue.maxReceiveCount },
+    });
+    const notifyEnv = { SENTINEL_NOTIFY_QUEUE_URL: this.notifyQueue.queueUrl };
 
     // Secrets: existing ones, by name or ARN. The webhook reads webhook secrets only; the
     // functions that call ArgoCD read the ArgoCD tokens only.
@@ -288,18 +313,22 @@ export class SentinelStack extends Stack {
     });
     const driftScan = fn('DriftScan', 'drift-scan', settings.functions.driftScan, {
       ...network,
-      environment: followUpEnv,
+      environment: { ...followUpEnv, ...notifyEnv },
       // One scan at a time: overlapping scans would double-count drift and race on repairs.
       reservedConcurrentExecutions: settings.driftScanReservedConcurrency || undefined,
     });
     const operatorApi = fn('OperatorApi', 'operator-api', settings.functions.operatorApi, {
       ...network,
-      environment: followUpEnv,
+      environment: { ...followUpEnv, ...notifyEnv },
     });
     // The anchor reads no configuration: the audit table (by prefix) and its SENTINEL_ANCHOR_* are all it needs.
     const anchor = fn('Anchor', 'anchor', settings.functions.anchor, {}, false);
-    const deployTracker = fn('DeployTracker', 'deploy-tracker', tracker, { ...network, environment: followUpEnv });
-    this.functions = { webhook, syncWorker, driftScan, operatorApi, anchor, deployTracker };
+    const deployTracker = fn('DeployTracker', 'deploy-tracker', tracker, { ...network, environment: { ...followUpEnv, ...notifyEnv } });
+    // Outside the VPC: it reaches Slack and webhooks on the Internet and AWS APIs, never ArgoCD.
+    const notifier = fn('Notifier', 'notifier', notifierSizing, {
+      environment: { ...notifyEnv, SENTINEL_NOTIFY_DLQ_URL: this.notifyDeadLetterQueue.queueUrl },
+    });
+    this.functions = { webhook, syncWorker, driftScan, operatorApi, anchor, deployTracker, notifier };
 
     const { audit, state, idempotency } = this.tables;
     webhook
@@ -324,7 +353,7 @@ export class SentinelStack extends Stack {
       // The operator API runs scans now and imports, with those purposes' tokens.
       .bindSecrets(argocdTokens('operator', 'scanner', 'importer'), settings.secretsKmsKeyArns);
     // Every function reads the configuration parameter, and nothing else in Parameter Store.
-    for (const f of [webhook, syncWorker, driftScan, operatorApi, deployTracker]) {
+    for (const f of [webhook, syncWorker, driftScan, operatorApi, deployTracker, notifier]) {
       f.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.configParameter.parameterArn] }));
     }
     anchor.bindAuditTable({ table: audit, access: 'read' });
@@ -428,6 +457,36 @@ export class SentinelStack extends Stack {
     deployTracker.addEventSource(
       new SqsEventSource(this.followUpQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: settings.queue.maxConcurrency }),
     );
+    // The notifier: the channel secrets, the configured topics and buses, and nothing of ArgoCD.
+    // Only the functions that write the records rules may name queue notifications.
+    const channels = config.notify?.channels ?? [];
+    const channelSecrets = channels
+      .flatMap((c) => (c.type === 'slack' ? [c.url] : c.type === 'webhook' ? [c.secret] : []))
+      .filter((ref): ref is SecretRef => 'secretId' in ref)
+      .map(secretFor);
+    notifier
+      .bindAuditTable({ table: audit, access: 'append' })
+      .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.notifier.state })
+      .bindSecrets([...new Set(channelSecrets)], settings.secretsKmsKeyArns);
+    const topics = [...new Set(channels.flatMap((c) => (c.type === 'sns' ? [c.topicArn] : [])))];
+    if (topics.length) notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topics }));
+    const buses = [
+      ...new Set(
+        channels.flatMap((c) =>
+          c.type !== 'eventbridge'
+            ? []
+            : [c.eventBusName === 'default' ? this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }) : c.eventBusName],
+        ),
+      ),
+    ];
+    if (buses.length) notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: buses }));
+    this.notifyQueue.grantSendMessages(notifier); // retries
+    this.notifyDeadLetterQueue.grantSendMessages(notifier); // the last failure
+    for (const f of [driftScan, operatorApi, deployTracker]) this.notifyQueue.grantSendMessages(f);
+    notifier.addEventSource(
+      new SqsEventSource(this.notifyQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: settings.queue.maxConcurrency }),
+    );
+
     // "Scan now" starts the scan function asynchronously; granted on the function ARN
     // alone (grantInvoke would add `<arn>:*` for every version and alias).
     operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [driftScan.functionArn] }));
@@ -544,6 +603,14 @@ export class SentinelStack extends Stack {
     alarm('FollowUpDeadLetterQueueNotEmpty', {
       alarmDescription: 'Deployment checks the tracker failed repeatedly are waiting in the follow-up dead-letter queue.',
       metric: this.followUpDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarm('NotifyDeadLetterQueueNotEmpty', {
+      alarmDescription:
+        'Notifications that failed notify.maxAttempts times are waiting in the notification dead-letter queue (each also audited as notify.failed).',
+      metric: this.notifyDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -667,6 +734,7 @@ export class SentinelStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL; point Git webhooks at <url>api/webhook' });
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'FollowUpQueueUrl', { value: this.followUpQueue.queueUrl });
+    new CfnOutput(this, 'NotifyDeadLetterQueueUrl', { value: this.notifyDeadLetterQueue.queueUrl, description: 'Notifications that failed for the last time' });
     new CfnOutput(this, 'AuditTableName', { value: audit.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'ApiArn', {

@@ -30,6 +30,8 @@ describe('bundle sizes (deployed esbuild options)', () => {
     for (const name of FUNCTION_NAMES) expect(bundles[name].inputs.filter((i) => i.includes('node_modules/@aws-sdk/'))).toEqual([]);
     // DESIGN.md: the webhook function never pulls in axios or the ArgoCD client.
     expect(bundles.webhook.inputs.filter((i) => i.includes('node_modules/axios/') || i.includes('functions/lib/argocd/'))).toEqual([]);
+    // The notifier never calls ArgoCD: no client, no token, no axios in its bundle.
+    expect(bundles.notifier.inputs.filter((i) => i.includes('node_modules/axios/') || i.includes('functions/lib/argocd/'))).toEqual([]);
     expect(bundles.webhook.inputs.some((i) => i.includes('functions/lib/providers/'))).toBe(true);
     // axios's multipart support (form-data and its 130 KB mime-db) is swapped for Node's FormData.
     for (const name of FUNCTION_NAMES)

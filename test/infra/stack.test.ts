@@ -62,9 +62,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
   });
 
   describe('functions', () => {
-    it('runs all six functions on nodejs24.x, arm64, bundled as ESM', () => {
+    it('runs all seven functions on nodejs24.x, arm64, bundled as ESM', () => {
       const fns = template.findResources('AWS::Lambda::Function');
-      expect(Object.keys(fns)).toHaveLength(6);
+      expect(Object.keys(fns)).toHaveLength(7);
       for (const fn of Object.values(fns)) {
         expect(fn.Properties.Runtime).toBe('nodejs24.x');
         expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -166,10 +166,10 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
 
     it('encrypts every queue and refuses plain HTTP', () => {
       const queues = Object.values(template.findResources('AWS::SQS::Queue'));
-      expect(queues).toHaveLength(4);
+      expect(queues).toHaveLength(6);
       queues.forEach((q) => expect(q.Properties.SqsManagedSseEnabled).toBe(true));
       const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-      expect(policies).toHaveLength(4);
+      expect(policies).toHaveLength(6);
       policies.forEach((p) =>
         expect(p.Properties.PolicyDocument.Statement).toContainEqual(
           expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -222,6 +222,74 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       }
       const webhook = resources[logicalId(template, 'AWS::Lambda::Function', 'Webhook')];
       expect(webhook.Properties.Environment.Variables.SENTINEL_FOLLOWUP_QUEUE_URL).toBeUndefined();
+    });
+  });
+
+  describe('notifications', () => {
+    const roles = () => statementsByRole(template);
+    const statementsOf = (fn: string) => roles().get(roleOf(template, fn))!;
+    const ALL = ['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'Anchor', 'DeployTracker', 'Notifier'];
+
+    it('has a standard notification queue with its own dead-letter queue, feeding the notifier with partial batch responses', () => {
+      const queue = resources[logicalId(template, 'AWS::SQS::Queue', 'NotifyQueue')];
+      expect(queue.Properties.FifoQueue).toBeUndefined();
+      const dlq = logicalId(template, 'AWS::SQS::Queue', 'NotifyDeadLetterQueue');
+      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 7 });
+      const notifier = resources[logicalId(template, 'AWS::Lambda::Function', 'Notifier')];
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * notifier.Properties.Timeout);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'Notifier') },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(notifier.Properties.Environment.Variables).toMatchObject({
+        SENTINEL_NOTIFY_QUEUE_URL: { Ref: logicalId(template, 'AWS::SQS::Queue', 'NotifyQueue') },
+        SENTINEL_NOTIFY_DLQ_URL: { Ref: dlq },
+      });
+    });
+
+    it('lets only the writers of drift and deploy records queue notifications, and only the notifier dead-letter them', () => {
+      const sendsTo = (fn: string, queue: string) =>
+        statementsOf(fn).some(
+          (s) =>
+            asList<string>(s.Action).includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes(`"${logicalId(template, 'AWS::SQS::Queue', queue)}"`),
+        );
+      expect(ALL.filter((fn) => sendsTo(fn, 'NotifyQueue'))).toEqual(['DriftScan', 'OperatorApi', 'DeployTracker', 'Notifier']);
+      expect(ALL.filter((fn) => sendsTo(fn, 'NotifyDeadLetterQueue'))).toEqual(['Notifier']);
+      const queueRef = { Ref: logicalId(template, 'AWS::SQS::Queue', 'NotifyQueue') };
+      for (const fn of ['DriftScan', 'OperatorApi', 'DeployTracker']) {
+        expect(resources[logicalId(template, 'AWS::Lambda::Function', fn)].Properties.Environment.Variables.SENTINEL_NOTIFY_QUEUE_URL).toEqual(queueRef);
+      }
+      expect(resources[logicalId(template, 'AWS::Lambda::Function', 'Webhook')].Properties.Environment.Variables.SENTINEL_NOTIFY_QUEUE_URL).toBeUndefined();
+    });
+
+    it('lets only the notifier read the channel secrets, and it reads no ArgoCD token or webhook secret', () => {
+      const secretsOf = (fn: string) =>
+        statementsOf(fn)
+          .filter((s) => asList<string>(s.Action).includes('secretsmanager:GetSecretValue'))
+          .map((s) => JSON.stringify(s.Resource))
+          .join(' ');
+      const notifier = secretsOf('Notifier');
+      expect(notifier).toContain('secret:gitops-sentinel/slack-webhook-url-??????');
+      expect(notifier).toContain('secret:gitops-sentinel/notify-hmac-??????');
+      expect(notifier).not.toContain('argocd/');
+      expect(notifier).not.toContain('webhook-??????');
+      for (const fn of ALL.filter((f) => f !== 'Notifier')) {
+        expect(secretsOf(fn)).not.toContain('slack-webhook-url');
+        expect(secretsOf(fn)).not.toContain('notify-hmac');
+      }
+    });
+
+    it('lets only the notifier publish to the configured topic and put events on the configured buses', () => {
+      const grants = (fn: string, action: string) => statementsOf(fn).filter((s) => asList<string>(s.Action).includes(action));
+      expect(ALL.filter((fn) => grants(fn, 'sns:Publish').length)).toEqual(['Notifier']);
+      expect(ALL.filter((fn) => grants(fn, 'events:PutEvents').length)).toEqual(['Notifier']);
+      expect(grants('Notifier', 'sns:Publish').flatMap((s) => asList(s.Resource))).toEqual(['arn:aws:sns:eu-west-1:123456789012:gitops-sentinel-events']);
+      const buses = grants('Notifier', 'events:PutEvents')
+        .flatMap((s) => asList(s.Resource))
+        .map((r) => JSON.stringify(r));
+      expect(buses).toHaveLength(2);
+      expect(buses.join(' ')).toContain(':event-bus/default');
+      expect(buses).toContain(JSON.stringify('arn:aws:events:eu-west-1:123456789012:event-bus/audit'));
     });
   });
 
@@ -345,6 +413,7 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         OperatorApi: { audit: ['PutItem', 'Query'], 'audit/index': ['Query'], state: ['DeleteItem', 'GetItem', 'PutItem', 'Query'], 'state/index': ['Query'] },
         Anchor: { audit: ['Query'], 'audit/index': ['Query'] },
         DeployTracker: { audit: ['PutItem', 'Query'], state: ['UpdateItem'] },
+        Notifier: { audit: ['PutItem', 'Query'], state: ['PutItem'] },
       };
       const tables = { audit: 'AuditTable', state: 'StateTable', idempotency: 'IdempotencyTable' };
       const ids = Object.fromEntries(Object.entries(tables).map(([k, prefix]) => [logicalId(template, 'AWS::DynamoDB::Table', prefix), k]));
@@ -487,15 +556,20 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
     const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     it('alarms on the DLQ, errors and throttles of each function, drift, scans, reachability, webhook refusals and unavailable secrets', () => {
       const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
-      expect(alarms()).toHaveLength(2 + 6 * 2 + 3 + 2 + 3);
+      expect(alarms()).toHaveLength(3 + 7 * 2 + 3 + 2 + 3);
       alarms().forEach((a) => expect(a.AlarmActions).toEqual([{ Ref: topic }]));
       const dlq = logicalId(template, 'AWS::SQS::Queue', 'PushDeadLetterQueue');
       expect(alarms().find((a) => JSON.stringify(a.Dimensions ?? []).includes(dlq))).toMatchObject({
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Threshold: 1,
       });
-      expect(alarms().filter((a) => a.MetricName === 'Errors')).toHaveLength(6);
-      expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(6);
+      expect(alarms().filter((a) => a.MetricName === 'Errors')).toHaveLength(7);
+      expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(7);
+      const notifyDlq = logicalId(template, 'AWS::SQS::Queue', 'NotifyDeadLetterQueue');
+      expect(alarms().find((a) => JSON.stringify(a.Dimensions ?? []).includes(notifyDlq))).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+      });
       // Anchoring: a failed run, and no digest for 3 intervals of 5 minutes (missing data counts).
       expect(alarms().find((a) => a.MetricName === 'AnchorRunFailed')).toMatchObject({ Threshold: 1, Period: 300 });
       expect(alarms().find((a) => a.MetricName === 'DigestsWritten')).toMatchObject({
@@ -695,7 +769,7 @@ describe('SentinelStack variants', () => {
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
   });
 
-  it('places the worker, scan and operator API in the configured VPC, never the webhook or the anchor (AWS APIs only)', () => {
+  it('places the worker, scan and operator API in the configured VPC, never the webhook, the anchor or the notifier (AWS APIs and the Internet only)', () => {
     const { app, stacks } = synthApp({
       ...TEST_CONTEXT,
       vpcId: 'vpc-0123456789abcdef0',
@@ -705,7 +779,7 @@ describe('SentinelStack variants', () => {
     const template = Template.fromStack(stacks[0]);
     const fns = template.findResources('AWS::Lambda::Function');
     for (const [id, fn] of Object.entries(fns)) {
-      if (id.startsWith('Webhook') || id.startsWith('Anchor')) expect(fn.Properties.VpcConfig).toBeUndefined();
+      if (id.startsWith('Webhook') || id.startsWith('Anchor') || id.startsWith('Notifier')) expect(fn.Properties.VpcConfig).toBeUndefined();
       else
         expect(fn.Properties.VpcConfig).toEqual({
           SubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],

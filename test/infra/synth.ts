@@ -25,6 +25,17 @@ export const TEST_CONFIG = {
     },
   },
   drift: { scheduleMinutes: 10 },
+  // One channel of each type: the notifier alone reads these secrets, publishes to this topic and puts to these buses.
+  notify: {
+    channels: [
+      { name: 'team-slack', type: 'slack', url: { secretId: 'gitops-sentinel/slack-webhook-url' } },
+      { name: 'ops-hook', type: 'webhook', url: 'https://hooks.example.com/sentinel', secret: { secretId: 'gitops-sentinel/notify-hmac' } },
+      { name: 'ops-topic', type: 'sns', topicArn: 'arn:aws:sns:eu-west-1:123456789012:gitops-sentinel-events' },
+      { name: 'default-bus', type: 'eventbridge', eventBusName: 'default' },
+      { name: 'audit-bus', type: 'eventbridge', eventBusName: 'arn:aws:events:eu-west-1:123456789012:event-bus/audit' },
+    ],
+    rules: [{ events: ['drift.found', 'deploy.failed'], channels: ['team-slack', 'ops-hook', 'ops-topic', 'default-bus', 'audit-bus'] }],
+  },
 };
 
 /** The customer managed key the test deployment's secrets are encrypted with. */
