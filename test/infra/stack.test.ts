@@ -103,11 +103,12 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       const own: Record<string, string[]> = {
         Webhook: [...configEnv, 'SENTINEL_QUEUE_URL'],
         SyncWorker: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_MAX_RECEIVE_COUNT'],
-        DriftScan: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL'],
-        OperatorApi: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', ...anchorEnv, 'SENTINEL_ANCHOR_FUNCTION'],
+        DriftScan: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_NOTIFY_QUEUE_URL'],
+        OperatorApi: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_NOTIFY_QUEUE_URL', ...anchorEnv, 'SENTINEL_ANCHOR_FUNCTION'],
         // The anchor reads no configuration parameter (and may not: no ssm:GetParameter).
         Anchor: anchorEnv,
-        DeployTracker: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL'],
+        DeployTracker: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_NOTIFY_QUEUE_URL'],
+        Notifier: [...configEnv, 'SENTINEL_NOTIFY_QUEUE_URL', 'SENTINEL_NOTIFY_DLQ_URL'],
       };
       const physicalTables = Object.values(template.findResources('AWS::DynamoDB::Table')).map((t) => t.Properties.TableName as string);
       for (const [fn, names] of Object.entries(own)) {
@@ -118,6 +119,8 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         const config = loadConfig(Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${k}`])));
         expect(Object.values(tableNames(config.storage.tablePrefix)).sort()).toEqual([...physicalTables].sort());
         if (fn === 'SyncWorker') expect(config.maxReceiveCount).toBe(7);
+        if (fn === 'Notifier')
+          expect(config).toMatchObject({ notifyQueueUrl: 'resolved-SENTINEL_NOTIFY_QUEUE_URL', notifyDeadLetterQueueUrl: 'resolved-SENTINEL_NOTIFY_DLQ_URL' });
         if (anchorEnv.every((k) => names.includes(k))) expect(config.anchor).toMatchObject({ checkpointMinutes: 60 });
         else expect(config.anchor).toBeUndefined();
       }
