@@ -69,6 +69,13 @@ export function insecureLines(settings: LocalStack['insecure']): string[] {
   ];
 }
 
+/** Where verified pushes are forwarded for ApplicationSets (docs/applicationset-webhook.md), if anywhere. */
+function appsetLines(config: LocalStack['config']): string[] {
+  const hooks = config.instances.filter((i) => i.applicationSetWebhook);
+  if (hooks.length === 0) return [];
+  return [`  appsets    pushes forwarded to ${hooks.map((i) => `${i.name} ${i.applicationSetWebhook!.url}`).join(', ')}`];
+}
+
 /** The start-up banner: URLs, which ArgoCD, where data lives, a curl to try. */
 export function banner(stack: LocalStack, startupMs: number, githubSecret?: string): string {
   const argocd = stack.simulators
@@ -89,6 +96,7 @@ export function banner(stack: LocalStack, startupMs: number, githubSecret?: stri
     `  anchors    ${stack.anchor ? `${shown(stack.anchor.anchorsDir)} signed with ${shown(stack.anchor.keyPath)} (every minute and at shutdown; sentinel audit verify)` : 'off (audit chains not anchored)'}`,
     `  token      ${stack.tokenFile ? `${shown(stack.tokenFile)}${stack.tokenCreated ? ' (created now, mode 0600)' : ''}: every route but /healthz and /api/webhook needs Authorization: Bearer <token>` : 'in memory'}`,
     `  access     ${accessLine(stack.config)}`,
+    ...appsetLines(stack.config),
     `  drift scan every ${stack.config.drift.scheduleMinutes} min${stack.config.drift.dryRun ? ' (dry run)' : ''}`,
     ...insecureLines(stack.insecure),
     '',

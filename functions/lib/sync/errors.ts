@@ -20,8 +20,10 @@ export class IncompletePushError extends SyncError {
 
   constructor(result: ProcessPushResult, options?: ErrorOptions) {
     const undone = result.actions.filter((a) => a.status === 'failed' || a.status === 'in-progress').length;
+    const forwards = (result.appsets ?? []).filter((a) => a.status === 'failed' || a.status === 'in-progress').map((a) => a.instance);
     super(
       `delivery ${result.deliveryId}: ${undone} action(s) not done` +
+        (forwards.length ? `, ApplicationSet forward(s) not done: ${forwards.join(', ')}` : '') +
         (result.unreachableInstances.length ? `, instance(s) unreachable: ${result.unreachableInstances.join(', ')}` : ''),
       options,
     );
