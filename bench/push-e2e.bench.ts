@@ -14,16 +14,36 @@
  *   (default 10) ms to every call; each delivery has its own app, so the simulator's refreshes
  *   per app are the actions per (delivery, app) and must all be exactly 1.
  *
- * `BENCH_SCENARIOS=latency,throughput,faults` picks scenarios. Prints one JSON object last.
+ * - `syncTarget` (issue 12 item 1, before/after in one run): sync-on-push apps only, one delivery
+ *   at a time, alternating between today's call (sync the app's own targetRevision: the branch)
+ *   and the call the worker made before issue 12 (sync the payload's sha), reproduced by
+ *   wrapping the worker's ArgoCD client, since that code is gone; time from sending the webhook
+ *   request to the simulator starting the sync, and what revision the simulator received.
+ * - `intakeCost` (issue 12 figures, before/after in one run): the intake hot path alone (no
+ *   HTTP, no worker), against dynalite in its own process: CPU per delivery and DynamoDB calls
+ *   per delivery. After: `receivePush` with the delivery ledger. Before: the same verify and
+ *   parse, then the two calls Powertools Idempotency made (conditional PutItem `INPROGRESS`,
+ *   UpdateItem `COMPLETED`), reproduced with the same commands because the package and that code
+ *   are gone; the audit append and the enqueue are the same in both.
+ *
+ * `BENCH_SCENARIOS=latency,throughput,faults,syncTarget,intakeCost` picks scenarios (default:
+ * all). Prints one JSON object last.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBAuditStore } from '../functions/lib/audit';
+import { defaults } from '../functions/lib/config';
+import { receivePush } from '../functions/lib/intake';
+import { DynamoDBDeliveryLedgerStore } from '../functions/lib/intake/dynamodb-delivery-ledger-store';
+import { detectProvider, type PushEvent } from '../functions/lib/providers';
+import { EnvSecretsProvider } from '../functions/lib/secrets';
 import type { SeedApp } from '../local/argocd-sim';
+import { ensureTables, localDynamoClient, startEmbeddedDynamo } from '../local/dynamo';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { percentile } from './stats';
 
@@ -114,13 +134,20 @@ const ownCpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-/** Counts the stack's DynamoDB calls per operation (the document client shares the client's middleware stack). */
-function countDynamoCalls(stack: LocalStack): Record<string, number> {
+/**
+ * Counts a document client's DynamoDB calls per operation (the document client shares the
+ * client's middleware stack); with `byTable`, per operation and table id (`PutItem audit`,
+ * the part of the physical name after its last `-`).
+ */
+function countDynamoCalls(doc: DynamoDBDocumentClient, byTable = false): Record<string, number> {
   const counts: Record<string, number> = {};
-  stack.deps.doc.middlewareStack.add(
+  doc.middlewareStack.add(
     (next, context) => async (args) => {
       const op = String(context.commandName ?? 'unknown').replace(/Command$/, '');
-      counts[op] = (counts[op] ?? 0) + 1;
+      const input = args.input as { TableName?: string; RequestItems?: Record<string, unknown> };
+      const tables = byTable ? [input.TableName ?? Object.keys(input.RequestItems ?? {})[0] ?? '?'] : [];
+      const key = byTable ? `${op} ${tables[0].slice(tables[0].lastIndexOf('-') + 1)}` : op;
+      counts[key] = (counts[key] ?? 0) + 1;
       return next(args);
     },
     { step: 'initialize', name: 'benchCountCalls' },
@@ -140,14 +167,17 @@ async function stackWith(apps: SeedApp[]): Promise<LocalStack> {
   });
 }
 
-/** Calls `onAction(appName, kind)` when the simulator registers a refresh or starts a sync. */
-function watchActions(stack: LocalStack, onAction: (name: string, kind: 'refresh' | 'sync') => void): void {
+/**
+ * Calls `onAction(appName, kind, request)` when the simulator registers a refresh or starts a
+ * sync; `request` is the sync request as the simulator received it (its `revision`).
+ */
+function watchActions(stack: LocalStack, onAction: (name: string, kind: 'refresh' | 'sync', request?: { revision?: string }) => void): void {
   const sim = stack.simulators!.instances.default.sim as unknown as Record<string, (...a: unknown[]) => unknown>;
   for (const kind of ['refresh', 'sync'] as const) {
     const original = sim[kind].bind(sim);
     sim[kind] = (sa: unknown, ...rest: unknown[]) => {
       const out = original(sa, ...rest);
-      onAction((sa as { app: { metadata: { name: string } } }).app.metadata.name, kind);
+      onAction((sa as { app: { metadata: { name: string } } }).app.metadata.name, kind, kind === 'sync' ? (rest[0] as { revision?: string }) : undefined);
       return out;
     };
   }
@@ -354,7 +384,7 @@ async function throughputScenario() {
   await stack.queue.drain();
   refreshes = 0;
   const warmStats = stack.queue.stats();
-  const dynamoCalls = countDynamoCalls(stack);
+  const dynamoCalls = countDynamoCalls(stack.deps.doc);
   const stackCpu0 = ownCpuMs();
   const dynamoCpu0 = await dynamoCpuMs();
 
@@ -530,12 +560,176 @@ async function faultsScenario() {
   };
 }
 
+/**
+ * Sync-on-push latency, syncing the branch (today) vs the payload's sha (before issue 12), one
+ * delivery at a time, alternating, on one stack: both see the same machine and the same load.
+ */
+async function syncTargetScenario() {
+  const n = num('BENCH_SYNC_TARGET_DELIVERIES', 200);
+  // Odd apps are sync-on-push (seedApps marks i % 2 === 1); only they get deliveries.
+  const stack = await stackWith(seedApps(2 * n + 2, 2));
+  const client = stack.deps.argocd.get('default');
+  // The worker's client (argocdFor(deps, 'worker') is deps.argocd without per-purpose tokens).
+  // "before": the pre-issue-12 call, sync to the revision the payload named.
+  const payloadSha = new Map<string, string>();
+  const syncApplication = client.syncApplication.bind(client);
+  client.syncApplication = (ref, options = {}) => {
+    const sha = payloadSha.get(ref.name);
+    return syncApplication(ref, sha ? { ...options, revision: sha } : options);
+  };
+  const waiting = new Map<string, (r: { at: number; revision?: string }) => void>();
+  watchActions(stack, (name, kind, request) => {
+    if (kind === 'sync') waiting.get(name)?.({ at: performance.now(), revision: request?.revision });
+  });
+  const times = { branch: [] as number[], payloadSha: [] as number[] };
+  const received = { branch: { noRevision: 0, other: 0 }, payloadSha: { payloadRevision: 0, other: 0 } };
+  // One warm-up delivery lists the apps (the index is cached afterwards).
+  for (let i = -1; i < n; i++) {
+    const app = 2 * (i + 1) + 1;
+    const mode = i % 2 === 0 ? 'payloadSha' : 'branch';
+    const d = delivery(app);
+    const sha = (JSON.parse(d.body) as { after: string }).after;
+    if (mode === 'payloadSha') payloadSha.set(`app-${app}`, sha);
+    const arrived = new Promise<{ at: number; revision?: string }>((resolve) => waiting.set(`app-${app}`, resolve));
+    const t0 = performance.now();
+    const res = await post(stack, d);
+    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+    const r = await arrived;
+    waiting.delete(`app-${app}`);
+    if (i < 0) continue;
+    times[mode].push(r.at - t0);
+    if (mode === 'branch') received.branch[r.revision === undefined || r.revision === '' ? 'noRevision' : 'other']++;
+    else received.payloadSha[r.revision === sha ? 'payloadRevision' : 'other']++;
+  }
+  await stack.queue.drain();
+  await stack.close();
+  return {
+    deliveries: n,
+    note: 'payloadSha reproduces the pre-issue-12 call (sync to the payload sha) by wrapping the worker client; branch is the code as it is',
+    webhookToSyncMs: { branch: summary(times.branch), payloadSha: summary(times.payloadSha) },
+    simulatorReceived: received,
+  };
+}
+
+/**
+ * The intake's hot path before issue 12 (71da741^), reproduced for the before/after figures:
+ * the same detect, verify and parse as today, then what Powertools Idempotency did around the
+ * enqueue and the audit append (the package and that code are gone).
+ */
+function preIssue12Intake(doc: DynamoDBDocumentClient, table: string, secrets: EnvSecretsProvider, auditStore: DynamoDBAuditStore) {
+  // makeIdempotent around enqueue + audit: a conditional PutItem (INPROGRESS) first, an UpdateItem (COMPLETED) after.
+  return async (d: ReturnType<typeof delivery>) => {
+    const provider = detectProvider(d.headers)!;
+    const value = await secrets.get({ env: 'BENCH_GITHUB_SECRET' });
+    if (!(await provider.verify(value, d.body, d.headers))) throw new Error('signature');
+    const push = provider.parse(d.body, d.headers) as PushEvent;
+    const bodySha256 = createHash('sha256').update(d.body).digest('hex');
+    const id = `webhook#${createHash('md5').update(JSON.stringify(push.deliveryId)).digest('hex')}`;
+    const now = Math.floor(Date.now() / 1000);
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { id, expiration: now + 86_400, in_progress_expiration: Date.now() + 30_000, status: 'INPROGRESS', validation: bodySha256 },
+        ConditionExpression:
+          'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)',
+        ExpressionAttributeNames: { '#id': 'id', '#expiry': 'expiration', '#in_progress_expiry': 'in_progress_expiration', '#status': 'status' },
+        ExpressionAttributeValues: { ':now': now, ':now_in_millis': Date.now(), ':inprogress': 'INPROGRESS' },
+      }),
+    );
+    const receivedAt = new Date().toISOString();
+    // The enqueue (a no-op here, as in the after path) came first.
+    await auditStore.append({
+      kind: 'webhook.received',
+      outcome: 'success',
+      message: `queued ${push.ref}`,
+      actor: `webhook:${push.provider}:${push.pusher}`,
+      deliveryId: push.deliveryId,
+      revision: push.revision,
+      repo: push.repoUrls[0],
+      ts: receivedAt,
+    });
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { id },
+        UpdateExpression: 'SET #response_data = :response_data, #expiry = :expiry, #status = :status',
+        ExpressionAttributeNames: { '#response_data': 'data', '#expiry': 'expiration', '#status': 'status' },
+        ExpressionAttributeValues: { ':response_data': JSON.stringify({ status: 'queued' }), ':expiry': now + 86_400, ':status': 'COMPLETED' },
+      }),
+    );
+  };
+}
+
+/** CPU and DynamoDB calls per delivery of the intake alone, today's ledger vs the Powertools calls it replaced. */
+async function intakeCostScenario() {
+  const n = num('BENCH_INTAKE_DELIVERIES', 1000);
+  const embedded = (await externalDynamo()) === undefined ? await startEmbeddedDynamo() : undefined;
+  const client = localDynamoClient(embedded?.endpoint ?? (await externalDynamo())!);
+  const tables = await ensureTables(client, `bench-intake-${randomUUID().slice(0, 6)}`);
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const calls = countDynamoCalls(doc, true);
+  const config = { webhook: { ...defaults.webhook, secrets: { github: { env: 'BENCH_GITHUB_SECRET' } } } };
+  const secrets = new EnvSecretsProvider({ BENCH_GITHUB_SECRET: SECRET });
+  const queue = { enqueue: async () => {} };
+  const auditStore = new DynamoDBAuditStore({ tableName: tables.audit, client: doc });
+  const ledger = new DynamoDBDeliveryLedgerStore({ doc, tableName: tables.idempotency });
+
+  const after = async (d: ReturnType<typeof delivery>) => {
+    const r = await receivePush({ rawBody: d.body, headers: d.headers }, { config, secrets, queue, auditStore, ledger });
+    if (r.status !== 'queued') throw new Error(`intake answered ${r.status}`);
+  };
+  const before = preIssue12Intake(doc, tables.idempotency, secrets, auditStore);
+
+  const measure = async (run: (d: ReturnType<typeof delivery>) => Promise<void>) => {
+    // Deliveries are built and signed before the clock starts (GitHub signs on its own servers).
+    const planned = Array.from({ length: n }, (_, i) => delivery(i));
+    for (const d of planned.slice(0, 20)) await run(d); // warm-up: connections, caches, JIT
+    for (const k of Object.keys(calls)) delete calls[k];
+    const cpu0 = ownCpuMs();
+    const dyn0 = await dynamoCpuMs();
+    const t0 = performance.now();
+    for (const d of planned.slice(20)) await run(d);
+    const wall = performance.now() - t0;
+    const count = n - 20;
+    const dyn1 = await dynamoCpuMs();
+    const per = (x: number) => Math.round((x / count) * 100) / 100;
+    const byOp = Object.fromEntries(Object.entries(calls).map(([op, c]) => [op, per(c)]));
+    return {
+      deliveries: count,
+      cpuMsPerDelivery: { intakeProcess: per(ownCpuMs() - cpu0), dynalite: dyn0 === undefined || dyn1 === undefined ? 'in process' : per(dyn1 - dyn0) },
+      wallMsPerDelivery: per(wall),
+      dynamodbCallsPerDelivery: {
+        ...byOp,
+        idempotencyTable: per(Object.entries(calls).reduce((a, [k, c]) => a + (k.endsWith(' idempotency') ? c : 0), 0)),
+        all: per(Object.values(calls).reduce((a, b) => a + b, 0)),
+      },
+    };
+  };
+  // Alternating halves would share caches unevenly; each mode gets its own deliveries, before first.
+  const beforeResult = await measure(before);
+  const afterResult = await measure(after);
+  client.destroy();
+  await embedded?.close();
+  return {
+    note: 'before reproduces the Powertools Idempotency calls (PutItem conditional + UpdateItem) that 71da741 replaced; after is receivePush as it is. Both: verify, parse, one audit append, no-op queue',
+    before: beforeResult,
+    after: afterResult,
+    extraDynamoDBCallsPerDelivery: {
+      idempotencyTable:
+        Math.round((afterResult.dynamodbCallsPerDelivery.idempotencyTable - beforeResult.dynamodbCallsPerDelivery.idempotencyTable) * 100) / 100,
+      all: Math.round((afterResult.dynamodbCallsPerDelivery.all - beforeResult.dynamodbCallsPerDelivery.all) * 100) / 100,
+    },
+  };
+}
+
 async function main() {
-  const wanted = (env.BENCH_SCENARIOS ?? 'latency,throughput,faults').split(',').map((s) => s.trim());
+  const wanted = (env.BENCH_SCENARIOS ?? 'latency,throughput,faults,syncTarget,intakeCost').split(',').map((s) => s.trim());
   const scenarios: Record<string, unknown> = {};
   if (wanted.includes('latency')) scenarios.latency = await latencyScenario();
   if (wanted.includes('throughput')) scenarios.throughput = await throughputScenario();
   if (wanted.includes('faults')) scenarios.faults = await faultsScenario();
+  if (wanted.includes('syncTarget')) scenarios.syncTarget = await syncTargetScenario();
+  if (wanted.includes('intakeCost')) scenarios.intakeCost = await intakeCostScenario();
   dynamoChild?.child.kill();
   process.stdout.write(
     `${JSON.stringify({ benchmark: 'push-e2e', node: process.version, cpus: cpus().length, dynamodb: dynamoChild ? 'dynalite in a child process' : 'dynalite in process', scenarios })}\n`,
