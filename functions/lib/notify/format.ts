@@ -98,10 +98,11 @@ export function slackMessage(event: NotificationEvent, link: string | undefined)
 }
 
 /**
- * The JSON the generic webhook and SNS get: the event's fields, the link, the delivery id (the
- * same on every retry, so receivers dedupe on it) and the audit record.
+ * The JSON the generic webhook and SNS get: `notificationId` (the `X-Sentinel-Delivery` header's
+ * value, the same on every retry, so receivers dedupe on it), the event's fields (`deliveryId` is
+ * the push's, when the event came from one), the link and the audit record.
  */
-export function eventBody(event: NotificationEvent, link: string | undefined, deliveryId: string): Record<string, unknown> {
+export function eventBody(event: NotificationEvent, link: string | undefined, notificationId: string): Record<string, unknown> {
   const { record, subject: _subject, ...fields } = event;
-  return { deliveryId, ...fields, ...(link ? { link } : {}), ...(record ? { record } : {}) };
+  return { notificationId, ...fields, ...(link ? { link } : {}), ...(record ? { record } : {}) };
 }

@@ -163,7 +163,7 @@ describe('notifications', () => {
     expect(got.signatureValid).toBe(true);
     expect(got.headers['x-sentinel-event']).toBe('deploy.succeeded');
     const body = got.json as Record<string, unknown>;
-    expect(got.headers['x-sentinel-delivery']).toBe(body.deliveryId);
+    expect(got.headers['x-sentinel-delivery']).toBe(body.notificationId);
     expect(body).toMatchObject({
       kind: 'deploy.succeeded',
       instance: 'prod-eu',
@@ -172,7 +172,7 @@ describe('notifications', () => {
       link: 'https://argocd.example.com/applications/argocd/shop',
     });
     expect(body.record).toEqual(JSON.parse(JSON.stringify(record)));
-    expect(body.deliveryId).toBe(
+    expect(body.notificationId).toBe(
       deliveryIdOf({
         channel: 'ops-hook',
         event: { kind: 'deploy.succeeded', id: record.id, ts: record.ts, message: '', instance: 'prod-eu', namespace: 'argocd', app: 'shop', revision: REV },
