@@ -379,6 +379,16 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
 
   const acknowledged = refuseUnacknowledged(file, source);
 
+  for (const [provider, api] of Object.entries(file.gitApis ?? {})) {
+    if (typeof api === 'object' && api.token && 'env' in api.token) {
+      throw new ConfigError(
+        `gitApis.${provider}.token`,
+        source,
+        'deployed functions read secrets from Secrets Manager: give { secretId } (a name or ARN), not { env }',
+      );
+    }
+  }
+
   const deployed: ConfigFile = { ...file };
   delete deployed.port;
   delete deployed.queueUrl;

@@ -243,6 +243,15 @@ export class SentinelStack extends Stack {
       ...new Set((config.instances ?? []).flatMap((i) => purposes.map((p) => secretFor(tokenFor(i as InstanceConfig, p))))),
     ];
 
+    // The sync worker alone asks the Git providers' compare APIs (gitApis) for changed files.
+    const gitApiTokens = [
+      ...new Set(
+        Object.values(config.gitApis ?? {})
+          .flatMap((api) => (typeof api === 'object' && api.token ? [api.token] : []))
+          .map(secretFor),
+      ),
+    ];
+
     // Network: an existing VPC, for an ArgoCD reachable only on a private network.
     let network: Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'> = {};
     if (settings.vpc) {
@@ -340,7 +349,7 @@ export class SentinelStack extends Stack {
     syncWorker
       .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.syncWorker.state })
-      .bindSecrets([...new Set([...argocdTokens('worker'), ...appsetSecrets])], settings.secretsKmsKeyArns);
+      .bindSecrets([...new Set([...argocdTokens('worker'), ...appsetSecrets, ...gitApiTokens])], settings.secretsKmsKeyArns);
     driftScan
       .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.driftScan.state })

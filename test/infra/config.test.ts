@@ -103,6 +103,10 @@ describe('deployment config (synth-time validation)', () => {
     expect(synthError({ sentinel: { config: { drift: { rules: noise } } } }).message).toMatch(/advanced SSM parameter holds at most 8192/);
   });
 
+  it('refuses an { env } token for a compare API at synth', () => {
+    expect(synthError({ sentinel: { config: { gitApis: { gitlab: { token: { env: 'GITLAB_API_TOKEN' } } } } } }).key).toBe('gitApis.gitlab.token');
+  });
+
   it('refuses an { env } token for a purpose at synth', () => {
     const instances = [{ name: 'eu', server: 'https://argocd.eu', token: { secretId: 'a' }, tokens: { importer: { env: 'X' } } }];
     expect(synthError({ sentinel: { config: { instances } } }).key).toBe('instances.0.tokens.importer');

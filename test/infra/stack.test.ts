@@ -739,6 +739,20 @@ describe('SentinelStack variants', () => {
     ).toThrow(/instances\.0\.applicationSetWebhook\.url.*plain http.*insecure-argocd/);
   });
 
+  it('grants the compare API tokens (gitApis) to the sync worker only', () => {
+    const config = { instances: TEST_CONFIG.instances, gitApis: { github: { token: { secretId: 'gitops-sentinel/github-api' } } } };
+    const template = Template.fromStack(synthApp({ sentinel: { stage: 'git', config } }).stacks[0]);
+    const rs = statementsByRole(template);
+    const secretsOf = (fn: string) =>
+      rs
+        .get(roleOf(template, fn))!
+        .filter((st) => asList<string>(st.Action).includes('secretsmanager:GetSecretValue'))
+        .map((st) => JSON.stringify(st.Resource))
+        .join(' ');
+    expect(secretsOf('SyncWorker')).toContain('secret:gitops-sentinel/github-api-??????');
+    for (const fn of ['Webhook', 'DriftScan', 'OperatorApi']) expect(secretsOf(fn)).not.toContain('github-api');
+  });
+
   it('defaults the drift schedule to every 5 minutes', () => {
     const { stacks } = synthApp({ sentinel: { stage: 'dflt', config: { instances: TEST_CONFIG.instances } } });
     Template.fromStack(stacks[0]).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
