@@ -32,8 +32,10 @@ interface RunFigures {
   firstScanMs: number;
   secondScanMs: number;
   argocdCallsFirstScan: number;
-  /** instances + drifted apps + window checks + repairs: the bound the issue sets. */
+  /** instances + drifted apps + candidates read in full (their history) + window checks + repairs: the bound the issue sets. */
   expectedCalls: number;
+  /** Single-app GETs: the list is projected and has no `status.history`, so each repair candidate is read in full. */
+  appReads: number;
   windowChecks: number;
   repairs: number;
   skipped: number;
@@ -72,6 +74,7 @@ async function runOnce(apps: number, dynamoEndpoint: string, prefix: string, aud
     const firstScanMs = performance.now() - t;
     const firstCalls = calls();
     const windowChecks = all.reduce((n, s) => n + s.sim.requestsTo('GET', /\/syncwindows$/).length, 0);
+    const appReads = all.reduce((n, s) => n + s.sim.requestsTo('GET', /^\/api\/v1\/applications\/[^/]+$/).length, 0);
     const repairs = all.reduce((n, s) => n + s.sim.requestsTo('POST', /\/sync$/).length, 0);
     for (const s of all) s.sim.clearRequests();
     t = performance.now();
@@ -83,7 +86,8 @@ async function runOnce(apps: number, dynamoEndpoint: string, prefix: string, aud
       firstScanMs: Math.round(firstScanMs),
       secondScanMs: Math.round(secondScanMs),
       argocdCallsFirstScan: firstCalls,
-      expectedCalls: INSTANCES + first.drifted + windowChecks + repairs,
+      expectedCalls: INSTANCES + first.drifted + appReads + windowChecks + repairs,
+      appReads,
       windowChecks,
       repairs,
       skipped: first.skipped,

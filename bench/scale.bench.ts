@@ -2,45 +2,188 @@
  * ArgoCD at scale (issue 15): figures against simulators that hold refreshes on a busy
  * controller, each beside today's figure in the same run.
  *
- * 1. Monorepo storm: 5,000 apps of one repository over 20 simulated instances (controller
- *    20 ms per app, one processor; 50 ms latency on every call), pushes every 100 ms.
- *    `now`: 50 pushes, coalescing (2 s), fair scheduler, refreshes not waited for (1.5 s).
- *    `today`: no coalescing, each refresh waits for ArgoCD's answer (up to the 10 s call
- *    timeout, as `getApplication(refresh)` did); run on BENCH_TODAY_PUSHES pushes (default 3)
- *    because 50 would take the better part of an hour here; it makes one call per app per push
- *    by construction, which the measured count confirms.
- *    The ledger and the audit trail are counting stubs (the figures are about ArgoCD).
- * 2. Lists at 10,000 and 50,000 apps over 20 instances (apps with 4 resources, 5 history
- *    entries): bytes received and time for one list of every instance, whole vs the drift
- *    scan's projection (`DRIFT_SCAN_FIELDS`) vs the app index's (`APP_INDEX_FIELDS`).
- * 3. App index built from projected lists at 50,000 apps: build time and heap.
+ * The simulators run in a child process of their own (this file, forked with
+ * `SCALE_BENCH_ROLE=sims`), as ArgoCD is a server of its own: with them in the worker's process,
+ * their controllers, JSON and sockets shared one event loop with the worker, so a full-size
+ * storm measured that contention (and pushes meant 100 ms apart went out seconds apart). Each
+ * figure says how far the run kept to its schedule (`pushSpanMs`, the machine's load average).
  *
- * Prints one JSON object on its last stdout line. Run: npx tsx bench/scale.bench.ts
- * (BENCH_STORM_APPS, BENCH_PUSHES, BENCH_TODAY_PUSHES, BENCH_LIST_SIZES to vary).
+ * 1. Monorepo storm: 5,000 apps of one repository over 20 simulated instances (controller
+ *    20 ms per app, one processor; 50 ms latency on every call), 50 signed GitHub pushes sent
+ *    100 ms apart (open loop) through the real intake (`receivePush`: verify, parse, dedupe,
+ *    enqueue) into the real sync worker (`processPush`).
+ *    `now`: coalescing (2 s), fair scheduler, rate limit 50/s, refreshes not waited for (1.5 s).
+ *    `today`: no coalescing, no rate limit, each refresh waits for ArgoCD's answer (up to the
+ *    10 s call timeout, as `getApplication(refresh)` did), on BENCH_TODAY_PUSHES pushes
+ *    (default 3): it makes one call per app per push by construction, which the count confirms.
+ *    Webhook latency is the intake call in the worker's process (as `npm start` runs both),
+ *    from the push's scheduled time (so event-loop lag counts) and from the call itself.
+ *    The ledger, the delivery ledger and the audit trail are in-memory/counting stubs (the
+ *    figures are about ArgoCD).
+ * 2. Drift scan (`runDriftScan`) at 10,000 and 50,000 apps over 20 instances (4 resources and
+ *    5 history entries per app, 2% drifted, 50 ms latency): bytes received from ArgoCD and scan
+ *    time with the projection (`DRIFT_SCAN_FIELDS`) and without it (the same scan with clients
+ *    that drop `fields`), both in steady state after a first scan; in-memory state and audit.
+ * 3. App index built from the projected list (`APP_INDEX_FIELDS`) at 50,000 apps: list bytes,
+ *    build time and heap.
+ *
+ * Prints one JSON object on its last stdout line. Run: npm run bench scale
+ * (BENCH_STORM_APPS, BENCH_PUSHES, BENCH_TODAY_PUSHES, BENCH_LIST_SIZES to vary;
+ * BENCH_PARTS=storm,drift to pick parts).
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { randomUUID } from 'node:crypto';
-import { APP_INDEX_FIELDS, ArgoCDClient, ArgoCDRegistry, DRIFT_SCAN_FIELDS } from '../functions/lib/argocd';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { APP_INDEX_FIELDS, ArgoCDClient, ArgoCDRegistry, type ListApplicationsOptions, type Application } from '../functions/lib/argocd';
 import type { AuditStore } from '../functions/lib/audit/audit-store';
+import { loadConfig } from '../functions/lib/config/index';
+import { defaults } from '../functions/lib/config/defaults';
+import { runDriftScan } from '../functions/lib/drift';
+import { receivePush, type ReceivePushDeps } from '../functions/lib/intake/index';
 import { AppIndex } from '../functions/lib/matching/app-index';
 import { fromArgoCDApplication } from '../functions/lib/matching/from-argocd';
-import type { PushMessage } from '../functions/lib/queue/types';
+import { EnvSecretsProvider } from '../functions/lib/secrets/env-secrets-provider';
 import { ActionLedger, AppIndexCache, CallCoalescer, FairScheduler, processPush, type SyncDeps } from '../functions/lib/sync';
 import { generateSyntheticSeed, startArgoCDSimulator, type SeedInstance, type StartedArgoCDSimulator } from '../local/argocd-sim';
+import { InMemoryAuditStore } from '../test/helpers/in-memory-audit-store';
+import { InMemoryDeliveryLedgerStore } from '../test/helpers/in-memory-delivery-ledger-store';
+import { InMemoryDriftStateStore } from '../test/helpers/in-memory-drift-state-store';
 import { percentile } from './stats';
 
 const INSTANCES = 20;
+const LATENCY_MS = 50;
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const REPO = 'https://github.com/acme/mono.git';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SECRET = 'bench-webhook-secret';
+const round = (n: number, digits = 0) => +n.toFixed(digits);
 
-/** Ledger that always grants (every (delivery, app) is new in this bench) and counts. */
+// ---------------------------------------------------------------------------------------------
+// The simulators' process: starts 20 instances and answers the parent's questions over IPC.
+
+/** What the parent asks the simulators' process. */
+type SimsRequest =
+  | { cmd: 'start'; seeds: Record<string, SeedInstance>; controllerMsPerApp: number }
+  | { cmd: 'clear' }
+  | { cmd: 'storm' }
+  | { cmd: 'traffic' }
+  | { cmd: 'stop' };
+
+const REFRESH_PATH = /^\/api\/v1\/applications\/[^/]+$/;
+
+function simsMain(): void {
+  let sims: StartedArgoCDSimulator[] = [];
+  const answer = async (req: SimsRequest): Promise<unknown> => {
+    switch (req.cmd) {
+      case 'start':
+        for (const [instance, seed] of Object.entries(req.seeds)) {
+          const s = await startArgoCDSimulator({
+            instance,
+            seed,
+            autoSync: false,
+            controllerMsPerApp: req.controllerMsPerApp,
+            controllerProcessors: 1,
+            maxRecordedRequests: 2_000_000,
+          });
+          s.sim.injectFaults({ latencyMs: LATENCY_MS });
+          sims.push(s);
+        }
+        return sims.map((s) => ({ instance: s.sim.instance, url: s.url, token: s.token }));
+      case 'clear':
+        sims.forEach((s) => s.sim.clearRequests());
+        return {};
+      case 'storm': {
+        // Refresh GETs per app: when each was received (registered), to count and time them.
+        const perApp: Record<string, number[]> = {};
+        for (const s of sims) for (const r of s.sim.requestsTo('GET', REFRESH_PATH)) (perApp[`${s.sim.instance}${r.path}`] ??= []).push(r.at);
+        return {
+          perApp,
+          peakInFlight: Math.max(...sims.map((s) => s.sim.traffic.peakInFlight)),
+          controllerPeakQueued: Math.max(...sims.map((s) => s.sim.controllerLoad.peakQueued)),
+        };
+      }
+      case 'traffic': {
+        const count = (method: string, path: RegExp) => sims.reduce((n, s) => n + s.sim.requestsTo(method, path).length, 0);
+        return {
+          bytes: sims.reduce((n, s) => n + s.sim.traffic.bytesSent, 0),
+          calls: sims.reduce((n, s) => n + s.sim.requests.length, 0),
+          lists: count('GET', /^\/api\/v1\/applications$/),
+          appReads: count('GET', REFRESH_PATH),
+        };
+      }
+      case 'stop':
+        await Promise.all(sims.map((s) => s.close()));
+        sims = [];
+        return {};
+    }
+  };
+  process.on('message', (m: { id: number; req: SimsRequest }) => {
+    answer(m.req).then(
+      (result) => process.send!({ id: m.id, result }),
+      (err: unknown) => process.send!({ id: m.id, error: String(err) }),
+    );
+  });
+}
+
+/** The parent's handle on the simulators' process. */
+class SimsProcess {
+  private seq = 0;
+  private readonly waiting = new Map<number, (m: { result?: unknown; error?: string }) => void>();
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (m: { id: number; result?: unknown; error?: string }) => this.waiting.get(m.id)?.(m));
+  }
+
+  static start(): SimsProcess {
+    // A larger heap: 50,000 apps with their status, and their JSON, live in this process.
+    const child = fork(__filename, [], {
+      env: { ...process.env, SCALE_BENCH_ROLE: 'sims' },
+      execArgv: ['--import', 'tsx', '--max-old-space-size=6144'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    return new SimsProcess(child);
+  }
+
+  ask<T>(req: SimsRequest): Promise<T> {
+    const id = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, (m) => {
+        this.waiting.delete(id);
+        if (m.error) reject(new Error(m.error));
+        else resolve(m.result as T);
+      });
+      this.child.send({ id, req });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.ask({ cmd: 'stop' });
+    this.child.kill();
+  }
+}
+
+interface SimEndpoint {
+  instance: string;
+  url: string;
+  token: string;
+}
+
+function clientsFor(endpoints: SimEndpoint[], options: Partial<ConstructorParameters<typeof ArgoCDClient>[0]>, Client = ArgoCDClient): ArgoCDClient[] {
+  return endpoints.map((e) => new Client({ name: e.instance, server: e.url, getToken: async () => e.token, logger: quiet, ...options }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Monorepo storm
+
+/** Ledger that always grants (every (delivery, app) is new in this bench). */
 function stubLedger(): ActionLedger {
   const doc = { send: async () => ({}) };
   return new ActionLedger({ doc: doc as never, tableName: 'bench' });
 }
 
-function stubAudit(): AuditStore & { count: number } {
+/** Audit trail that counts appends (250,000 records per storm would measure the store). */
+function countingAudit(): AuditStore & { count: number } {
   const s = {
     count: 0,
     append: async (r: unknown) => {
@@ -52,125 +195,186 @@ function stubAudit(): AuditStore & { count: number } {
   return s as unknown as AuditStore & { count: number };
 }
 
-async function startStormSims(apps: number): Promise<StartedArgoCDSimulator[]> {
+function stormSeeds(apps: number): Record<string, SeedInstance> {
   const per = Math.ceil(apps / INSTANCES);
-  const sims: StartedArgoCDSimulator[] = [];
-  for (let i = 0; i < INSTANCES; i++) {
-    const seed: SeedInstance = {
-      apps: Array.from({ length: per }, (_, n) => ({
-        name: `svc-${i}-${n}`,
-        source: { repoURL: REPO, path: `services/svc-${i}-${n}`, targetRevision: 'main' },
-        resources: [{ kind: 'ConfigMap', name: `svc-${n}` }],
-      })),
-    };
-    sims.push(
-      await startArgoCDSimulator({
-        instance: `inst-${i}`,
-        seed,
-        autoSync: false,
-        controllerMsPerApp: 20,
-        controllerProcessors: 1,
-        maxRecordedRequests: 2_000_000,
-      }),
-    );
-  }
-  for (const s of sims) s.sim.injectFaults({ latencyMs: 50 });
-  return sims;
+  return Object.fromEntries(
+    Array.from({ length: INSTANCES }, (_, i) => [
+      `inst-${i}`,
+      {
+        apps: Array.from({ length: per }, (_, n) => ({
+          name: `svc-${i}-${n}`,
+          source: { repoURL: REPO, path: `services/svc-${i}-${n}`, targetRevision: 'main' },
+          resources: [{ kind: 'ConfigMap', name: `svc-${n}` }],
+        })),
+      },
+    ]),
+  );
 }
 
-function push(n: number): PushMessage {
-  const sha = (n + 1).toString(16).padStart(40, '0');
+const shaOf = (n: number) => (n + 1).toString(16).padStart(40, '0');
+
+/** Push `n` of the storm, signed as GitHub signs it; each push follows the one before. */
+function signedPush(n: number): { rawBody: string; headers: Record<string, string> } {
+  const rawBody = JSON.stringify({
+    ref: 'refs/heads/main',
+    before: shaOf(n - 1),
+    after: shaOf(n),
+    repository: { html_url: 'https://github.com/acme/mono', clone_url: REPO, default_branch: 'main' },
+    pusher: { name: 'bench' },
+    commits: [{ id: shaOf(n), message: `change ${n}`, author: { name: 'bench' }, added: [], modified: ['services/shared/base.yaml'], removed: [] }],
+  });
   return {
-    push: {
-      provider: 'github',
-      deliveryId: randomUUID(),
-      repoUrls: [REPO],
-      revision: sha,
-      ref: 'refs/heads/main',
-      isTag: false,
-      touchedHead: true,
-      deleted: false,
-      changedFiles: null,
-      pusher: 'bench',
-      commits: [{ id: sha, message: 'm' }],
-      defaultBranch: 'main',
+    rawBody,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(rawBody).digest('hex')}`,
     },
-    receivedAt: new Date().toISOString(),
+  };
+}
+
+function stormDeps(mode: 'today' | 'now', endpoints: SimEndpoint[]): SyncDeps & { audit: ReturnType<typeof countingAudit> } {
+  const now = mode === 'now';
+  const registry = new ArgoCDRegistry(
+    clientsFor(endpoints, {
+      timeoutMs: 10_000,
+      concurrency: 16,
+      ratePerSecond: now ? defaults.argocd.ratePerSecond : 0,
+      refreshWaitMs: now ? defaults.argocd.refreshWaitMs : 10_000,
+    }),
+  );
+  const audit = countingAudit();
+  return {
+    argocd: registry,
+    auditStore: audit,
+    audit,
+    indexes: new AppIndexCache(registry, { ttlSeconds: 600, log: quiet }),
+    ledger: stubLedger(),
+    log: quiet,
+    ...(now ? { coalescer: new CallCoalescer(undefined, { windowMs: defaults.argocd.coalesceWindowMs }), scheduler: new FairScheduler(16) } : {}),
+  };
+}
+
+/** Sends `pushes` signed pushes 100 ms apart (open loop) through the intake; resolves when every worker run has ended. */
+async function sendStorm(pushes: number, deps: SyncDeps) {
+  const env = { GITHUB_WEBHOOK_SECRET: SECRET };
+  const running: Array<Promise<{ actions: Array<{ status: string }> }>> = [];
+  const intake: ReceivePushDeps = {
+    config: loadConfig(env),
+    secrets: new EnvSecretsProvider(env),
+    queue: { enqueue: async (m) => void running.push(processPush(m, deps)) },
+    auditStore: new InMemoryAuditStore(),
+    ledger: new InMemoryDeliveryLedgerStore(),
+  };
+  const fromSchedule: number[] = [];
+  const inCall: number[] = [];
+  const statuses: string[] = [];
+  const t0 = Date.now();
+  const p0 = performance.now();
+  let lastSentAt = t0;
+  await Promise.all(
+    Array.from(
+      { length: pushes },
+      (_, n) =>
+        new Promise<void>((resolve) => {
+          setTimeout(() => {
+            const started = performance.now();
+            lastSentAt = Date.now();
+            void receivePush(signedPush(n), intake).then(
+              (r) => {
+                statuses.push(r.status);
+                inCall.push(performance.now() - started);
+                fromSchedule.push(performance.now() - (p0 + n * 100));
+                resolve();
+              },
+              (err: unknown) => {
+                statuses.push(`refused: ${String(err)}`);
+                resolve();
+              },
+            );
+          }, n * 100);
+        }),
+    ),
+  );
+  const results = await Promise.all(running);
+  const ms = (xs: number[], p: number) =>
+    round(
+      percentile(
+        [...xs].sort((a, b) => a - b),
+        p,
+      ),
+      1,
+    );
+  return {
+    t0,
+    lastSentAt,
+    workerDoneMs: Date.now() - t0,
+    queued: statuses.filter((s) => s === 'queued').length,
+    notQueued: statuses.filter((s) => s !== 'queued'),
+    webhookMs: {
+      p50: ms(fromSchedule, 50),
+      p99: ms(fromSchedule, 99),
+      max: ms(fromSchedule, 100),
+      inCallP50: ms(inCall, 50),
+      inCallP99: ms(inCall, 99),
+    },
+    actionsNotDone: results.reduce((n, r) => n + r.actions.filter((a) => a.status !== 'refreshed').length, 0),
   };
 }
 
 async function storm(mode: 'today' | 'now', apps: number, pushes: number) {
-  const sims = await startStormSims(apps);
-  const now = mode === 'now';
-  const registry = new ArgoCDRegistry(
-    sims.map(
-      (s) =>
-        new ArgoCDClient({
-          name: s.sim.instance,
-          server: s.url,
-          getToken: async () => s.token,
-          logger: quiet,
-          timeoutMs: 10_000,
-          concurrency: 16,
-          ratePerSecond: now ? 50 : 0,
-          refreshWaitMs: now ? 1_500 : 10_000,
-        }),
-    ),
-  );
-  const audit = stubAudit();
-  const deps: SyncDeps = {
-    argocd: registry,
-    auditStore: audit,
-    indexes: new AppIndexCache(registry, { ttlSeconds: 600, log: quiet }),
-    ledger: stubLedger(),
-    log: quiet,
-    ...(now ? { coalescer: new CallCoalescer(undefined, { windowMs: 2_000 }), scheduler: new FairScheduler(16) } : {}),
-  };
+  const simsProcess = SimsProcess.start();
+  const endpoints = await simsProcess.ask<SimEndpoint[]>({ cmd: 'start', seeds: stormSeeds(apps), controllerMsPerApp: 20 });
+  const deps = stormDeps(mode, endpoints);
   try {
     // Warm the app index (one projected list per instance), then start counting.
-    await Promise.all(sims.map((s) => deps.indexes.get(s.sim.instance)));
-    for (const s of sims) s.sim.clearRequests();
-    const t0 = Date.now();
-    const running: Array<Promise<unknown>> = [];
-    let lastPushAt = t0;
-    for (let i = 0; i < pushes; i++) {
-      lastPushAt = Date.now();
-      running.push(processPush(push(i), deps));
-      await sleep(100);
-    }
-    const results = (await Promise.all(running)) as Array<{ complete: boolean; actions: Array<{ status: string }> }>;
-    const doneMs = Date.now() - t0;
-    const refreshGets = sims.flatMap((s) => s.sim.requestsTo('GET', /^\/api\/v1\/applications\/[^/]+$/));
-    const perApp = new Map<string, number[]>();
-    for (const g of refreshGets) {
-      const list = perApp.get(g.path) ?? [];
-      list.push(g.at);
-      perApp.set(g.path, list);
-    }
-    const lastRegistered = Math.max(...[...perApp.values()].map((ats) => Math.max(...ats)));
-    const counts = [...perApp.values()].map((x) => x.length);
-    const coveredLastPush = [...perApp.values()].filter((ats) => Math.max(...ats) >= lastPushAt).length;
+    await Promise.all(endpoints.map((e) => deps.indexes.get(e.instance)));
+    await simsProcess.ask({ cmd: 'clear' });
+    const load = loadavg()[0];
+    const sent = await sendStorm(pushes, deps);
+    const got = await simsProcess.ask<{ perApp: Record<string, number[]>; peakInFlight: number; controllerPeakQueued: number }>({ cmd: 'storm' });
+    const perApp = Object.values(got.perApp);
+    const counts = perApp.map((x) => x.length).sort((a, b) => a - b);
+    const calls = counts.reduce((a, b) => a + b, 0);
     return {
       apps,
       pushes,
-      argocdRefreshCalls: refreshGets.length,
-      callsPerApp: { mean: +(refreshGets.length / apps).toFixed(2), max: Math.max(...counts), p50: percentile(counts, 50) },
-      appsWhoseLastCallFollowsTheLastPush: coveredLastPush,
-      msUntilEveryAppsLastRefreshRegistered: lastRegistered - t0,
-      msUntilWorkerDone: doneMs,
-      peakConcurrentRequestsPerInstance: Math.max(...sims.map((s) => s.sim.traffic.peakInFlight)),
-      controllerQueuePeakPerInstance: Math.max(...sims.map((s) => s.sim.controllerLoad.peakQueued)),
-      actionsNotDone: results.reduce((n, r) => n + r.actions.filter((a) => a.status !== 'refreshed').length, 0),
-      auditRecords: audit.count,
+      queued: sent.queued,
+      ...(sent.notQueued.length ? { notQueued: sent.notQueued.slice(0, 5) } : {}),
+      pushSpanMs: sent.lastSentAt - sent.t0,
+      scheduledSpanMs: (pushes - 1) * 100,
+      loadAverageAtStart: round(load, 1),
+      argocdRefreshCalls: calls,
+      appsRefreshed: perApp.length,
+      callsPerApp: { mean: round(calls / apps, 2), p50: percentile(counts, 50), max: counts.at(-1) ?? 0 },
+      appsWhoseLastCallFollowsTheLastPush: perApp.filter((ats) => Math.max(...ats) >= sent.lastSentAt).length,
+      msUntilEveryAppsLastRefreshRegistered: Math.max(...perApp.map((ats) => Math.max(...ats))) - sent.t0,
+      msUntilWorkerDone: sent.workerDoneMs,
+      peakConcurrentRequestsPerInstance: got.peakInFlight,
+      controllerQueuePeakPerInstance: got.controllerPeakQueued,
+      webhookMs: sent.webhookMs,
+      actionsNotDone: sent.actionsNotDone,
+      auditRecords: deps.audit.count,
     };
   } finally {
-    registry.close();
-    await Promise.all(sims.map((s) => s.close()));
+    deps.argocd.close();
+    await simsProcess.close();
   }
 }
 
-function realisticSeed(apps: number): Record<string, SeedInstance> {
-  const seed = generateSyntheticSeed({ apps, instances: INSTANCES, seed: 11 });
+// ---------------------------------------------------------------------------------------------
+// 2 and 3. Drift scan with and without projection; app index from the projected list
+
+/** A client that lists whole Applications whatever it is asked: the scan as it was before projection. */
+class WholeListClient extends ArgoCDClient {
+  override listApplications(options: ListApplicationsOptions = {}): Promise<Application[]> {
+    return super.listApplications({ ...options, fields: undefined });
+  }
+}
+
+function realisticSeeds(apps: number): Record<string, SeedInstance> {
+  const seed = generateSyntheticSeed({ apps, instances: INSTANCES, driftShare: 0.02, seed: 11 });
   for (const inst of Object.values(seed.instances)) {
     for (const a of inst.apps ?? []) {
       a.history = 5;
@@ -185,59 +389,83 @@ function realisticSeed(apps: number): Record<string, SeedInstance> {
   return seed.instances;
 }
 
-async function lists(apps: number) {
-  const seeds = realisticSeed(apps);
-  const sims: StartedArgoCDSimulator[] = [];
-  for (const [name, seed] of Object.entries(seeds)) sims.push(await startArgoCDSimulator({ instance: name, seed, autoSync: false }));
-  const clients = sims.map(
-    (s) => new ArgoCDClient({ name: s.sim.instance, server: s.url, getToken: async () => s.token, logger: quiet, timeoutMs: 120_000, ratePerSecond: 0 }),
-  );
-  const one = async (fields?: readonly string[]) => {
-    for (const s of sims) s.sim.clearRequests();
-    const t = performance.now();
-    const listed = await Promise.all(clients.map((c) => c.listApplications(fields ? { fields } : {})));
-    const ms = performance.now() - t;
-    return { ms: Math.round(ms), bytes: sims.reduce((n, s) => n + s.sim.traffic.bytesSent, 0), items: listed.reduce((n, l) => n + l.length, 0), listed };
-  };
+/** A heap figure needs a collection first: `gc` made available without a command-line flag. */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+async function indexFromProjectedList(endpoints: SimEndpoint[], simsProcess: SimsProcess) {
+  const clients = clientsFor(endpoints, { timeoutMs: 300_000, ratePerSecond: 0 });
   try {
-    await one(); // warm the simulators' JSON caches, so the figures are about transfer and parsing
-    const whole = await one();
-    const drift = await one(DRIFT_SCAN_FIELDS);
-    const index = await one(APP_INDEX_FIELDS);
-    // App index from the projected lists: build time and the heap it holds.
-    const listed = index.listed;
-    index.listed = [];
-    whole.listed = [];
-    drift.listed = [];
-    global.gc?.();
-    const heap0 = process.memoryUsage().heapUsed;
+    await simsProcess.ask({ cmd: 'clear' });
     const t = performance.now();
+    let listed: Application[][] | undefined = await Promise.all(clients.map((c) => c.listApplications({ fields: APP_INDEX_FIELDS })));
+    const listMs = performance.now() - t;
+    const { bytes } = await simsProcess.ask<{ bytes: number }>({ cmd: 'traffic' });
+    const gc = collector();
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    const t1 = performance.now();
     const indexes = listed.map((apps, i) => {
       const idx = new AppIndex();
       for (const a of apps) idx.upsert(fromArgoCDApplication(a, clients[i].name, { defaultNamespace: 'argocd' }));
       return idx;
     });
-    const buildMs = performance.now() - t;
-    listed.length = 0;
-    global.gc?.();
-    const heapMb = (process.memoryUsage().heapUsed - heap0) / 1048576;
-    const strip = ({ listed: _l, ...r }: { listed: unknown }) => r;
+    const buildMs = performance.now() - t1;
+    listed = undefined; // the index keeps compiled entries, not the listed Applications
+    gc();
     return {
-      apps,
-      wholeList: strip(whole),
-      driftScanProjection: strip(drift),
-      appIndexProjection: strip(index),
-      driftBytesSavedPercent: +(100 - (100 * drift.bytes) / whole.bytes).toFixed(1),
-      indexBytesSavedPercent: +(100 - (100 * index.bytes) / whole.bytes).toFixed(1),
-      indexFromProjectedList: {
-        buildMs: Math.round(buildMs),
-        heapMb: global.gc ? +heapMb.toFixed(1) : 'run node with --expose-gc for the heap figure',
-        apps: indexes.reduce((n, x) => n + x.size, 0),
-      },
+      listBytes: bytes,
+      listMs: round(listMs),
+      buildMs: round(buildMs),
+      heapMb: round((process.memoryUsage().heapUsed - heap0) / 1048576, 1),
+      apps: indexes.reduce((n, x) => n + x.size, 0),
     };
   } finally {
     clients.forEach((c) => c.close());
-    await Promise.all(sims.map((s) => s.close()));
+  }
+}
+
+async function driftScans(apps: number) {
+  const simsProcess = SimsProcess.start();
+  const endpoints = await simsProcess.ask<SimEndpoint[]>({ cmd: 'start', seeds: realisticSeeds(apps), controllerMsPerApp: 0 });
+  const settings = { timeoutMs: 300_000, concurrency: 16, ratePerSecond: defaults.argocd.ratePerSecond };
+  const registries = {
+    projected: new ArgoCDRegistry(clientsFor(endpoints, settings)),
+    whole: new ArgoCDRegistry(clientsFor(endpoints, settings, WholeListClient)),
+  };
+  const driftState = new InMemoryDriftStateStore();
+  const scan = async (which: keyof typeof registries) => {
+    await simsProcess.ask({ cmd: 'clear' });
+    const deps = {
+      config: { drift: { ...defaults.drift, maxDetailsPerScan: 1_000_000 } },
+      driftState,
+      auditStore: new InMemoryAuditStore(),
+      argocd: registries[which],
+    };
+    const t = performance.now();
+    const r = await runDriftScan(deps);
+    const ms = performance.now() - t;
+    const traffic = await simsProcess.ask<{ bytes: number; calls: number; lists: number; appReads: number }>({ cmd: 'traffic' });
+    const { drifted, repaired, skipped } = r;
+    return { scanMs: round(ms), bytesFromArgoCD: traffic.bytes, argocdCalls: traffic.calls, singleAppReads: traffic.appReads, drifted, repaired, skipped };
+  };
+  try {
+    const first = await scan('projected'); // every drift new: details, states, records; not compared
+    const projected = await scan('projected');
+    const whole = await scan('whole');
+    return {
+      apps,
+      firstScanProjected: first,
+      projected,
+      whole,
+      bytesSavedPercent: round(100 - (100 * projected.bytesFromArgoCD) / whole.bytesFromArgoCD, 1),
+      ...(apps >= 50_000 || process.env.BENCH_INDEX_ALWAYS ? { indexFromProjectedList: await indexFromProjectedList(endpoints, simsProcess) } : {}),
+    };
+  } finally {
+    Object.values(registries).forEach((r) => r.close());
+    await simsProcess.close();
   }
 }
 
@@ -245,21 +473,28 @@ async function main(): Promise<void> {
   const apps = Number(process.env.BENCH_STORM_APPS ?? 5_000);
   const pushes = Number(process.env.BENCH_PUSHES ?? 50);
   const todayPushes = Number(process.env.BENCH_TODAY_PUSHES ?? 3);
-  const out: Record<string, unknown> = { machine: 'shared 2-core VM, several developers running tests at once: times are upper bounds' };
-  process.stderr.write('scale bench: storm (now)...\n');
-  out.stormNow = await storm('now', apps, pushes);
-  process.stderr.write(`  ${JSON.stringify(out.stormNow)}\nscale bench: storm (today)...\n`);
-  out.stormToday = await storm('today', apps, todayPushes);
-  process.stderr.write(`  ${JSON.stringify(out.stormToday)}\n`);
-  for (const n of (process.env.BENCH_LIST_SIZES ?? '10000,50000').split(',').map(Number)) {
-    process.stderr.write(`scale bench: lists at ${n} apps...\n`);
-    out[`lists${n}`] = await lists(n);
-    process.stderr.write(`  ${JSON.stringify(out[`lists${n}`])}\n`);
+  const parts = (process.env.BENCH_PARTS ?? 'storm,drift').split(',');
+  const out: Record<string, unknown> = {
+    machine: 'shared 2-core VM, several developers running tests at once: times are upper bounds; simulators in their own process',
+  };
+  const step = async (key: string, run: () => Promise<unknown>) => {
+    process.stderr.write(`scale bench: ${key}...\n`);
+    out[key] = await run();
+    process.stderr.write(`  ${JSON.stringify(out[key])}\n`);
+  };
+  if (parts.includes('storm')) {
+    await step('stormNow', () => storm('now', apps, pushes));
+    await step('stormToday', () => storm('today', apps, todayPushes));
+  }
+  if (parts.includes('drift')) {
+    for (const n of (process.env.BENCH_LIST_SIZES ?? '10000,50000').split(',').map(Number)) await step(`driftScan${n}`, () => driftScans(n));
   }
   console.log(JSON.stringify(out));
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (process.env.SCALE_BENCH_ROLE === 'sims') simsMain();
+else
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
