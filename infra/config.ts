@@ -321,28 +321,8 @@ function readFile(file: string): unknown {
   return readConfigFile(path.resolve(REPO_ROOT, file), (text) => parseYaml(text), `${CONTEXT_KEY}.configFile`, CONTEXT_SOURCE).data;
 }
 
-/**
- * Loads and validates everything a deployment needs: the deployment settings, then the
- * application configuration from `sentinel.config` (inline), `sentinel.configFile` /
- * `-c configFile=...`, or the `SENTINEL_CONFIG` environment variable, in that order.
- * Deployed functions read every secret from Secrets Manager, so a `{ env }` secret
- * reference is refused here. Settings that only make sense locally (`port`,
- * `queueUrl`, `storage.dynamodbEndpoint`) are dropped from the deployed copy.
- * @throws ConfigError naming the key and its source
- */
-export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = process.env): SentinelDeployment {
-  const input = readDeploymentSettings(context, env);
-  let data: unknown = {};
-  let source = 'defaults';
-  if (input.config !== undefined) {
-    data = input.config;
-    source = `${CONTEXT_SOURCE} ${CONTEXT_KEY}.config`;
-  } else if (input.configFile ?? env.SENTINEL_CONFIG) {
-    source = (input.configFile ?? env.SENTINEL_CONFIG) as string;
-    data = readFile(source);
-  }
-  const file = validateConfigFile(data, source);
-
+/** Deployed functions read every secret from Secrets Manager: a `{ env }` reference anywhere is refused, naming its key. */
+function refuseEnvSecrets(file: ConfigFile, source: string): void {
   (file.instances ?? []).forEach((instance, n) => {
     if ('env' in instance.token) {
       throw new ConfigError(
@@ -377,8 +357,6 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
     });
   }
 
-  const acknowledged = refuseUnacknowledged(file, source);
-
   for (const [provider, api] of Object.entries(file.gitApis ?? {})) {
     if (typeof api === 'object' && api.token && 'env' in api.token) {
       throw new ConfigError(
@@ -388,6 +366,32 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
       );
     }
   }
+}
+
+/**
+ * Loads and validates everything a deployment needs: the deployment settings, then the
+ * application configuration from `sentinel.config` (inline), `sentinel.configFile` /
+ * `-c configFile=...`, or the `SENTINEL_CONFIG` environment variable, in that order.
+ * Deployed functions read every secret from Secrets Manager, so a `{ env }` secret
+ * reference is refused here. Settings that only make sense locally (`port`,
+ * `queueUrl`, `storage.dynamodbEndpoint`) are dropped from the deployed copy.
+ * @throws ConfigError naming the key and its source
+ */
+export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = process.env): SentinelDeployment {
+  const input = readDeploymentSettings(context, env);
+  let data: unknown = {};
+  let source = 'defaults';
+  if (input.config !== undefined) {
+    data = input.config;
+    source = `${CONTEXT_SOURCE} ${CONTEXT_KEY}.config`;
+  } else if (input.configFile ?? env.SENTINEL_CONFIG) {
+    source = (input.configFile ?? env.SENTINEL_CONFIG) as string;
+    data = readFile(source);
+  }
+  const file = validateConfigFile(data, source);
+
+  refuseEnvSecrets(file, source);
+  const acknowledged = refuseUnacknowledged(file, source);
 
   const deployed: ConfigFile = { ...file };
   delete deployed.port;
