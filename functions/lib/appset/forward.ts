@@ -200,12 +200,13 @@ export class ApplicationSetForwarder {
   /** Prepares the body and the headers, then POSTs with retries. */
   async #send(target: AppSetTarget, payload: AppSetPayload | undefined, deadline: number | undefined): Promise<Sent> {
     if (!payload) {
-      // Queued by a webhook function whose configuration had no ApplicationSet webhook for this push yet.
+      // The webhook carries a body only for a delivery a secret verified, and only when its configuration
+      // had an ApplicationSet webhook for the push.
       return {
         ok: false,
         final: true,
         attempts: 0,
-        reason: 'the queue message carries no body to forward (queued before this ApplicationSet webhook was configured)',
+        reason: 'the queue message carries no body to forward (the push was accepted unsigned, or queued before this ApplicationSet webhook was configured)',
       };
     }
     if (payload.dropped || !payload.bodyGzip) {

@@ -147,9 +147,10 @@ async function receive(input: ReceivePushInput, deps: ReceivePushDeps, attempt: 
     return { status: 'ignored', provider: provider.name, deliveryId: parsed.deliveryId, reason: parsed.reason };
   }
   if (matched !== null && !matched.some((c) => repositoryAllowed(c.scopes, parsed.repoUrls))) throw new RepositoryNotAllowedError();
-  // Only verified pushes reach this point: what the ApplicationSet forward needs, if any
-  // instance takes it (computed only when the push is about to be queued).
-  const appset = () => captureForApplicationSets(provider.name, bytes, headers, parsed.repoUrls, deps.config.instances ?? []);
+  // What the ApplicationSet forward needs, if any instance takes it (computed only when the push
+  // is about to be queued). Only for a delivery a secret verified: an unsigned one accepted under
+  // `allowUnsigned` is never forwarded, since the forward would carry the controller's signature.
+  const appset = () => (matched === null ? undefined : captureForApplicationSets(provider.name, bytes, headers, parsed.repoUrls, deps.config.instances ?? []));
   return judgeAndEnqueue(parsed, attempt.bodySha256, matched === null, input, deps, now, appset);
 }
 

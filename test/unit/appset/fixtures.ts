@@ -57,7 +57,7 @@ export interface AppSetEnv {
  * @param extra instance settings merged into `prod`'s `applicationSetWebhook`
  */
 export async function startAppSetEnv(
-  options: { retries?: number; timeoutMs?: number; prodExtra?: Record<string, unknown>; prodUrl?: string } = {},
+  options: { retries?: number; timeoutMs?: number; prodExtra?: Record<string, unknown>; prodUrl?: string; unsigned?: boolean } = {},
 ): Promise<AppSetEnv> {
   const prod = await startAppSetWebhook();
   prod.receiver.setSecrets({ github: APPSET.github, gitlab: APPSET.gitlab, azureDevOpsUsername: APPSET.user, azureDevOpsPassword: APPSET.password });
@@ -99,6 +99,11 @@ export async function startAppSetEnv(
       { name: 'plain', server: 'http://127.0.0.1:1', token: { env: 'TOKEN' } },
     ],
   });
+  if (options.unsigned) {
+    // No GitHub secret for sentinel at all, and unsigned deliveries allowed.
+    delete env.GITHUB_WEBHOOK_SECRET;
+    env.SENTINEL_ALLOW_UNSIGNED = 'true';
+  }
   const config = loadConfig(env);
   const tables = await createTestTables('appset');
   const logs: LogLines = [];

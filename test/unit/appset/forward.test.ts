@@ -163,6 +163,36 @@ describe('ApplicationSet forward', () => {
     });
   });
 
+  describe('only verified pushes', () => {
+    it('a forged signature is refused and nothing is queued or forwarded', async () => {
+      env = await startAppSetEnv();
+      const push = acmePush();
+      push.headers['x-hub-signature-256'] = `sha256=${hmacSha256Hex('not-the-secret', push.body)}`;
+
+      await expect(env.queued(push)).rejects.toThrow();
+
+      expect(env.prod.receiver.deliveries).toHaveLength(0);
+    });
+
+    it('a push accepted unsigned (allowUnsigned, no secret for the provider) is queued without a body for the controllers: never laundered into a signed forward', async () => {
+      env = await startAppSetEnv({ unsigned: true });
+      const push = acmePush();
+
+      const message = (await env.queued(push))!;
+      const results = await env.forwarder.forward(message, FIRST);
+
+      expect(message.push.repoUrls[0]).toContain('acme/web');
+      expect(message.appset).toBeUndefined();
+      // The targets still exist, so the worker records why nothing was sent.
+      expect(results.map((r) => [r.instance, r.status])).toEqual([
+        ['prod', 'rejected'],
+        ['eu', 'rejected'],
+      ]);
+      expect(env.prod.receiver.deliveries).toHaveLength(0);
+      expect(env.eu.receiver.deliveries).toHaveLength(0);
+    });
+  });
+
   describe('at most once per (delivery, instance), retried, audited', () => {
     it('a second receive of the same message sends nothing more; concurrent receives send once', async () => {
       env = await startAppSetEnv();
