@@ -445,10 +445,17 @@ export class SentinelStack extends Stack {
     }
     operatorApi.addEnvironment('SENTINEL_ANCHOR_FUNCTION', anchor.functionName);
     for (const f of [anchor, operatorApi]) {
-      Validations.of(f.role!).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.anchorBucket.node.defaultChild as s3.CfnBucket)}.Arn>/digests/*]`,
-        reason: 'Digests are one object per digest seq under digests/; the grant is limited to that prefix of the one anchor bucket.',
-      });
+      const bucketArn = `<${Stack.of(this).getLogicalId(this.anchorBucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
+      Validations.of(f.role!).acknowledge(
+        {
+          id: `AwsSolutions-IAM5[Resource::${bucketArn}/digests/*]`,
+          reason: 'Digests are one object per digest seq under digests/; the grant is limited to that prefix of the one anchor bucket.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::${bucketArn}/parts/*]`,
+          reason: 'Big digests keep their heads in parts, one object per part named by its hash under parts/; the grant is limited to that prefix.',
+        },
+      );
     }
     new events.Rule(this, 'AnchorSchedule', {
       description: `gitops-sentinel audit anchor every ${settings.anchor.scheduleMinutes} minute(s)`,
