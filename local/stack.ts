@@ -17,6 +17,7 @@ import { DynamoDBDeliveryLedgerStore } from '../functions/lib/intake/dynamodb-de
 import { DynamoDBRefusalCounter } from '../functions/lib/intake/dynamodb-refusal-counter';
 import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator-api/handler';
 import { createLocalAnchor, type LocalAnchor } from './anchor';
+import type { AnchorRunOptions } from '../functions/lib/anchor';
 import { startSimulators, type StartedArgoCDSimulator, type StartedSimulators } from './argocd-sim';
 import { ensureTables, localDynamoClient, startEmbeddedDynamo, type TableNames } from './dynamo';
 import { createRequestListener, localActor, type HttpHandler, type LocalPrincipalToken, type Route } from './http-adapter';
@@ -69,6 +70,11 @@ export interface LocalStackOptions {
    * anchoring off. @default `.sentinel` under the working directory, or `null` when `dataDir` is `null`
    */
   anchorDir?: string | null;
+  /**
+   * Options of every local anchor run (sweep size, part size, checkpoint interval), for tests
+   * that need small parts or slices. @default the anchor run's defaults
+   */
+  anchorRunOptions?: AnchorRunOptions;
   /**
    * Anchor the audit chains every `anchorIntervalMs` (a signed digest of the changed chain
    * heads), as the deployed schedule does; a last run at a clean `close()` happens whenever
@@ -272,7 +278,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const argocd = createArgoCDClients(config, secrets, { logger });
     closers.push(() => argocd.close());
     const anchorDir = options.anchorDir === undefined ? (dataDir === null ? null : join(process.cwd(), '.sentinel')) : options.anchorDir;
-    const anchor = anchorDir ? createLocalAnchor({ dir: anchorDir, reader: auditStore, log: logger }) : undefined;
+    const anchor = anchorDir
+      ? createLocalAnchor({ dir: anchorDir, reader: auditStore, log: logger, ...(options.anchorRunOptions ? { runOptions: options.anchorRunOptions } : {}) })
+      : undefined;
     if (anchor) {
       // A last digest at a clean shutdown, so what was recorded up to then is anchored. Pushed
       // here, before the queue and the server, so it runs after they stopped (closers run in reverse).
