@@ -31,6 +31,7 @@ import {
   type RecordSettings,
 } from './records';
 import type { AuditInput, AuditPage, AuditQuery, AuditRecord, ChainBreak, VerifyReport } from './types';
+import { stripUndefined } from '../runtime/objects';
 
 /** The logger the store writes to; any subset may be given (missing methods are filled in). */
 export interface AuditLogger {
@@ -131,10 +132,6 @@ type Item = Record<string, unknown>;
 
 function isConditionalCheckFailed(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
-}
-
-function stripUndefined<T extends object>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** The record part of a stored item (index attributes removed). */

@@ -13,6 +13,7 @@ import type {
   WebhookSecrets,
   WebhookSecretSetting,
 } from './types';
+import { stripUndefined } from '../runtime/objects';
 
 export type * from './types';
 export { ConfigError } from './errors';
@@ -280,8 +281,4 @@ function anchorSettings(env: Env): DeployedAnchorSettings | undefined {
       checkpointMinutes: int(env, 'SENTINEL_ANCHOR_CHECKPOINT_MINUTES', 1, 10_080),
     }),
   };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

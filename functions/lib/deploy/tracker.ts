@@ -13,6 +13,7 @@ import type { DeployCheckMessage, FollowUpQueue } from '../queue/follow-up';
 import type { DeploymentStore } from './deployment-store';
 import { evaluateDeployment, unhealthyResources, type TreeNodeLike } from './evaluate';
 import type { CheckResult, DeployDurations, DeployOutcome, StartDeployment, TrackedDeployment, UnhealthyResource, Verdict } from './types';
+import { stripUndefined } from '../runtime/objects';
 
 /** Hooks run after tracking events (commit statuses, notifications). Their failures are logged, never thrown. */
 export interface DeploymentListener {
@@ -308,8 +309,4 @@ function pick<T extends object, K extends string>(o: T, keys: K[]): Record<strin
     if (typeof v === 'string') out[k] = v;
   }
   return out;
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -8,6 +8,7 @@ import type { NotifyConfig, NotifyEventKind } from '../config/types';
 import { NOTIFY_EVENT_KINDS } from '../config/schema';
 import type { SimpleLogger } from '../observability/logger';
 import type { NotificationQueue } from '../queue/notification';
+import { stripUndefined } from '../runtime/objects';
 import { NotifyRules } from './rules';
 import type { NotificationEvent } from './types';
 
@@ -65,8 +66,4 @@ export class NotificationPublisher {
     if (channels.length) this.#log?.debug?.('notify: queued', { kind: event.kind, app: event.app, channels });
     return channels;
   }
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
