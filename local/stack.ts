@@ -7,7 +7,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createArgoCDClients } from '../functions/lib/argocd';
 import { DynamoDBAuditStore } from '../functions/lib/audit';
 import { DynamoDBDriftStateStore } from '../functions/lib/drift';
-import { ConfigError, insecureSettings, type InsecureSetting, type InstanceConfig, type SentinelConfig } from '../functions/lib/config';
+import {
+  ConfigError,
+  DEFAULT_ARGOCD_NAMESPACE,
+  insecureSettings,
+  type InsecureSetting,
+  type InstanceConfig,
+  type SentinelConfig,
+} from '../functions/lib/config';
 import { loadLocalConfig } from '../functions/lib/config/local';
 import { argocdFor, purposeRegistries, type CoreDeps } from '../functions/lib/runtime/core-deps';
 import { EnvSecretsProvider } from '../functions/lib/secrets';
@@ -227,7 +234,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const suffix = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
         const variable = `SENTINEL_SIMULATOR_TOKEN_${suffix}`;
         env[variable] = s.token;
-        return { name, server: s.url, token: { env: variable }, insecure: false, namespace: 'argocd', ...simulatedAppSetWebhook(s, suffix, env) };
+        return {
+          name,
+          server: s.url,
+          token: { env: variable },
+          insecure: false,
+          namespace: DEFAULT_ARGOCD_NAMESPACE,
+          ...simulatedAppSetWebhook(s, suffix, env),
+        };
       });
       config = { ...config, instances };
       log(`No ARGOCD_SERVER set: started the built-in ArgoCD simulator (${instances.map((i) => `${i.name} ${i.server}`).join(', ')}).`);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { contextOf, intOption } from '../context';
 import { CliError, EXIT } from '../errors';
+import { DEFAULT_ARGOCD_NAMESPACE } from '../../functions/lib/config/defaults';
 import type { ClearFlappingResult } from '../../functions/lib/drift/clear-flapping';
 import type { AppDriftState, DriftScanResult, ScanSummary } from '../../functions/lib/drift/types';
 import { emit, progress, short, table, type CliIO } from '../output';
@@ -90,7 +91,7 @@ export function registerOps(program: Command, io: CliIO): void {
     .description("clear an app's flapping mark once you have dealt with the cause, so scans may repair it again (audited with your identity)")
     .argument('<app>', 'app name, or instance/namespace/name')
     .option('--instance <name>', 'ArgoCD instance (default: default)')
-    .option('--namespace <ns>', 'application namespace', 'argocd')
+    .option('--namespace <ns>', 'application namespace', DEFAULT_ARGOCD_NAMESPACE)
     .option('--reason <text>', 'why, for the audit trail')
     .action(async (app: string, o: { namespace: string; reason?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
@@ -108,7 +109,7 @@ export function registerOps(program: Command, io: CliIO): void {
     .description('applications per instance with sync and health status; with APP, that app with its resource tree')
     .argument('[app]', 'one app: name, or instance/namespace/name')
     .option('--instance <name>', 'only this ArgoCD instance (with APP: its instance, default "default")')
-    .option('--namespace <ns>', 'with APP: its namespace', 'argocd')
+    .option('--namespace <ns>', 'with APP: its namespace', DEFAULT_ARGOCD_NAMESPACE)
     .action(async (app: string | undefined, o: { instance?: string; namespace: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       if (app) {
@@ -159,7 +160,7 @@ export function registerOps(program: Command, io: CliIO): void {
     .argument('<app>', 'app name, or instance/namespace/name')
     .requiredOption('--to <sha|id>', 'commit sha (in the history, or a full sha of an older known commit) or history id')
     .option('--instance <name>', 'ArgoCD instance', 'default')
-    .option('--namespace <ns>', 'application namespace', 'argocd')
+    .option('--namespace <ns>', 'application namespace', DEFAULT_ARGOCD_NAMESPACE)
     .option('--disable-auto-sync', 'turn auto-sync off first (ArgoCD refuses a rollback while it is on); audited so it can be restored')
     .option('--dry-run', 'ask ArgoCD for a dry run; change nothing')
     .option('--prune', 'delete resources that are not in the target revision')

@@ -5,6 +5,7 @@
  * exposes them over ArgoCD's REST contract and a small `/__sim` admin API.
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME } from '../../functions/lib/config/defaults';
 import type {
   ApplicationApplicationSyncWindowsResponse,
   V1alpha1AppProject,
@@ -55,8 +56,8 @@ export class ArgoCDSimulator {
 
   /** @param options see {@link ArgoCDSimulatorOptions} */
   constructor(options: ArgoCDSimulatorOptions = {}) {
-    this.instance = options.instance ?? 'default';
-    this.namespace = options.seed?.namespace ?? options.namespace ?? 'argocd';
+    this.instance = options.instance ?? DEFAULT_INSTANCE_NAME;
+    this.namespace = options.seed?.namespace ?? options.namespace ?? DEFAULT_ARGOCD_NAMESPACE;
     this.state = new SimState(
       this.instance,
       this.namespace,

@@ -1,14 +1,15 @@
 /**
- * Small pure helpers over the Application shape that every caller needs. Type-only imports:
+ * Small pure helpers over the Application shape that every caller needs. No client imports:
  * the simulator and the matching module use these without bundling the client.
  */
+import { DEFAULT_ARGOCD_NAMESPACE } from '../config/defaults';
 import type { AppRef, Application, ApplicationSource } from './types';
 
 /**
  * The {@link AppRef} of an Application listed from `instance`.
  * @param defaultNamespace namespace to assume when `metadata.namespace` is empty
  */
-export function appRefOf(instance: string, app: Application, defaultNamespace = 'argocd'): AppRef {
+export function appRefOf(instance: string, app: Application, defaultNamespace = DEFAULT_ARGOCD_NAMESPACE): AppRef {
   return { instance, namespace: app.metadata?.namespace || defaultNamespace, name: app.metadata?.name ?? '' };
 }
 

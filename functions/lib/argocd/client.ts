@@ -3,6 +3,7 @@
  * One client per instance; calls follow the REST contract in ArgoCD's swagger.json.
  */
 import { normalizeServer } from '../config/index';
+import { DEFAULT_ARGOCD_NAMESPACE, defaults } from '../config/defaults';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type Method } from 'axios';
@@ -115,20 +116,11 @@ function asResponse(res: http.IncomingMessage, text: string): AxiosResponse {
 /** Allowance for the difference between our clock and ArgoCD's when reading `startedAt`. */
 const CLOCK_SKEW_MS = 5_000;
 
-/** Client defaults, kept in one place (the config module passes its own values). */
-export const argoCDClientDefaults = {
-  namespace: 'argocd',
-  insecure: false,
-  timeoutMs: 10_000,
-  retries: 3,
-  backoffMs: 200,
-  maxBackoffMs: 5_000,
-  concurrency: 16,
-  /** How long a refresh listens for ArgoCD's answer before counting it registered, unconfirmed. */
-  refreshWaitMs: 1_500,
-  /** Requests per second to one instance (0 = no limit). */
-  ratePerSecond: 50,
-} as const;
+/**
+ * Longest wait between two attempts. Not a setting: with the default 3 retries and 200 ms base
+ * the exponential backoff never reaches it; it bounds what a large `backoffMs` can make a caller wait.
+ */
+const MAX_BACKOFF_MS = 5_000;
 
 /** Repeated keys (`projects=a&projects=b`), as grpc-gateway expects; never `projects[]=`. */
 export function serializeQuery(query: Query | undefined): string {
@@ -195,28 +187,30 @@ export class ArgoCDClient {
     if (typeof options.getToken !== 'function') throw new TypeError('[gitops-sentinel/argocd] getToken is required');
     this.name = options.name;
     this.baseUrl = normalizeServer(options.server);
-    this.namespace = options.namespace ?? argoCDClientDefaults.namespace;
+    this.namespace = options.namespace ?? DEFAULT_ARGOCD_NAMESPACE;
     this.getToken = options.getToken;
     this.refreshToken = options.refreshToken;
+    // The configuration's defaults (config/defaults.ts), so a client built without a config behaves as one built from it.
+    const settings = defaults.argocd;
     this.settings = {
-      timeoutMs: options.timeoutMs ?? argoCDClientDefaults.timeoutMs,
-      retries: options.retries ?? argoCDClientDefaults.retries,
-      backoffMs: options.backoffMs ?? argoCDClientDefaults.backoffMs,
-      maxBackoffMs: options.maxBackoffMs ?? argoCDClientDefaults.maxBackoffMs,
-      refreshWaitMs: options.refreshWaitMs ?? argoCDClientDefaults.refreshWaitMs,
+      timeoutMs: options.timeoutMs ?? settings.timeoutMs,
+      retries: options.retries ?? settings.retries,
+      backoffMs: options.backoffMs ?? settings.backoffMs,
+      maxBackoffMs: options.maxBackoffMs ?? MAX_BACKOFF_MS,
+      refreshWaitMs: options.refreshWaitMs ?? settings.refreshWaitMs!,
     };
-    this.limiter = new RateLimiter(options.ratePerSecond ?? argoCDClientDefaults.ratePerSecond);
-    const concurrency = options.concurrency ?? argoCDClientDefaults.concurrency;
+    this.limiter = new RateLimiter(options.ratePerSecond ?? settings.ratePerSecond!);
+    const concurrency = options.concurrency ?? settings.concurrency;
     this.semaphore = new Semaphore(concurrency);
     this.log = fillLogger(options.logger);
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     this.httpsAgent = new https.Agent({
       keepAlive: true,
       maxSockets: concurrency,
-      rejectUnauthorized: !(options.insecure ?? argoCDClientDefaults.insecure),
+      rejectUnauthorized: options.insecure !== true,
     });
     this.refreshHttpAgent = new http.Agent({ keepAlive: true });
-    this.refreshHttpsAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: !(options.insecure ?? argoCDClientDefaults.insecure) });
+    this.refreshHttpsAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: options.insecure !== true });
     this.http = axios.create({
       baseURL: this.baseUrl,
       httpAgent: this.httpAgent,

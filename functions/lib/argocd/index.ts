@@ -2,7 +2,7 @@
  * Public face of the ArgoCD module: the client, the registry of instances, the typed
  * errors and the API types. Import from here, never from the files behind it.
  */
-export { ArgoCDClient, argoCDClientDefaults, serializeQuery } from './client';
+export { ArgoCDClient, serializeQuery } from './client';
 export { ArgoCDRegistry, createArgoCDClients, type ArgoCDRegistryConfig, type CreateArgoCDClientsOptions } from './registry';
 export {
   ArgoCDError,

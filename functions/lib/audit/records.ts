@@ -4,6 +4,7 @@
  * of them chain and hash identically.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME } from '../config/defaults';
 import { redact } from './redact';
 import type { AuditInput, AuditRecord } from './types';
 
@@ -31,7 +32,7 @@ export interface RecordSettings {
 }
 
 /** Defaults of {@link RecordSettings}. */
-export const RECORD_DEFAULTS: RecordSettings = { defaultInstance: 'default', defaultNamespace: 'argocd', shards: 16 };
+export const RECORD_DEFAULTS: RecordSettings = { defaultInstance: DEFAULT_INSTANCE_NAME, defaultNamespace: DEFAULT_ARGOCD_NAMESPACE, shards: 16 };
 
 /** A validated record before it has a chain position. */
 export type PreparedRecord = Omit<AuditRecord, 'chain' | 'seq' | 'prevHash' | 'hash'>;

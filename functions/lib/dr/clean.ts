@@ -10,6 +10,7 @@
 import yaml from 'js-yaml';
 import type { AppProject, Application } from '../argocd/index';
 import { canonicalJson } from '../audit/hash-chain';
+import { DEFAULT_ARGOCD_NAMESPACE } from '../config/defaults';
 import { DrValidationError } from './errors';
 import { normalizeApplicationSpec, normalizeProjectSpec } from './normal-form';
 import type { CleanObject } from './types';
@@ -43,7 +44,7 @@ function plain<T>(value: T): T {
  * finalizers) and the spec in ArgoCD's normal form.
  * @param defaultNamespace namespace for an app whose `metadata.namespace` is empty (the instance's)
  */
-export function cleanApplication(app: Application, defaultNamespace = 'argocd'): CleanObject {
+export function cleanApplication(app: Application, defaultNamespace = DEFAULT_ARGOCD_NAMESPACE): CleanObject {
   return {
     apiVersion: ARGOPROJ_API_VERSION,
     kind: 'Application',
@@ -56,7 +57,7 @@ export function cleanApplication(app: Application, defaultNamespace = 'argocd'):
  * A clean AppProject, spec in ArgoCD's normal form; `spec.roles[].jwtTokens` (issued-token
  * records, instance-specific) are dropped.
  */
-export function cleanProject(project: AppProject, defaultNamespace = 'argocd'): CleanObject {
+export function cleanProject(project: AppProject, defaultNamespace = DEFAULT_ARGOCD_NAMESPACE): CleanObject {
   const spec = plain((project.spec ?? {}) as Record<string, unknown> & { roles?: Array<Record<string, unknown>> });
   if (Array.isArray(spec.roles)) spec.roles = spec.roles.map(({ jwtTokens: _dropped, ...role }) => role);
   return {

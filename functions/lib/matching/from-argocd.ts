@@ -3,6 +3,7 @@
  * the `IndexedApp` that matching needs.
  */
 import { hasSelfHeal, isAutoSyncOn } from '../argocd/app-helpers';
+import { DEFAULT_ARGOCD_NAMESPACE } from '../config/defaults';
 import type { IndexedApp, IndexedSource } from './types';
 
 /** The fields of swagger `v1alpha1ApplicationSource` (and `v1alpha1DrySource`) that matching reads. */
@@ -92,7 +93,7 @@ export function fromArgoCDApplication(app: ArgoCDApplicationLike, instance: stri
   }
   return {
     instance,
-    namespace: metadata.namespace || options.defaultNamespace || 'argocd',
+    namespace: metadata.namespace || options.defaultNamespace || DEFAULT_ARGOCD_NAMESPACE,
     name: metadata.name,
     project: spec.project || options.defaultProject || 'default',
     annotations: { ...(metadata.annotations ?? {}) },
