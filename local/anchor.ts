@@ -4,8 +4,9 @@
  * `anchor` request during a scheduled run waits for it instead of losing the race.
  */
 import { join } from 'node:path';
-import { FileAnchorStore, LocalKeySigner, runAnchor, type AnchorLogger, type AnchorRunOptions, type AnchorService } from '../functions/lib/anchor';
+import { FileAnchorStore, LocalKeySigner, runAnchor, type AnchorRunOptions, type AnchorService } from '../functions/lib/anchor';
 import type { ChainReader } from '../functions/lib/audit/audit-store';
+import type { PartialLogger } from '../functions/lib/observability/simple-logger';
 
 /** Options of {@link createLocalAnchor}. */
 export interface LocalAnchorOptions {
@@ -13,7 +14,7 @@ export interface LocalAnchorOptions {
   dir: string;
   reader: ChainReader;
   now?: () => Date;
-  log?: Partial<AnchorLogger>;
+  log?: PartialLogger;
   /** Options of every run (checkpoint interval, margin). */
   runOptions?: AnchorRunOptions;
 }

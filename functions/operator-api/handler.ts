@@ -9,6 +9,7 @@ import { deployedCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
 import type { AnchorService } from '../lib/anchor/anchor-service';
 import type { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { lazyDeps, refreshing, type DepsOrBuilder } from '../lib/runtime/lazy';
+import { completeLogger } from '../lib/observability/simple-logger';
 import { authorize } from './access';
 import { QueryParams } from './params';
 import { errorResponse, json, methodNotAllowed, ok, routeNotFound } from './responses';
@@ -67,8 +68,10 @@ export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>): Operato
       const response = errorResponse(error);
       if (response.statusCode === 500 || response.statusCode === 502) {
         // Name only: never the event (it holds the caller's signature), a stack or a token.
-        const log = resolved?.log ?? { error: (m: string, e?: Record<string, unknown>) => console.error(m, JSON.stringify(e)) };
-        log.error('operator API request failed', { route: `${method} ${path.slice(0, 200)}`, error: error instanceof Error ? error.name : 'UnknownError' });
+        completeLogger(resolved?.log).error('operator API request failed', {
+          route: `${method} ${path.slice(0, 200)}`,
+          error: error instanceof Error ? error.name : 'UnknownError',
+        });
       }
       return response;
     }

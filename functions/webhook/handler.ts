@@ -11,6 +11,7 @@ import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { ConfigError, loadConfig, type SentinelConfig } from '../lib/config/index';
 import { tableNames } from '../lib/config/tables';
 import { asSimpleLogger, createLogger } from '../lib/observability/logger';
+import { completeLogger } from '../lib/observability/simple-logger';
 import { DynamoDBDeliveryLedgerStore } from '../lib/intake/dynamodb-delivery-ledger-store';
 import { DynamoDBRefusalCounter } from '../lib/intake/dynamodb-refusal-counter';
 import { receivePush, type ReceivePushDeps, type Refusal, type RefusalCounter } from '../lib/intake/index';
@@ -61,8 +62,7 @@ export function createWebhookHandler(deps: DepsOrBuilder<WebhookHandlerDeps>): W
       const response = errorResponse(error);
       if (response.statusCode === 500) {
         // Name and a safe message only: never the event, its headers (Authorization) or a stack.
-        const log = resolved?.log ?? { error: (m: string, e?: Record<string, unknown>) => console.error(m, JSON.stringify(e)) };
-        log.error?.('webhook request failed', {
+        completeLogger(resolved?.log).error('webhook request failed', {
           error: error instanceof Error ? error.name : 'UnknownError',
           ...(error instanceof ConfigError ? { reason: error.message } : {}),
         });

@@ -12,18 +12,13 @@
  */
 import type { ChainReader } from '../audit/audit-store';
 import { computeHash, type ChainHead } from '../audit/hash-chain';
+import type { PartialLogger } from '../observability/simple-logger';
 import { forEachLimit } from '../runtime/concurrency';
 import type { AnchorStore } from './anchor-store';
 import { digestName, encodeDigestFile, encodePart, partName, publicKeyOf, signedBytes, splitHeads } from './digest';
 import type { DigestSigner } from './digest-signer';
 import { DIGEST_VERSION, type AnchorResult, type Digest, type DigestHead, type DigestPartRef } from './types';
 import { BreakList, checkDigests } from './verify-anchored';
-
-/** Logger the run reports to; any subset may be given. */
-export interface AnchorLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-}
 
 /** What an anchor run needs. */
 export interface AnchorRunDeps {
@@ -32,7 +27,8 @@ export interface AnchorRunDeps {
   signer: DigestSigner;
   /** Clock. @default () => new Date() */
   now?: () => Date;
-  log?: Partial<AnchorLogger>;
+  /** Logger the run reports to (info, warn); any subset may be given. @default silent */
+  log?: PartialLogger;
 }
 
 /** Options of {@link runAnchor}. */

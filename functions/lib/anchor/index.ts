@@ -9,7 +9,7 @@ export type { DigestSigner } from './digest-signer';
 export { FileAnchorStore } from './file-anchor-store';
 export { LocalKeySigner } from './local-key-signer';
 export { runAnchor, loadAnchorState, ANCHOR_DEFAULTS } from './anchor-run';
-export type { AnchorRunDeps, AnchorRunOptions, AnchorLogger, AnchorState, HeldChain } from './anchor-run';
+export type { AnchorRunDeps, AnchorRunOptions, AnchorState, HeldChain } from './anchor-run';
 export {
   verifyAnchored,
   checkDigests,

@@ -16,6 +16,7 @@ import type {
   ApplicationApplicationSyncWindowsResponse,
   ApplicationManagedResourcesResponse,
 } from './generated/models';
+import { completeLogger, type SimpleLogger } from '../observability/simple-logger';
 import { Semaphore } from '../runtime/concurrency';
 import { RateLimiter } from './rate-limit';
 import type {
@@ -25,7 +26,6 @@ import type {
   ApplicationTree,
   ApplicationSpec,
   ArgoCDClientOptions,
-  ArgoCDLogger,
   CreateApplicationOptions,
   CreateProjectOptions,
   GetApplicationOptions,
@@ -133,15 +133,6 @@ export function serializeQuery(query: Query | undefined): string {
   return params.toString();
 }
 
-function fillLogger(logger: ArgoCDLogger | undefined): Required<ArgoCDLogger> {
-  return {
-    debug: logger?.debug?.bind(logger) ?? (() => undefined),
-    info: logger?.info?.bind(logger) ?? (() => undefined),
-    warn: logger?.warn?.bind(logger) ?? ((m, meta) => console.warn(m, meta ?? '')),
-    error: logger?.error?.bind(logger) ?? ((m, meta) => console.error(m, meta ?? '')),
-  };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -174,7 +165,7 @@ export class ArgoCDClient {
   private readonly refreshHttpsAgent: https.Agent;
   private readonly semaphore: Semaphore;
   private readonly limiter: RateLimiter;
-  private readonly log: Required<ArgoCDLogger>;
+  private readonly log: SimpleLogger;
   private readonly settings: { timeoutMs: number; retries: number; backoffMs: number; maxBackoffMs: number; refreshWaitMs: number };
   private readonly getToken: () => Promise<string>;
   private readonly refreshToken?: () => Promise<string>;
@@ -202,7 +193,7 @@ export class ArgoCDClient {
     this.limiter = new RateLimiter(options.ratePerSecond ?? settings.ratePerSecond!);
     const concurrency = options.concurrency ?? settings.concurrency;
     this.semaphore = new Semaphore(concurrency);
-    this.log = fillLogger(options.logger);
+    this.log = completeLogger(options.logger);
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     this.httpsAgent = new https.Agent({
       keepAlive: true,

@@ -6,7 +6,7 @@ import { tokenFor } from '../config/index';
 import type { ArgoCDClientSettings, InstanceConfig, TokenPurpose } from '../config/types';
 import type { SecretsProvider } from '../secrets/types';
 import { ArgoCDClient } from './client';
-import type { ArgoCDLogger } from './types';
+import type { PartialLogger } from '../observability/simple-logger';
 
 /** The slice of the configuration the registry needs. */
 export interface ArgoCDRegistryConfig {
@@ -17,7 +17,7 @@ export interface ArgoCDRegistryConfig {
 /** Extra options for {@link createArgoCDClients}. */
 export interface CreateArgoCDClientsOptions {
   /** Partial logger handed to every client. */
-  logger?: ArgoCDLogger;
+  logger?: PartialLogger;
   /** Whose token the clients use: the instance's `tokens[purpose]`, else its `token`. @default the one token */
   purpose?: TokenPurpose;
 }

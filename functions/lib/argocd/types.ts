@@ -2,6 +2,7 @@
  * Domain-facing types of the ArgoCD client: friendly names for the generated wire
  * types, the application reference, call options and client options.
  */
+import type { PartialLogger } from '../observability/simple-logger';
 import type {
   ApplicationApplicationSyncWindow,
   V1alpha1AppProject,
@@ -220,17 +221,6 @@ export interface UpdateSpecOptions {
   project?: string;
 }
 
-/**
- * A partial logger: any subset of the four methods. Missing ones are no-ops (debug,
- * info) or go to the console (warn, error), as octokit's `createLogger` does.
- */
-export interface ArgoCDLogger {
-  debug?(message: string, meta?: Record<string, unknown>): void;
-  info?(message: string, meta?: Record<string, unknown>): void;
-  warn?(message: string, meta?: Record<string, unknown>): void;
-  error?(message: string, meta?: Record<string, unknown>): void;
-}
-
 /** Options of one {@link ArgoCDClient}. */
 export interface ArgoCDClientOptions {
   /** Instance name; every {@link AppRef} passed must carry it. */
@@ -260,7 +250,7 @@ export interface ArgoCDClientOptions {
   /** How long a refresh listens for ArgoCD's answer before it counts as registered, unconfirmed. @default 1500 */
   refreshWaitMs?: number;
   /** Partial logger; never receives tokens or headers. */
-  logger?: ArgoCDLogger;
+  logger?: PartialLogger;
 }
 
 /**

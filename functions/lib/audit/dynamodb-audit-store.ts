@@ -31,15 +31,8 @@ import {
   type RecordSettings,
 } from './records';
 import type { AuditInput, AuditPage, AuditQuery, AuditRecord, ChainBreak, VerifyReport } from './types';
+import { completeLogger, type PartialLogger, type SimpleLogger } from '../observability/simple-logger';
 import { stripUndefined } from '../runtime/objects';
-
-/** The logger the store writes to; any subset may be given (missing methods are filled in). */
-export interface AuditLogger {
-  debug(message: string, extra?: Record<string, unknown>): void;
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
 
 /** Options every `DynamoDBAuditStore` takes, whichever way it gets its client. */
 export interface DynamoDBAuditStoreBaseOptions {
@@ -50,7 +43,7 @@ export interface DynamoDBAuditStoreBaseOptions {
   /** System chains per UTC day; records without an app spread over them. @default 16 */
   shards?: number;
   /** Partial logger (e.g. the Powertools logger); debug/info default to no-ops, warn/error to console. */
-  logger?: Partial<AuditLogger>;
+  logger?: PartialLogger;
   /**
    * Conditional writes tried per append before `AuditConflictError`. One chain takes one
    * append per round trip, so this bounds how many writers may queue on one chain head.
@@ -160,7 +153,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
   private readonly headCacheSize: number;
   private readonly cursorKey: Uint8Array;
   private readonly defaultQueryDays: number;
-  private readonly log: AuditLogger;
+  private readonly log: SimpleLogger;
   /** Last head this process wrote or read per chain, oldest first (LRU by re-insertion). */
   private readonly heads = new Map<string, ChainHead>();
   /** Tail of the in-process append queue per chain. */
@@ -185,14 +178,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
       typeof options.cursorKey === 'string'
         ? Buffer.from(options.cursorKey, 'utf8')
         : (options.cursorKey ?? createHash('sha256').update(`gitops-sentinel/audit/cursor\0${options.tableName}`).digest());
-    const logger = options.logger ?? {};
-    const noop = () => undefined;
-    this.log = {
-      debug: logger.debug?.bind(logger) ?? noop,
-      info: logger.info?.bind(logger) ?? noop,
-      warn: logger.warn?.bind(logger) ?? ((m, e) => console.warn(m, e ?? '')),
-      error: logger.error?.bind(logger) ?? ((m, e) => console.error(m, e ?? '')),
-    };
+    this.log = completeLogger(options.logger);
   }
 
   /**

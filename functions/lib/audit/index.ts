@@ -5,7 +5,7 @@
 export type { AuditStore } from './audit-store';
 export type { AuditInput, AuditRecord, AuditQuery, AuditPage, AuditKind, AuditOutcome, ChainBreak, VerifyReport } from './types';
 export { DynamoDBAuditStore } from './dynamodb-audit-store';
-export type { DynamoDBAuditStoreOptions, DynamoDBAuditStoreBaseOptions, AuditLogger } from './dynamodb-audit-store';
+export type { DynamoDBAuditStoreOptions, DynamoDBAuditStoreBaseOptions } from './dynamodb-audit-store';
 export { AuditError, InvalidCursorError, AuditConflictError } from './errors';
 export { canonicalJson, computeHash, sealRecord, ChainVerifier } from './hash-chain';
 export type { ChainHead, UnsealedRecord } from './hash-chain';

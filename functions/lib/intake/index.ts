@@ -9,4 +9,4 @@ export { RepositoryNotAllowedError, SecretUnavailableError } from './errors';
 export { refusalReason, RefusalLogSampler, type Refusal, type RefusalCounter, type RefusalReason } from './refusals';
 export { repositoryAllowed } from './repository-scope';
 export { judgeDelivery, ledgerKeys, type DeliveryLedgerStore, type LedgerItem, type LedgerKeys, type LedgerVerdict } from './delivery-ledger';
-export type { ReceivePushDeps, ReceivePushInput, ReceivePushLogger, ReceivePushResult } from './types';
+export type { ReceivePushDeps, ReceivePushInput, ReceivePushResult } from './types';

@@ -4,7 +4,7 @@
  */
 import type { AuditStore } from '../audit/audit-store';
 import type { InstanceConfig, WebhookConfig } from '../config/types';
-import type { SimpleLogger } from '../observability/logger';
+import type { PartialLogger } from '../observability/simple-logger';
 import type { ProviderName, PushEvent } from '../providers/types';
 import type { PushQueue } from '../queue/types';
 import type { SecretsProvider } from '../secrets/types';
@@ -27,9 +27,6 @@ export interface ReceivePushInput {
   remainingTimeMs?: () => number;
 }
 
-/** A partial logger; missing methods are no-ops (the Powertools logger fits). */
-export type ReceivePushLogger = Partial<SimpleLogger>;
-
 /** What `receivePush` needs, built once per cold start by the handler (or by tests / the local stack). */
 export interface ReceivePushDeps {
   /**
@@ -48,7 +45,7 @@ export interface ReceivePushDeps {
   /** Where refusals are counted (they never enter the audit trail). @default not counted */
   refusals?: RefusalCounter;
   /** @default no-op */
-  log?: ReceivePushLogger;
+  log?: PartialLogger;
   /** Clock. @default () => new Date() */
   now?: () => Date;
 }

@@ -7,7 +7,7 @@ import type { SecretRef, WebhookSecretRef, WebhookSecrets } from '../config/type
 import type { ProviderName } from '../providers/types';
 import { describeRef } from '../secrets/describe-ref';
 import type { SecretsProvider } from '../secrets/types';
-import type { ReceivePushLogger } from './types';
+import type { PartialLogger } from '../observability/simple-logger';
 
 /** Which `webhook.secrets` keys each provider needs (Gitea shares Gogs' secret, as in ArgoCD). */
 const SECRET_KEYS: Record<ProviderName, Array<keyof WebhookSecrets>> = {
@@ -73,7 +73,7 @@ export async function resolveSecrets(
   provider: ProviderName,
   configured: WebhookSecrets,
   secrets: SecretsProvider,
-  log: ReceivePushLogger,
+  log: PartialLogger,
 ): Promise<ResolvedSecrets> {
   const signingKey = SIGNING_KEYS[provider];
   const signing = signingKey ? secretRefsOf(configured[signingKey]) : [];

@@ -13,6 +13,7 @@ import { configParameterOf, loadConfig, type SentinelConfig } from '../config/in
 import { ParameterConfigSource, type ConfigSnapshot } from '../config/parameter-source';
 import { tableNames } from '../config/tables';
 import { refreshing, type DepsOrBuilder } from './lazy';
+import type { SimpleLogger } from '../observability/simple-logger';
 
 /** Days a "seen this version" marker is kept (DynamoDB TTL). */
 const SEEN_TTL_DAYS = 400;
@@ -22,7 +23,7 @@ export interface ConfigChangeRecorder {
   doc: DynamoDBDocumentClient;
   stateTable: string;
   auditStore: AuditStore;
-  log?: { error(message: string, extra?: Record<string, unknown>): void };
+  log?: Pick<SimpleLogger, 'error'>;
 }
 
 /**
