@@ -11,7 +11,7 @@ import { normalizeApplicationSpec } from '../../functions/lib/dr/normal-form';
 import { appKey, clone, deepEqual, PERMISSION_DENIED, SimError, sourcesOf, type SimApp, type SimListFilter, type SimState } from './core';
 import { maybeAutoSync } from './operations';
 import { projectApp, type FieldSelection } from './projection';
-import { matchesSelector } from './selector';
+import { matchesSelector } from '../../functions/lib/argocd/label-selector';
 import { buildSimApp, recompute } from './status';
 
 /**

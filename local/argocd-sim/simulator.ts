@@ -33,7 +33,7 @@ import { appSyncWindows, projectSyncWindows } from './sync-windows';
 import type { ArgoCDSimulatorOptions, DriftSpec, FaultOptions, RecordedRequest, SeedApp, SeedInstance } from './types';
 
 export { SimError, HISTORY_LIMIT, fakeSha, httpStatusFromGrpc, type RecordedRefresh, type SimListFilter, type SimSyncRequest } from './core';
-export { matchesSelector } from './selector';
+export { matchesSelector } from '../../functions/lib/argocd/label-selector';
 
 /**
  * One simulated ArgoCD instance.

@@ -16,6 +16,7 @@ export {
   GrpcCode,
   type ArgoCDErrorDetails,
 } from './errors';
+export { matchesSelector } from './label-selector';
 export { appRefOf, autoSyncPolicy, hasSelfHeal, isAutoSyncOn, isOperationRunning, sourcesOf, type AutomatedPolicy } from './app-helpers';
 export type * from './types';
 export { APP_INDEX_FIELDS, DRIFT_SCAN_FIELDS } from './types';

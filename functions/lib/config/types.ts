@@ -116,7 +116,7 @@ export interface WebhookSecrets {
 export interface RepairRule {
   instance?: string;
   project?: string;
-  /** Label selector, `k=v,k2=v2` (equality only). */
+  /** Label selector as ArgoCD's list call takes it (`k=v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`; comma = and). */
   selector?: string;
 }
 

@@ -12,7 +12,6 @@ export {
   lastDeployedTarget,
   optInOf,
   ruleMatches,
-  selectorMatches,
   isIgnored,
   type RepairTarget,
   type PolicyInput,

@@ -3,7 +3,9 @@
  * cooldown and flapping rules, and which revision a repair syncs to. The scan asks
  * ArgoCD about sync windows and applies the per-scan cap; everything else is decided here.
  */
-import { hasSelfHeal, isAutoSyncOn, type Application } from '../argocd/index';
+import { hasSelfHeal, isAutoSyncOn } from '../argocd/app-helpers';
+import { matchesSelector } from '../argocd/label-selector';
+import type { Application } from '../argocd/types';
 import type { DriftConfig, RepairRule } from '../config/types';
 import type { AppDriftState, DecisionReason, RepairDecision } from './types';
 
@@ -42,29 +44,11 @@ export interface PolicyInput {
   historyPending?: boolean;
 }
 
-/**
- * Whether a label selector matches (`k=v`, `k==v`, `k!=v`, `k`, `!k`, comma = and).
- * Config rules use equality; the rest is accepted for convenience.
- */
-export function selectorMatches(labels: Record<string, string> | undefined, selector: string): boolean {
-  const l = labels ?? {};
-  return selector
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean)
-    .every((t) => {
-      const m = /^([^!=\s]+)\s*(!=|==|=)\s*(.*)$/.exec(t);
-      if (m) return m[2] === '!=' ? l[m[1]] !== m[3].trim() : l[m[1]] === m[3].trim();
-      if (t.startsWith('!')) return !(t.slice(1).trim() in l);
-      return t in l;
-    });
-}
-
 /** Whether a config rule covers the app: every field the rule sets must match. */
 export function ruleMatches(rule: RepairRule, instance: string, app: Application): boolean {
   if (rule.instance !== undefined && rule.instance !== instance) return false;
   if (rule.project !== undefined && rule.project !== (app.spec?.project ?? 'default')) return false;
-  if (rule.selector !== undefined && !selectorMatches(app.metadata?.labels, rule.selector)) return false;
+  if (rule.selector !== undefined && !matchesSelector(app.metadata?.labels, rule.selector)) return false;
   return true;
 }
 

@@ -1,6 +1,16 @@
-/** Kubernetes label selectors, as the list call's `selector` parameter takes them. */
+/**
+ * Kubernetes label selectors, as ArgoCD's list call takes them (`selector` parameter). The one
+ * grammar of the repository: the repair policy's config rules and the simulator's list filter
+ * both evaluate through it, so a rule selects the apps ArgoCD would list for the same selector.
+ * No imports: the simulator and the drift module take it without the client.
+ */
 
-/** Parses and evaluates a Kubernetes label selector (`=`, `==`, `!=`, `in`, `notin`, `k`, `!k`). */
+/**
+ * Whether `labels` satisfy a label selector: comma-separated terms, all of which must hold;
+ * `k=v`, `k==v`, `k!=v` (true when `k` is absent), `k in (a,b)`, `k notin (a,b)` (true when
+ * `k` is absent), `k` (present), `!k` (absent). An empty selector matches everything.
+ * @example matchesSelector({ team: 'pay', env: 'prod' }, 'team=pay,env in (prod,staging)') // true
+ */
 export function matchesSelector(labels: Record<string, string> | undefined, selector: string): boolean {
   const l = labels ?? {};
   const terms = selector.match(/([^,(]+(\([^)]*\))?)/g) ?? [];
