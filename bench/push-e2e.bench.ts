@@ -35,7 +35,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBAuditStore } from '../functions/lib/audit';
 import { defaults } from '../functions/lib/config';
 import { receivePush } from '../functions/lib/intake';
@@ -198,17 +198,14 @@ const summary = (xs: number[]) => {
 async function auditCounts(stack: LocalStack) {
   const perKind: Record<string, number> = {};
   const deliveries: Record<string, Map<string, number>> = {};
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await stack.deps.doc.send(new ScanCommand({ TableName: stack.tables.audit, ProjectionExpression: 'kind, deliveryId', ExclusiveStartKey }));
+  for await (const page of paginateScan({ client: stack.deps.doc }, { TableName: stack.tables.audit, ProjectionExpression: 'kind, deliveryId' })) {
     for (const item of page.Items ?? []) {
       const kind = item.kind as string;
       perKind[kind] = (perKind[kind] ?? 0) + 1;
       const byId = (deliveries[kind] ??= new Map());
       byId.set(item.deliveryId as string, (byId.get(item.deliveryId as string) ?? 0) + 1);
     }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   return { perKind, deliveries };
 }
 

@@ -4,25 +4,23 @@
  * project's own hash-chain code, or delete a chain's newest record. Used by tests that play
  * that attacker against `audit verify`.
  */
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sealRecord } from '../../functions/lib/audit/hash-chain';
 import { INDEX_ATTRIBUTE_NAMES, indexAttributes } from '../../functions/lib/audit/records';
 import type { AuditRecord } from '../../functions/lib/audit/types';
 
 async function readChain(doc: DynamoDBDocumentClient, table: string, chain: string): Promise<AuditRecord[]> {
   const out: AuditRecord[] = [];
-  let lastKey: Record<string, unknown> | undefined;
-  do {
-    const res = await doc.send(
-      new QueryCommand({ TableName: table, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': chain }, ExclusiveStartKey: lastKey }),
-    );
+  for await (const res of paginateQuery(
+    { client: doc },
+    { TableName: table, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': chain } },
+  )) {
     for (const item of res.Items ?? []) {
       const r = { ...item };
       for (const n of INDEX_ATTRIBUTE_NAMES) delete r[n];
       out.push(r as unknown as AuditRecord);
     }
-    lastKey = res.LastEvaluatedKey;
-  } while (lastKey);
+  }
   return out;
 }
 

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_INDEX } from '../config/tables';
 import type { AuditStore, ChainReader, StoredRecord } from './audit-store';
 import { decodeCursor, encodeCursor, type CursorState } from './cursor';
@@ -288,25 +288,22 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
    */
   private async readFrom(chain: string, seq: number): Promise<{ items: Item[]; head?: ChainHead }> {
     const items: Item[] = [];
-    let lastKey: Record<string, unknown> | undefined;
-    for (let page = 0; page < 4; page++) {
-      const res = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'chain = :c AND #s >= :s',
-          ExpressionAttributeValues: { ':c': chain, ':s': seq },
-          ExpressionAttributeNames: { '#s': 'seq' },
-          ConsistentRead: true,
-          Limit: 100,
-          ExclusiveStartKey: lastKey,
-        }),
-      );
+    let pages = 0;
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      KeyConditionExpression: 'chain = :c AND #s >= :s',
+      ExpressionAttributeValues: { ':c': chain, ':s': seq },
+      ExpressionAttributeNames: { '#s': 'seq' },
+      ConsistentRead: true,
+      Limit: 100,
+    };
+    for await (const res of paginateQuery({ client: this.doc }, input)) {
       items.push(...(res.Items ?? []));
-      lastKey = res.LastEvaluatedKey;
-      if (!lastKey) {
+      if (!res.LastEvaluatedKey) {
         const last = items[items.length - 1];
         return { items, head: last ? { seq: last.seq as number, hash: last.hash as string } : undefined };
       }
+      if (++pages === 4) break;
     }
     return { items };
   }
@@ -351,6 +348,8 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
 
     const items: Item[] = [];
     let exhausted = false;
+    // Driven by hand, not through paginateQuery: each request asks for what the page still lacks
+    // (the paginator keeps one Limit), and a page may end, and its cursor resume, inside DynamoDB's page.
     for (let queries = 0; items.length < plan.limit && queries < MAX_QUERIES_PER_PAGE; queries++) {
       const remaining = plan.limit - items.length;
       const input: QueryCommandInput = {
@@ -507,19 +506,18 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
 
   /** Every chain that has a seq 0 (after `after`), in chain order, via the sparse by-chain GSI (a Query on one partition, paged). */
   async *listChains(after?: string): AsyncIterable<string> {
-    let lastKey: Record<string, unknown> | undefined;
     let previous: string | undefined;
-    do {
-      const res = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: AUDIT_INDEX.byChain,
-          KeyConditionExpression: after ? 'chainIndex = :v AND chain > :a' : 'chainIndex = :v',
-          ExpressionAttributeValues: after ? { ':v': CHAIN_INDEX_VALUE, ':a': after } : { ':v': CHAIN_INDEX_VALUE },
-          ProjectionExpression: 'chain',
-          ExclusiveStartKey: lastKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        IndexName: AUDIT_INDEX.byChain,
+        KeyConditionExpression: after ? 'chainIndex = :v AND chain > :a' : 'chainIndex = :v',
+        ExpressionAttributeValues: after ? { ':v': CHAIN_INDEX_VALUE, ':a': after } : { ':v': CHAIN_INDEX_VALUE },
+        ProjectionExpression: 'chain',
+      },
+    );
+    for await (const res of pages) {
       // The index is sorted by chain; a forged chainIndex on a later seq (an index-mismatch
       // verify reports) would list its chain twice, so repeats are dropped.
       for (const item of res.Items ?? []) {
@@ -527,8 +525,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
         if (chain !== previous) yield chain;
         previous = chain;
       }
-      lastKey = res.LastEvaluatedKey;
-    } while (lastKey);
+    }
   }
 
   /**
@@ -540,19 +537,18 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
     const seen = new Set<string>();
     const lastDay = utcDay(new Date(this.now().getTime() + 86_400_000).toISOString());
     for (let day = utcDay(from); day <= lastDay; day = dayAfter(day)) {
-      let lastKey: Record<string, unknown> | undefined;
-      do {
-        const res = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: AUDIT_INDEX.byDay,
-            KeyConditionExpression: '#d = :d AND tsId >= :from',
-            ExpressionAttributeNames: { '#d': 'day' },
-            ExpressionAttributeValues: { ':d': day, ':from': from },
-            ProjectionExpression: 'chain',
-            ExclusiveStartKey: lastKey,
-          }),
-        );
+      const pages = paginateQuery(
+        { client: this.doc },
+        {
+          TableName: this.tableName,
+          IndexName: AUDIT_INDEX.byDay,
+          KeyConditionExpression: '#d = :d AND tsId >= :from',
+          ExpressionAttributeNames: { '#d': 'day' },
+          ExpressionAttributeValues: { ':d': day, ':from': from },
+          ProjectionExpression: 'chain',
+        },
+      );
+      for await (const res of pages) {
         for (const item of res.Items ?? []) {
           const chain = item.chain as string;
           if (!seen.has(chain)) {
@@ -560,8 +556,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
             yield chain;
           }
         }
-        lastKey = res.LastEvaluatedKey;
-      } while (lastKey);
+      }
     }
   }
 
@@ -572,25 +567,23 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
 
   /** The records of a chain in ascending seq from `fromSeq`, strongly consistent, page by page. */
   async *readChain(chain: string, fromSeq = 0): AsyncIterable<StoredRecord> {
-    let lastKey: Record<string, unknown> | undefined;
-    do {
-      const res = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: fromSeq > 0 ? 'chain = :c AND #s >= :s' : 'chain = :c',
-          ExpressionAttributeValues: fromSeq > 0 ? { ':c': chain, ':s': fromSeq } : { ':c': chain },
-          ...(fromSeq > 0 ? { ExpressionAttributeNames: { '#s': 'seq' } } : {}),
-          ConsistentRead: true,
-          ExclusiveStartKey: lastKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: fromSeq > 0 ? 'chain = :c AND #s >= :s' : 'chain = :c',
+        ExpressionAttributeValues: fromSeq > 0 ? { ':c': chain, ':s': fromSeq } : { ':c': chain },
+        ...(fromSeq > 0 ? { ExpressionAttributeNames: { '#s': 'seq' } } : {}),
+        ConsistentRead: true,
+      },
+    );
+    for await (const res of pages) {
       for (const item of res.Items ?? []) {
         const record = toRecord(item);
         const mismatch = indexMismatch(record, item);
         yield mismatch ? { record, indexMismatch: mismatch } : { record };
       }
-      lastKey = res.LastEvaluatedKey;
-    } while (lastKey);
+    }
   }
 }
 

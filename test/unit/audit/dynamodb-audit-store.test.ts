@@ -22,6 +22,14 @@ function newStore(extra: Partial<DynamoDBAuditStoreOptions> = {}, doc: DynamoDBD
   return new DynamoDBAuditStore({ tableName: t.names.audit, client: doc, now: () => NOW, ...extra } as DynamoDBAuditStoreOptions);
 }
 
+/**
+ * A document client whose `send` is `send`: built on `t.doc` so it is still a
+ * `DynamoDBDocumentClient` (the lib-dynamodb paginators the store reads through insist on one).
+ */
+function spyClient(send: (cmd: never) => Promise<unknown>): DynamoDBDocumentClient {
+  return Object.assign(Object.create(t.doc) as DynamoDBDocumentClient, { send });
+}
+
 function input(overrides: Partial<AuditInput> = {}): AuditInput {
   return { kind: 'app.synced', outcome: 'success', actor: 'test', message: 'synced', ...overrides };
 }
@@ -103,12 +111,10 @@ describe('DynamoDBAuditStore: append', () => {
 
   it('uses only conditional PutItem and Query, never Scan, UpdateItem, DeleteItem or transactions', async () => {
     const seen: string[] = [];
-    const spy = {
-      send: (cmd: { constructor: { name: string }; input: { ConditionExpression?: string } }) => {
-        seen.push(cmd.constructor.name === 'PutCommand' ? `Put:${cmd.input.ConditionExpression}` : cmd.constructor.name);
-        return t.doc.send(cmd as never);
-      },
-    } as unknown as DynamoDBDocumentClient;
+    const spy = spyClient((cmd: { constructor: { name: string }; input: { ConditionExpression?: string } }) => {
+      seen.push(cmd.constructor.name === 'PutCommand' ? `Put:${cmd.input.ConditionExpression}` : cmd.constructor.name);
+      return t.doc.send(cmd as never);
+    });
     const store = newStore({}, spy);
     await store.append(input({ app: 'a' }));
     await store.append(input({}));
@@ -120,12 +126,10 @@ describe('DynamoDBAuditStore: append', () => {
 
   it('skips the head read when this process wrote the head, and stays correct when another process moved it', async () => {
     const sent: string[] = [];
-    const counting = {
-      send: (cmd: { constructor: { name: string } }) => {
-        sent.push(cmd.constructor.name);
-        return t.doc.send(cmd as never);
-      },
-    } as unknown as DynamoDBDocumentClient;
+    const counting = spyClient((cmd: { constructor: { name: string } }) => {
+      sent.push(cmd.constructor.name);
+      return t.doc.send(cmd as never);
+    });
     const a = newStore({}, counting);
     const b = newStore();
     await a.append(input({ app: 'x' }));
@@ -151,16 +155,14 @@ describe('DynamoDBAuditStore: append', () => {
 
   it('recognises its own record when a retried put fails its condition against it', async () => {
     let lost = false;
-    const flaky = {
-      send: async (cmd: { constructor: { name: string } }) => {
-        const out = await t.doc.send(cmd as never);
-        if (cmd.constructor.name === 'PutCommand' && !lost) {
-          lost = true; // the put landed but, as after a lost response and an SDK retry, the caller sees a failed condition
-          throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
-        }
-        return out;
-      },
-    } as unknown as DynamoDBDocumentClient;
+    const flaky = spyClient(async (cmd: { constructor: { name: string } }) => {
+      const out = await t.doc.send(cmd as never);
+      if (cmd.constructor.name === 'PutCommand' && !lost) {
+        lost = true; // the put landed but, as after a lost response and an SDK retry, the caller sees a failed condition
+        throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+      }
+      return out;
+    });
     const store = newStore({}, flaky);
     const r = await store.append(input({ app: 'x' }));
     expect(r.seq).toBe(0);
