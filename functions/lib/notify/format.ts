@@ -5,6 +5,7 @@
  * come from clusters or pushes are escaped for Slack, so an app or resource name cannot
  * `@channel` a workspace or forge a link.
  */
+import { DEFAULT_ARGOCD_NAMESPACE } from '../config/defaults';
 import type { InstanceConfig } from '../config/types';
 import type { NotificationEvent } from './types';
 
@@ -51,7 +52,7 @@ export function argocdLink(instances: readonly Pick<InstanceConfig, 'name' | 'se
   const instance = instances.find((i) => i.name === event.instance);
   if (!instance) return undefined;
   const base = instance.server.replace(/\/+$/, '');
-  return `${base}/applications/${encodeURIComponent(event.namespace ?? 'argocd')}/${encodeURIComponent(event.app)}`;
+  return `${base}/applications/${encodeURIComponent(event.namespace ?? DEFAULT_ARGOCD_NAMESPACE)}/${encodeURIComponent(event.app)}`;
 }
 
 const shortRev = (rev: string) => (/^[0-9a-f]{40}$/i.test(rev) ? rev.slice(0, 7) : rev.slice(0, 64));
