@@ -323,6 +323,29 @@ async function sendStorm(pushes: number, deps: SyncDeps) {
   };
 }
 
+type StormFigures = { perApp: Record<string, number[]>; peakInFlight: number; controllerPeakQueued: number };
+
+/**
+ * The simulators' figures once they have read every refresh the worker sent. A refresh counts
+ * as registered once its bytes are handed to the kernel; on a starved machine the simulators
+ * read the last ones after the worker is done, and asking at once undercounts them (the first
+ * full-size run reported 292 of 5,000 apps never refreshed). Asks again until every app has a
+ * refresh or the count stops growing for 5 s (at most 2 minutes). `at` is when each was read.
+ */
+async function settledStorm(simsProcess: SimsProcess, apps: number): Promise<StormFigures & { settleMs: number }> {
+  const t0 = Date.now();
+  const total = (f: StormFigures) => Object.values(f.perApp).reduce((n, x) => n + x.length, 0);
+  let got = await simsProcess.ask<StormFigures>({ cmd: 'storm' });
+  let stableSince = Date.now();
+  while (Object.keys(got.perApp).length < apps && Date.now() - stableSince < 5_000 && Date.now() - t0 < 120_000) {
+    await new Promise((r) => setTimeout(r, 500));
+    const next = await simsProcess.ask<StormFigures>({ cmd: 'storm' });
+    if (total(next) > total(got)) stableSince = Date.now();
+    got = next;
+  }
+  return { ...got, settleMs: Date.now() - t0 };
+}
+
 async function storm(mode: 'today' | 'now', apps: number, pushes: number) {
   const simsProcess = SimsProcess.start();
   const endpoints = await simsProcess.ask<SimEndpoint[]>({ cmd: 'start', seeds: stormSeeds(apps), controllerMsPerApp: 20 });
@@ -333,7 +356,7 @@ async function storm(mode: 'today' | 'now', apps: number, pushes: number) {
     await simsProcess.ask({ cmd: 'clear' });
     const load = loadavg()[0];
     const sent = await sendStorm(pushes, deps);
-    const got = await simsProcess.ask<{ perApp: Record<string, number[]>; peakInFlight: number; controllerPeakQueued: number }>({ cmd: 'storm' });
+    const got = await settledStorm(simsProcess, apps);
     const perApp = Object.values(got.perApp);
     const counts = perApp.map((x) => x.length).sort((a, b) => a - b);
     const calls = counts.reduce((a, b) => a + b, 0);
@@ -351,6 +374,7 @@ async function storm(mode: 'today' | 'now', apps: number, pushes: number) {
       appsWhoseLastCallFollowsTheLastPush: perApp.filter((ats) => Math.max(...ats) >= sent.lastSentAt).length,
       msUntilEveryAppsLastRefreshRegistered: Math.max(...perApp.map((ats) => Math.max(...ats))) - sent.t0,
       msUntilWorkerDone: sent.workerDoneMs,
+      msSimulatorsKeptReadingAfterWorkerDone: got.settleMs,
       peakConcurrentRequestsPerInstance: got.peakInFlight,
       controllerQueuePeakPerInstance: got.controllerPeakQueued,
       webhookMs: sent.webhookMs,
