@@ -9,7 +9,8 @@
  * Figures: ArgoCD calls the tracking spent per deployment (plain app reads plus resource-tree
  * reads, counted by the simulators), follow-up receives (checks) and batches (Lambda
  * invocations, deployed) per deployment, and the time from the simulator stamping the app
- * Healthy (`status.health.lastTransitionTime`) to the `deploy.succeeded` audit record (p50/p99).
+ * Healthy (`status.health.lastTransitionTime`) to the `deploy.succeeded` audit record and to the
+ * `success` commit status the fake GitHub status API received (p50/p99).
  * Prints one JSON object last.
  */
 import { createHmac, randomUUID } from 'node:crypto';
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     dataDir: null,
     simulatorSyncMs: SYNC_MS,
     simulatorSeed: seed,
+    // Commit statuses go to the local fake GitHub status API (every app's repository is on github.com).
+    fakeStatusApi: true,
   });
   try {
     const sims = Object.values(stack.simulators!.instances).map((s) => s.sim);
@@ -108,6 +111,8 @@ async function main(): Promise<void> {
     }
     const outcomes: Record<string, number> = {};
     const lagMs: number[] = [];
+    const statusLagMs: number[] = [];
+    const statusApi = stack.statusApi!;
     const leadMs: number[] = [];
     for (const d of deliveries) {
       const records = (await stack.deps.auditStore.query({ deliveryId: d.deliveryId, limit: 20 })).items.filter((r) => r.kind.startsWith('deploy.'));
@@ -116,9 +121,12 @@ async function main(): Promise<void> {
       if (!ok) continue;
       const healthyAt = Date.parse(stack.simulators!.instances[instanceOf(d.i)].sim.getApp(`app-${d.i}`).status!.health!.lastTransitionTime!);
       lagMs.push(Date.parse(ok.ts) - healthyAt);
+      const success = statusApi.accepted(d.sha).find((r) => r.state === 'success' && r.context === `gitops-sentinel/${instanceOf(d.i)}/app-${d.i}`);
+      if (success) statusLagMs.push(success.receivedAt - healthyAt);
       leadMs.push((ok.details as { leadTimeMs: number }).leadTimeMs);
     }
     lagMs.sort((a, b) => a - b);
+    statusLagMs.sort((a, b) => a - b);
     leadMs.sort((a, b) => a - b);
     const q = stack.followUps.stats();
     const figures = {
@@ -132,11 +140,14 @@ async function main(): Promise<void> {
       argocdCallsPerDeployment: Math.round(((reads + trees) / deliveries.length) * 100) / 100,
       appReadsPerDeployment: Math.round((reads / deliveries.length) * 100) / 100,
       resourceTreeReads: trees,
-      checksPerDeployment: Math.round((q.received / deliveries.length) * 100) / 100,
+      // Follow-up receives minus the commit status messages: the checks.
+      checksPerDeployment: Math.round(((q.received - stack.statuses!.stats.handled) / deliveries.length) * 100) / 100,
+      // Lambda invocations, deployed: checks and commit statuses share the follow-up queue.
       trackerBatchesPerDeployment: Math.round((q.batches / deliveries.length) * 100) / 100,
+      commitStatuses: { ...stack.statuses!.stats, received: statusApi.received.length },
       healthyToAuditMs: { p50: percentile(lagMs, 50), p99: percentile(lagMs, 99), samples: lagMs.length },
       leadTimeMs: { p50: percentile(leadMs, 50), p99: percentile(leadMs, 99) },
-      healthyToCommitStatusMs: 'not measured: commit statuses (issue 14 item 4) not built',
+      healthyToCommitStatusMs: { p50: percentile(statusLagMs, 50), p99: percentile(statusLagMs, 99), samples: statusLagMs.length },
       wallClockMs: elapsedMs,
       deadLetters: q.deadLettered,
     };

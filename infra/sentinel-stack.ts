@@ -23,9 +23,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { InstanceConfig, SecretRef, TokenPurpose } from '../functions/lib/config/types';
-import { secretRefsOf, tokenFor } from '../functions/lib/config/index';
+import { defaults, secretRefsOf, tokenFor } from '../functions/lib/config/index';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableName, type KeyAttribute, type TableDefinition } from '../functions/lib/config/tables';
 import { REFUSED_METRIC, SECRET_UNAVAILABLE_METRIC } from '../functions/lib/intake/refusals';
+import { COMMIT_STATUS_REFUSED_METRIC, commitStatusSummary } from '../functions/lib/commit-status/index';
 import { OPERATOR_ROUTES as API_ROUTES } from '../functions/operator-api/routes';
 import { handlerEntry, type FunctionName } from './bundling';
 import { driftScheduleMinutes, type FunctionSizing, type SentinelDeployment } from './config';
@@ -89,8 +90,10 @@ export const TABLE_ACTIONS = {
   driftScan: { state: ['Query', 'PutItem', 'DeleteItem'] },
   // Drift and scan reads, one app's state (clear-flapping), and "scan now", which runs the scan in process.
   operatorApi: { state: ['Query', 'GetItem', 'PutItem', 'DeleteItem'] },
-  // Deployment checks: a conditional update claims each step and records the outcome.
-  deployTracker: { state: ['UpdateItem'] },
+  // Deployment checks: a conditional update claims each step and records the outcome. Commit
+  // statuses: a consistent get of the deployment (a retried `pending` after its outcome is
+  // dropped), a get and a conditional put of a provider's token refusal.
+  deployTracker: { state: ['UpdateItem', 'GetItem', 'PutItem'] },
   // The notification ledger: conditional puts claim and complete each (event, app, revision, channel).
   notifier: { state: ['PutItem'] },
 } as const satisfies Record<string, Partial<Record<'state' | 'idempotency', readonly DynamoDBAction[]>>>;
@@ -123,6 +126,8 @@ export class SentinelStack extends Stack {
   readonly accessSummary: string;
   /** Insecure settings the configuration acknowledges (printed at synth). */
   readonly acknowledged: SentinelDeployment['acknowledged'];
+  /** The configuration check's line on commit statuses: which providers get them, which have no token (printed at synth). */
+  readonly commitStatusSummary: string;
   /** The configuration parameter (advanced tier) every function reads. */
   readonly configParameter: ssm.StringParameter;
   /** Its `$default` stage (throttled, access-logged). */
@@ -142,6 +147,10 @@ export class SentinelStack extends Stack {
     const { settings, config, configParameterValue } = props.deployment;
     this.accessSummary = props.deployment.accessSummary;
     this.acknowledged = props.deployment.acknowledged;
+    this.commitStatusSummary = `gitops-sentinel: ${commitStatusSummary({
+      gitApis: config.gitApis,
+      commitStatus: { ...defaults.commitStatus, ...config.commitStatus },
+    })}`;
     const prefix = `${config.storage?.tablePrefix ?? 'gitops-sentinel'}-${settings.stage}`;
     const retention = retentionDays(settings.logRetentionDays);
 
@@ -346,6 +355,11 @@ export class SentinelStack extends Stack {
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.webhook.state })
       .bindSecrets(webhookSecrets, settings.secretsKmsKeyArns);
     this.queue.grantSendMessages(webhook);
+    // The Git provider API tokens (gitApis.<provider>.token): the sync worker's compare calls
+    // (changed files) and the deploy tracker's commit statuses read them.
+    const gitApiTokens = Object.entries(config.gitApis ?? {}).flatMap(([, api]) =>
+      typeof api === 'object' && api?.token && 'secretId' in api.token ? [secretFor(api.token)] : [],
+    );
     syncWorker
       .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.syncWorker.state })
@@ -465,10 +479,11 @@ export class SentinelStack extends Stack {
     });
     // The deploy tracker claims check steps and records outcomes; every function that starts a
     // deployment (push, repair, rollback) schedules its checks on the follow-up queue.
+    // It also sets commit statuses: the Git provider API tokens (gitApis.<provider>.token).
     deployTracker
       .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.deployTracker.state })
-      .bindSecrets(argocdTokens('worker'), settings.secretsKmsKeyArns);
+      .bindSecrets([...new Set([...argocdTokens('worker'), ...gitApiTokens])], settings.secretsKmsKeyArns);
     for (const f of [syncWorker, driftScan, operatorApi, deployTracker]) this.followUpQueue.grantSendMessages(f);
     deployTracker.addEventSource(
       new SqsEventSource(this.followUpQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: settings.queue.maxConcurrency }),
@@ -704,6 +719,16 @@ export class SentinelStack extends Stack {
     alarm('AnchorChainsHeld', {
       alarmDescription: 'An anchor run found chains that no longer extend their anchor (records edited or deleted after anchoring): run sentinel audit verify.',
       metric: metric('AnchorHeldChains', 'Maximum', Duration.minutes(settings.anchor.scheduleMinutes)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    // A Git provider refused the commit status token: counted once per provider and token (the
+    // tracker stops calling that provider for a cool-down, so this is not a retry storm).
+    alarm('CommitStatusTokenRefused', {
+      alarmDescription:
+        'A Git provider refused the commit status token (401/403): no statuses for that provider until the token changes or the cool-down ends (see the commit-status.refused audit record).',
+      metric: metric(COMMIT_STATUS_REFUSED_METRIC, 'Sum'),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import { commitStatusSummary } from '../functions/lib/commit-status/apis';
 import type { LocalStack } from './stack';
 
 /**
@@ -76,6 +77,14 @@ function appsetLines(config: LocalStack['config']): string[] {
   return [`  appsets    pushes forwarded to ${hooks.map((i) => `${i.name} ${i.applicationSetWebhook!.url}`).join(', ')}`];
 }
 
+/** Where commit statuses go: the fake GitHub API with a curl listing a commit's statuses, or the configuration check's line. */
+function statusLine(stack: LocalStack): string {
+  if (stack.statusApi) {
+    return `fake GitHub status API ${stack.statusApi.url} (each status is printed here; GET /repos/OWNER/REPO/commits/SHA/statuses lists a commit's)`;
+  }
+  return commitStatusSummary(stack.config);
+}
+
 /** The start-up banner: URLs, which ArgoCD, where data lives, a curl to try. */
 export function banner(stack: LocalStack, startupMs: number, githubSecret?: string): string {
   const argocd = stack.simulators
@@ -97,6 +106,7 @@ export function banner(stack: LocalStack, startupMs: number, githubSecret?: stri
     `  token      ${stack.tokenFile ? `${shown(stack.tokenFile)}${stack.tokenCreated ? ' (created now, mode 0600)' : ''}: every route but /healthz and /api/webhook needs Authorization: Bearer <token>` : 'in memory'}`,
     `  access     ${accessLine(stack.config)}`,
     ...appsetLines(stack.config),
+    `  statuses   ${statusLine(stack)}`,
     `  drift scan every ${stack.config.drift.scheduleMinutes} min${stack.config.drift.dryRun ? ' (dry run)' : ''}`,
     ...insecureLines(stack.insecure),
     '',

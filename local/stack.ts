@@ -38,6 +38,8 @@ import { createNotifierHandler } from '../functions/notifier/worker';
 import { NotificationLedger, Notifier } from '../functions/lib/notify/index';
 import { withNotifications } from '../functions/lib/runtime/core-deps';
 import { startNotifyReceiver, type NotifyReceiver } from './notify-receiver';
+import { createCommitStatusService, type CommitStatusService } from '../functions/lib/commit-status/index';
+import { startFakeStatusApi, type FakeStatusApi } from './fake-status-api';
 
 /** Options of `startLocalStack`. */
 export interface LocalStackOptions {
@@ -91,6 +93,12 @@ export interface LocalStackOptions {
   anchorScheduler?: boolean;
   /** Interval of the anchor scheduler. @default 60_000 */
   anchorIntervalMs?: number;
+  /**
+   * Start a fake GitHub commit status API on 127.0.0.1 and point `gitApis.github` at it (unless
+   * the configuration sets `gitApis.github`), so a push's `pending` and `success` can be seen
+   * locally; `npm start` turns it on. @default false
+   */
+  fakeStatusApi?: boolean;
   /** Where status lines go. @default nothing */
   log?: (line: string) => void;
   /**
@@ -130,6 +138,10 @@ export interface LocalStack {
   notifications: InProcessQueue;
   /** The local notification receiver, when started. */
   notifyReceiver?: NotifyReceiver;
+  /** Commit statuses, when a provider has them on (`gitApis.<provider>.token`). */
+  statuses?: CommitStatusService;
+  /** The fake GitHub status API, when `fakeStatusApi` started it. */
+  statusApi?: FakeStatusApi;
   /** The shared dependencies, as the handlers got them. */
   deps: CoreDeps;
   /** The admin bearer token (principal {@link LocalStack.adminPrincipal}). */
@@ -260,6 +272,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log(`Notifications: local receiver on ${notifyReceiver.url} (/slack/..., /webhook/...).`);
     }
 
+    let statusApi: FakeStatusApi | undefined;
+    if (options.fakeStatusApi && !config.gitApis?.github) {
+      // A token of its own that only the fake accepts, read like any other through the secrets provider.
+      env.SENTINEL_FAKE_GITHUB_TOKEN = newLocalToken();
+      statusApi = await startFakeStatusApi({
+        token: env.SENTINEL_FAKE_GITHUB_TOKEN,
+        onStatus: (r) => log(`fake GitHub status API: ${r.state} ${r.context} on ${r.repo}@${r.sha.slice(0, 7)}: ${r.description ?? ''}`),
+      });
+      const fake = statusApi;
+      closers.push(() => fake.close());
+      config = {
+        ...config,
+        gitApis: { ...config.gitApis, github: { apiUrl: statusApi.url, token: { env: 'SENTINEL_FAKE_GITHUB_TOKEN' } } },
+      };
+    }
+
     const dynamo = options.dynamodbEndpoint
       ? { endpoint: options.dynamodbEndpoint, close: () => undefined }
       : await startEmbeddedDynamo({ path: dataDir ?? undefined });
@@ -340,9 +368,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const followUps = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 1000, concurrency: 2, queueName: 'gitops-sentinel-follow-up' });
     closers.push(() => followUps.stop());
     // The tracker reads apps with the worker's token, as the deployed deploy-tracker function does.
-    const tracker = createDeploymentTracker({ ...core, argocd: argocdFor(core, 'worker') }, followUps);
+    // Commit statuses travel on the follow-up queue too: queued when a deployment is accepted or
+    // ends, set by the follow-up consumer, never on the push path.
+    const statuses = createCommitStatusService(core, followUps);
+    const tracker = createDeploymentTracker({ ...core, argocd: argocdFor(core, 'worker') }, followUps, statuses ? [statuses.listener] : []);
     const deps: CoreDeps = tracker ? { ...core, deployments: tracker } : core;
-    const consumeFollowUps = createDeployTrackerHandler({ tracker, log: logger });
+    const consumeFollowUps = createDeployTrackerHandler({ tracker, log: logger, ...(statuses ? { statuses } : {}) });
     followUps.start((batch) => consumeFollowUps(batch));
 
     const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 1000, concurrency: 4 });
@@ -430,6 +461,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(tracker ? { tracker } : {}),
       notifications,
       ...(notifyReceiver ? { notifyReceiver } : {}),
+      ...(statuses ? { statuses } : {}),
+      ...(statusApi ? { statusApi } : {}),
       deps,
       ...(anchor ? { anchor } : {}),
       token: admin.token,

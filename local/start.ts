@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     driftScheduler: true,
     anchorScheduler: true,
     simulatedApplicationSetWebhooks: true,
+    // A fake GitHub commit status API: a push's pending and success show in this terminal.
+    fakeStatusApi: true,
     // A fixed port, so a generic webhook channel in a config file can name it (local/demo.yaml).
     notifyReceiver: { port: Number(process.env.SENTINEL_RECEIVER_PORT) || 8099 },
     log: (line) => console.log(line),

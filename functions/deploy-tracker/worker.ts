@@ -1,10 +1,12 @@
 /**
  * The deploy tracker's SQS adapter: a batch of follow-up records → one `DeploymentTracker.check`
- * per `deploy.check` message (Powertools Batch) → `{ batchItemFailures }`. A malformed body fails
+ * per `deploy.check` message, one `CommitStatusService.handle` per `commit-status.set` message
+ * (Powertools Batch) → `{ batchItemFailures }`. A malformed body fails
  * on every receive and ends in the follow-up dead-letter queue.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { CommitStatusService, StatusHandling } from '../lib/commit-status/service';
 import type { DeploymentTracker } from '../lib/deploy/tracker';
 import type { CheckResult } from '../lib/deploy/types';
 import type { SimpleLogger } from '../lib/observability/logger';
@@ -32,6 +34,12 @@ export interface DeployTrackerDeps {
   log?: Partial<SimpleLogger>;
   /** Called with each check's result (local stack counters, benchmarks). */
   onCheck?: (result: CheckResult) => void;
+  /** Commit statuses (`commit-status.set` messages); without it they are dropped. */
+  statuses?: Pick<CommitStatusService, 'handle'>;
+  /** Called with what each commit status message did. */
+  onStatus?: (result: StatusHandling) => void;
+  /** Called after each batch (flushes buffered metrics, deployed). */
+  afterBatch?: () => void;
 }
 
 /**
@@ -46,6 +54,13 @@ export function createDeployTrackerHandler(deps: DepsOrBuilder<DeployTrackerDeps
     const d = await getDeps();
     const recordHandler = async (record: FollowUpRecord): Promise<void> => {
       const message = parseFollowUp(record.body);
+      if (message.type === 'commit-status.set') {
+        if (!d.statuses) return;
+        // Not `onStatus?.(await handle())`: an optional call skips its arguments when absent.
+        const handled = await d.statuses.handle(message);
+        d.onStatus?.(handled);
+        return;
+      }
       if (!d.tracker) return;
       const result = await d.tracker.check(message);
       d.onCheck?.(result);
@@ -56,6 +71,7 @@ export function createDeployTrackerHandler(deps: DepsOrBuilder<DeployTrackerDeps
       throwOnFullBatchFailure: false,
     });
     for (const [, error] of processor.errors.entries()) d.log?.error?.('follow-up record failed', { error: error.name, message: error.message });
+    d.afterBatch?.();
     return response;
   };
 }

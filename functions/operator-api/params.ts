@@ -64,6 +64,8 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'notify.failed': true,
   'appset.forwarded': true,
   'appset.forward-failed': true,
+  'commit-status.failed': true,
+  'commit-status.refused': true,
 };
 
 /** The audit kinds, for validation and `--help`. */

@@ -19,6 +19,8 @@ try {
   // Each insecure setting the configuration acknowledges, so it is never deployed silently.
   for (const s of stacks[0]?.acknowledged ?? [])
     process.stderr.write(`gitops-sentinel: WARNING ${s.key} (acknowledged as ${s.acknowledgement}): ${s.problem}\n`);
+  // The configuration check's line on commit statuses (a provider without a token gets none).
+  if (stacks[0]) process.stderr.write(`${stacks[0].commitStatusSummary}\n`);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // The message names the key and its source; a stack trace would only bury it.

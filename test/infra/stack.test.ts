@@ -415,7 +415,8 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         DriftScan: { audit: ['PutItem', 'Query'], state: ['DeleteItem', 'PutItem', 'Query'] },
         OperatorApi: { audit: ['PutItem', 'Query'], 'audit/index': ['Query'], state: ['DeleteItem', 'GetItem', 'PutItem', 'Query'], 'state/index': ['Query'] },
         Anchor: { audit: ['Query'], 'audit/index': ['Query'] },
-        DeployTracker: { audit: ['PutItem', 'Query'], state: ['UpdateItem'] },
+        // Commit statuses: a consistent read of the deployment, the token refusal (get, conditional put).
+        DeployTracker: { audit: ['PutItem', 'Query'], state: ['GetItem', 'PutItem', 'UpdateItem'] },
         Notifier: { audit: ['PutItem', 'Query'], state: ['PutItem'] },
       };
       const tables = { audit: 'AuditTable', state: 'StateTable', idempotency: 'IdempotencyTable' };
@@ -557,9 +558,9 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
 
   describe('operations', () => {
     const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    it('alarms on the DLQ, errors and throttles of each function, drift, scans, reachability, webhook refusals and unavailable secrets', () => {
+    it('alarms on the DLQ, errors and throttles of each function, drift, scans, reachability, webhook refusals, unavailable secrets and refused commit status tokens', () => {
       const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
-      expect(alarms()).toHaveLength(3 + 7 * 2 + 3 + 2 + 3);
+      expect(alarms()).toHaveLength(3 + 7 * 2 + 3 + 2 + 3 + 1);
       alarms().forEach((a) => expect(a.AlarmActions).toEqual([{ Ref: topic }]));
       const dlq = logicalId(template, 'AWS::SQS::Queue', 'PushDeadLetterQueue');
       expect(alarms().find((a) => JSON.stringify(a.Dimensions ?? []).includes(dlq))).toMatchObject({
@@ -600,6 +601,13 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         Namespace: 'GitOpsSentinel',
         Statistic: 'Sum',
         Threshold: 1,
+        Dimensions: service,
+      });
+      expect(alarms().find((a) => a.MetricName === 'CommitStatusTokenRefused')).toMatchObject({
+        Namespace: 'GitOpsSentinel',
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Dimensions: service,
       });
     });

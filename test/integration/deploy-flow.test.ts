@@ -41,6 +41,7 @@ describe('deployment tracking on the local stack', () => {
       port: 0,
       dataDir: null,
       simulatorSyncMs: 100,
+      fakeStatusApi: true,
       simulatorSeed: {
         instances: {
           default: {
@@ -71,6 +72,20 @@ describe('deployment tracking on the local stack', () => {
     });
     const lead = (record.details as { leadTimeMs: number }).leadTimeMs;
     expect(lead).toBeGreaterThan(0);
+    // The fake GitHub status API received pending, then success, on the pushed commit
+    await waitFor(() => stack.statusApi!.accepted(COMMIT).length === 2, 'two commit statuses', 10_000);
+    const statuses = stack.statusApi!.accepted(COMMIT);
+    expect(statuses.map((r) => [r.method, r.path, r.state, r.context])).toEqual([
+      ['POST', `/repos/acme/shop/statuses/${COMMIT}`, 'pending', 'gitops-sentinel/default/shop'],
+      ['POST', `/repos/acme/shop/statuses/${COMMIT}`, 'success', 'gitops-sentinel/default/shop'],
+    ]);
+    expect(statuses[1].description).toMatch(/^deployed and healthy in \d/);
+    // Accepted means it carried the fake's own token (any other answers 401), as a bearer token
+    expect(statuses.map((r) => r.authScheme)).toEqual(['bearer', 'bearer']);
+    expect(stack.statusApi!.received.filter((r) => r.answered !== 201)).toEqual([]);
+    // GitHub's own list call, as the README demo uses it: newest first
+    const listed = (await (await fetch(`${stack.statusApi!.url}/repos/acme/shop/commits/${COMMIT}/statuses`)).json()) as Array<{ state: string }>;
+    expect(listed.map((s) => s.state)).toEqual(['success', 'pending']);
     // ArgoCD received the sync once, and the checks were plain reads
     expect(sim.requestsTo('POST', '/api/v1/applications/shop/sync')).toHaveLength(1);
     expect(sim.requestsTo('GET', '/api/v1/applications/shop').every((r) => !r.query.refresh)).toBe(true);

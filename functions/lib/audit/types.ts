@@ -35,7 +35,9 @@ export type AuditKind =
   | 'deploy.gone'
   | 'notify.failed'
   | 'appset.forwarded'
-  | 'appset.forward-failed';
+  | 'appset.forward-failed'
+  | 'commit-status.failed'
+  | 'commit-status.refused';
 
 /** Outcome of the decision a record describes. */
 export type AuditOutcome = 'success' | 'failure' | 'skipped' | 'refused' | 'info';

@@ -16,6 +16,7 @@ export const defaults: Omit<SentinelConfig, 'instances'> = {
   argocd: { timeoutMs: 10_000, retries: 3, backoffMs: 200, concurrency: 16, ratePerSecond: 50, refreshWaitMs: 1_500, coalesceWindowMs: 2_000 },
   storage: { tablePrefix: 'gitops-sentinel', region: 'us-east-1' },
   deploy: { enabled: true, timeoutMinutes: 30, firstCheckSeconds: 10, maxCheckSeconds: 120, backoffFactor: 2 },
+  commitStatus: { enabled: true, maxAttempts: 6, retryBaseSeconds: 5, authCooldownMinutes: 60 },
   port: 8080,
   appIndexTtlSeconds: 60,
   access: { localTokens: [] },

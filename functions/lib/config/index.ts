@@ -236,6 +236,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     },
     acknowledge: [...new Set(file.acknowledge ?? [])],
     deploy: { ...defaults.deploy, ...stripUndefined(file.deploy ?? {}) },
+    commitStatus: { ...defaults.commitStatus, ...stripUndefined(file.commitStatus ?? {}) },
     followUpQueueUrl: env.SENTINEL_FOLLOWUP_QUEUE_URL || file.followUpQueueUrl,
     ...(file.gitApis ? { gitApis: file.gitApis } : {}),
     notify: notifyConfigOf(file.notify, source),

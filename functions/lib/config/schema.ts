@@ -132,7 +132,7 @@ const localToken = v.strictObject({
   token: secretRef,
 });
 
-/** A Git provider's REST API: base URL and token (compare API for changed files). */
+/** A Git provider's REST API: base URL and token (compare API for changed files, commit statuses). */
 const gitApi = v.strictObject({
   apiUrl: v.optional(v.pipe(v.string(), v.url())),
   token: v.optional(secretRef),
@@ -267,6 +267,16 @@ export const fileSchema = v.strictObject({
       bitbucketCloud: v.optional(gitApi),
       // Self-hosted: no default URL, so one is required.
       bitbucketServer: v.optional(v.strictObject({ ...gitApi.entries, apiUrl: v.pipe(v.string(), v.url()) })),
+      gitea: v.optional(gitApi),
+    }),
+  ),
+  commitStatus: v.optional(
+    v.strictObject({
+      enabled: v.optional(v.boolean()),
+      maxAttempts: v.optional(int(1, 20)),
+      // Fractions of a second are for local demos and tests; SQS rounds up to whole seconds.
+      retryBaseSeconds: v.optional(v.pipe(v.number(), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(900, 'must be at most 900'))),
+      authCooldownMinutes: v.optional(int(1, 10_080)),
     }),
   ),
   port: v.optional(int(1, 65535)),

@@ -263,6 +263,24 @@ export interface SentinelConfig {
   notifyQueueUrl?: string;
   /** URL of the notification dead-letter queue (`SENTINEL_NOTIFY_DLQ_URL`, the notifier function only). */
   notifyDeadLetterQueueUrl?: string;
+  /** Commit statuses on pushed commits (per provider with a `gitApis` token). */
+  commitStatus: CommitStatusConfig;
+}
+
+/**
+ * Commit statuses: `pending` when ArgoCD accepted a push's deployment, then `success` /
+ * `failure` / `error`, set through the provider's API (`gitApis.<provider>`: base URL and token).
+ * A provider without a token gets no statuses.
+ */
+export interface CommitStatusConfig {
+  /** Set statuses at all (where a provider has a token). @default true */
+  enabled: boolean;
+  /** Tries per status (5xx, timeouts, 429) before it is given up and audited. @default 6 */
+  maxAttempts: number;
+  /** Delay before the first retry, doubled each time (at most 900 s), unless the API says how long. @default 5 */
+  retryBaseSeconds: number;
+  /** After a 401/403, the provider is not called again for this long, unless its token changes. @default 60 */
+  authCooldownMinutes: number;
 }
 
 /** One provider's API. */
@@ -273,9 +291,9 @@ export interface GitApiConfig {
   token?: SecretRef;
 }
 
-/** Provider APIs for changed files. */
+/** Provider APIs for changed files and commit statuses. */
 export interface GitApisConfig {
-  /** Bound on each compare call, ms. @default 3000 */
+  /** Bound on each compare call and each commit status call, ms. @default 3000 */
   timeoutMs?: number;
   github?: GitApiConfig;
   gitlab?: GitApiConfig;
@@ -283,6 +301,8 @@ export interface GitApisConfig {
   bitbucketCloud?: GitApiConfig;
   /** Bitbucket Server / Data Center (`apiUrl` required: the server's own URL, with any context path). */
   bitbucketServer?: GitApiConfig & { apiUrl: string };
+  /** Gitea (commit statuses only; `apiUrl` required). */
+  gitea?: GitApiConfig;
 }
 
 /** The event kinds a notification rule may name. */

@@ -19,7 +19,7 @@ import { stripUndefined } from '../runtime/objects';
 export interface DeploymentListener {
   /** A deployment is being tracked (ArgoCD accepted the action). */
   accepted?(d: TrackedDeployment): Promise<void>;
-  /** A deployment ended; `record` is its audit record. */
+  /** A deployment ended (superseded by a newer one included); `record` is its audit record. */
   finished?(d: TrackedDeployment, outcome: DeployOutcome, record: AuditRecord): Promise<void>;
 }
 
@@ -98,10 +98,12 @@ export class DeploymentTracker {
     };
     const previous = await this.#d.store.replace(d);
     if (previous && previous.status === 'tracking' && previous.trackId !== d.trackId) {
-      await this.#record(previous, 'superseded', {
+      const record = await this.#record(previous, 'superseded', {
         reason: `superseded by ${d.deliveryId ? `delivery ${d.deliveryId}` : `a ${d.cause}`} before it finished`,
         extra: { supersededBy: { trackId: d.trackId, cause: d.cause, deliveryId: d.deliveryId, commit: d.commit } },
       });
+      // Superseded is an ending too: listeners tell the old commit (before the new one's `accepted`).
+      for (const l of this.#d.listeners ?? []) await this.#safely('finished', () => l.finished?.(previous, 'superseded', record));
     }
     await this.#d.queue.schedule(this.#message(d, 1, {}), cfg.firstCheckSeconds);
     for (const l of this.#d.listeners ?? []) await this.#safely('accepted', () => l.accepted?.(d));

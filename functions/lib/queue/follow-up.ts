@@ -33,8 +33,41 @@ export interface DeployCheckMessage {
   };
 }
 
+/**
+ * Set one commit status (functions/lib/commit-status): queued when a deployment is accepted
+ * or ends, and again (with `attempt` + 1) when the provider asks to wait or fails.
+ */
+export interface CommitStatusMessage {
+  type: 'commit-status.set';
+  /** Wire-format version. */
+  v: 1;
+  /** The `gitApis` key of the provider (`github`, `gitlab`, `bitbucketCloud`, ...). */
+  api: string;
+  /** The push's repository URL. */
+  repo: string;
+  /** The commit (full hex sha). */
+  sha: string;
+  state: 'pending' | 'success' | 'failure' | 'error' | 'canceled';
+  context: string;
+  description: string;
+  targetUrl?: string;
+  /** 1 for the first try. */
+  attempt: number;
+  /** A deployment's outcome (else its `pending`, which a later outcome makes stale). */
+  final: boolean;
+  /** The deployment it reports on. */
+  trackId: string;
+  instance: string;
+  namespace: string;
+  name: string;
+  deliveryId?: string;
+  project?: string;
+}
+
 /** Every follow-up message kind. */
-export type FollowUpMessage = DeployCheckMessage;
+export type FollowUpMessage = DeployCheckMessage | CommitStatusMessage;
+
+const STATES = new Set(['pending', 'success', 'failure', 'error', 'canceled']);
 
 /** The port: what schedules follow-ups. `SQSFollowUpQueue` deployed, `InProcessQueue` locally. */
 export interface FollowUpQueue {
@@ -69,6 +102,21 @@ export function parseFollowUp(body: string): FollowUpMessage {
       return m as DeployCheckMessage;
     }
     throw new InvalidMessageError('deploy.check message lacks trackId, checkId, step or the app');
+  }
+  const c = value as Partial<CommitStatusMessage> | null;
+  if (c?.type === 'commit-status.set') {
+    const ok =
+      c.v === 1 &&
+      [c.api, c.repo, c.context, c.trackId, c.instance, c.namespace, c.name].every(str) &&
+      typeof c.description === 'string' &&
+      typeof c.sha === 'string' &&
+      /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(c.sha) &&
+      STATES.has(c.state as string) &&
+      typeof c.final === 'boolean' &&
+      Number.isSafeInteger(c.attempt) &&
+      c.attempt! >= 1;
+    if (ok) return c as CommitStatusMessage;
+    throw new InvalidMessageError('commit-status.set message lacks the provider, repository, sha, state, context or attempt');
   }
   throw new InvalidMessageError('unknown follow-up message type');
 }

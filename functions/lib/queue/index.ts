@@ -9,6 +9,7 @@ export {
   sqsDelaySeconds,
   MAX_DELAY_SECONDS,
   type DeployCheckMessage,
+  type CommitStatusMessage,
   type FollowUpMessage,
   type FollowUpQueue,
 } from './follow-up';

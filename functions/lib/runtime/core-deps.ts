@@ -19,6 +19,7 @@ import { configuredDeps } from './configured-deps';
 import type { DepsOrBuilder } from './lazy';
 import type { SecretsProvider } from '../secrets/types';
 import { createDeploymentTracker } from '../deploy/index';
+import { createCommitStatusService } from '../commit-status/index';
 import type { DeploymentStarter } from '../deploy/types';
 import { SQSFollowUpQueue } from '../queue/sqs-follow-up-queue';
 import { SQSNotificationQueue } from '../queue/sqs-notification-queue';
@@ -125,7 +126,9 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
   const followUps = config.followUpQueueUrl
     ? new SQSFollowUpQueue({ queueUrl: config.followUpQueueUrl, clientConfig: { region: config.storage.region } })
     : undefined;
-  const deployments = createDeploymentTracker(core, followUps);
+  // Deployment listeners: commit statuses are queued on the follow-up queue, set by the deploy tracker.
+  const statuses = createCommitStatusService(core, followUps);
+  const deployments = createDeploymentTracker(core, followUps, statuses ? [statuses.listener] : []);
   return deployments ? { ...core, deployments } : core;
 }
 
