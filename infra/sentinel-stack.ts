@@ -252,7 +252,8 @@ export class SentinelStack extends Stack {
       ...new Set((config.instances ?? []).flatMap((i) => purposes.map((p) => secretFor(tokenFor(i as InstanceConfig, p))))),
     ];
 
-    // The sync worker alone asks the Git providers' compare APIs (gitApis) for changed files.
+    // The Git providers' API tokens (gitApis): the sync worker asks the compare APIs for changed
+    // files, the deploy tracker sets commit statuses; no other function reads them.
     const gitApiTokens = [
       ...new Set(
         Object.values(config.gitApis ?? {})
@@ -355,11 +356,6 @@ export class SentinelStack extends Stack {
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.webhook.state })
       .bindSecrets(webhookSecrets, settings.secretsKmsKeyArns);
     this.queue.grantSendMessages(webhook);
-    // The Git provider API tokens (gitApis.<provider>.token): the sync worker's compare calls
-    // (changed files) and the deploy tracker's commit statuses read them.
-    const gitApiTokens = Object.entries(config.gitApis ?? {}).flatMap(([, api]) =>
-      typeof api === 'object' && api?.token && 'secretId' in api.token ? [secretFor(api.token)] : [],
-    );
     syncWorker
       .bindAuditTable({ table: audit, access: 'append' })
       .bindTable({ table: state, definition: STATE_TABLE, actions: TABLE_ACTIONS.syncWorker.state })

@@ -747,7 +747,7 @@ describe('SentinelStack variants', () => {
     ).toThrow(/instances\.0\.applicationSetWebhook\.url.*plain http.*insecure-argocd/);
   });
 
-  it('grants the compare API tokens (gitApis) to the sync worker only', () => {
+  it('grants the Git provider API tokens (gitApis) to the sync worker (compare) and the deploy tracker (commit statuses) only', () => {
     const config = { instances: TEST_CONFIG.instances, gitApis: { github: { token: { secretId: 'gitops-sentinel/github-api' } } } };
     const template = Template.fromStack(synthApp({ sentinel: { stage: 'git', config } }).stacks[0]);
     const rs = statementsByRole(template);
@@ -758,7 +758,8 @@ describe('SentinelStack variants', () => {
         .map((st) => JSON.stringify(st.Resource))
         .join(' ');
     expect(secretsOf('SyncWorker')).toContain('secret:gitops-sentinel/github-api-??????');
-    for (const fn of ['Webhook', 'DriftScan', 'OperatorApi']) expect(secretsOf(fn)).not.toContain('github-api');
+    expect(secretsOf('DeployTracker')).toContain('secret:gitops-sentinel/github-api-??????');
+    for (const fn of ['Webhook', 'DriftScan', 'OperatorApi', 'Anchor', 'Notifier']) expect(secretsOf(fn)).not.toContain('github-api');
   });
 
   it('defaults the drift schedule to every 5 minutes', () => {
