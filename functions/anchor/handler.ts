@@ -10,7 +10,7 @@ import { ANCHOR_DEFAULTS, runAnchor, type AnchorResult, type AnchorRunDeps } fro
 import { KmsSigner } from '../lib/anchor/kms-signer';
 import { S3AnchorStore } from '../lib/anchor/s3-anchor-store';
 import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
-import { loadConfig } from '../lib/config/index';
+import { anchorSettings, envStorage } from '../lib/config/env';
 import { tableNames } from '../lib/config/tables';
 import { asSimpleLogger, createLogger } from '../lib/observability/logger';
 import { metrics } from '../lib/observability/metrics';
@@ -69,16 +69,17 @@ export function createAnchorHandler(deps: DepsOrBuilder<AnchorHandlerDeps>): (ev
 
 /**
  * The Lambda entry point: clients built once per cold start. The anchor needs only the
- * variables the stack sets on it (`SENTINEL_ANCHOR_*`, `SENTINEL_TABLE_PREFIX`), read by
- * `loadConfig` like every other setting; it does not read the configuration parameter.
+ * variables the stack sets on it (`SENTINEL_ANCHOR_*`, `SENTINEL_TABLE_PREFIX`), parsed by the
+ * same functions `loadConfig` uses (`config/env.ts`); it reads no configuration parameter, and
+ * leaving `loadConfig` out keeps the schema out of its bundle.
  */
 export const handler = createAnchorHandler(() => {
-  const config = loadConfig(process.env);
-  const settings = config.anchor;
+  const settings = anchorSettings(process.env);
   if (!settings) throw new TypeError('[gitops-sentinel/anchor] SENTINEL_ANCHOR_BUCKET and SENTINEL_ANCHOR_KEY_ID must be set');
-  const tableName = tableNames(config.storage.tablePrefix).audit;
+  const storage = envStorage(process.env);
+  const tableName = tableNames(storage.tablePrefix).audit;
   const log = asSimpleLogger(createLogger('anchor'));
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: config.storage.region }), { marshallOptions: { removeUndefinedValues: true } });
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: storage.region }), { marshallOptions: { removeUndefinedValues: true } });
   return {
     reader: new DynamoDBAuditStore({ tableName, client: doc, logger: log }),
     store: new S3AnchorStore({ bucket: settings.bucket }),

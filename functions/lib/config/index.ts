@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import { DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_NAME, defaults } from './defaults';
+import { anchorSettings, envInt as int, storageFromEnv } from './env';
 import { notifyConfigOf } from './notify';
 import { firstIssue, type ConfigFile } from './schema';
-import type {
-  DeployedAnchorSettings,
-  InstanceConfig,
-  SecretRef,
-  SentinelConfig,
-  TokenPurpose,
-  WebhookSecretRef,
-  WebhookSecrets,
-  WebhookSecretSetting,
-} from './types';
+import type { InstanceConfig, SecretRef, SentinelConfig, TokenPurpose, WebhookSecretRef, WebhookSecrets, WebhookSecretSetting } from './types';
 import { stripUndefined } from '../runtime/objects';
 
 export type * from './types';
@@ -74,14 +66,6 @@ function bool(env: Env, key: string): boolean | undefined {
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
   throw new ConfigError(key, 'environment', `expected true or false, got "${v}"`);
-}
-
-function int(env: Env, key: string, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  const v = env[key];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, 'environment', `expected an integer from ${min} to ${max}, got "${v}"`);
-  return n;
 }
 
 /**
@@ -219,11 +203,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     storage: {
       ...defaults.storage,
       ...stripUndefined(file.storage ?? {}),
-      ...stripUndefined({
-        tablePrefix: env.SENTINEL_TABLE_PREFIX || undefined,
-        dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
-        region: env.AWS_REGION || undefined,
-      }),
+      ...storageFromEnv(env),
     },
     port: int(env, 'PORT', 1, 65535) ?? file.port ?? defaults.port,
     appIndexTtlSeconds: file.appIndexTtlSeconds ?? defaults.appIndexTtlSeconds,
@@ -264,22 +244,4 @@ export function configParameterOf(env: Env): ConfigParameterSettings | undefined
   const name = env.SENTINEL_CONFIG_PARAMETER;
   if (!name) return undefined;
   return { name, ...stripUndefined({ maxAgeSeconds: int(env, 'SENTINEL_CONFIG_MAX_AGE_SECONDS', 1, 3600) }) };
-}
-
-/**
- * The deployed anchoring from the variables the stack sets (`SENTINEL_ANCHOR_*`), or
- * undefined when the bucket or the key is missing (local stack, tests, other functions).
- */
-function anchorSettings(env: Env): DeployedAnchorSettings | undefined {
-  const bucket = env.SENTINEL_ANCHOR_BUCKET;
-  const keyId = env.SENTINEL_ANCHOR_KEY_ID;
-  if (!bucket || !keyId) return undefined;
-  return {
-    bucket,
-    keyId,
-    ...stripUndefined({
-      functionName: env.SENTINEL_ANCHOR_FUNCTION || undefined,
-      checkpointMinutes: int(env, 'SENTINEL_ANCHOR_CHECKPOINT_MINUTES', 1, 10_080),
-    }),
-  };
 }

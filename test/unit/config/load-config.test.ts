@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, configParameterOf, loadConfig as loadJsonConfig, normalizeServer } from '../../../functions/lib/config';
+import { envStorage } from '../../../functions/lib/config/env';
 import { loadLocalConfig as loadConfig } from '../../../functions/lib/config/local';
 
 function configFile(name: string, text: string): string {
@@ -265,5 +266,14 @@ describe('settings the stack passes as variables (issue 16 item 5: read by loadC
       'SENTINEL_CONFIG_MAX_AGE_SECONDS',
       'environment',
     );
+  });
+});
+
+describe('envStorage (the anchor function, which reads no configuration file)', () => {
+  it('finds the same storage settings as loadConfig from the same variables', () => {
+    const env = { SENTINEL_TABLE_PREFIX: 'gitops-sentinel-prod', AWS_REGION: 'eu-west-1' };
+    expect(envStorage(env)).toEqual({ tablePrefix: 'gitops-sentinel-prod', region: 'eu-west-1' });
+    expect(envStorage(env)).toEqual(loadJsonConfig(env).storage);
+    expect(envStorage({})).toEqual(loadJsonConfig({}).storage);
   });
 });
