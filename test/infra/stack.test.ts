@@ -670,6 +670,7 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         'AwsSolutions-APIG4',
         'AwsSolutions-DDB3',
         expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<AnchorBucket[0-9A-F]+\.Arn>\/digests\/\*\]$/),
+        expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<AnchorBucket[0-9A-F]+\.Arn>\/parts\/\*\]$/),
       ]);
     });
   });
