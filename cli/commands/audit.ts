@@ -1,6 +1,6 @@
 /**
  * `sentinel audit` (query, `--all`, `--follow`), `audit verify` (online or `--offline DIR`),
- * `audit anchor` and `audit export-proof DIR`.
+ * `audit anchor`, `audit export-proof DIR` and `audit backfill-index`.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,7 @@ import {
   type AnchoredVerifyReport,
   type ProofManifest,
 } from '../../functions/lib/anchor/index';
+import type { IndexBackfillResult } from '../../functions/lib/audit/index-backfill';
 import type { AuditRecord } from '../../functions/lib/audit/types';
 import { contextOf, intOption, type CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
@@ -64,6 +65,10 @@ function renderVerify(report: VerifyReport): string {
     );
   } else if (report.anchoring) {
     lines.push(`anchoring: ${report.anchoring} (hash chains checked alone: a rewrite that recomputes hashes is not detected)`);
+  }
+  if (report.unindexed) {
+    const u = report.unindexed;
+    lines.push(`without projectDay: ${u.records} record(s) in ${u.chains} chain(s), ${u.oldest} .. ${u.newest}: ${u.hint}`);
   }
   if (report.unanchored) {
     const u = report.unanchored;
@@ -199,6 +204,13 @@ async function verifyPaged(ctx: CommandContext, io: CliIO, limit: number, digest
         u.chains += page.unanchored.chains;
         if (page.unanchored.oldest && (!u.oldest || page.unanchored.oldest < u.oldest)) u.oldest = page.unanchored.oldest;
       }
+      if (page.unindexed) {
+        const u = (merged.unindexed ??= { ...page.unindexed, records: 0, chains: 0 });
+        u.records += page.unindexed.records;
+        u.chains += page.unindexed.chains;
+        if (page.unindexed.oldest && (!u.oldest || page.unindexed.oldest < u.oldest)) u.oldest = page.unindexed.oldest;
+        if (page.unindexed.newest && (!u.newest || page.unindexed.newest > u.newest)) u.newest = page.unindexed.newest;
+      }
     }
     merged.ok = merged.breaks.length === 0 && !merged.breaksOmitted;
     progress(io, `verify: ${merged.chains} chains, ${merged.records} records`);
@@ -327,6 +339,32 @@ export function registerAudit(program: Command, io: CliIO): void {
       progress(io, `verified ${report.chains} chains, ${report.records} records: ${report.ok ? 'ok' : `${report.breaks.length} break(s)`}`, true);
       emit(ctx.io, ctx.format, report, () => renderVerify(report));
       if (!report.ok) throw new CliError(EXIT.finding, `audit verification found ${report.breaks.length + (report.breaksOmitted ?? 0)} break(s)`);
+    });
+
+  audit
+    .command('backfill-index')
+    .description('give records written before the by-project index their projectDay (upgrade step; no hashed field changes); audited once when done')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      let resume: string | undefined;
+      let result: IndexBackfillResult;
+      // The API works in slices of about 20 s (API Gateway ends a request at 29 s) and hands back a resume token.
+      do {
+        result = await ctx.api.post<IndexBackfillResult>('/api/audit/backfill-index', resume ? { resume } : {});
+        resume = result.resume;
+        progress(io, `backfill-index: ${result.total.records} record(s) read, ${result.total.indexed} indexed, ${result.total.chains} chain(s) done`);
+      } while (!result.done && resume);
+      progress(io, 'backfill-index: done', true);
+      const t = result.total;
+      emit(
+        ctx.io,
+        ctx.format,
+        t,
+        () =>
+          `indexed ${t.indexed} record(s) of ${t.records} in ${t.chains} chain(s)` +
+          (t.skipped ? `; ${t.skipped} left as they are (they fail their hash or index check: see sentinel audit verify)` : '') +
+          '\n',
+      );
     });
 
   audit

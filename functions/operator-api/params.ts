@@ -55,6 +55,7 @@ const AUDIT_KIND_SET: Record<AuditKind, true> = {
   'access.denied': true,
   'config.changed': true,
   'audit.anchored': true,
+  'audit.index-backfilled': true,
   'deploy.succeeded': true,
   'deploy.failed': true,
   'deploy.degraded': true,

@@ -29,6 +29,8 @@ import {
 import { MAX_LIMIT } from '../lib/audit/query-plan';
 import { APP_CHAIN_PREFIX, RECORD_DEFAULTS, appKey } from '../lib/audit/records';
 import type { AuditKind } from '../lib/audit/types';
+import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
+import { INDEX_BACKFILL_DELIVERY, INDEX_BACKFILLED_KIND } from '../lib/audit/index-backfill';
 import { checkObjects, exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
 import { clearFlapping, getDriftState, listScans, runDriftScan } from '../lib/drift/index';
 import { rollbackApplication } from '../lib/rollback/index';
@@ -37,6 +39,9 @@ import { computeStats } from '../lib/stats/index';
 import { listRefusals } from '../lib/intake/dynamodb-refusal-counter';
 import type { RouteAccess, RouteTarget } from './access';
 import { AUDIT_KINDS, InvalidParameterError, QueryParams, ResourceNotFoundError, auditFrom, bodyField, parseJsonBody } from './params';
+
+/** Time one call of `POST /api/audit/backfill-index` works before it answers with a resume token. */
+const BACKFILL_SLICE_MS = 20_000;
 
 /** The event the routes read (HTTP API payload v2 with the IAM authorizer context). */
 export type OperatorEvent = APIGatewayProxyEventV2WithIAMAuthorizer;
@@ -334,6 +339,38 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
           held: result.held.length,
         },
       });
+      return result;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/audit/backfill-index',
+    // It writes to every chain (records of every project): an upgrade step for admins.
+    access: { kind: 'global', action: 'admin' },
+    run: async ({ deps, event, actor }) => {
+      const body = parseJsonBody(event.body, event.isBase64Encoded);
+      bodyField.allowOnly(body, 'resume');
+      if (body.resume !== undefined && typeof body.resume !== 'string')
+        throw new InvalidParameterError('resume', 'resume must be the token of an earlier call');
+      // The by-project index is the DynamoDB adapter's; a store without it has nothing to backfill.
+      if (!(deps.auditStore instanceof DynamoDBAuditStore)) throw new InvalidParameterError('resume', 'this audit store has no by-project index to backfill');
+      // A slice ends well inside API Gateway's 29 s; the caller (the CLI) continues with `resume`.
+      const result = await deps.auditStore.backfillIndex({
+        deadline: deps.now().getTime() + BACKFILL_SLICE_MS,
+        ...(body.resume ? { resume: body.resume } : {}),
+      });
+      if (result.done) {
+        // One record per completed pass; from now on verify treats a missing projectDay as a break.
+        await deps.auditStore.append({
+          kind: INDEX_BACKFILLED_KIND,
+          outcome: 'success',
+          actor,
+          // Lets verify find it with one Query, whichever chains it walks.
+          deliveryId: INDEX_BACKFILL_DELIVERY,
+          message: `by-project index backfill complete: ${result.total.indexed} record(s) indexed, ${result.total.skipped} left for verify, ${result.total.records} read in ${result.total.chains} chain(s)`,
+          details: { ...result.total },
+        });
+      }
       return result;
     },
   },

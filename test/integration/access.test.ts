@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import type { AuditRecord } from '../../functions/lib/audit/types';
 import { run, type CliIO } from '../../cli/main';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { OPERATOR_ROUTES } from '../../functions/operator-api/routes';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 
 const TOKENS = {
   alice: 'alice-token-0123456789abcdef',
@@ -250,6 +252,59 @@ describe('access policy on the local stack', () => {
     });
   });
 
+  describe('upgrade: records written before the by-project index', () => {
+    it('verify counts them, alice cannot see them, the admin backfills through the CLI (audited once), then she can', async () => {
+      const cli = async (token: string, ...argv: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const io: CliIO = {
+          stdout: { write: (s: string) => out.push(s) },
+          stderr: { write: (s: string) => err.push(s) },
+          env: { SENTINEL_API_URL: stack.url, SENTINEL_TOKEN: token },
+        };
+        return { code: await run(argv, io), out: out.join(''), err: err.join('') };
+      };
+      const old = await stack.deps.auditStore.append({
+        actor: 'test',
+        outcome: 'success',
+        kind: 'app.synced',
+        message: 'written by v1',
+        instance: 'prod',
+        app: 'pay-api',
+        project: 'payments',
+      });
+      // What the code before the index stored: the same item without projectDay.
+      const key = { chain: old.chain, seq: old.seq };
+      const { Item } = await stack.deps.doc.send(new GetCommand({ TableName: stack.deps.tables.audit, Key: key }));
+      const { projectDay, ...v1 } = Item!;
+      expect(projectDay).toBe(`payments#${old.ts.slice(0, 10)}`);
+      await stack.deps.doc.send(new PutCommand({ TableName: stack.deps.tables.audit, Item: v1 }));
+
+      const aliceSees = async () => (await api('GET', '/api/audit?limit=1000', as('alice'))).body.items.map((r: AuditRecord) => r.id);
+      expect(await aliceSees()).not.toContain(old.id);
+      const verify = await cli(stack.token, 'audit', 'verify');
+      expect(verify.code).toBe(0);
+      expect(verify.out).toMatch(/without projectDay: 1 record\(s\) in 1 chain\(s\)/);
+
+      expect((await cli(TOKENS.alice, 'audit', 'backfill-index')).code).toBe(1);
+      const backfill = await cli(stack.token, 'audit', 'backfill-index');
+      expect(backfill.code).toBe(0);
+      expect(backfill.out).toMatch(/^indexed 1 record\(s\) of \d+ in \d+ chain\(s\)\n$/);
+      expect(await aliceSees()).toContain(old.id);
+      const { Item: after } = await stack.deps.doc.send(new GetCommand({ TableName: stack.deps.tables.audit, Key: key }));
+      expect(after).toEqual({ ...v1, projectDay });
+
+      const again = await cli(stack.token, 'audit', 'backfill-index', '--json');
+      expect(JSON.parse(again.out)).toMatchObject({ indexed: 0 });
+      const records = (await api('GET', '/api/audit?kind=audit.index-backfilled&limit=10', as('admin'))).body.items as AuditRecord[];
+      expect(records.map((r) => [r.actor, r.details?.indexed])).toEqual([
+        [stack.adminPrincipal, 0],
+        [stack.adminPrincipal, 1],
+      ]);
+      expect((await cli(stack.token, 'audit', 'verify')).out).not.toMatch(/without projectDay/);
+    });
+  });
+
   describe('refusals', () => {
     it('answers 401 without a token, with a wrong one, and with a malformed header; /healthz and /api/webhook need none', async () => {
       expect((await api('GET', '/api/audit', {})).status).toBe(401);
@@ -344,6 +399,57 @@ describe('access policy on the local stack', () => {
       const ok = await api('POST', '/api/import', as('carol'), { instance: 'prod', applications: [app('pay-new', 'payments')] });
       expect(ok.status).toBe(200);
       expect(sim().getApp('pay-new').spec?.project).toBe('payments');
+    });
+
+    it('refuses every guarded route to a principal that matches no rule, before it reads or changes anything', async () => {
+      sim().clearRequests();
+      const before = (await deniedRecords()).filter((r) => r.actor === 'local:mallory').length;
+      const routes = OPERATOR_ROUTES.filter((r) => r.access.kind !== 'public');
+      for (const route of routes) {
+        const path = route.path.replace('{instance}', 'prod').replace('{namespace}', 'argocd').replace('{name}', 'plat-api');
+        const body = route.method === 'POST' ? { instance: 'prod' } : undefined;
+        const res = await api(route.method, path, as('mallory'), body);
+        expect({ route: route.path, status: res.status }).toEqual({ route: route.path, status: 403 });
+        expect(res.body.message).toMatch(/^local:mallory may not /);
+      }
+      // Only reads of the app's project (the access check) reached ArgoCD; every refusal is audited.
+      expect(sim().requests.filter((r) => r.method !== 'GET')).toEqual([]);
+      expect((await deniedRecords()).filter((r) => r.actor === 'local:mallory').length - before).toBe(routes.length);
+    });
+
+    it('refuses local:alice each route outside her actions or projects, and audits it', async () => {
+      const outside: Array<[string, string, unknown?]> = [
+        ['GET', '/api/apps/prod/argocd/plat-api'],
+        ['POST', '/api/apps/prod/argocd/plat-api/rollback', { to: '1' }],
+        ['POST', '/api/apps/prod/argocd/plat-api/clear-flapping', {}],
+        ['GET', '/api/audit/verify'],
+        ['POST', '/api/audit/anchor', {}],
+        ['GET', '/api/audit/public-key'],
+        ['GET', '/api/audit/digests'],
+        ['GET', '/api/audit/proof/chains'],
+        ['GET', '/api/audit/proof/records?chain=x'],
+        ['POST', '/api/audit/backfill-index', {}],
+        ['GET', '/api/export?instance=prod&kind=applications'],
+        ['POST', '/api/import', { instance: 'prod', dryRun: true }],
+        ['POST', '/api/dr/check', { instance: 'prod' }],
+      ];
+      sim().clearRequests();
+      const before = (await deniedRecords()).filter((r) => r.actor === 'local:alice').length;
+      for (const [method, path, body] of outside) {
+        const res = await api(method, path, as('alice'), body);
+        expect({ path, status: res.status }).toEqual({ path, status: 403 });
+      }
+      expect(sim().requests.filter((r) => r.method !== 'GET')).toEqual([]);
+      expect((await deniedRecords()).filter((r) => r.actor === 'local:alice').length - before).toBe(outside.length);
+      // Her own app's detail is hers to read; ArgoCD was asked with her project.
+      const own = await api('GET', '/api/apps/prod/argocd/pay-api', as('alice'));
+      expect(own.status).toBe(200);
+      expect(own.body).toMatchObject({ name: 'pay-api', project: 'payments' });
+      expect(
+        sim()
+          .requestsTo('GET', '/api/v1/applications/pay-api/resource-tree')
+          .some((r) => r.query?.project === 'payments'),
+      ).toBe(true);
     });
 
     it('answers 415 to a write that is not application/json, changing nothing', async () => {

@@ -9,6 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import { forEachLimit } from '../runtime/concurrency';
 import type { ChainReader, StoredRecord } from '../audit/audit-store';
 import { ChainVerifier } from '../audit/hash-chain';
+import { UnindexedTally } from '../audit/index-backfill';
 import type { ChainBreak } from '../audit/types';
 import type { AnchorStore } from './anchor-store';
 import { DIGEST_PREFIX, parseDigestFile, parsePart, partName, publicKeyOf, seqOfName, sha256Hex, signatureValid } from './digest';
@@ -431,14 +432,21 @@ export async function verifyAnchored(deps: VerifyAnchoredDeps, options: VerifyAn
       yield chain;
     }
   };
+  // Records written before the by-project index (no projectDay): counted, breaks only after a completed backfill.
+  const unindexed = new UnindexedTally(await deps.reader.indexBackfilledAt?.());
   await forEachLimit(taken(), CONCURRENCY, async (chain) => {
     const check = new AnchoredChainCheck(chain, digests.anchored.get(chain));
-    for await (const stored of deps.reader.readChain(chain)) check.add(stored);
+    for await (const stored of deps.reader.readChain(chain)) {
+      check.add(stored);
+      unindexed.add(chain, stored);
+    }
     for (const b of check.finish()) breaks.add(b);
     records += check.records;
     addUnanchored(unanchored, check);
   });
-  const out = report(checked, records, breaks, digests, unanchored);
+  const tally = unindexed.finish();
+  for (const b of tally.breaks) breaks.add(b);
+  const out: AnchoredVerifyReport = { ...report(checked, records, breaks, digests, unanchored), ...(tally.unindexed ? { unindexed: tally.unindexed } : {}) };
   if (options.after !== undefined) {
     const next = checked < chains.length ? stoppedAt : more;
     if (next !== undefined) out.next = next;

@@ -19,6 +19,8 @@ export interface StoredRecord {
   record: AuditRecord;
   /** Why the stored index attributes or chain name disagree with the record, if they do. */
   indexMismatch?: string;
+  /** The record has a project but no `projectDay` (written before the by-project index, or the attribute was removed since). */
+  unindexed?: boolean;
 }
 
 /**
@@ -40,4 +42,9 @@ export interface ChainReader {
   head(chain: string): Promise<ChainHead | undefined>;
   /** The records of one chain in ascending `seq`, from `fromSeq` (default 0), page by page. */
   readChain(chain: string, fromSeq?: number): AsyncIterable<StoredRecord>;
+  /**
+   * When the newest completed by-project index backfill was audited, if one was: from then on a
+   * record without `projectDay` is a break (see `index-backfill.ts`). Adapters without that index omit it.
+   */
+  indexBackfilledAt?(): Promise<string | undefined>;
 }

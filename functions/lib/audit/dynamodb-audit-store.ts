@@ -15,6 +15,14 @@ import type { AuditStore, ChainReader, StoredRecord } from './audit-store';
 import { decodeCursor, encodeCursor, type CursorState } from './cursor';
 import { AuditConflictError, InvalidCursorError } from './errors';
 import { ChainVerifier, sealRecord, type ChainHead } from './hash-chain';
+import {
+  backfillIndex,
+  INDEX_BACKFILL_DELIVERY,
+  INDEX_BACKFILLED_KIND,
+  UnindexedTally,
+  type IndexBackfillOptions,
+  type IndexBackfillResult,
+} from './index-backfill';
 import { planQuery, withinPlan, DEFAULT_QUERY_DAYS, type AccessPath, type QueryPlan } from './query-plan';
 import {
   CHAIN_INDEX_VALUE,
@@ -23,6 +31,7 @@ import {
   chainFor,
   indexAttributes,
   indexMismatch,
+  isUnindexed,
   normalizeTs,
   prepareRecord,
   projectDayKey,
@@ -484,24 +493,61 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
   async verify(options: { chains?: string[] } = {}): Promise<VerifyReport> {
     const chains = options.chains ?? (await collect(this.listChains()));
     const breaks: ChainBreak[] = [];
+    const unindexed = new UnindexedTally(await this.indexBackfilledAt());
     let records = 0;
     let next = 0;
     const worker = async () => {
       while (next < chains.length) {
         const chain = chains[next++];
         const verifier = new ChainVerifier(chain);
-        for await (const { record, indexMismatch } of this.readChain(chain)) {
-          verifier.add(record);
-          if (indexMismatch) verifier.report(record.seq, 'index-mismatch', indexMismatch);
+        for await (const stored of this.readChain(chain)) {
+          verifier.add(stored.record);
+          if (stored.indexMismatch) verifier.report(stored.record.seq, 'index-mismatch', stored.indexMismatch);
+          unindexed.add(chain, stored);
         }
         records += verifier.records;
         breaks.push(...verifier.finish());
       }
     };
     await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, chains.length) }, worker));
+    const tally = unindexed.finish();
+    breaks.push(...tally.breaks);
     breaks.sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : a.seq - b.seq));
     this.log.debug('audit verify done', { chains: chains.length, records, breaks: breaks.length });
-    return { chains: chains.length, records, ok: breaks.length === 0, breaks };
+    return { chains: chains.length, records, ok: breaks.length === 0, breaks, ...(tally.unindexed ? { unindexed: tally.unindexed } : {}) };
+  }
+
+  /**
+   * One slice of the by-project index backfill: gives records written before the index their
+   * `projectDay` (conditional puts of the records as read; see `index-backfill.ts`).
+   * @throws InvalidCursorError on a resume token this store did not issue
+   */
+  backfillIndex(options: Omit<IndexBackfillOptions, 'now'> = {}): Promise<IndexBackfillResult> {
+    return backfillIndex({ reader: this, doc: this.doc, tableName: this.tableName, tokenKey: this.cursorKey }, { ...options, now: () => this.now().getTime() });
+  }
+
+  /** When the newest completed index backfill was audited: one Query on the by-delivery index. */
+  async indexBackfilledAt(): Promise<string | undefined> {
+    let lastKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: AUDIT_INDEX.byDelivery,
+          KeyConditionExpression: 'deliveryId = :d',
+          FilterExpression: '#k = :k AND outcome = :o',
+          ExpressionAttributeNames: { '#k': 'kind' },
+          ExpressionAttributeValues: { ':d': INDEX_BACKFILL_DELIVERY, ':k': INDEX_BACKFILLED_KIND, ':o': 'success' },
+          ProjectionExpression: 'ts',
+          ScanIndexForward: false,
+          ExclusiveStartKey: lastKey,
+        }),
+      );
+      const newest = res.Items?.[0];
+      if (newest) return newest.ts as string;
+      lastKey = res.LastEvaluatedKey;
+    } while (lastKey);
+    return undefined;
   }
 
   /** Every chain that has a seq 0 (after `after`), in chain order, via the sparse by-chain GSI (a Query on one partition, paged). */
@@ -581,7 +627,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
       for (const item of res.Items ?? []) {
         const record = toRecord(item);
         const mismatch = indexMismatch(record, item);
-        yield mismatch ? { record, indexMismatch: mismatch } : { record };
+        yield { record, ...(mismatch ? { indexMismatch: mismatch } : {}), ...(isUnindexed(record, item) ? { unindexed: true } : {}) };
       }
     }
   }

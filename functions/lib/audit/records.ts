@@ -183,12 +183,22 @@ export function indexAttributes(record: AuditRecord): IndexAttributes {
 export function indexMismatch(record: AuditRecord, stored: Partial<Record<(typeof INDEX_ATTRIBUTE_NAMES)[number], unknown>>): string | undefined {
   const expected = indexAttributes(record);
   for (const name of INDEX_ATTRIBUTE_NAMES) {
+    // A missing projectDay is an unindexed record (see isUnindexed), judged by verify's UnindexedTally.
+    if (name === 'projectDay' && stored[name] === undefined) continue;
     if (stored[name] !== expected[name])
       return `seq ${record.seq}: index attribute ${name} is ${JSON.stringify(stored[name])}, expected ${JSON.stringify(expected[name])}`;
   }
   const chainOk = record.app ? record.chain === `${APP_CHAIN_PREFIX}${expected.appKey}` : record.chain.startsWith(`${SYS_CHAIN_PREFIX}${expected.day}#`);
   if (!chainOk) return `seq ${record.seq}: record (id ${record.id}) does not belong in chain ${record.chain}`;
   return undefined;
+}
+
+/**
+ * Whether a stored record lacks its `projectDay`: records written before the by-project index
+ * existed do (not tampered: it is not hashed); `functions/lib/audit/index-backfill.ts` adds it.
+ */
+export function isUnindexed(record: AuditRecord, stored: { projectDay?: unknown }): boolean {
+  return record.project !== undefined && stored.projectDay === undefined;
 }
 
 /** A short fingerprint of anything JSON-like (used to bind cursors to their query). */

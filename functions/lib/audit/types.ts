@@ -27,6 +27,7 @@ export type AuditKind =
   | 'access.denied'
   | 'config.changed'
   | 'audit.anchored'
+  | 'audit.index-backfilled'
   | 'deploy.succeeded'
   | 'deploy.failed'
   | 'deploy.degraded'
@@ -158,10 +159,27 @@ export interface ChainBreak {
   message: string;
 }
 
+/** Records that lack an index attribute added after they were written (`projectDay`). */
+export interface UnindexedSummary {
+  records: number;
+  chains: number;
+  /** `ts` of the oldest and newest such record. */
+  oldest?: string;
+  newest?: string;
+  /** What they are and what to do about them. */
+  hint: string;
+}
+
 /** Result of walking every chain. */
 export interface VerifyReport {
   chains: number;
   records: number;
   ok: boolean;
   breaks: ChainBreak[];
+  /**
+   * Records with a project but no `projectDay` index attribute: written before the by-project
+   * index existed (not a break: the attribute is not hashed) until an index backfill completes;
+   * after one, each is also an `index-mismatch` break. See `index-backfill.ts`.
+   */
+  unindexed?: UnindexedSummary;
 }
