@@ -42,6 +42,11 @@ export interface LocalAuth {
   tokens: readonly LocalPrincipalToken[];
   /** `Host` header values that name this server (e.g. `127.0.0.1:8080`), read per request (the port is known after listen). */
   hosts: () => readonly string[];
+  /**
+   * Told of every request refused before authentication (the local stack counts them with the
+   * webhook's refusal counter: unauthenticated input must not write to the audit trail).
+   */
+  onRefused?: (reason: 'no-token' | 'bad-token' | 'foreign-host' | 'foreign-origin') => void;
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -188,6 +193,7 @@ function guard(req: IncomingMessage, res: ServerResponse, route: Route, auth: Lo
   const hosts = auth.hosts();
   const host = (req.headers.host ?? '').toLowerCase();
   if (!hosts.includes(host)) {
+    auth.onRefused?.('foreign-host');
     json(res, 403, {
       error: 'forbidden',
       message: `Host "${host.slice(0, 100)}" is not this server's address (${hosts[0]}); refused (DNS rebinding protection)`,
@@ -196,6 +202,7 @@ function guard(req: IncomingMessage, res: ServerResponse, route: Route, auth: Lo
   }
   const origin = req.headers.origin;
   if (origin !== undefined && !hosts.some((h) => origin.toLowerCase() === `http://${h}`)) {
+    auth.onRefused?.('foreign-origin');
     json(res, 403, { error: 'forbidden', message: `Origin "${String(origin).slice(0, 100)}" is not this server; cross-origin requests are refused` });
     return { refused: true };
   }
@@ -204,6 +211,7 @@ function guard(req: IncomingMessage, res: ServerResponse, route: Route, auth: Lo
   const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   const principal = m ? principalOfToken(m[1], auth.tokens) : undefined;
   if (!principal) {
+    auth.onRefused?.(m ? 'bad-token' : 'no-token');
     res.setHeader('www-authenticate', 'Bearer realm="gitops-sentinel"');
     json(res, 401, {
       error: 'unauthorized',

@@ -22,6 +22,7 @@ import { createSyncWorkerHandler } from '../functions/sync-worker/worker';
 import { createWebhookHandler } from '../functions/webhook/handler';
 import { DynamoDBDeliveryLedgerStore } from '../functions/lib/intake/dynamodb-delivery-ledger-store';
 import { DynamoDBRefusalCounter } from '../functions/lib/intake/dynamodb-refusal-counter';
+import type { OperatorApiRefusalReason } from '../functions/lib/intake/refusals';
 import { createOperatorApiHandler, OPERATOR_ROUTES } from '../functions/operator-api/handler';
 import { createLocalAnchor, type LocalAnchor } from './anchor';
 import type { AnchorRunOptions } from '../functions/lib/anchor';
@@ -383,18 +384,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const worker = createSyncWorkerHandler({ ...deps, argocd: argocdFor(deps, 'worker') }, { maxReceiveCount: 3 });
     queue.start((batch) => worker(batch));
 
+    // The same counter as deployed (state table), so /api/stats shows refusals locally too.
+    const refusals = new DynamoDBRefusalCounter({ doc, tableName: tables.state });
     const webhook = createWebhookHandler({
       config,
       secrets,
       queue,
       auditStore,
       ledger: new DynamoDBDeliveryLedgerStore({ doc, tableName: tables.idempotency }),
-      // The same counter as deployed (state table), so /api/stats shows refusals locally too.
-      refusals: new DynamoDBRefusalCounter({ doc, tableName: tables.state }),
+      refusals,
       log: logger,
     });
+    // Requests the operator API refuses before authenticating or authorizing them (no or wrong
+    // token, foreign Host/Origin, not JSON): anyone, a web page included, can send them, so they are
+    // counted (provider "operator-api" in /api/stats), never written to the hash-chained trail.
+    const countRefusal = (reason: OperatorApiRefusalReason) => {
+      refusals
+        .count({ provider: 'operator-api', reason, at: new Date() })
+        .catch((e: unknown) => log(`could not count a refused request: ${e instanceof Error ? e.name : 'Error'}`));
+    };
 
-    const operatorApi = createOperatorApiHandler({ ...deps, argocd: argocdFor(deps, 'operator') });
+    const operatorApi = createOperatorApiHandler({ ...deps, argocd: argocdFor(deps, 'operator') }, { onRefused: countRefusal });
 
     let scheduler: Scheduler<unknown> | undefined;
     if (options.driftScheduler) {
@@ -433,7 +443,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The addresses this server answers to; any other Host is a rebound name (DNS rebinding).
     const hosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
     const server: Server = createServer(
-      createRequestListener(routes, (error) => log(`handler error: ${error instanceof Error ? error.message : String(error)}`), { tokens, hosts }),
+      createRequestListener(routes, (error) => log(`handler error: ${error instanceof Error ? error.message : String(error)}`), {
+        tokens,
+        hosts,
+        onRefused: countRefusal,
+      }),
     );
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {

@@ -74,7 +74,8 @@ export function registerDr(program: Command, io: CliIO): void {
             snapshot = page.snapshot;
             for (const obj of page.items) writer.write(instance, kind, obj);
             written += page.items.length;
-            progress(io, `export ${instance}: ${written}/${page.total} ${kind}`);
+            // A caller scoped to some projects gets no total (it would count other teams' objects).
+            progress(io, page.total === undefined ? `export ${instance}: ${written} ${kind}` : `export ${instance}: ${written}/${page.total} ${kind}`);
             offset = page.next;
           }
         }

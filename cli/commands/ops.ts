@@ -5,6 +5,7 @@ import { CliError, EXIT } from '../errors';
 import { DEFAULT_ARGOCD_NAMESPACE } from '../../functions/lib/config/defaults';
 import type { ClearFlappingResult } from '../../functions/lib/drift/clear-flapping';
 import type { AppDriftState, DriftScanResult, ScanSummary } from '../../functions/lib/drift/types';
+import type { ScopedScanResult } from '../../functions/operator-api/routes';
 import { emit, progress, short, table, type CliIO } from '../output';
 import type { AppDetail } from '../../functions/operator-api/routes';
 
@@ -40,18 +41,22 @@ export function registerOps(program: Command, io: CliIO): void {
       let drifted: number;
       if (o.scan) {
         progress(io, 'scanning...');
-        const result = await ctx.api.post<DriftScanResult>('/api/drift/scan', {
+        // A caller scoped to some projects gets its findings and counts over them, no whole-instance figures.
+        const result = await ctx.api.post<DriftScanResult | ScopedScanResult>('/api/drift/scan', {
           ...(o.dryRun ? { dryRun: true } : {}),
           ...(o.instance ? { instances: [o.instance] } : {}),
         });
-        progress(io, `scanned ${result.apps} apps in ${result.durationMs} ms`, true);
+        const scoped = 'scope' in result;
+        progress(io, scoped ? `scanned in ${result.durationMs} ms` : `scanned ${result.apps} apps in ${result.durationMs} ms`, true);
         drifted = result.drifted;
         emit(
           ctx.io,
           ctx.format,
           result,
           () =>
-            `${result.apps} apps, ${result.drifted} drifted, ${result.repaired} repaired, consistency ${result.consistencyPercent}%\n` +
+            (scoped
+              ? `your projects: ${result.findings.length} finding(s), ${result.drifted} drifted, ${result.repair} to repair\n`
+              : `${result.apps} apps, ${result.drifted} drifted, ${result.repaired} repaired, consistency ${result.consistencyPercent}%\n`) +
             table(result.findings, [
               { header: 'app', get: (f) => `${f.instance}/${f.namespace}/${f.name}` },
               { header: 'condition', get: (f) => f.condition },

@@ -35,6 +35,15 @@ function isJson(headers: Record<string, string | undefined> | undefined): boolea
   return typeof type === 'string' && type.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
+/** Options of {@link createOperatorApiHandler}. */
+export interface OperatorApiOptions {
+  /**
+   * Told of a request refused before authorization (a write without `application/json`). The
+   * local stack counts it with the refusal counter; deployed, API Gateway's 4XX metrics count it.
+   */
+  onRefused?: (reason: 'unsupported-media-type') => void;
+}
+
 /**
  * Builds the operator API handler around injected dependencies (the local stack and tests
  * pass dynalite- and simulator-backed ones).
@@ -43,7 +52,7 @@ function isJson(headers: Record<string, string | undefined> | undefined): boolea
  * const handler = createOperatorApiHandler(deps);
  * const res = await handler(event); // GET /api/audit?app=guestbook
  */
-export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>): OperatorApiHandler {
+export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>, options: OperatorApiOptions = {}): OperatorApiHandler {
   const getDeps = lazyDeps(deps);
 
   return async (event) => {
@@ -57,6 +66,8 @@ export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>): Operato
       // Writes take JSON only: a browser can send a cross-origin form or text/plain POST
       // without a preflight, never an application/json one.
       if (match.route.method === 'POST' && !isJson(event.headers)) {
+        // Refused before authorization: counted (locally), never audited.
+        options.onRefused?.('unsupported-media-type');
         return json(415, { error: 'unsupported-media-type', message: 'write requests must have Content-Type: application/json' });
       }
       resolved = await getDeps();

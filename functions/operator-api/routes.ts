@@ -32,7 +32,7 @@ import type { AuditKind } from '../lib/audit/types';
 import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { INDEX_BACKFILL_DELIVERY, INDEX_BACKFILLED_KIND } from '../lib/audit/index-backfill';
 import { checkObjects, exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
-import { clearFlapping, getDriftState, listScans, runDriftScan } from '../lib/drift/index';
+import { clearFlapping, getDriftState, listScans, runDriftScan, type DriftScanResult } from '../lib/drift/index';
 import { rollbackApplication } from '../lib/rollback/index';
 import { argocdFor, type CoreDeps } from '../lib/runtime/core-deps';
 import { computeStats } from '../lib/stats/index';
@@ -149,6 +149,59 @@ function summarize(instance: string, app: Application, ns: string): AppSummary {
     revision: app.status?.sync?.revision ?? app.status?.sync?.revisions?.join(','),
     autoSync: isAutoSyncOn(app),
     operation: isOperationRunning(app) ? 'Running' : app.status?.operationState?.phase,
+  };
+}
+
+/** What a scan answers a caller scoped to some projects. */
+export interface ScopedScanResult {
+  scanId: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  dryRun: boolean;
+  actor: string;
+  /** Marks the answer as cut to the caller's projects. */
+  scope: 'projects';
+  /** Counts over the caller's findings only (apps in its projects). */
+  drifted: number;
+  unknown: number;
+  degraded: number;
+  missing: number;
+  found: number;
+  resolved: number;
+  /** Drifted apps the scan decided to repair / skipped / only reported. */
+  repair: number;
+  skip: number;
+  report: number;
+  findings: DriftScanResult['findings'];
+}
+
+/**
+ * A scan as a caller scoped to some projects may see it: its own findings and counts over them.
+ * The whole-instance aggregates (apps scanned, consistency, ArgoCD calls, unreachable instances)
+ * describe other teams' apps too, so they are left out, as scan summaries are from `/api/drift`.
+ */
+function scopedScan(result: DriftScanResult, scope: AccessScope): ScopedScanResult {
+  const findings = result.findings.filter((f) => scopeAllows(scope, { instance: f.instance, project: f.project }));
+  const count = (p: (f: (typeof findings)[number]) => boolean) => findings.filter(p).length;
+  return {
+    scanId: result.scanId,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    durationMs: result.durationMs,
+    dryRun: result.dryRun,
+    actor: result.actor,
+    scope: 'projects',
+    drifted: count((f) => f.condition === 'drifted'),
+    unknown: count((f) => f.syncStatus === 'Unknown'),
+    degraded: count((f) => f.healthStatus === 'Degraded'),
+    missing: count((f) => f.healthStatus === 'Missing'),
+    found: count((f) => f.transition === 'found'),
+    resolved: count((f) => f.transition === 'resolved'),
+    repair: count((f) => f.decision?.action === 'repair'),
+    skip: count((f) => f.decision?.action === 'skip'),
+    report: count((f) => f.decision?.action === 'report'),
+    findings,
   };
 }
 
@@ -497,7 +550,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         { ...deps, argocd: argocdFor(deps, 'scanner') },
         { actor, ...(dryRun !== undefined ? { dryRun } : {}), ...(instances ? { instances } : {}) },
       );
-      return scope.all ? result : { ...result, findings: result.findings.filter((f) => scopeAllows(scope, { instance: f.instance, project: f.project })) };
+      return scope.all ? result : scopedScan(result, scope);
     },
   },
   {
@@ -655,8 +708,11 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         actor,
       });
       if (scope.all) return page;
-      // Offsets stay those of the whole snapshot, so paging is unchanged; a page just holds fewer objects.
-      return { ...page, items: page.items.filter((o) => scopeAllows(scope, { instance, project: projectOfObject(o) })) };
+      // Offsets stay those of the whole snapshot, so paging is unchanged; a page just holds fewer
+      // objects. `total` (objects of every project) is left out: it counts other teams' objects.
+      const { total: _total, ...rest } = page;
+      void _total;
+      return { ...rest, items: page.items.filter((o) => scopeAllows(scope, { instance, project: projectOfObject(o) })) };
     },
   },
   {

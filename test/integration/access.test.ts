@@ -15,6 +15,7 @@ import { run, type CliIO } from '../../cli/main';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { OPERATOR_ROUTES } from '../../functions/operator-api/routes';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { waitFor } from '../helpers/argocd-sim';
 
 const TOKENS = {
   alice: 'alice-token-0123456789abcdef',
@@ -146,6 +147,12 @@ describe('access policy on the local stack', () => {
       const scan = await api('POST', '/api/drift/scan', as('alice'), { dryRun: true });
       expect(scan.status).toBe(200);
       expect(scan.body.findings.map((f: { name: string }) => f.name)).toEqual(['pay-api']);
+      // Counts over her findings only; nothing that counts platform's apps.
+      expect(scan.body).toMatchObject({ scope: 'projects', drifted: 1, found: 1 });
+      for (const wholeInstance of ['apps', 'consistencyPercent', 'argocdCalls', 'instancesScanned', 'unreachable'])
+        expect(scan.body).not.toHaveProperty(wholeInstance);
+      const adminScan = await api('POST', '/api/drift/scan', as('admin'), { dryRun: true });
+      expect(adminScan.body).toMatchObject({ apps: 2, drifted: 2 });
       const drift = await api('GET', '/api/drift', as('alice'));
       expect(drift.body.apps.map((a: { name: string }) => a.name)).toEqual(['pay-api']);
       expect(drift.body.lastScan).toBeUndefined();
@@ -361,6 +368,9 @@ describe('access policy on the local stack', () => {
       const apps = await api('GET', '/api/export?instance=prod&kind=applications', as('carol'));
       expect(apps.status).toBe(200);
       expect(apps.body.items.map((o: { metadata: { name: string } }) => o.metadata.name)).toEqual(['pay-api']);
+      // No count of every project's objects for a scoped caller; the admin gets it.
+      expect(apps.body).not.toHaveProperty('total');
+      expect((await api('GET', '/api/export?instance=prod&kind=applications', as('admin'))).body.total).toBeGreaterThanOrEqual(2);
       const projects = await api('GET', '/api/export?instance=prod&kind=projects', as('carol'));
       expect(projects.body.items.map((o: { metadata: { name: string } }) => o.metadata.name)).toEqual(['payments']);
       expect((await api('POST', '/api/dr/check', as('carol'), { instance: 'prod' })).status).toBe(403);
@@ -450,6 +460,27 @@ describe('access policy on the local stack', () => {
           .requestsTo('GET', '/api/v1/applications/pay-api/resource-tree')
           .some((r) => r.query?.project === 'payments'),
       ).toBe(true);
+    });
+
+    it('counts the requests refused before authentication (per reason, in /api/stats for admins), auditing none', async () => {
+      const counts = async () => ((await api('GET', '/api/stats', as('admin'))).body.refused?.byProvider?.['operator-api'] ?? {}) as Record<string, number>;
+      const before = await counts();
+      const audited = (await api('GET', '/api/audit?limit=1000', as('admin'))).body.items.length;
+      const host = `127.0.0.1:${stack.port}`;
+      expect((await raw('GET', '/api/audit', { host })).status).toBe(401);
+      expect((await raw('GET', '/api/audit', { host, authorization: 'Bearer wrong-0123456789' })).status).toBe(401);
+      expect((await raw('GET', '/api/audit', { host: 'evil.example', ...as('admin') })).status).toBe(403);
+      expect((await raw('POST', '/api/drift/scan', { host, origin: 'http://evil.example', 'content-type': 'text/plain' }, '{}')).status).toBe(403);
+      expect((await raw('POST', '/api/drift/scan', { host, ...as('admin'), 'content-type': 'text/plain' }, '{}')).status).toBe(415);
+      const expected = Object.fromEntries(
+        ['no-token', 'bad-token', 'foreign-host', 'foreign-origin', 'unsupported-media-type'].map((r) => [r, (before[r] ?? 0) + 1]),
+      );
+      await waitFor(async () => JSON.stringify(await counts()) === JSON.stringify({ ...before, ...expected }), 'refusal counts');
+      expect(await counts()).toEqual({ ...before, ...expected });
+      // Counted, not chained: the trail is as long as before (the stats reads above are not audited either).
+      expect((await api('GET', '/api/audit?limit=1000', as('admin'))).body.items.length).toBe(audited);
+      // A scoped caller does not get the refusal counts (they belong to no project).
+      expect((await api('GET', '/api/stats', as('alice'))).body.refused).toBeUndefined();
     });
 
     it('answers 415 to a write that is not application/json, changing nothing', async () => {

@@ -21,8 +21,8 @@ export interface CleanObject {
 export interface ExportPage {
   instance: string;
   kind: ExportKind;
-  /** Objects of this kind in the instance. */
-  total: number;
+  /** Objects of this kind in the instance; left out for a caller scoped to some projects. */
+  total?: number;
   offset: number;
   /** Identifies the listing the page was cut from; pages of one snapshot are consistent. */
   snapshot: string;

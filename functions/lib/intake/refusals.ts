@@ -24,7 +24,15 @@ export type RefusalReason =
   | 'delivery-conflict'
   | 'repository-not-allowed'
   | 'secret-unavailable'
-  | 'internal';
+  | 'internal'
+  | OperatorApiRefusalReason;
+
+/**
+ * Why the operator API refused a request before authorizing it (local HTTP adapter and the
+ * handler's content-type check). Unauthenticated input, so counted like webhook refusals, never
+ * chained (issue 11 item 6); authenticated refusals by the access policy are audited instead.
+ */
+export type OperatorApiRefusalReason = 'no-token' | 'bad-token' | 'foreign-host' | 'foreign-origin' | 'unsupported-media-type';
 
 /** CloudWatch metric of every refusal (dimension `service`; also per `provider` and `reason`). The spike alarm watches its sum. */
 export const REFUSED_METRIC = 'WebhookRefused';
@@ -33,8 +41,8 @@ export const SECRET_UNAVAILABLE_METRIC = 'WebhookSecretUnavailable';
 
 /** One refusal to count. */
 export interface Refusal {
-  /** The provider the headers named, or `unknown`. Unverified: a label, never a key into the trail. */
-  provider: ProviderName | 'unknown';
+  /** The provider the headers named, or `unknown`; `operator-api` for the operator API's own refusals. Unverified: a label, never a key into the trail. */
+  provider: ProviderName | 'unknown' | 'operator-api';
   reason: RefusalReason;
   at: Date;
 }

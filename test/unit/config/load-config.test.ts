@@ -200,6 +200,15 @@ describe('access configuration', () => {
     expect(err.message).toMatch(/must be one of: read, verify, rollback/);
   });
 
+  it('refuses a glob in projects (exact ArgoCD project names or "*"), naming the key', () => {
+    const path = configFile(
+      'project-glob.yaml',
+      'access:\n  rules:\n    - principals: ["local:alice"]\n      projects: ["payments", "pay-*"]\n      actions: [read]\n',
+    );
+    const err = expectConfigError(() => loadConfig({ SENTINEL_CONFIG: path }), 'access.rules.0.projects.1', path);
+    expect(err.message).toMatch(/must be an ArgoCD project name or \*/);
+  });
+
   it('refuses an empty project list, an unknown key in a rule, and a malformed local principal', () => {
     const empty = configFile('empty.yaml', 'access:\n  rules:\n    - principals: ["local:alice"]\n      projects: []\n      actions: [read]\n');
     expect(expectConfigError(() => loadConfig({ SENTINEL_CONFIG: empty }), 'access.rules.0.projects', empty).message).toMatch(/at least one project/);
