@@ -267,7 +267,9 @@ export class AnchoredChainCheck {
         this.verifier.report(
           a.seq,
           'anchor-truncated',
-          `chain ends at seq ${this.lastSeq} but digest ${a.digest} anchored it up to seq ${a.seq}: records deleted`,
+          this.lastSeq < 0
+            ? `chain has no records left but digest ${a.digest} anchored it up to seq ${a.seq}: records deleted`
+            : `chain ends at seq ${this.lastSeq} but digest ${a.digest} anchored it up to seq ${a.seq}: records deleted`,
         );
       } else {
         this.verifier.report(a.seq, 'anchor-truncated', `seq ${a.seq}, anchored by digest ${a.digest}, is missing: records deleted`);

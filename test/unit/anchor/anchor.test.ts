@@ -126,6 +126,7 @@ describe('runAnchor and verifyAnchored (dynalite, file anchor store)', () => {
       ['app#default#argocd#gone', 0, 'missing-start'],
       ['app#default#argocd#gone', 1, 'anchor-truncated'],
     ]);
+    expect(report.breaks[1].message).toBe('chain has no records left but digest 0 anchored it up to seq 1: records deleted');
     // A checkpoint after the deletion still carries the anchor forward.
     tick(60_000);
     expect(await anchor({ checkpoint: true })).toMatchObject({ held: [{ chain: recs[0].chain }] });
