@@ -3,7 +3,7 @@
  * the scan, the policy and the state live in `functions/lib/drift`.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { runDriftScan, type DriftDeps, type DriftScanOptions, type ScanSummary } from '../lib/drift/index';
+import { DynamoDBDriftStateStore, runDriftScan, type DriftDeps, type DriftScanOptions, type ScanSummary } from '../lib/drift/index';
 import { metrics } from '../lib/observability/metrics';
 import { buildCoreDeps } from '../lib/runtime/core-deps';
 import { configuredDeps } from '../lib/runtime/configured-deps';
@@ -53,9 +53,9 @@ export function createDriftScanHandler(deps: DepsOrBuilder<DriftScanHandlerDeps>
 
 /** The Lambda entry point: dependencies built once per cold start. */
 export const handler: DriftScanHandler = createDriftScanHandler(
-  configuredDeps('drift-scan', process.env, (config) => ({
-    ...buildCoreDeps('drift-scan', process.env, config),
-    metrics,
-    flushMetrics: () => metrics.publishStoredMetrics(),
-  })),
+  configuredDeps('drift-scan', process.env, (config) => {
+    // The drift state store is built here, not in buildCoreDeps: the other functions never use it.
+    const core = buildCoreDeps('drift-scan', process.env, config);
+    return { ...core, driftState: new DynamoDBDriftStateStore(core.doc, core.tables.state), metrics, flushMetrics: () => metrics.publishStoredMetrics() };
+  }),
 );

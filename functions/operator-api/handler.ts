@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { deployedCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
+import { DynamoDBDriftStateStore } from '../lib/drift/dynamodb-drift-state-store';
 import type { AnchorService } from '../lib/anchor/anchor-service';
 import type { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { lazyDeps, refreshing, type DepsOrBuilder } from '../lib/runtime/lazy';
@@ -114,4 +115,9 @@ function withDeployedAnchor(deps: DepsOrBuilder<CoreDeps>): DepsOrBuilder<CoreDe
  * the anchoring when configured) are built on the first request and again when the deployed
  * configuration changes (a new access policy takes effect within `SENTINEL_CONFIG_MAX_AGE_SECONDS`).
  */
-export const handler: OperatorApiHandler = createOperatorApiHandler(withDeployedAnchor(deployedCoreDeps('operator-api')));
+export const handler: OperatorApiHandler = createOperatorApiHandler(
+  withDeployedAnchor(
+    // The drift state store is added here, not in buildCoreDeps: only this function and drift-scan use it.
+    deployedCoreDeps('operator-api', process.env, (core) => ({ ...core, driftState: new DynamoDBDriftStateStore(core.doc, core.tables.state) })),
+  ),
+);

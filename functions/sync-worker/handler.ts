@@ -4,7 +4,7 @@
  * client per instance, the app-index cache) and again when the deployed configuration changes; the logic lives in
  * `functions/lib/sync`, the SQS adaptation in `./worker.ts`.
  */
-import { deployedCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
+import { deployedCoreDeps, type BaseCoreDeps } from '../lib/runtime/core-deps';
 import { lazyDeps } from '../lib/runtime/lazy';
 import { createSyncWorkerHandler, type SyncWorkerHandler } from './worker';
 
@@ -16,7 +16,7 @@ export { createSyncWorkerHandler, type SyncWorkerEvent, type SyncWorkerHandler, 
  * the queue's `maxReceiveCount`).
  */
 const getDeps = lazyDeps(deployedCoreDeps('sync-worker'));
-let built: { deps: CoreDeps; handler: SyncWorkerHandler } | undefined;
+let built: { deps: BaseCoreDeps; handler: SyncWorkerHandler } | undefined;
 export const handler: SyncWorkerHandler = async (event, context) => {
   // Rebuilt (with a fresh app index) when the deployed configuration changes.
   const deps = await getDeps();

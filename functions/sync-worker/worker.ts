@@ -7,7 +7,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parsePushMessage } from '../lib/queue/message';
-import type { CoreDeps } from '../lib/runtime/core-deps';
+import type { BaseCoreDeps } from '../lib/runtime/core-deps';
 import { createSyncDeps, IncompletePushError, processPush, type CreateSyncDepsOptions, type SyncDeps } from '../lib/sync/index';
 
 /** The part of an SQS record the worker reads; Lambda's `SQSRecord` and the local queue's records both fit. */
@@ -39,16 +39,16 @@ export interface SyncWorkerOptions extends CreateSyncDepsOptions {
 /** Time kept back from the Lambda's remaining time to write the ledger and audit records. */
 const DEADLINE_MARGIN_MS = 3_000;
 
-const isSyncDeps = (d: CoreDeps | SyncDeps): d is SyncDeps => 'ledger' in d && 'indexes' in d;
+const isSyncDeps = (d: BaseCoreDeps | SyncDeps): d is SyncDeps => 'ledger' in d && 'indexes' in d;
 
 /**
- * Builds the worker around injected dependencies. Pass `CoreDeps` (the sync dependencies,
+ * Builds the worker around injected dependencies. Pass `BaseCoreDeps` (the sync dependencies,
  * with their app-index cache, are built once here) or ready `SyncDeps`.
  * @example
  * const worker = createSyncWorkerHandler(deps, { maxReceiveCount: 3 });
  * queue.start((batch) => worker(batch));
  */
-export function createSyncWorkerHandler(deps: CoreDeps | SyncDeps, options: SyncWorkerOptions = {}): SyncWorkerHandler {
+export function createSyncWorkerHandler(deps: BaseCoreDeps | SyncDeps, options: SyncWorkerOptions = {}): SyncWorkerHandler {
   if (!deps) throw new TypeError('[gitops-sentinel/sync-worker] deps are required');
   const sync = isSyncDeps(deps) ? deps : createSyncDeps(deps, options);
   const maxReceiveCount = options.maxReceiveCount ?? 5;

@@ -36,6 +36,9 @@ describe('bundle sizes (deployed esbuild options)', () => {
     // axios's multipart support (form-data and its 130 KB mime-db) is swapped for Node's FormData.
     for (const name of FUNCTION_NAMES)
       expect(bundles[name].inputs.filter((i) => /node_modules\/(form-data|mime-db|mime-types|combined-stream)\//.test(i))).toEqual([]);
+    // Only drift-scan and the operator API read drift state; the others do not carry its DynamoDB adapter.
+    const withDriftStore = FUNCTION_NAMES.filter((n) => bundles[n].inputs.some((i) => i.endsWith('functions/lib/drift/dynamodb-drift-state-store.ts')));
+    expect(withDriftStore).toEqual(['drift-scan', 'operator-api']);
     // Deployed functions get their configuration as JSON; no YAML parser rides along.
     expect(bundles.webhook.inputs.filter((i) => i.includes('node_modules/js-yaml/'))).toEqual([]);
   });

@@ -9,7 +9,6 @@ import { createArgoCDClients, type ArgoCDRegistry } from '../argocd/index';
 import type { AnchorService } from '../anchor/anchor-service';
 import type { AuditStore } from '../audit/audit-store';
 import { DynamoDBAuditStore } from '../audit/dynamodb-audit-store';
-import { DynamoDBDriftStateStore } from '../drift/dynamodb-drift-state-store';
 import type { DriftStateStore } from '../drift/state-store';
 import { loadConfig, type SentinelConfig, type TokenPurpose } from '../config/index';
 import { tableNames, type TableNames } from '../config/tables';
@@ -27,7 +26,10 @@ import { NotificationPublisher } from '../notify/publisher';
 import { NotifyingAuditStore } from '../notify/notifying-audit-store';
 import type { NotificationQueue } from '../queue/notification';
 
-/** What every ArgoCD-facing function gets. Local mode and tests build the same shape. */
+/**
+ * What the ArgoCD-facing functions that read drift state get (drift-scan, operator API): the
+ * {@link BaseCoreDeps} plus the drift state store. Local mode and tests build the same shape.
+ */
 export interface CoreDeps {
   config: SentinelConfig;
   /** Document client for the state table (and anything else but the audit trail). */
@@ -54,6 +56,13 @@ export interface CoreDeps {
   /** Deployment tracking (needs the follow-up queue). @default none: deployments are not followed */
   deployments?: DeploymentStarter;
 }
+
+/**
+ * What {@link buildCoreDeps} builds for every ArgoCD-facing function: {@link CoreDeps} without
+ * the drift state store, which only drift-scan and the operator API use: their handler modules
+ * add it, so the other functions do not bundle the DynamoDB drift adapter (2.7 KB).
+ */
+export type BaseCoreDeps = Omit<CoreDeps, 'driftState'>;
 
 /**
  * The ArgoCD clients to use for one purpose: the instance's token for that purpose when it has
@@ -95,7 +104,11 @@ const FUNCTION_PURPOSE: Record<string, TokenPurpose> = {
  * `SENTINEL_TABLE_PREFIX`, ...): real DynamoDB, Secrets Manager, one ArgoCD client per instance.
  * @param functionName added to every log line
  */
-export function buildCoreDeps(functionName: string, env: Record<string, string | undefined> = process.env, config: SentinelConfig = loadConfig(env)): CoreDeps {
+export function buildCoreDeps(
+  functionName: string,
+  env: Record<string, string | undefined> = process.env,
+  config: SentinelConfig = loadConfig(env),
+): BaseCoreDeps {
   const log = asSimpleLogger(createLogger(functionName));
   const client = new DynamoDBClient({
     region: config.storage.region,
@@ -109,12 +122,11 @@ export function buildCoreDeps(functionName: string, env: Record<string, string |
   const notifyQueue = config.notifyQueueUrl
     ? new SQSNotificationQueue({ queueUrl: config.notifyQueueUrl, clientConfig: { region: config.storage.region } })
     : undefined;
-  const core: CoreDeps = {
+  const core: BaseCoreDeps = {
     config,
     doc,
     tables,
     auditStore: withNotifications(new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger: log }), config, notifyQueue, log),
-    driftState: new DynamoDBDriftStateStore(doc, tables.state),
     secrets,
     argocd,
     argocdByPurpose: purposeRegistries(config, secrets, argocd, log),
@@ -145,12 +157,18 @@ export function withNotifications(store: AuditStore, config: SentinelConfig, que
  * The deployed dependencies of an ArgoCD-facing function, following the configuration: from
  * Parameter Store when `SENTINEL_CONFIG_PARAMETER` is set (rebuilt, and audited as
  * `config.changed`, when a new version appears), else from `SENTINEL_CONFIG_JSON` once.
- * @example export const handler = createOperatorApiHandler(deployedCoreDeps('operator-api'));
+ * @param extend adds what only this function uses to the shared dependencies, on every rebuild
+ *   (the operator API adds its drift state store); a function that needs nothing more passes nothing
+ * @example const getDeps = lazyDeps(deployedCoreDeps('sync-worker'));
  */
-export function deployedCoreDeps(functionName: string, env: Record<string, string | undefined> = process.env): DepsOrBuilder<CoreDeps> {
-  return configuredDeps<CoreDeps>(functionName, env, (config, previous) => {
+export function deployedCoreDeps<T extends BaseCoreDeps = BaseCoreDeps>(
+  functionName: string,
+  env: Record<string, string | undefined> = process.env,
+  extend: (core: BaseCoreDeps) => T = (core) => core as T,
+): DepsOrBuilder<T> {
+  return configuredDeps<T>(functionName, env, (config, previous) => {
     // The replaced clients' keep-alive sockets are closed; Lambda runs one invocation at a time per instance.
     if (previous) for (const purpose of ['worker', 'scanner', 'importer', 'operator'] as const) argocdFor(previous, purpose).close();
-    return buildCoreDeps(functionName, env, config);
+    return extend(buildCoreDeps(functionName, env, config));
   });
 }

@@ -5,6 +5,11 @@ import { ConfigError } from '../../../functions/lib/config';
 import { ParameterConfigSource } from '../../../functions/lib/config/parameter-source';
 import { createOperatorApiHandler, type OperatorEvent } from '../../../functions/operator-api/handler';
 import { deployedCoreDeps } from '../../../functions/lib/runtime/core-deps';
+import { DynamoDBDriftStateStore } from '../../../functions/lib/drift/dynamodb-drift-state-store';
+import type { BaseCoreDeps } from '../../../functions/lib/runtime/core-deps';
+
+/** The operator API's deployed dependencies, drift state included, as its handler module builds them. */
+const withDriftState = (core: BaseCoreDeps) => ({ ...core, driftState: new DynamoDBDriftStateStore(core.doc, core.tables.state) });
 import { createTestTables } from '../../helpers/dynamo';
 
 const ssm = mockClient(SSMClient);
@@ -105,8 +110,8 @@ describe('deployed operator API with its configuration in Parameter Store', () =
   it('applies a changed policy within the refresh interval, without a deploy, and audits config.changed once per version', async () => {
     answer(policy(['rollback']), 1);
     // Two instances of the function, as Lambda would run them.
-    const a = createOperatorApiHandler(deployedCoreDeps('operator-api', env));
-    const b = createOperatorApiHandler(deployedCoreDeps('operator-api', env));
+    const a = createOperatorApiHandler(deployedCoreDeps('operator-api', env, withDriftState));
+    const b = createOperatorApiHandler(deployedCoreDeps('operator-api', env, withDriftState));
     expect((await a(event(alice))).statusCode).toBe(403);
     expect((await b(event(alice))).statusCode).toBe(403);
 
@@ -118,7 +123,7 @@ describe('deployed operator API with its configuration in Parameter Store', () =
     expect(now.statusCode).toBe(200);
     expect((await b(event(alice))).statusCode).toBe(200);
 
-    const admin = createOperatorApiHandler(deployedCoreDeps('operator-api', { ...env, SENTINEL_CONFIG_PARAMETER: '/sentinel/other' }));
+    const admin = createOperatorApiHandler(deployedCoreDeps('operator-api', { ...env, SENTINEL_CONFIG_PARAMETER: '/sentinel/other' }, withDriftState));
     ssm.on(GetParameterCommand, { Name: '/sentinel/other' }).resolves({ Parameter: { Value: '{}', Version: 1 } });
     const trail = JSON.parse(
       (
