@@ -1,5 +1,5 @@
-import type { AppDriftState, DriftStateStore, ScanQuery, ScanSummary } from '../../functions/lib/drift';
-import { driftSk } from '../../functions/lib/drift';
+import type { AppDriftState, DriftStateStore, MarkedInstanceState, ScanMark, ScanQuery, ScanSummary } from '../../functions/lib/drift';
+import { confirmedBy, driftSk } from '../../functions/lib/drift';
 import type { AppRef } from '../../functions/lib/matching/types';
 
 /** Drops keys whose value is undefined, as the document client (`removeUndefinedValues`) does. */
@@ -7,7 +7,7 @@ const stored = <T extends object>(value: T): T => JSON.parse(JSON.stringify(valu
 
 /**
  * A `DriftStateStore` in memory for unit tests of the drift scan and its callers: the same
- * version-conditional writes, deletes and scan ordering as `DynamoDBDriftStateStore`
+ * version-conditional writes, deletes, scan marks and scan ordering as `DynamoDBDriftStateStore`
  * (`test/unit/drift/state-store.test.ts` runs one contract against both).
  * @example
  * const driftState = new InMemoryDriftStateStore();
@@ -17,20 +17,34 @@ const stored = <T extends object>(value: T): T => JSON.parse(JSON.stringify(valu
 export class InMemoryDriftStateStore implements DriftStateStore {
   private readonly states = new Map<string, { state: AppDriftState; expiresAt?: number }>();
   private readonly scans = new Map<string, ScanSummary>();
+  private readonly marks = new Map<string, ScanMark>();
 
   private static key(instance: string, namespace: string, name: string): string {
     return `${instance}\0${driftSk(namespace, name)}`;
   }
 
   async readInstance(instance: string): Promise<Map<string, AppDriftState>> {
-    const out = new Map<string, AppDriftState>();
-    for (const { state } of this.states.values()) if (state.instance === instance) out.set(driftSk(state.namespace, state.name), stored(state));
-    return out;
+    return (await this.readInstanceMarked(instance)).states;
+  }
+
+  async readInstanceMarked(instance: string): Promise<MarkedInstanceState> {
+    const mark = this.marks.get(instance);
+    const states = new Map<string, AppDriftState>();
+    for (const { state } of this.states.values()) {
+      if (state.instance === instance) states.set(driftSk(state.namespace, state.name), confirmedBy(stored(state), mark));
+    }
+    return { states, ...(mark ? { mark: { ...mark } } : {}) };
   }
 
   async readApp(ref: AppRef): Promise<AppDriftState | undefined> {
     const entry = this.states.get(InMemoryDriftStateStore.key(ref.instance, ref.namespace, ref.name));
-    return entry ? stored(entry.state) : undefined;
+    return entry ? confirmedBy(stored(entry.state), this.marks.get(ref.instance)) : undefined;
+  }
+
+  async putScanMark(instance: string, mark: ScanMark, expectedSeq: number | undefined): Promise<boolean> {
+    if (this.marks.get(instance)?.seq !== expectedSeq) return false;
+    this.marks.set(instance, { seq: mark.seq, at: mark.at });
+    return true;
   }
 
   async putApp(state: AppDriftState, expectedVersion: number | undefined, expiresAt?: number): Promise<AppDriftState | undefined> {
@@ -60,9 +74,9 @@ export class InMemoryDriftStateStore implements DriftStateStore {
       .map(stored);
   }
 
-  /** Every stored app state (copies). */
+  /** Every stored app state (copies, as reads return them: confirmed by the instance's scan mark). */
   apps(): AppDriftState[] {
-    return [...this.states.values()].map((e) => stored(e.state));
+    return [...this.states.values()].map((e) => confirmedBy(stored(e.state), this.marks.get(e.state.instance)));
   }
 
   /** The expiry (epoch seconds) stored with an app's state, if any. */

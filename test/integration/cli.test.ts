@@ -169,6 +169,12 @@ describe('sentinel CLI against the local stack', () => {
     expect(scan.out).toMatch(/1 drifted/);
     const state = await cli('drift', '--exit-code', '--json');
     expect(state.code).toBe(EXIT.finding);
+    // A second scan finds the same drift: the state shows it seen twice, the last time by that scan (scan marks, no bookkeeping shown).
+    const again = JSON.parse((await cli('drift', '--scan', '--dry-run', '--json')).out) as { startedAt: string };
+    const shown = JSON.parse((await cli('drift', '--instance', 'prod', '--json')).out) as { apps: Array<Record<string, unknown>> };
+    const autoapp = shown.apps.find((a) => a.name === 'autoapp');
+    expect(autoapp).toMatchObject({ condition: 'drifted', consecutiveScans: 2, lastSeen: again.startedAt });
+    expect(autoapp).not.toHaveProperty('scanSeq');
     stack.simulators!.instances.prod.sim.clearDrift({ name: 'autoapp' });
   });
 

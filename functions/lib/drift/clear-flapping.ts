@@ -6,7 +6,7 @@
  */
 import type { AuditStore } from '../audit/audit-store';
 import type { AppRef } from '../matching/types';
-import { RESOLVED_TTL_SECONDS, type DriftStateStore } from './state-store';
+import { RESOLVED_TTL_SECONDS, shownState, type DriftStateStore } from './state-store';
 import type { AppDriftState } from './types';
 
 /** What {@link clearFlapping} needs. */
@@ -46,7 +46,7 @@ export async function clearFlapping(deps: ClearFlappingDeps, input: { ref: AppRe
   for (let attempt = 1; ; attempt++) {
     const current = await deps.driftState.readApp(ref);
     if (!current) throw new DriftStateNotFoundError(ref);
-    if (!current.flapping) return { cleared: false, state: current };
+    if (!current.flapping) return { cleared: false, state: shownState(current) };
     const { flappingSince, ...rest } = current;
     const next: AppDriftState = { ...rest, flapping: false };
     // A resolved state keeps expiring (DynamoDB TTL) as the scan would have it.
@@ -68,6 +68,6 @@ export async function clearFlapping(deps: ClearFlappingDeps, input: { ref: AppRe
       message: `flapping mark cleared by ${actor}${reason ? `: ${reason}` : ''}`,
       details: { flappingSince, lastRepairAt: current.lastRepairAt, condition: current.condition, ...(reason ? { reason } : {}) },
     });
-    return { cleared: true, state: stored };
+    return { cleared: true, state: shownState(stored) };
   }
 }

@@ -2,19 +2,22 @@
  * {@link DriftStateStore} on the STATE table. Per app: pk `drift#<instance>`, sk
  * `<namespace>/<name>` (one Query per instance reads them all). Per scan: pk `scan#<scanId>`,
  * sk `summary`, with `kind = "scan"` and `sortTs = startedAt` so the sparse `by-kind` index
- * lists scans in time order. Never a Scan.
+ * lists scans in time order. Per instance, its scan mark: pk `drift#<instance>`, sk `#scan-mark`
+ * (`#` is never in a Kubernetes namespace or name), read by the same Query as the app states. Never a Scan.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { STATE_INDEX } from '../config/tables';
 import type { AppRef } from '../matching/types';
-import { SCAN_TTL_SECONDS, driftSk, type DriftStateStore, type ScanQuery } from './state-store';
-import type { AppDriftState, ScanSummary } from './types';
+import { SCAN_TTL_SECONDS, confirmedBy, driftSk, type DriftStateStore, type ScanQuery } from './state-store';
+import type { AppDriftState, MarkedInstanceState, ScanMark, ScanSummary } from './types';
 
 /** Partition of one instance's app states. */
 export const driftPk = (instance: string): string => `drift#${instance}`;
 /** `kind` of scan summary items in the by-kind index. */
 export const SCAN_KIND = 'scan';
+/** Sort key of an instance's scan mark within its app states' partition. */
+const MARK_SK = '#scan-mark';
 
 const STATE_ATTRS = [
   'instance',
@@ -37,6 +40,7 @@ const STATE_ATTRS = [
   'lastDecision',
   'details',
   'version',
+  'scanSeq',
 ] as const;
 
 function toState(item: Record<string, unknown>): AppDriftState {
@@ -45,6 +49,10 @@ function toState(item: Record<string, unknown>): AppDriftState {
   out.flapping = item.flapping === true;
   out.version = typeof item.version === 'number' ? item.version : 0;
   return out as unknown as AppDriftState;
+}
+
+function toMark(item: Record<string, unknown> | undefined): ScanMark | undefined {
+  return item && typeof item.seq === 'number' && typeof item.at === 'string' ? { seq: item.seq, at: item.at } : undefined;
 }
 
 const conditionFailed = (err: unknown): boolean =>
@@ -82,25 +90,49 @@ export class DynamoDBDriftStateStore implements DriftStateStore {
   ) {}
 
   async readInstance(instance: string): Promise<Map<string, AppDriftState>> {
-    const out = new Map<string, AppDriftState>();
+    return (await this.readInstanceMarked(instance)).states;
+  }
+
+  async readInstanceMarked(instance: string): Promise<MarkedInstanceState> {
+    const raw: AppDriftState[] = [];
+    let mark: ScanMark | undefined;
     const pages = paginateQuery(
       { client: this.doc },
       { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': driftPk(instance) } },
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        const s = toState(item);
-        out.set(driftSk(s.namespace, s.name), s);
+        if (item.sk === MARK_SK) mark = toMark(item);
+        else raw.push(toState(item));
       }
     }
-    return out;
+    const states = new Map<string, AppDriftState>();
+    for (const s of raw) states.set(driftSk(s.namespace, s.name), confirmedBy(s, mark));
+    return { states, ...(mark ? { mark } : {}) };
   }
 
   async readApp(ref: AppRef): Promise<AppDriftState | undefined> {
-    const res = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: driftPk(ref.instance), sk: driftSk(ref.namespace, ref.name) }, ConsistentRead: true }),
-    );
-    return res.Item ? toState(res.Item) : undefined;
+    const get = (sk: string) => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: driftPk(ref.instance), sk }, ConsistentRead: true }));
+    const [app, mark] = await Promise.all([get(driftSk(ref.namespace, ref.name)), get(MARK_SK)]);
+    return app.Item ? confirmedBy(toState(app.Item), toMark(mark.Item)) : undefined;
+  }
+
+  async putScanMark(instance: string, mark: ScanMark, expectedSeq: number | undefined): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: driftPk(instance), sk: MARK_SK, seq: mark.seq, at: mark.at },
+          ...(expectedSeq === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'seq = :s', ExpressionAttributeValues: { ':s': expectedSeq } }),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      throw err;
+    }
   }
 
   async putApp(state: AppDriftState, expectedVersion: number | undefined, expiresAt?: number): Promise<AppDriftState | undefined> {

@@ -3,7 +3,7 @@
  * operator API uses, and the types. Import from here, never from the files behind it.
  */
 export { runDriftScan, conditionOf, unreachableReason, DRIFT_METRICS } from './scan';
-export { getDriftState, listScans, driftSk, RESOLVED_TTL_SECONDS, SCAN_TTL_SECONDS, type DriftStateStore, type ScanQuery } from './state-store';
+export { getDriftState, listScans, confirmedBy, driftSk, RESOLVED_TTL_SECONDS, SCAN_TTL_SECONDS, type DriftStateStore, type ScanQuery } from './state-store';
 export { DynamoDBDriftStateStore, driftPk, SCAN_KIND } from './dynamodb-drift-state-store';
 export {
   AUTO_REPAIR_ANNOTATION,

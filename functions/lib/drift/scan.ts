@@ -7,9 +7,10 @@
  * 3. {@link fetchDetails}: managed-resources details for drifted apps only (capped, bounded);
  * 4. {@link assessApps}: transitions, flapping and the repair policy (pure);
  * 5. {@link chooseRepairs}: for candidates only, the app in full (its history), sync windows, and the per-scan repair cap;
- * 6. {@link writeStates}: conditional state writes, then the audit records they justify;
+ * 6. {@link writeStates}: conditional writes of the states that changed, then the audit records they justify;
  * 7. {@link startRepairs}: syncs to the last deployed revision for the claimed apps;
- * 8. {@link recordScan}: the stored summary, its audit record, metrics.
+ * 8. {@link markInstances}: each listed instance's scan mark, which confirms the states found unchanged;
+ * 9. {@link recordScan}: the stored summary, its audit record, metrics.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +26,7 @@ import {
   type ArgoCDClient,
 } from '../argocd/index';
 import type { AuditStore } from '../audit/audit-store';
+import { canonicalJson } from '../audit/hash-chain';
 import type { AuditInput } from '../audit/types';
 import type { DriftConfig } from '../config/types';
 import { completeLogger, type SimpleLogger } from '../observability/simple-logger';
@@ -52,6 +54,7 @@ import type {
   DriftScanResult,
   RepairDecision,
   ResourceDrift,
+  ScanMark,
   ScanSummary,
   UnreachableInstance,
 } from './types';
@@ -122,12 +125,16 @@ interface ScanRun {
   calls: { argocd: number };
 }
 
-/** An instance listed successfully, with its stored app states. */
+/** An instance listed successfully, with its stored app states and scan mark. */
 interface ListedInstance {
   instance: string;
   client: ArgoCDClient;
   apps: Application[];
   prior: Map<string, AppDriftState>;
+  /** The instance's scan mark when the scan read its states. */
+  mark?: ScanMark;
+  /** This scan's number for the instance: the mark's, plus one. */
+  seq: number;
 }
 
 /** An app the scan looks at further: its condition now and its stored state. */
@@ -141,6 +148,8 @@ interface ObservedApp {
   syncStatus: string;
   healthStatus: string;
   prior?: AppDriftState;
+  /** The instance's {@link ListedInstance.seq}, stored with the app's state when it is written. */
+  scanSeq: number;
 }
 
 /** Counts over every listed app (summary figures). */
@@ -168,7 +177,7 @@ interface AssessedApp extends ObservedApp {
 
 /** An assessed app after its state write. */
 interface WrittenApp extends AssessedApp {
-  /** State written this scan; absent when a concurrent scan changed it first. */
+  /** State stored this scan (written, or confirmed unchanged); absent when a concurrent scan changed it first. */
   stored?: AppDriftState;
 }
 
@@ -271,8 +280,8 @@ async function listInstances(run: ScanRun): Promise<{ listed: ListedInstance[]; 
   const perInstance = await Promise.all(
     run.names.map(async (instance): Promise<ListedInstance | undefined> => {
       const client = run.deps.argocd.get(instance);
-      const [listed, prior] = await Promise.all([listOne(client), run.deps.driftState.readInstance(instance)]);
-      if ('apps' in listed) return { instance, client, apps: listed.apps, prior };
+      const [listed, { states: prior, mark }] = await Promise.all([listOne(client), run.deps.driftState.readInstanceMarked(instance)]);
+      if ('apps' in listed) return { instance, client, apps: listed.apps, prior, ...(mark ? { mark } : {}), seq: (mark?.seq ?? 0) + 1 };
       const u: UnreachableInstance = { instance, reason: unreachableReason(listed.error), message: errorMessage(listed.error) };
       unreachable.push(u);
       run.log.warn('drift: instance unreachable', { ...u });
@@ -324,6 +333,7 @@ function classifyApps(listed: ListedInstance[], run: ScanRun): { observed: Obser
         syncStatus,
         healthStatus,
         prior,
+        scanSeq: inst.seq,
       });
     }
     for (const [key, state] of inst.prior) if (!seen.has(key)) gone.push(state);
@@ -473,50 +483,73 @@ function nextState(w: AssessedApp, nowIso: string): AppDriftState {
     ...(w.decision ? { lastDecision: w.decision } : p?.lastDecision && w.condition !== 'ok' ? { lastDecision: p.lastDecision } : {}),
     ...(w.details ? { details: w.details } : {}),
     version: 0,
+    scanSeq: w.scanSeq,
   };
 }
 
+/** What a scan sets on every pass; a state that differs from the stored one in these alone is not rewritten. */
+function changingPart({ lastSeen: _seen, consecutiveScans: _count, version: _version, scanSeq: _seq, ...rest }: AppDriftState): string {
+  return canonicalJson(rest);
+}
+
+/**
+ * Whether the app can keep its stored state: not resolved, nothing but `lastSeen` and
+ * `consecutiveScans` would change (the instance's scan mark advances those, {@link confirmedBy}),
+ * no audit record and no repair to claim (those go through the version-conditional write, so
+ * two scans at once still record and repair once). A state from before scan marks is rewritten once.
+ */
+function keepsStoredState(w: AssessedApp, next: AppDriftState, run: ScanRun): boolean {
+  const p = w.prior;
+  if (!p || p.scanSeq === undefined || w.condition === 'ok' || w.decision?.action === 'repair') return false;
+  return changingPart(next) === changingPart(p) && auditsOf({ ...w, stored: next }, run).length === 0;
+}
+
 /** Audit records a stored state justifies: transition, newly flapping, a skip that started or changed reason. */
-function auditWritten(w: WrittenApp, run: ScanRun): void {
+function auditsOf(w: WrittenApp, run: ScanRun): Array<Omit<AuditInput, 'actor' | 'ts'>> {
+  const out: Array<Omit<AuditInput, 'actor' | 'ts'>> = [];
   const p = w.prior;
   const { scanId, cfg } = run;
   const base = { instance: w.instance, namespace: w.ref.namespace, app: w.ref.name, project: w.project };
   const revision = w.stored?.targetRevision;
   if (w.transition === 'found') {
     const details = { scanId, syncStatus: w.syncStatus, healthStatus: w.healthStatus, drift: auditDetailsOf(w.details) };
-    run.audit.add({ ...base, kind: 'drift.found', outcome: 'info', revision, message: `drift found: ${summarizeDetails(w.details)}`, details });
+    out.push({ ...base, kind: 'drift.found', outcome: 'info', revision, message: `drift found: ${summarizeDetails(w.details)}`, details });
   } else if (w.transition === 'resolved') {
     const details = { scanId, driftedSince: p?.firstSeen, syncStatus: w.syncStatus };
-    run.audit.add({ ...base, kind: 'drift.resolved', outcome: 'info', revision, message: 'drift resolved: Git and live agree again', details });
+    out.push({ ...base, kind: 'drift.resolved', outcome: 'info', revision, message: 'drift resolved: Git and live agree again', details });
   }
   if (w.newlyFlapping) {
     const message = `drifted again within ${cfg.cooldownMinutes} min of the repair at ${p?.lastRepairAt}; left for a human`;
-    run.audit.add({ ...base, kind: 'drift.flapping', outcome: 'info', message, details: { scanId, lastRepairAt: p?.lastRepairAt } });
+    out.push({ ...base, kind: 'drift.flapping', outcome: 'info', message, details: { scanId, lastRepairAt: p?.lastRepairAt } });
   }
   // A skip is audited when it starts or its reason changes, not again on every scan.
   const d = w.decision;
   if (d?.action === 'skip' && (d.reason === 'dry-run' || p?.lastDecision?.reason !== d.reason || w.transition === 'found')) {
     const details = { scanId, reason: d.reason, dryRun: run.dryRun, ...(w.target ? { wouldSyncTo: describeTarget(w.target) } : {}) };
-    run.audit.add({ ...base, kind: 'drift.skipped', outcome: 'skipped', revision: describeTarget(w.target), message: d.message, details });
+    out.push({ ...base, kind: 'drift.skipped', outcome: 'skipped', revision: describeTarget(w.target), message: d.message, details });
   }
+  return out;
 }
 
 /**
- * Phase 6: conditional state writes (a concurrent scan that wrote first keeps the app: no
- * transition, no repair here), the audit records they justify, and deletes for apps gone
- * from ArgoCD.
+ * Phase 6: conditional writes of the states that changed (a concurrent scan that wrote first
+ * keeps the app: no transition, no repair here), the audit records they justify, and deletes
+ * for apps gone from ArgoCD. A state found unchanged is not rewritten ({@link keepsStoredState}):
+ * at 50,000 apps a steady scan would otherwise rewrite every drifted app on every pass.
  */
 async function writeStates(assessed: AssessedApp[], gone: AppDriftState[], run: ScanRun): Promise<WrittenApp[]> {
   const store = run.deps.driftState;
   const expires = Math.floor(run.startedAt.getTime() / 1000) + RESOLVED_TTL_SECONDS;
   const writeOne = async (w: AssessedApp): Promise<WrittenApp> => {
-    const stored = await store.putApp(nextState(w, run.nowIso), w.prior?.version, w.condition === 'ok' ? expires : undefined);
+    const next = nextState(w, run.nowIso);
+    if (keepsStoredState(w, next, run)) return { ...w, stored: { ...next, version: w.prior!.version } };
+    const stored = await store.putApp(next, w.prior?.version, w.condition === 'ok' ? expires : undefined);
     if (!stored) {
       run.log.info('drift: app state changed by a concurrent scan; leaving the app to it', { instance: w.instance, app: w.ref.name });
       return { ...w, transition: undefined, ...(w.decision ? { decision: decision('skip', 'concurrent-scan') } : {}) };
     }
     const written: WrittenApp = { ...w, stored };
-    auditWritten(written, run);
+    for (const record of auditsOf(written, run)) run.audit.add(record);
     return written;
   };
   const deleteOne = async (s: AppDriftState): Promise<void> => {
@@ -588,6 +621,24 @@ async function startRepairs(written: WrittenApp[], run: ScanRun): Promise<{ repa
   return { repaired, repairFailed: started.length - repaired };
 }
 
+/**
+ * Phase 8: each listed instance's scan mark moves to this scan's number, once every changed
+ * state of it is written: from then on, reads see the states this scan left alone as seen by
+ * it ({@link confirmedBy}). A concurrent scan that moved the mark first confirmed the same
+ * apps; a failed write leaves the mark where it was (those apps show the scan before), logged.
+ */
+async function markInstances(listed: ListedInstance[], run: ScanRun): Promise<void> {
+  await Promise.all(
+    listed.map(async (inst) => {
+      try {
+        await run.deps.driftState.putScanMark(inst.instance, { seq: inst.seq, at: run.nowIso }, inst.mark?.seq);
+      } catch (err) {
+        run.log.warn('drift: scan mark not written', { instance: inst.instance, error: errorMessage(err) });
+      }
+    }),
+  );
+}
+
 /** The summary of a scan from what the phases returned. */
 function summarize(
   run: ScanRun,
@@ -632,7 +683,7 @@ function summarize(
   };
 }
 
-/** Phase 8: the stored summary, its `scan.completed` audit record, the metrics and the log line. */
+/** Phase 9: the stored summary, its `scan.completed` audit record, the metrics and the log line. */
 async function recordScan(summary: ScanSummary, run: ScanRun): Promise<void> {
   await run.deps.driftState.putScan(summary);
   const s = summary;
@@ -720,6 +771,7 @@ export async function runDriftScan(deps: DriftDeps, options: DriftScanOptions = 
   const decided = await chooseRepairs(assessApps(observed, details.details, run), run);
   const written = await writeStates(decided, gone, run);
   const repairs = await startRepairs(written, run);
+  await markInstances(listed, run);
   await run.audit.drain();
   const summary = summarize(run, { unreachable, tally, written, details, repairs });
   await recordScan(summary, run);

@@ -7,7 +7,7 @@
  * the same app.
  */
 import type { AppRef } from '../matching/types';
-import type { AppDriftState, DriftReadDeps, GetDriftStateOptions, ListScansOptions, ScanSummary } from './types';
+import type { AppDriftState, DriftReadDeps, GetDriftStateOptions, ListScansOptions, MarkedInstanceState, ScanMark, ScanSummary } from './types';
 
 /** Resolved app states expire (DynamoDB TTL) this long after resolution; they serve cooldown and flapping until then. */
 export const RESOLVED_TTL_SECONDS = 30 * 86_400;
@@ -27,12 +27,45 @@ export interface ScanQuery {
   limit: number;
 }
 
+/**
+ * An app's state as readers see it: a state the scan did not rewrite because it found the app
+ * unchanged is confirmed by every later mark of its instance. Each mark past the state's
+ * `scanSeq` is one more scan in a row that saw it (`consecutiveScans`), the last one at the
+ * mark's time (`lastSeen`). Resolved states (`ok`) are not confirmed: the scan does not look at
+ * apps that stay in sync, so their `lastSeen` stays the scan that resolved them, as before marks.
+ * Both adapters apply it on every read, so what the API, the CLI and the flapping logic read is
+ * what a write on every scan would have stored.
+ */
+export function confirmedBy(state: AppDriftState, mark: ScanMark | undefined): AppDriftState {
+  if (!mark || state.scanSeq === undefined || mark.seq <= state.scanSeq || state.condition === 'ok') return state;
+  return {
+    ...state,
+    lastSeen: mark.at > state.lastSeen ? mark.at : state.lastSeen,
+    consecutiveScans: state.consecutiveScans + (mark.seq - state.scanSeq),
+    scanSeq: mark.seq,
+  };
+}
+
+/** The state without its bookkeeping (`scanSeq`), as the API and the CLI show it. */
+export function shownState(state: AppDriftState): AppDriftState {
+  const { scanSeq: _seq, ...shown } = state;
+  return shown;
+}
+
 /** Where drift state lives. */
 export interface DriftStateStore {
-  /** Every stored app state of one instance, by {@link driftSk}. */
+  /** Every stored app state of one instance, by {@link driftSk}, confirmed by its scan mark ({@link confirmedBy}). */
   readInstance(instance: string): Promise<Map<string, AppDriftState>>;
-  /** One app's stored state, read consistently; undefined when it has none. */
+  /** {@link readInstance} and the instance's scan mark, from one read (what the scan starts from). */
+  readInstanceMarked(instance: string): Promise<MarkedInstanceState>;
+  /** One app's stored state, read consistently and confirmed by its instance's mark; undefined when it has none. */
   readApp(ref: AppRef): Promise<AppDriftState | undefined>;
+  /**
+   * Moves an instance's scan mark to `mark` if it is still at `expectedSeq` (`undefined`: no
+   * mark yet). A scan calls it once it has written every app state of the instance that changed.
+   * @returns false when another scan moved it first (that scan confirmed the same apps)
+   */
+  putScanMark(instance: string, mark: ScanMark, expectedSeq: number | undefined): Promise<boolean>;
   /**
    * Writes an app state if nobody changed it since `expectedVersion` was read (`undefined`: it
    * must not exist yet), storing `version = expectedVersion + 1`. `expiresAt` (epoch seconds)
@@ -61,7 +94,7 @@ export interface DriftStateStore {
 export async function getDriftState(deps: DriftReadDeps, options: GetDriftStateOptions = {}): Promise<AppDriftState[]> {
   const instances = options.instance ? [options.instance] : deps.argocd.names;
   const maps = await Promise.all(instances.map((i) => deps.driftState.readInstance(i)));
-  const all = maps.flatMap((m) => [...m.values()]);
+  const all = maps.flatMap((m) => [...m.values()].map(shownState));
   const kept = options.includeResolved === false ? all.filter((s) => s.condition !== 'ok') : all;
   return kept.sort((a, b) => (a.instance + '\0' + a.namespace + '\0' + a.name).localeCompare(b.instance + '\0' + b.namespace + '\0' + b.name));
 }

@@ -158,6 +158,30 @@ export interface AppDriftState {
   details?: DriftDetails;
   /** Optimistic-locking counter for conditional writes. */
   version: number;
+  /**
+   * Bookkeeping, not shown by {@link getDriftState}: the instance's scan number ({@link ScanMark})
+   * this state is current at. A scan that finds an app as it was does not rewrite it: the
+   * instance's mark moving past this number is what advances `lastSeen` and `consecutiveScans`
+   * (the store applies it on every read). Absent on states written before scan marks existed.
+   */
+  scanSeq?: number;
+}
+
+/**
+ * Per instance: which scan last listed it in full, so that apps found unchanged need no write.
+ * `seq` counts the instance's completed scans; `at` is that scan's start (the `lastSeen` it confirms).
+ */
+export interface ScanMark {
+  seq: number;
+  at: string;
+}
+
+/** One instance's stored app states, applied to its scan mark, and the mark, from one read. */
+export interface MarkedInstanceState {
+  /** By `<namespace>/<name>`, as {@link DriftStateStore.readInstance} returns them. */
+  states: Map<string, AppDriftState>;
+  /** Absent before the instance's first marked scan. */
+  mark?: ScanMark;
 }
 
 /** One drifted (or otherwise reported) app in a scan result. */

@@ -120,6 +120,40 @@ describe('runDriftScan: detection', () => {
     expect(env.records('scan.completed')).toHaveLength(4);
   });
 
+  it('rewrites a drifted app only when its state changes; readers still see it seen by every scan', async () => {
+    env = await startDriftEnv({ store: 'dynamodb', instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] }), app('web')] } } });
+    const sim = env.sims.default.sim;
+    const ref = { instance: 'default', namespace: 'argocd', name: 'api' };
+    const scans = [];
+    for (let i = 0; i < 3; i++) {
+      scans.push(await runDriftScan(env.deps));
+      env.advanceMinutes(5);
+    }
+    // One write (version 1) in three scans: the later two found the same drift and the same details.
+    const state = await env.deps.driftState.readApp(ref);
+    expect(state).toMatchObject({ condition: 'drifted', version: 1, consecutiveScans: 3, firstSeen: scans[0].startedAt, lastSeen: scans[2].startedAt });
+    const [shown] = await getDriftState(env.deps);
+    expect(shown).toMatchObject({ name: 'api', consecutiveScans: 3, lastSeen: scans[2].startedAt });
+    expect(shown).not.toHaveProperty('scanSeq');
+    expect(scans.map((s) => s.drifted)).toEqual([1, 1, 1]);
+
+    // Another field drifts: the details change, so the state is written, and the count goes on.
+    sim.injectDrift({ name: 'api' }, { kind: 'Service', name: 'api', field: 'spec.type', value: 'NodePort' });
+    const fourth = await runDriftScan(env.deps);
+    expect(await env.deps.driftState.readApp(ref)).toMatchObject({ version: 2, consecutiveScans: 4, lastSeen: fourth.startedAt });
+    expect(fourth.findings[0].details?.resources.map((r) => r.kind).sort()).toEqual(['Deployment', 'Service']);
+    expect(env.records('drift.found', 'api')).toHaveLength(1);
+
+    // Resolved: written (and audited) at once, and not confirmed by later scans.
+    sim.clearDrift({ name: 'api' });
+    env.advanceMinutes(5);
+    const fifth = await runDriftScan(env.deps);
+    env.advanceMinutes(5);
+    await runDriftScan(env.deps);
+    expect(await env.deps.driftState.readApp(ref)).toMatchObject({ condition: 'ok', version: 3, consecutiveScans: 1, lastSeen: fifth.startedAt });
+    expect(env.records('drift.resolved', 'api')).toHaveLength(1);
+  });
+
   it('lists scan summaries newest first through the by-kind index, within a time range', async () => {
     env = await startDriftEnv({ instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] })] } } });
     const a = await runDriftScan(env.deps);

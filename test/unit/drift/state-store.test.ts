@@ -3,6 +3,7 @@ import { createTestTables } from '../../helpers/dynamo';
 import { InMemoryDriftStateStore } from '../../helpers/in-memory-drift-state-store';
 
 const T = '2025-06-02T10:00:00.000Z';
+const L = '2025-06-02T10:10:00.000Z';
 
 function state(name: string, extra: Partial<AppDriftState> = {}): AppDriftState {
   return {
@@ -99,6 +100,45 @@ describe.each<[string, () => Promise<{ store: DriftStateStore; close: () => void
     expect(await store.deleteApp({ ...stored, version: 7 })).toBe(false);
     expect(await store.deleteApp(stored)).toBe(true);
     expect(await store.readInstance('prod')).toEqual(new Map());
+  });
+
+  it('moves a scan mark only from the seq read, and reads it with the states', async () => {
+    expect(await store.readInstanceMarked('prod')).toEqual({ states: new Map() });
+    expect(await store.putScanMark('prod', { seq: 1, at: T }, undefined)).toBe(true);
+    expect(await store.putScanMark('prod', { seq: 1, at: T }, undefined)).toBe(false);
+    expect(await store.putScanMark('prod', { seq: 3, at: T }, 2)).toBe(false);
+    expect(await store.putScanMark('prod', { seq: 2, at: L }, 1)).toBe(true);
+    expect((await store.readInstanceMarked('prod')).mark).toEqual({ seq: 2, at: L });
+    expect((await store.readInstanceMarked('staging')).mark).toBeUndefined();
+    // The mark is no app: it never shows up among the states (it shares their partition in DynamoDB).
+    expect(await store.readInstance('prod')).toEqual(new Map());
+    expect(await getDriftState({ driftState: store, argocd: { names: ['prod'] } })).toEqual([]);
+  });
+
+  it('confirms a state the scans left unchanged by each later mark, as a rewrite per scan would have stored it', async () => {
+    // Written by scan 4 of the instance (its 2nd scan in this condition), then found unchanged by scans 5 and 6.
+    await store.putApp(state('api', { scanSeq: 4, consecutiveScans: 2 }), undefined);
+    await store.putApp(state('old', { consecutiveScans: 7 }), undefined); // written before marks: no scanSeq
+    await store.putApp(state('fixed', { condition: 'ok', scanSeq: 4, resolvedAt: T }), undefined);
+    await store.putScanMark('prod', { seq: 4, at: T }, undefined);
+    const ref = { instance: 'prod', namespace: 'argocd', name: 'api' };
+    expect(await store.readApp(ref)).toMatchObject({ lastSeen: T, consecutiveScans: 2 });
+    await store.putScanMark('prod', { seq: 6, at: L }, 4);
+    expect(await store.readApp(ref)).toMatchObject({ lastSeen: L, consecutiveScans: 4, scanSeq: 6, version: 1 });
+    const prod = await store.readInstance('prod');
+    expect(prod.get('argocd/api')).toMatchObject({ lastSeen: L, consecutiveScans: 4 });
+    // Not confirmed: a state from before marks (the next scan rewrites it) and a resolved one (the scan does not look at it).
+    expect(prod.get('argocd/old')).toMatchObject({ lastSeen: T, consecutiveScans: 7 });
+    expect(prod.get('argocd/fixed')).toMatchObject({ lastSeen: T, consecutiveScans: 1 });
+    // The API and the CLI show the confirmed values, without the bookkeeping.
+    const shown = await getDriftState({ driftState: store, argocd: { names: ['prod'] } });
+    expect(shown.find((s) => s.name === 'api')).toMatchObject({ lastSeen: L, consecutiveScans: 4 });
+    expect(shown.every((s) => !('scanSeq' in s))).toBe(true);
+    // Written back as read (clear-flapping does that), the count goes on from there.
+    const read = (await store.readApp(ref))!;
+    await store.putApp({ ...read, flapping: false }, read.version);
+    await store.putScanMark('prod', { seq: 7, at: '2025-06-02T10:15:00.000Z' }, 6);
+    expect(await store.readApp(ref)).toMatchObject({ consecutiveScans: 5, lastSeen: '2025-06-02T10:15:00.000Z', version: 2 });
   });
 
   it('lists scans newest first, within inclusive bounds (a day as `to` covers the day), up to the limit', async () => {
