@@ -26,6 +26,7 @@ export { SELECTABLE_APP_FIELDS, parseFieldSelection, projectApp, type FieldSelec
 export type { TrafficStats } from './request-log';
 export { AppSetWebhookReceiver, startAppSetWebhook, type AppSetWebhookSecrets, type RecordedAppSetDelivery, type StartedAppSetWebhook } from './appset-webhook';
 export { startArgoCDSimulator, createSimulatorHandler, type StartArgoCDSimulatorOptions, type StartedArgoCDSimulator } from './server';
+export { inProcessTransport } from './in-process';
 export { DEMO_SEED_PATH, loadSeedFile, generateSyntheticSeed, type SyntheticSeedOptions } from './seed';
 export { evaluateSyncWindows, isWindowActive, parseCron, cronMatches, parseGoDuration, windowMatchesApp, type SyncWindowsEvaluation } from './sync-windows';
 export type * from './types';

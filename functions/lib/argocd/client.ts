@@ -214,6 +214,8 @@ export class ArgoCDClient {
       maxRedirects: 0,
       proxy: false,
       transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
+      // Undefined keeps axios's own (node:http) adapter.
+      adapter: options.transport,
     });
   }
 
@@ -262,6 +264,8 @@ export class ArgoCDClient {
    * are retried; a 504 (a proxy gave up waiting) counts as registered, not confirmed.
    */
   async refreshApplication(ref: AppRef, options: RefreshOptions = {}): Promise<RefreshResult> {
+    // `sendRefresh` speaks node:http itself. An injected transport is a function; axios's own default is a list of adapter names.
+    if (typeof this.http.defaults.adapter === 'function') throw new TypeError('[gitops-sentinel/argocd] refresh needs node:http, not a transport');
     const started = Date.now();
     const spec: RequestSpec = {
       method: 'GET',

@@ -7,6 +7,7 @@ import type { ArgoCDClientSettings, InstanceConfig, TokenPurpose } from '../conf
 import type { SecretsProvider } from '../secrets/types';
 import { ArgoCDClient } from './client';
 import type { PartialLogger } from '../observability/simple-logger';
+import type { ArgoCDClientOptions } from './types';
 
 /** The slice of the configuration the registry needs. */
 export interface ArgoCDRegistryConfig {
@@ -20,6 +21,8 @@ export interface CreateArgoCDClientsOptions {
   logger?: PartialLogger;
   /** Whose token the clients use: the instance's `tokens[purpose]`, else its `token`. @default the one token */
   purpose?: TokenPurpose;
+  /** The transport of each instance's client (see `ArgoCDClientOptions.transport`). @default node:http for every instance */
+  transportFor?: (instance: string) => ArgoCDClientOptions['transport'];
 }
 
 /** Clients by instance name. */
@@ -88,6 +91,7 @@ export function createArgoCDClients(config: ArgoCDRegistryConfig, secrets: Secre
           ratePerSecond: config.argocd.ratePerSecond,
           refreshWaitMs: config.argocd.refreshWaitMs,
           logger: options.logger,
+          transport: options.transportFor?.(inst.name),
         }),
     ),
   );

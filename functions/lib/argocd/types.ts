@@ -2,6 +2,7 @@
  * Domain-facing types of the ArgoCD client: friendly names for the generated wire
  * types, the application reference, call options and client options.
  */
+import type { AxiosAdapter } from 'axios';
 import type { PartialLogger } from '../observability/simple-logger';
 import type {
   ApplicationApplicationSyncWindow,
@@ -251,6 +252,13 @@ export interface ArgoCDClientOptions {
   refreshWaitMs?: number;
   /** Partial logger; never receives tokens or headers. */
   logger?: PartialLogger;
+  /**
+   * Carries the requests instead of node:http (an axios adapter), e.g. the simulator served
+   * in-process for unit tests (`inProcessTransport` in local/argocd-sim). Everything else
+   * (auth, retries, timeouts, error mapping) stays the client's. `refreshApplication` needs
+   * node:http and refuses to run on another transport. @default node:http (axios's own adapter)
+   */
+  transport?: AxiosAdapter;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
- * Test environment for the drift scan: simulated ArgoCD instances over real HTTP, the
- * real ArgoCD registry (tokens through a SecretsProvider), the in-memory drift state store
- * (or, with `store: 'dynamodb'`, the DynamoDB adapter on dynalite tables) and an in-memory
- * audit store, with a clock the test moves.
+ * Test environment for the drift scan: simulated ArgoCD instances served in-process (the
+ * simulator's own request handler through `inProcessTransport`, no socket; or, with
+ * `transport: 'http'`, over real HTTP), the real ArgoCD registry (tokens through a
+ * SecretsProvider), the in-memory drift state store (or, with `store: 'dynamodb'`, the DynamoDB
+ * adapter on dynalite tables) and an in-memory audit store, with a clock the test moves.
  */
 import { createArgoCDClients, type ArgoCDRegistry } from '../../../functions/lib/argocd';
 import type { AuditKind, AuditRecord } from '../../../functions/lib/audit/types';
@@ -11,7 +12,14 @@ import type { DriftConfig, SecretRef } from '../../../functions/lib/config/types
 import { DynamoDBDriftStateStore, type DriftDeps, type DriftMetricUnit } from '../../../functions/lib/drift';
 import { quietLogger } from '../../../functions/lib/observability/simple-logger';
 import type { SecretsProvider } from '../../../functions/lib/secrets/types';
-import { startArgoCDSimulator, type SeedApp, type SeedInstance, type StartedArgoCDSimulator } from '../../../local/argocd-sim';
+import {
+  ArgoCDSimulator,
+  inProcessTransport,
+  startArgoCDSimulator,
+  type ArgoCDSimulatorOptions,
+  type SeedApp,
+  type SeedInstance,
+} from '../../../local/argocd-sim';
 import { createTestTables } from '../../helpers/dynamo';
 import { InMemoryAuditStore } from '../../helpers/in-memory-audit-store';
 import { InMemoryDriftStateStore } from '../../helpers/in-memory-drift-state-store';
@@ -27,11 +35,21 @@ export interface DriftEnvOptions {
   argocd?: Partial<{ timeoutMs: number; retries: number; backoffMs: number; concurrency: number }>;
   /** Where drift state lives. @default 'memory' */
   store?: 'memory' | 'dynamodb';
+  /** How the clients reach the simulators: in-process, or over HTTP on 127.0.0.1. @default 'in-process' */
+  transport?: 'in-process' | 'http';
+}
+
+/** One simulated instance: its state and controller API, and how to stop it. */
+interface DriftEnvSim {
+  sim: ArgoCDSimulator;
+  /** Base URL the client is configured with (a server that only the in-process transport answers for). */
+  url: string;
+  close(): Promise<void>;
 }
 
 /** A running environment. */
 export interface DriftEnv {
-  sims: Record<string, StartedArgoCDSimulator>;
+  sims: Record<string, DriftEnvSim>;
   registry: ArgoCDRegistry;
   deps: DriftDeps;
   audit: InMemoryAuditStore;
@@ -58,9 +76,15 @@ export function replicasDrift(name: string, value = 5) {
 
 /** Starts one simulator per instance, a registry aimed at them, fresh tables. */
 export async function startDriftEnv(options: DriftEnvOptions): Promise<DriftEnv> {
-  const sims: Record<string, StartedArgoCDSimulator> = {};
+  const inProcess = options.transport !== 'http';
+  const sims: Record<string, DriftEnvSim> = {};
   for (const [name, seed] of Object.entries(options.instances)) {
-    sims[name] = await startArgoCDSimulator({ instance: name, seed, syncDurationMs: 20, token: `tok-${name}-0123456789` });
+    const simOptions: ArgoCDSimulatorOptions = { instance: name, seed, syncDurationMs: 20, token: `tok-${name}-0123456789` };
+    if (inProcess) {
+      const sim = new ArgoCDSimulator(simOptions);
+      // `.invalid` (RFC 6761): nothing answers for it but the in-process transport.
+      sims[name] = { sim, url: `http://${name}.argocd.invalid`, close: async () => sim.close() };
+    } else sims[name] = await startArgoCDSimulator(simOptions);
   }
   const tables = options.store === 'dynamodb' ? await createTestTables('drift') : undefined;
   const secrets: SecretsProvider = options.secrets ?? {
@@ -73,7 +97,10 @@ export async function startDriftEnv(options: DriftEnvOptions): Promise<DriftEnv>
       argocd: { timeoutMs: 2000, retries: 1, backoffMs: 1, concurrency: 16, ...options.argocd },
     },
     secrets,
-    { logger: { warn: () => undefined, error: () => undefined, info: () => undefined } },
+    {
+      logger: { warn: () => undefined, error: () => undefined, info: () => undefined },
+      ...(inProcess ? { transportFor: (name: string) => inProcessTransport(sims[name].sim) } : {}),
+    },
   );
   let clock = new Date('2025-06-02T10:00:00.000Z').getTime();
   const audit = new InMemoryAuditStore({ now: () => new Date(clock) });

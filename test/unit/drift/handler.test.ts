@@ -7,8 +7,8 @@ describe('drift-scan handler', () => {
   afterEach(() => env?.close());
 
   it('turns an EventBridge scheduled event into one scan, returns its summary and flushes metrics', async () => {
-    // The DynamoDB adapter on dynalite here: the deployed path, end to end.
-    env = await startDriftEnv({ store: 'dynamodb', instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] })] } } });
+    // The DynamoDB adapter on dynalite and the simulator over HTTP here: the deployed path, end to end.
+    env = await startDriftEnv({ store: 'dynamodb', transport: 'http', instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] })] } } });
     const flushMetrics = jest.fn();
     const handler = createDriftScanHandler(() => ({ ...env.deps, flushMetrics }));
 
