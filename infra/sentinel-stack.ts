@@ -322,13 +322,15 @@ export class SentinelStack extends Stack {
         environment: { ...tableEnv, ...(readsConfig ? configEnv : {}), ...extra.environment },
       });
 
-    const webhook = fn('Webhook', 'webhook', settings.functions.webhook, { environment: { SENTINEL_QUEUE_URL: this.queue.queueUrl } });
+    // The notification queue: a refusal spike queues one webhook.refused-spike (never sent from here).
+    const webhook = fn('Webhook', 'webhook', settings.functions.webhook, { environment: { SENTINEL_QUEUE_URL: this.queue.queueUrl, ...notifyEnv } });
     // Every function that starts deployments (pushes, repairs, rollbacks) schedules their checks.
     const followUpEnv = { SENTINEL_FOLLOWUP_QUEUE_URL: this.followUpQueue.queueUrl };
     // The worker audits undone actions as failed on the last receive, so it must know the redrive limit.
     const syncWorker = fn('SyncWorker', 'sync-worker', settings.functions.syncWorker, {
       ...network,
-      environment: { SENTINEL_MAX_RECEIVE_COUNT: String(settings.queue.maxReceiveCount), ...followUpEnv },
+      // The notification queue: the last receive of a push left undone queues delivery.dead-lettered.
+      environment: { SENTINEL_MAX_RECEIVE_COUNT: String(settings.queue.maxReceiveCount), ...followUpEnv, ...notifyEnv },
     });
     const driftScan = fn('DriftScan', 'drift-scan', settings.functions.driftScan, {
       ...network,
@@ -509,7 +511,7 @@ export class SentinelStack extends Stack {
     if (buses.length) notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: buses }));
     this.notifyQueue.grantSendMessages(notifier); // retries
     this.notifyDeadLetterQueue.grantSendMessages(notifier); // the last failure
-    for (const f of [driftScan, operatorApi, deployTracker]) this.notifyQueue.grantSendMessages(f);
+    for (const f of [webhook, syncWorker, driftScan, operatorApi, deployTracker]) this.notifyQueue.grantSendMessages(f);
     notifier.addEventSource(
       new SqsEventSource(this.notifyQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: settings.queue.maxConcurrency }),
     );

@@ -36,8 +36,9 @@ import { createDriftScanHandler } from '../functions/drift-scan/handler';
 import { createDeployTrackerHandler } from '../functions/deploy-tracker/worker';
 import { createDeploymentTracker, type DeploymentTracker } from '../functions/lib/deploy/index';
 import { createNotifierHandler } from '../functions/notifier/worker';
-import { NotificationLedger, Notifier } from '../functions/lib/notify/index';
+import { NotificationLedger, Notifier, heldChainsEvent, notificationPublisher, publishQuietly } from '../functions/lib/notify/index';
 import { withNotifications } from '../functions/lib/runtime/core-deps';
+import { watchRefusalSpikes } from '../functions/lib/intake/refusal-spikes';
 import { startNotifyReceiver, type NotifyReceiver } from './notify-receiver';
 import { createCommitStatusService, type CommitStatusService } from '../functions/lib/commit-status/index';
 import { startFakeStatusApi, type FakeStatusApi } from './fake-status-api';
@@ -348,11 +349,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const consumeNotifications = createNotifierHandler({ notifier, log: logger });
     notifications.start((batch) => consumeNotifications(batch));
+    const notify = notificationPublisher(config, notifications, logger);
     const core: CoreDeps = {
       config,
       doc,
       tables,
-      auditStore: withNotifications(auditStore, config, notifications, logger),
+      auditStore: withNotifications(auditStore, notify, logger),
+      ...(notify ? { notify } : {}),
       driftState,
       secrets,
       argocd,
@@ -392,7 +395,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queue,
       auditStore,
       ledger: new DynamoDBDeliveryLedgerStore({ doc, tableName: tables.idempotency }),
-      refusals,
+      // Refusal spikes queue `webhook.refused-spike` as deployed (the operator API's refusals are not webhook refusals).
+      refusals: watchRefusalSpikes(refusals, { windows: refusals, publisher: notify, settings: config.notify.refusedSpike, log: logger }),
       log: logger,
     });
     // Requests the operator API refuses before authenticating or authorizing them (no or wrong
@@ -422,7 +426,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (anchor && options.anchorScheduler) {
       const anchorScheduler = startScheduler({
         intervalMs: options.anchorIntervalMs ?? 60_000,
-        run: () => anchor.anchorNow(),
+        // Chains held at their anchor (edited or deleted after anchoring) are news: audit.verify-failed.
+        run: async () => {
+          const result = await anchor.anchorNow();
+          await publishQuietly(notify, heldChainsEvent(result.held, 'scheduler', new Date().toISOString()), logger);
+        },
         onError: (e) => log(`audit anchor run failed: ${e instanceof Error ? e.message : String(e)}`),
       });
       closers.push(() => anchorScheduler.stop());

@@ -28,7 +28,8 @@ import {
 } from '../lib/anchor/index';
 import { MAX_LIMIT } from '../lib/audit/query-plan';
 import { APP_CHAIN_PREFIX, RECORD_DEFAULTS, appKey } from '../lib/audit/records';
-import type { AuditKind } from '../lib/audit/types';
+import type { AuditKind, VerifyReport } from '../lib/audit/types';
+import { heldChainsEvent, publishQuietly, verifyReportEvent } from '../lib/notify/events';
 import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { INDEX_BACKFILL_DELIVERY, INDEX_BACKFILLED_KIND } from '../lib/audit/index-backfill';
 import { checkObjects, exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
@@ -300,6 +301,15 @@ export function treeRows(app: Application, nodes: readonly ResourceNode[]): Tree
  */
 const VERIFY_PAGE_BUDGET_MS = 15_000;
 
+/**
+ * Queues `audit.verify-failed` when a verification found breaks (chain, position and kind of each,
+ * never a record's content), then answers the report unchanged.
+ */
+async function notifyBroken<R extends VerifyReport & { breaksOmitted?: number }>(deps: CoreDeps, actor: string, report: R): Promise<R> {
+  if (!report.ok) await publishQuietly(deps.notify, verifyReportEvent(report, actor, deps.now().toISOString()), deps.log);
+  return report;
+}
+
 /** Every route, in matching order. */
 export const OPERATOR_ROUTES: OperatorRoute[] = [
   {
@@ -341,7 +351,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
     path: '/api/audit/verify',
     // Chains span projects (system chains hold records of no project): every project is needed.
     access: { kind: 'global', action: 'verify' },
-    run: async ({ deps, query }) => {
+    run: async ({ deps, query, actor }) => {
       query.allowOnly('chain', 'after', 'limit', 'digests');
       const chains = query.list('chain');
       const after = query.string('after');
@@ -350,11 +360,11 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       if (digests !== undefined && digests !== 'all' && digests !== 'checkpoint')
         throw new InvalidParameterError('digests', 'digests must be "checkpoint" or "all"');
       if (chains && (after !== undefined || limit !== undefined)) throw new InvalidParameterError('after', 'chain cannot be combined with after/limit');
-      if (!deps.anchor) return { ...(await deps.auditStore.verify(chains ? { chains } : {})), anchoring: 'not-configured' };
+      if (!deps.anchor) return notifyBroken(deps, actor, { ...(await deps.auditStore.verify(chains ? { chains } : {})), anchoring: 'not-configured' });
       const { reader, store } = deps.anchor;
       // A page (`after`, "" for the first) is cut short after VERIFY_PAGE_BUDGET_MS, so it answers
       // within API Gateway's 29 s whatever the chains hold; `next` says where to go on.
-      return verifyAnchored(
+      const report = await verifyAnchored(
         { reader, store, publicKeyPem: await deps.anchor.publicKeyPem() },
         {
           ...(chains ? { chains } : {}),
@@ -363,6 +373,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
           ...(digests ? { digests } : {}),
         },
       );
+      return notifyBroken(deps, actor, report);
     },
   },
   {
@@ -392,6 +403,7 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
           held: result.held.length,
         },
       });
+      await publishQuietly(deps.notify, heldChainsEvent(result.held, actor, deps.now().toISOString()), deps.log);
       return result;
     },
   },

@@ -6,9 +6,15 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { deadLetteredEvents, publishQuietly, type DeadLetterInput } from '../lib/notify/events';
+import type { NotificationPublisher } from '../lib/notify/publisher';
 import { parsePushMessage } from '../lib/queue/message';
+import type { PushMessage } from '../lib/queue/types';
 import type { BaseCoreDeps } from '../lib/runtime/core-deps';
-import { createSyncDeps, IncompletePushError, processPush, type CreateSyncDepsOptions, type SyncDeps } from '../lib/sync/index';
+import { createSyncDeps, IncompletePushError, processPush, type CreateSyncDepsOptions, type ProcessPushResult, type SyncDeps } from '../lib/sync/index';
+
+/** The name of a caught error, never its message (it may quote a request). */
+const errorName = (error: unknown) => (error instanceof Error ? error.name : 'UnknownError');
 
 /** The part of an SQS record the worker reads; Lambda's `SQSRecord` and the local queue's records both fit. */
 export interface SyncWorkerRecord {
@@ -34,6 +40,11 @@ export interface SyncWorkerOptions extends CreateSyncDepsOptions {
    * @default 5 (the CDK default)
    */
   maxReceiveCount?: number;
+  /**
+   * Where `delivery.dead-lettered` notifications are queued on the last receive of a push that
+   * stays undone. @default `deps.notify` (CoreDeps), else none
+   */
+  notify?: Pick<NotificationPublisher, 'publish'>;
 }
 
 /** Time kept back from the Lambda's remaining time to write the ledger and audit records. */
@@ -55,14 +66,54 @@ export function createSyncWorkerHandler(deps: BaseCoreDeps | SyncDeps, options: 
   if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1)
     throw new TypeError('[gitops-sentinel/sync-worker] maxReceiveCount must be a positive integer');
 
+  const notify = options.notify ?? (isSyncDeps(deps) ? undefined : deps.notify);
+
+  /**
+   * The last receive of a message that stays undone: SQS moves it to the dead-letter queue by its
+   * redrive policy without running any code of ours, so this receive is the last moment to say so.
+   * A Lambda that crashes or times out on it says nothing: the stack's dead-letter alarm covers that.
+   */
+  const deadLettered = async (record: SyncWorkerRecord, receiveCount: number, found: Omit<DeadLetterInput, 'messageId' | 'receiveCount' | 'ts'>) => {
+    if (!notify) return;
+    const events = deadLetteredEvents({ ...found, messageId: record.messageId, receiveCount, ts: new Date().toISOString() });
+    for (const event of events) await publishQuietly(notify, event, sync.log);
+  };
+
   const recordHandler =
     (deadline: number | undefined) =>
     async (record: SyncWorkerRecord): Promise<void> => {
-      // A body that is not a PushMessage fails on every receive and so ends in the dead letters.
-      const message = parsePushMessage(record.body);
       const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount) || 1);
-      const result = await processPush(message, sync, { receiveCount, maxReceiveCount, deadline });
-      if (!result.complete) throw new IncompletePushError(result);
+      const last = receiveCount >= maxReceiveCount;
+      let message: PushMessage;
+      try {
+        // A body that is not a PushMessage fails on every receive and so ends in the dead letters.
+        message = parsePushMessage(record.body);
+      } catch (error) {
+        if (last)
+          await deadLettered(record, receiveCount, { undone: [], unreachableInstances: [], other: [`the body is not a push message (${errorName(error)})`] });
+        throw error;
+      }
+      const { push } = message;
+      let result: ProcessPushResult;
+      try {
+        result = await processPush(message, sync, { receiveCount, maxReceiveCount, deadline });
+      } catch (error) {
+        if (last)
+          await deadLettered(record, receiveCount, { push, undone: [], unreachableInstances: [], other: [`it could not be processed (${errorName(error)})`] });
+        throw error;
+      }
+      if (result.complete) return;
+      if (result.lastReceive) {
+        await deadLettered(record, receiveCount, {
+          push,
+          undone: result.actions.filter((a) => a.status === 'failed' || a.status === 'in-progress'),
+          unreachableInstances: result.unreachableInstances,
+          other: result.appsets
+            .filter((a) => a.status === 'failed' || a.status === 'in-progress')
+            .map((a) => `ApplicationSet webhook of ${a.instance} not forwarded${a.message ? `: ${a.message}` : ''}`),
+        });
+      }
+      throw new IncompletePushError(result);
     };
 
   return async (event, context) => {

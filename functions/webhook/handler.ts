@@ -20,6 +20,9 @@ import { createMetrics } from '../lib/observability/metrics';
 import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
 import { configuredDeps } from '../lib/runtime/configured-deps';
 import { SQSPushQueue } from '../lib/queue/sqs-push-queue';
+import { SQSNotificationQueue } from '../lib/queue/sqs-notification-queue';
+import { notificationPublisher } from '../lib/notify/publisher';
+import { watchRefusalSpikes } from '../lib/intake/refusal-spikes';
 import { SecretsManagerProvider } from '../lib/secrets/secrets-manager-provider';
 import { errorResponse, methodNotAllowed, resultResponse } from './responses';
 
@@ -96,7 +99,8 @@ export function withRefusalMetrics(counter: RefusalCounter): RefusalCounter {
 /**
  * The deployed dependencies, from the configuration (`loadConfig`): the audit, idempotency
  * (delivery ledger) and state (refusal counts) tables named by `storage.tablePrefix`
- * (`SENTINEL_TABLE_PREFIX`), Secrets Manager, the SQS queue (`SENTINEL_QUEUE_URL`) and the Powertools logger.
+ * (`SENTINEL_TABLE_PREFIX`), Secrets Manager, the SQS queue (`SENTINEL_QUEUE_URL`), the notification
+ * queue when there is one (`SENTINEL_NOTIFY_QUEUE_URL`, for refusal spikes) and the Powertools logger.
  * @throws ConfigError when the configuration is invalid or the queue URL is missing
  */
 export function buildDeployedDeps(env: Record<string, string | undefined> = process.env, config: SentinelConfig = loadConfig(env)): WebhookHandlerDeps {
@@ -106,6 +110,7 @@ export function buildDeployedDeps(env: Record<string, string | undefined> = proc
   const tables = tableNames(tablePrefix);
   const dynamo = new DynamoDBClient({ region, ...(dynamodbEndpoint ? { endpoint: dynamodbEndpoint } : {}) });
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const counter = new DynamoDBRefusalCounter({ doc, tableName: tables.state });
   return {
     config,
     log,
@@ -117,7 +122,17 @@ export function buildDeployedDeps(env: Record<string, string | undefined> = proc
       logger: log,
     }),
     ledger: new DynamoDBDeliveryLedgerStore({ doc, tableName: tables.idempotency }),
-    refusals: withRefusalMetrics(new DynamoDBRefusalCounter({ doc, tableName: tables.state })),
+    // A refusal spike queues one `webhook.refused-spike` per provider and window (when a rule names it).
+    refusals: watchRefusalSpikes(withRefusalMetrics(counter), {
+      windows: counter,
+      publisher: notificationPublisher(
+        config,
+        config.notifyQueueUrl ? new SQSNotificationQueue({ queueUrl: config.notifyQueueUrl, clientConfig: { region } }) : undefined,
+        log,
+      ),
+      settings: config.notify.refusedSpike,
+      log,
+    }),
   };
 }
 

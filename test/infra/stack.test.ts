@@ -101,8 +101,8 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       const configEnv = ['SENTINEL_CONFIG_MAX_AGE_SECONDS', 'SENTINEL_CONFIG_PARAMETER'];
       const anchorEnv = ['SENTINEL_ANCHOR_BUCKET', 'SENTINEL_ANCHOR_CHECKPOINT_MINUTES', 'SENTINEL_ANCHOR_KEY_ID'];
       const own: Record<string, string[]> = {
-        Webhook: [...configEnv, 'SENTINEL_QUEUE_URL'],
-        SyncWorker: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_MAX_RECEIVE_COUNT'],
+        Webhook: [...configEnv, 'SENTINEL_QUEUE_URL', 'SENTINEL_NOTIFY_QUEUE_URL'],
+        SyncWorker: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_MAX_RECEIVE_COUNT', 'SENTINEL_NOTIFY_QUEUE_URL'],
         DriftScan: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_NOTIFY_QUEUE_URL'],
         OperatorApi: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_NOTIFY_QUEUE_URL', ...anchorEnv, 'SENTINEL_ANCHOR_FUNCTION'],
         // The anchor reads no configuration parameter (and may not: no ssm:GetParameter).
@@ -250,19 +250,21 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       });
     });
 
-    it('lets only the writers of drift and deploy records queue notifications, and only the notifier dead-letter them', () => {
+    it('lets only the sources of notification events queue them, and only the notifier dead-letter them', () => {
       const sendsTo = (fn: string, queue: string) =>
         statementsOf(fn).some(
           (s) =>
             asList<string>(s.Action).includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes(`"${logicalId(template, 'AWS::SQS::Queue', queue)}"`),
         );
-      expect(ALL.filter((fn) => sendsTo(fn, 'NotifyQueue'))).toEqual(['DriftScan', 'OperatorApi', 'DeployTracker', 'Notifier']);
+      // Webhook: refusal spikes; SyncWorker: dead-lettered pushes; the others: drift, deploy and verify events.
+      expect(ALL.filter((fn) => sendsTo(fn, 'NotifyQueue'))).toEqual(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'DeployTracker', 'Notifier']);
       expect(ALL.filter((fn) => sendsTo(fn, 'NotifyDeadLetterQueue'))).toEqual(['Notifier']);
       const queueRef = { Ref: logicalId(template, 'AWS::SQS::Queue', 'NotifyQueue') };
-      for (const fn of ['DriftScan', 'OperatorApi', 'DeployTracker']) {
+      for (const fn of ['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'DeployTracker']) {
         expect(resources[logicalId(template, 'AWS::Lambda::Function', fn)].Properties.Environment.Variables.SENTINEL_NOTIFY_QUEUE_URL).toEqual(queueRef);
       }
-      expect(resources[logicalId(template, 'AWS::Lambda::Function', 'Webhook')].Properties.Environment.Variables.SENTINEL_NOTIFY_QUEUE_URL).toBeUndefined();
+      // The anchor reads no configuration, so it has no rules to queue by (its held-chains alarm stands in).
+      expect(resources[logicalId(template, 'AWS::Lambda::Function', 'Anchor')].Properties.Environment.Variables.SENTINEL_NOTIFY_QUEUE_URL).toBeUndefined();
     });
 
     it('lets only the notifier read the channel secrets, and it reads no ArgoCD token or webhook secret', () => {

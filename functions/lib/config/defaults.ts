@@ -21,7 +21,16 @@ export const defaults: Omit<SentinelConfig, 'instances'> = {
   appIndexTtlSeconds: 60,
   access: { localTokens: [] },
   acknowledge: [],
-  notify: { channels: [], rules: [], maxAttempts: 5, backoffSeconds: 10, maxBackoffSeconds: 900, timeoutMs: 5_000, dedupeHours: 168 },
+  notify: {
+    channels: [],
+    rules: [],
+    maxAttempts: 5,
+    backoffSeconds: 10,
+    maxBackoffSeconds: 900,
+    timeoutMs: 5_000,
+    dedupeHours: 168,
+    refusedSpike: { threshold: 100, windowMinutes: 5 },
+  },
   maxReceiveCount: 5,
 };
 

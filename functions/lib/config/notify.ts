@@ -1,3 +1,4 @@
+import { stripUndefined } from '../runtime/objects';
 import { defaults } from './defaults';
 import { ConfigError } from './errors';
 import type { ConfigFile } from './schema';
@@ -31,6 +32,7 @@ export function notifyConfigOf(file: ConfigFile['notify'], source: string): Noti
     maxBackoffSeconds: file?.maxBackoffSeconds ?? d.maxBackoffSeconds,
     timeoutMs: file?.timeoutMs ?? d.timeoutMs,
     dedupeHours: file?.dedupeHours ?? d.dedupeHours,
+    refusedSpike: { ...d.refusedSpike, ...stripUndefined(file?.refusedSpike ?? {}) },
   };
   if (cfg.backoffSeconds > cfg.maxBackoffSeconds)
     throw new ConfigError('notify.backoffSeconds', source, `must not exceed notify.maxBackoffSeconds (${cfg.maxBackoffSeconds})`);

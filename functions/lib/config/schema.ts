@@ -296,6 +296,7 @@ export const fileSchema = v.strictObject({
       ),
       timeoutMs: v.optional(int(100, 30_000)),
       dedupeHours: v.optional(int(1, 24 * 90)),
+      refusedSpike: v.optional(v.strictObject({ threshold: v.optional(int(1, 1_000_000)), windowMinutes: v.optional(int(1, 1440)) })),
     }),
   ),
 });

@@ -385,4 +385,10 @@ export interface NotifyConfig {
   timeoutMs: number;
   /** How long a sent (event, app, revision, channel) is remembered, in hours. @default 168 (7 days) */
   dedupeHours: number;
+  /**
+   * When `webhook.refused-spike` fires: `threshold` refused webhook requests naming one provider
+   * within a fixed window of `windowMinutes` (UTC-aligned), once per window.
+   * @default { threshold: 100, windowMinutes: 5 } (the stack's refusal alarm)
+   */
+  refusedSpike: { threshold: number; windowMinutes: number };
 }

@@ -6,7 +6,7 @@
  * same way in both.
  */
 import { paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Refusal, RefusalCounter } from './refusals';
+import type { Refusal, RefusalCounter, RefusalWindowCounter } from './refusals';
 
 /** Options of {@link DynamoDBRefusalCounter}. */
 export interface DynamoDBRefusalCounterOptions {
@@ -32,8 +32,17 @@ export function refusedPk(day: string): string {
   return `refused#${day}`;
 }
 
-/** {@link RefusalCounter} on the state table. */
-export class DynamoDBRefusalCounter implements RefusalCounter {
+/** Partition key of one refusal window's counts (`webhook.refused-spike`). */
+export function refusedWindowPk(windowStart: string): string {
+  return `refused-window#${windowStart}`;
+}
+
+/**
+ * {@link RefusalCounter} on the state table, and the {@link RefusalWindowCounter} of the spike
+ * watch: one item per fixed window and provider, `pk = refused-window#<window start>`,
+ * `sk = <provider>`, kept a day past the window's end.
+ */
+export class DynamoDBRefusalCounter implements RefusalCounter, RefusalWindowCounter {
   constructor(private readonly options: DynamoDBRefusalCounterOptions) {}
 
   async count(refusal: Refusal): Promise<void> {
@@ -52,6 +61,22 @@ export class DynamoDBRefusalCounter implements RefusalCounter {
         },
       }),
     );
+  }
+
+  async countInWindow(provider: string, windowStart: Date, windowMs: number): Promise<number> {
+    const end = windowStart.getTime() + windowMs;
+    const res = await this.options.doc.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: { pk: refusedWindowPk(windowStart.toISOString()), sk: provider },
+        // One atomic ADD: exactly one request sees the count reach the threshold.
+        UpdateExpression: 'ADD #count :one SET expiresAt = :expiresAt',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':one': 1, ':expiresAt': Math.floor(end / 1000) + 86_400 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(res.Attributes?.count) || 0;
   }
 }
 

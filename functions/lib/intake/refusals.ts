@@ -56,6 +56,15 @@ export interface RefusalCounter {
   count(refusal: Refusal): Promise<void>;
 }
 
+/** Counts refusals per provider in fixed windows, atomically (the spike watch's port; `DynamoDBRefusalCounter` deployed and locally). */
+export interface RefusalWindowCounter {
+  /**
+   * Adds one refusal of `provider` to the window starting at `windowStart`.
+   * @returns the window's count including this one
+   */
+  countInWindow(provider: string, windowStart: Date, windowMs: number): Promise<number>;
+}
+
 /** The reason of a refusal error; `internal` for anything else (a store or queue outage). */
 export function refusalReason(error: unknown): RefusalReason {
   if (error instanceof SignatureMismatchError) return 'signature';

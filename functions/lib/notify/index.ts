@@ -6,7 +6,9 @@
  */
 export type * from './types';
 export { NotifyRules } from './rules';
-export { NotificationPublisher, eventFromRecord, isNotifyEventKind, type NotificationPublisherDeps } from './publisher';
+export { NotificationPublisher, notificationPublisher, eventFromRecord, isNotifyEventKind, type NotificationPublisherDeps } from './publisher';
+export { deadLetteredEvents, verifyFailedEvent, verifyReportEvent, heldChainsEvent, refusedSpikeEvent, publishQuietly } from './events';
+export type { DeadLetterInput, UndoneAction, VerifyFailedInput, VerifyFailure, RefusedSpikeInput } from './events';
 export { NotifyingAuditStore } from './notifying-audit-store';
 export { NotificationLedger, subjectOf, type NotificationLedgerOptions } from './ledger';
 export { Notifier, deliveryIdOf, type NotifierDeps, type NotifyResult } from './notifier';

@@ -1,6 +1,7 @@
 import type { AuditStore } from '../audit/audit-store';
 import type { AuditInput, AuditQuery, AuditRecord } from '../audit/types';
 import type { SimpleLogger } from '../observability/logger';
+import { publishQuietly } from './events';
 import { eventFromRecord, type NotificationPublisher } from './publisher';
 
 /**
@@ -19,18 +20,7 @@ export class NotifyingAuditStore implements AuditStore {
 
   async append(input: AuditInput): Promise<AuditRecord> {
     const record = await this.inner.append(input);
-    if (this.publisher.wants(record.kind)) {
-      const event = eventFromRecord(record);
-      if (event) {
-        await this.publisher.publish(event).catch((error: unknown) =>
-          this.log?.error?.('notify: could not queue a notification', {
-            kind: record.kind,
-            recordId: record.id,
-            error: error instanceof Error ? `${error.name}: ${error.message}` : 'Error',
-          }),
-        );
-      }
-    }
+    if (this.publisher.wants(record.kind)) await publishQuietly(this.publisher, eventFromRecord(record), this.log);
     return record;
   }
 

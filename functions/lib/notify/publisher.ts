@@ -67,3 +67,16 @@ export class NotificationPublisher {
     return channels;
   }
 }
+
+/**
+ * The publisher of a configuration: undefined without rules or without a queue (then nothing is
+ * ever queued, and no function pays for it). Free of the ArgoCD client, so the webhook may use it.
+ */
+export function notificationPublisher(
+  config: { notify: Pick<NotifyConfig, 'rules'> },
+  queue: NotificationQueue | undefined,
+  log?: Partial<SimpleLogger>,
+): NotificationPublisher | undefined {
+  if (!queue || config.notify.rules.length === 0) return undefined;
+  return new NotificationPublisher({ config: config.notify, queue, log });
+}

@@ -31,6 +31,11 @@ export interface NotificationEvent {
    * @default `<instance>/<namespace>/<app>@<revision>` (the record id when there is no app or revision)
    */
   subject?: string;
+  /**
+   * Names and counts of an event that has no audit record (dead letters, verify failures, refusal
+   * spikes): small, never a payload or a secret. Part of the webhook body and the EventBridge detail.
+   */
+  details?: Record<string, unknown>;
   /** The audit record behind the event (the EventBridge detail), when there is one. */
   record?: AuditRecord;
 }

@@ -22,9 +22,8 @@ import { createCommitStatusService } from '../commit-status/index';
 import type { DeploymentStarter } from '../deploy/types';
 import { SQSFollowUpQueue } from '../queue/sqs-follow-up-queue';
 import { SQSNotificationQueue } from '../queue/sqs-notification-queue';
-import { NotificationPublisher } from '../notify/publisher';
+import { notificationPublisher, type NotificationPublisher } from '../notify/publisher';
 import { NotifyingAuditStore } from '../notify/notifying-audit-store';
-import type { NotificationQueue } from '../queue/notification';
 
 /**
  * What the ArgoCD-facing functions that read drift state get (drift-scan, operator API): the
@@ -55,6 +54,12 @@ export interface CoreDeps {
   anchor?: AnchorService;
   /** Deployment tracking (needs the follow-up queue). @default none: deployments are not followed */
   deployments?: DeploymentStarter;
+  /**
+   * Queues the notifications of events that write no audit record (a push dead-lettered, a failed
+   * verify); records the rules name are queued by the audit store itself (`withNotifications`).
+   * @default none: no rules or no notification queue
+   */
+  notify?: NotificationPublisher;
 }
 
 /**
@@ -122,11 +127,13 @@ export function buildCoreDeps(
   const notifyQueue = config.notifyQueueUrl
     ? new SQSNotificationQueue({ queueUrl: config.notifyQueueUrl, clientConfig: { region: config.storage.region } })
     : undefined;
+  const notify = notificationPublisher(config, notifyQueue, log);
   const core: BaseCoreDeps = {
     config,
     doc,
     tables,
-    auditStore: withNotifications(new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger: log }), config, notifyQueue, log),
+    auditStore: withNotifications(new DynamoDBAuditStore({ tableName: tables.audit, client: doc, logger: log }), notify, log),
+    ...(notify ? { notify } : {}),
     secrets,
     argocd,
     argocdByPurpose: purposeRegistries(config, secrets, argocd, log),
@@ -146,11 +153,10 @@ export function buildCoreDeps(
 
 /**
  * The audit store, wrapped so that appending a record some notification rule names queues its
- * notifications (`NotifyingAuditStore`); unchanged without rules or without a queue.
+ * notifications (`NotifyingAuditStore`); unchanged without a publisher.
  */
-export function withNotifications(store: AuditStore, config: SentinelConfig, queue: NotificationQueue | undefined, log?: SimpleLogger): AuditStore {
-  if (!queue || config.notify.rules.length === 0) return store;
-  return new NotifyingAuditStore(store, new NotificationPublisher({ config: config.notify, queue, log }), log);
+export function withNotifications(store: AuditStore, publisher: NotificationPublisher | undefined, log?: SimpleLogger): AuditStore {
+  return publisher ? new NotifyingAuditStore(store, publisher, log) : store;
 }
 
 /**

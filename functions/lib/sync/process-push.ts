@@ -169,7 +169,7 @@ async function actOn(m: MatchResult, ctx: Ctx): Promise<Acted> {
   const { push } = ctx.message;
   const { deps, receive, now } = ctx;
   const ref: AppRef = { instance: m.app.instance, namespace: m.app.namespace, name: m.app.name };
-  const result: Acted = { ...ref, action: m.action, status: 'failed' };
+  const result: Acted = { ...ref, project: m.app.project, action: m.action, status: 'failed' };
   const base: Omit<AuditInput, 'kind' | 'outcome' | 'message'> = {
     instance: ref.instance,
     namespace: ref.namespace,

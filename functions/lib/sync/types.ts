@@ -75,6 +75,8 @@ export interface AppActionResult {
   instance: string;
   namespace: string;
   name: string;
+  /** The app's ArgoCD project (notifications of a dead-lettered push are filtered by it). */
+  project?: string;
   /** What matching asked for. */
   action: MatchAction;
   status: ActionStatus;
