@@ -9,10 +9,10 @@
  * wait. As in ArgoCD's workqueue, an app already waiting in the queue is not queued twice:
  * a second refresh joins the first one's wait.
  */
+import { REFRESH_ANNOTATION } from '../../functions/lib/argocd/refresh-check';
 import { appKey, type SimApp, type SimState } from './core';
 
-/** Annotation ArgoCD sets on refresh and the controller removes when done. */
-export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+export { REFRESH_ANNOTATION };
 
 /** Load figures of one controller. */
 export interface ControllerStats {

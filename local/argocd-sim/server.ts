@@ -155,9 +155,10 @@ async function handle(sim: ArgoCDSimulator, req: http.IncomingMessage, res: http
 
   const latency = sim.takeLatency(path, method);
   await delay(latency);
-  // A client that left during the delay (reset, or FIN on a request not yet acted upon, as a
-  // canceled Go request context) is not served.
-  if (sim.faults.down || res.destroyed || (latency > 0 && res.socket?.readableEnded)) {
+  // A client that left before the request was acted upon (reset, or FIN: Go cancels the request's
+  // context when the client closes, and ArgoCD's first Kubernetes call then fails) is not served.
+  // That includes a request read late because the server was starved: the storm bench's defect.
+  if (sim.faults.down || res.destroyed || res.socket?.readableEnded) {
     req.socket.destroy();
     return;
   }

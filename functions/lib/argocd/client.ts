@@ -19,6 +19,7 @@ import type {
 import { completeLogger, type SimpleLogger } from '../observability/simple-logger';
 import { Semaphore } from '../runtime/concurrency';
 import { RateLimiter } from './rate-limit';
+import { DEFAULT_REFRESH_CHECK_WINDOW_MS, REFRESH_CHECK_FIELDS, RefreshCheck } from './refresh-check';
 import type {
   AppProject,
   AppRef,
@@ -57,14 +58,22 @@ interface RequestSpec {
   verify?: () => Promise<unknown>;
   /** Statuses that end the call as they are (handed back, neither retried nor thrown). */
   final?: readonly number[];
+  /**
+   * Past the concurrency and rate limits: for the refresh check's list, which refreshes holding
+   * every slot wait on (gated, it would wait for them and they for it).
+   */
+  ungated?: boolean;
 }
 
 /** What one attempt came to. */
 type Outcome =
   | { kind: 'response'; res: AxiosResponse }
   | { kind: 'failed'; failure: AxiosError }
-  /** A refresh written and not refused before its wait ended (see `sendRefresh`). */
-  | { kind: 'accepted'; reason: 'deadline' | 'connection-closed' };
+  /**
+   * A refresh written and neither answered nor refused before its wait ended (see `sendRefresh`);
+   * `seen` when a check showed its annotation while the request was still open.
+   */
+  | { kind: 'accepted'; reason: 'deadline' | 'connection-closed'; seen: boolean };
 
 /** Connection errors that mean the request never reached ArgoCD. */
 const NOT_SENT_CODES = new Set([
@@ -164,6 +173,8 @@ export class ArgoCDClient {
   private readonly refreshHttpAgent: http.Agent;
   private readonly refreshHttpsAgent: https.Agent;
   private readonly semaphore: Semaphore;
+  /** Batches "did ArgoCD register this unanswered refresh?" into projected lists. */
+  private readonly refreshCheck: RefreshCheck;
   private readonly limiter: RateLimiter;
   private readonly log: SimpleLogger;
   private readonly settings: { timeoutMs: number; retries: number; backoffMs: number; maxBackoffMs: number; refreshWaitMs: number };
@@ -194,6 +205,7 @@ export class ArgoCDClient {
     const concurrency = options.concurrency ?? settings.concurrency;
     this.semaphore = new Semaphore(concurrency);
     this.log = completeLogger(options.logger);
+    this.refreshCheck = new RefreshCheck(() => this.listForRefreshCheck(), this.namespace, options.refreshCheckWindowMs ?? DEFAULT_REFRESH_CHECK_WINDOW_MS);
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     this.httpsAgent = new https.Agent({
       keepAlive: true,
@@ -242,7 +254,7 @@ export class ArgoCDClient {
 
   /**
    * Gets one Application; with `refresh` ArgoCD reconciles it first (there is no other
-   * refresh endpoint) and answers once the refresh is registered.
+   * refresh endpoint) and answers once its controller has processed the app.
    */
   async getApplication(ref: AppRef, options: GetApplicationOptions = {}): Promise<Application> {
     return this.request<Application>({
@@ -255,36 +267,98 @@ export class ArgoCDClient {
 
   /**
    * Asks ArgoCD to refresh an app without waiting for its controller. ArgoCD sets the refresh
-   * annotation at once and then holds the GET until the controller has processed the app
-   * (seconds to minutes when it is busy); this call listens for `refreshWaitMs` at most.
-   * Answered in time: `confirmed`. Still open after the request was written: registered,
-   * not confirmed, and never sent again (a second GET would only add a waiting request).
-   * 401 (after one token refresh), 403, 404 and other refusals come back fast and throw the
-   * typed errors as every call does; 5xx, 429 and failures before the request was written
-   * are retried; a 504 (a proxy gave up waiting) counts as registered, not confirmed.
+   * annotation and then holds the GET until the controller has processed the app (seconds to
+   * minutes when it is busy); this call listens for `refreshWaitMs`. Answered in time: registered
+   * and confirmed. Unanswered: the request stays open while a projected list, shared with the
+   * instance's other unanswered refreshes ({@link RefreshCheck}), looks for the refresh annotation
+   * on the app, every `refreshWaitMs` up to the call timeout. Seen: registered, not confirmed, and
+   * the connection is closed. It is kept open until then because a server that has not acted on
+   * the request yet (starved, or its Kubernetes read is slow) drops it when the client closes: Go
+   * cancels the request's context. A GET that ends without being answered or seen (the call
+   * timeout, the server closed it, a proxy's 504) is checked once more, then sent once more, then
+   * reported as {@link ArgoCDUnavailableError} (the caller's redelivery decides when to try
+   * again): never more than two refresh GETs per call, so a busy ArgoCD is not handed a pile of
+   * waiting requests. 401 (after one token refresh), 403, 404 and other refusals come back fast
+   * as the typed errors; 5xx, 429 and failures before the request was written are retried as
+   * every call is.
    */
   async refreshApplication(ref: AppRef, options: RefreshOptions = {}): Promise<RefreshResult> {
     // `sendRefresh` speaks node:http itself. An injected transport is a function; axios's own default is a list of adapter names.
     if (typeof this.http.defaults.adapter === 'function') throw new TypeError('[gitops-sentinel/argocd] refresh needs node:http, not a transport');
     const started = Date.now();
+    const ctx = { instance: this.name, method: 'GET', path: this.appPath(ref) };
+    const waitMs = options.waitMs ?? this.settings.refreshWaitMs;
+    let attempts = 0;
+    let reason: RefreshResult['unconfirmedReason'];
+    for (const requests of [1, 2] as const) {
+      const sent = await this.refreshOnce(ref, options, waitMs);
+      attempts += sent.attempts;
+      const done = (r: Pick<RefreshResult, 'registeredBy' | 'confirmed'> & Partial<RefreshResult>): RefreshResult => ({
+        registered: true,
+        ...r,
+        requests,
+        attempts,
+        elapsedMs: Date.now() - started,
+      });
+      if (sent.app !== undefined) return done({ registeredBy: 'answer', confirmed: true, app: sent.app || undefined });
+      reason = sent.reason;
+      if (sent.seen) return done({ registeredBy: 'annotation', confirmed: false, unconfirmedReason: reason });
+      // Ended unseen: one more look, since the server may have acted just before it ended.
+      let seen: boolean;
+      try {
+        seen = await this.refreshCheck.seen(ref);
+      } catch (error) {
+        if (requests === 2) throw error;
+        this.log.warn('cannot check whether ArgoCD registered a refresh; sending it once more', { ...ctx, error: (error as Error).name });
+        seen = false;
+      }
+      if (seen) return done({ registeredBy: 'annotation', confirmed: false, unconfirmedReason: reason });
+      if (requests === 1) this.log.info('ArgoCD did not show an unanswered refresh; sending it once more', { ...ctx, reason });
+    }
+    throw new ArgoCDUnavailableError(
+      `refresh of ${ctx.path} on "${this.name}" not registered: two GETs went unanswered (${reason}) and the app carried no refresh annotation after either`,
+      'timeout',
+      { ...ctx, attempts },
+    );
+  }
+
+  /**
+   * One refresh GET through the retry loop: the app when ArgoCD answered (null for an empty
+   * body), else why it went unanswered after the request was written and whether a check saw
+   * its annotation meanwhile.
+   */
+  private async refreshOnce(
+    ref: AppRef,
+    options: RefreshOptions,
+    waitMs: number,
+  ): Promise<{ attempts: number; app?: Application | null; reason?: RefreshResult['unconfirmedReason']; seen?: boolean }> {
     const spec: RequestSpec = {
       method: 'GET',
       path: this.appPath(ref),
       query: { ...this.nsQuery(ref), refresh: options.type ?? 'normal', project: options.project },
       deadline: options.deadline,
-      // A proxy's 504 means ArgoCD had the request and was still waiting on its controller.
+      // A proxy's 504: it gave up waiting; whether ArgoCD acted is for the check to show.
       final: [504],
     };
-    const waitMs = options.waitMs ?? this.settings.refreshWaitMs;
     let attempts = 0;
     const out = await this.exchange(spec, (token, timeoutMs) => {
       attempts++;
-      return this.sendRefresh(spec, token, Math.min(waitMs, timeoutMs));
+      return this.sendRefresh(spec, ref, token, Math.min(waitMs, timeoutMs), timeoutMs);
     });
-    const elapsedMs = Date.now() - started;
-    if (out.kind === 'accepted') return { registered: true, confirmed: false, unconfirmedReason: out.reason, attempts, elapsedMs };
-    if (out.res.status === 504) return { registered: true, confirmed: false, unconfirmedReason: 'gateway-timeout', attempts, elapsedMs };
-    return { registered: true, confirmed: true, app: (out.res.data as Application) || undefined, attempts, elapsedMs };
+    if (out.kind === 'accepted') return { attempts, reason: out.reason, seen: out.seen };
+    if (out.res.status === 504) return { attempts, reason: 'gateway-timeout' };
+    return { attempts, app: (out.res.data as Application) || null };
+  }
+
+  /** The refresh check's list: identity and annotations only, past the limits (see `ungated`). */
+  private async listForRefreshCheck(): Promise<Application[]> {
+    const list = await this.request<V1alpha1ApplicationList>({
+      method: 'GET',
+      path: '/api/v1/applications',
+      query: { fields: REFRESH_CHECK_FIELDS.join(',') },
+      ungated: true,
+    });
+    return list?.items ?? [];
   }
 
   /**
@@ -544,7 +618,7 @@ export class ArgoCDClient {
       attempts++;
       const timeoutMs = Math.min(this.settings.timeoutMs, this.remaining(spec.deadline));
       if (timeoutMs <= 0) throw this.deadlineError(ctx, attempts - 1);
-      const out = await this.semaphore.run(() => this.limiter.take().then(() => attempt(token, timeoutMs)));
+      const out = spec.ungated ? await attempt(token, timeoutMs) : await this.semaphore.run(() => this.limiter.take().then(() => attempt(token, timeoutMs)));
       if (out.kind === 'accepted') return out;
       const res = out.kind === 'response' ? out.res : undefined;
       const failure = out.kind === 'failed' ? out.failure : undefined;
@@ -618,18 +692,23 @@ export class ArgoCDClient {
 
   /**
    * One refresh GET that does not wait for the controller: answered within `waitMs` means
-   * confirmed; still open when `waitMs` ends, after the request was written, means ArgoCD
-   * has it (it sets the refresh annotation before it starts waiting) and we stop listening.
-   * Node's http directly, because only here must we know whether the request was written.
+   * confirmed. Still open after the request was written: the connection stays open while
+   * {@link RefreshCheck} looks for the app's refresh annotation every `waitMs`, until it is seen
+   * (`accepted`, seen: we stop listening) or `holdMs` has passed since the send (`accepted`,
+   * unseen). Closing earlier would make a server that has not acted on the request yet drop it.
+   * An answer arriving meanwhile still counts. Node's http directly, because only here must we
+   * know whether the request was written (unwritten is a plain failure, retried).
    */
-  private sendRefresh(spec: RequestSpec, token: string, waitMs: number): Promise<Outcome> {
+  private sendRefresh(spec: RequestSpec, ref: AppRef, token: string, waitMs: number, holdMs: number): Promise<Outcome> {
     const query = serializeQuery(spec.query);
     const url = new URL(`${this.baseUrl}${spec.path}${query ? `?${query}` : ''}`);
     const secure = url.protocol === 'https:';
+    const sentAt = Date.now();
     return new Promise<Outcome>((resolve) => {
       let written = false;
       let settled = false;
       let answered: http.IncomingMessage | undefined;
+      let timer: NodeJS.Timeout | undefined;
       const settle = (o: Outcome): void => {
         if (settled) return;
         settled = true;
@@ -641,6 +720,28 @@ export class ArgoCDClient {
         agent: secure ? this.refreshHttpsAgent : this.refreshHttpAgent,
         headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
       });
+      // Half-close (FIN), not reset: a server that already acted finishes cleanly. One that
+      // keeps the connection open anyway is cut off after the call timeout.
+      const stopListening = (): void => {
+        req.socket?.end();
+        setTimeout(() => req.destroy(), this.settings.timeoutMs).unref();
+      };
+      const look = (): void => {
+        this.refreshCheck.seen(ref).then(
+          (seen) => lookedAt(seen),
+          () => lookedAt(false),
+        );
+      };
+      const lookedAt = (seen: boolean): void => {
+        // Answered meanwhile: the response's end settles it.
+        if (settled || answered) return;
+        if (seen || Date.now() - sentAt + waitMs > holdMs) {
+          settle({ kind: 'accepted', reason: 'deadline', seen });
+          stopListening();
+          return;
+        }
+        timer = setTimeout(look, waitMs);
+      };
       req.on('finish', () => {
         written = true;
       });
@@ -655,21 +756,16 @@ export class ArgoCDClient {
         if (answered) return settle({ kind: 'response', res: asResponse(answered, '') });
         // A reused keep-alive socket the server had closed fails right after the write:
         // the request never reached ArgoCD (Node's documented case for a retry).
-        if (written && !(req.reusedSocket && err.code === 'ECONNRESET')) return settle({ kind: 'accepted', reason: 'connection-closed' });
+        if (written && !(req.reusedSocket && err.code === 'ECONNRESET')) return settle({ kind: 'accepted', reason: 'connection-closed', seen: false });
         settle({ kind: 'failed', failure: new AxiosError(err.message, err.code ?? 'ERR_NETWORK') });
       });
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         if (answered) {
           settle({ kind: 'response', res: asResponse(answered, '') });
           req.destroy();
         } else if (written && req.socket && !req.socket.connecting && req.socket.writableLength === 0) {
-          // Connected, and every byte of the request handed to the kernel: ArgoCD has it.
-          settle({ kind: 'accepted', reason: 'deadline' });
-          // Half-close (FIN), not reset: a reset discards a request the server has not read yet,
-          // a FIN lets it read the request (and register the refresh) and then close. A server
-          // that keeps the connection open anyway is cut off after the call timeout.
-          req.socket?.end();
-          setTimeout(() => req.destroy(), this.settings.timeoutMs).unref();
+          // Connected, and every byte of the request handed to the kernel: look for the annotation.
+          look();
         } else {
           settle({ kind: 'failed', failure: new AxiosError(`no connection within ${waitMs} ms`, AxiosError.ETIMEDOUT) });
           req.destroy();

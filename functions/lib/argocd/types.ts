@@ -121,21 +121,33 @@ export interface RefreshOptions {
   deadline?: number;
 }
 
-/** How a refresh ended (errors are thrown). */
+/**
+ * How a refresh ended (errors are thrown). A refresh counts as registered only once ArgoCD has
+ * shown it: by answering (its controller is done), or by the refresh annotation on the app in a
+ * list taken after the GET went unanswered. Bytes written are not enough: a server that had not
+ * acted on the request when we stopped listening drops it (Go cancels the request's context).
+ */
 export interface RefreshResult {
-  /** ArgoCD accepted the refresh: it sets the refresh annotation before it waits. */
+  /** ArgoCD showed the refresh: it answered, or the app carried the refresh annotation. */
   registered: true;
+  /** How it showed it: `answer` (the GET was answered) or `annotation` (seen in a list afterwards). */
+  registeredBy: 'answer' | 'annotation';
   /** ArgoCD answered in time, so its controller has processed the refresh. */
   confirmed: boolean;
   /**
-   * Why not confirmed: `deadline` (still waiting when we stopped listening),
+   * Why the last GET was not answered: `deadline` (still waiting when we stopped listening),
    * `connection-closed` (the connection ended after the request was written),
-   * `gateway-timeout` (a proxy in front of ArgoCD answered 504 while ArgoCD waited).
+   * `gateway-timeout` (a proxy in front of ArgoCD answered 504).
    */
   unconfirmedReason?: 'deadline' | 'connection-closed' | 'gateway-timeout';
   /** The app as ArgoCD answered, when confirmed. */
   app?: Application;
-  /** Requests sent (1 unless one never reached ArgoCD or ArgoCD answered 5xx/429/401). */
+  /**
+   * Refresh GETs that reached ArgoCD: 1, or 2 when the first went unanswered and the check found
+   * no refresh pending (ArgoCD dropped it, or its controller had already finished): never more.
+   */
+  requests: 1 | 2;
+  /** Requests sent, including those that never reached ArgoCD or were answered 5xx/429/401 and retried. */
   attempts: number;
   /** Time spent, ms. */
   elapsedMs: number;
@@ -248,8 +260,13 @@ export interface ArgoCDClientOptions {
   concurrency?: number;
   /** Requests per second to this instance, in arrival order (0 = no limit). @default 50 */
   ratePerSecond?: number;
-  /** How long a refresh listens for ArgoCD's answer before it counts as registered, unconfirmed. @default 1500 */
+  /**
+   * How long a refresh listens for ArgoCD's answer; unanswered by then, a projected list shows
+   * whether ArgoCD registered it. @default 1500
+   */
   refreshWaitMs?: number;
+  /** How long a registration check waits for other unanswered refreshes to share its list call. @default 50 */
+  refreshCheckWindowMs?: number;
   /** Partial logger; never receives tokens or headers. */
   logger?: PartialLogger;
   /**

@@ -168,8 +168,9 @@ export interface ArgoCDClientSettings {
   ratePerSecond?: number;
   /**
    * How long a refresh listens for ArgoCD's answer. ArgoCD holds a refresh GET until its
-   * controller processed the app; still open after this, the refresh counts as registered,
-   * not confirmed, and is never sent again. @default 1500
+   * controller processed the app; still open after this, the request stays open while a
+   * projected list looks for the app's refresh annotation (every this many ms, up to the call
+   * timeout): seen, the refresh counts as registered, not confirmed. @default 1500
    */
   refreshWaitMs?: number;
   /**

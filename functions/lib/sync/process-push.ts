@@ -255,10 +255,10 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
     const deadline = ctx.receive.deadline;
     const key = `${ref.instance}/${ref.namespace}/${ref.name}`;
     if (m.action === 'refresh') {
-      // Never waits for ArgoCD's controller: registered is enough (see refreshApplication).
+      // Never waits for ArgoCD's controller: registered (shown by ArgoCD) is enough (see refreshApplication).
       const c = await coalesce(ctx, `refresh:${key}`, ref.instance, () => client.refreshApplication(ref, { deadline }));
       const r = c.result;
-      const how = r.confirmed ? 'refreshed' : 'refresh registered (ArgoCD was still processing it)';
+      const how = r.confirmed ? 'refreshed' : 'refresh registered (ArgoCD shows its refresh annotation; its controller was still processing it)';
       return {
         status: 'refreshed',
         kind: 'app.refreshed',
@@ -267,7 +267,9 @@ async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision>
         latencyMs: latency(),
         details: {
           confirmed: r.confirmed,
+          registeredBy: r.registeredBy,
           ...(r.unconfirmedReason ? { unconfirmedReason: r.unconfirmedReason } : {}),
+          requests: r.requests,
           attempts: r.attempts,
           ...callDetails(c),
         },

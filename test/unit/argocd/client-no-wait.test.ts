@@ -16,18 +16,20 @@ import { startSimWithClient, waitFor, type SimAndClient } from '../../helpers/ar
 
 const SRC = { repoURL: 'https://github.com/acme/mono.git', path: 'apps/web', targetRevision: 'main' };
 const ref = (name: string): AppRef => ({ instance: 'default', namespace: 'argocd', name });
+const REFRESH_CHECK = 'items.metadata.name,items.metadata.namespace,items.metadata.annotations';
 
 describe('refreshApplication', () => {
   let env: SimAndClient;
   afterEach(() => env.close());
 
-  it('on a busy controller counts the refresh as registered after its short wait, once, without holding on', async () => {
+  it('on a busy controller counts the refresh as registered once ArgoCD shows its annotation, once, without holding on', async () => {
     env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150 });
     env.sim.addApp({ name: 'web', source: SRC });
 
     const r = await env.client.refreshApplication(ref('web'));
 
-    expect(r).toMatchObject({ registered: true, confirmed: false, unconfirmedReason: 'deadline', attempts: 1 });
+    expect(r).toMatchObject({ registered: true, registeredBy: 'annotation', confirmed: false, unconfirmedReason: 'deadline', requests: 1, attempts: 1 });
+    expect(env.sim.requestsTo('GET', '/api/v1/applications').map((q) => q.query.fields)).toEqual([REFRESH_CHECK]);
     expect(env.sim.refreshes).toEqual([expect.objectContaining({ name: 'web', type: 'normal' })]);
     expect(env.sim.getApp('web').metadata?.annotations?.[REFRESH_ANNOTATION]).toBe('normal');
     // The client hung up: the simulator records the held request as dropped, and nothing is open.
@@ -36,11 +38,78 @@ describe('refreshApplication', () => {
     expect(env.sim.traffic.inFlight).toBe(0);
   });
 
+  it('keeps a refresh the server has not read yet open until ArgoCD shows it registered (the storm bench defect)', async () => {
+    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150, timeoutMs: 2000 });
+    env.sim.addApp({ name: 'web', source: SRC });
+    env.sim.clearRequests();
+    // A starved server: it acts on the GET only after the client's 150 ms wait. A client that
+    // closed then would lose the refresh: the server drops it (Go cancels the request's context).
+    env.sim.injectFaults({ latencyQueue: [600], pathPattern: '^/api/v1/applications/web$' });
+
+    const r = await env.client.refreshApplication(ref('web'));
+
+    // Registered means the simulator registered it: the refresh is there the moment the call returns.
+    expect(env.sim.refreshes).toEqual([expect.objectContaining({ name: 'web', type: 'normal' })]);
+    expect(r).toMatchObject({ registered: true, registeredBy: 'annotation', confirmed: false, unconfirmedReason: 'deadline', requests: 1, attempts: 1 });
+    // What the simulator received: one GET (then left by the client), and check lists asking only
+    // for identity and annotations until one showed the annotation.
+    await waitFor(() => env.sim.requestsTo('GET', '/api/v1/applications/web')[0]?.status === 0, 'held GET left');
+    expect(env.sim.requestsTo('GET', '/api/v1/applications/web')).toHaveLength(1);
+    const lists = env.sim.requestsTo('GET', '/api/v1/applications');
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(lists.map((q) => q.query.fields))).toEqual(new Set([REFRESH_CHECK]));
+  });
+
+  it('sends a refresh the server dropped unread once more, and counts it when the second is shown', async () => {
+    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150, timeoutMs: 1000 });
+    env.sim.addApp({ name: 'web', source: SRC });
+    env.sim.clearRequests();
+    // Not acted on within the client's whole call timeout: the client leaves, the server drops it.
+    env.sim.injectFaults({ latencyQueue: [1500], pathPattern: '^/api/v1/applications/web$' });
+
+    const r = await env.client.refreshApplication(ref('web'));
+
+    expect(env.sim.refreshes).toEqual([expect.objectContaining({ name: 'web' })]);
+    expect(r).toMatchObject({ registered: true, registeredBy: 'annotation', confirmed: false, requests: 2, attempts: 2 });
+    await waitFor(() => env.sim.requestsTo('GET', '/api/v1/applications/web').every((q) => q.status !== undefined), 'both GETs settled', 15_000);
+    expect(env.sim.requestsTo('GET', '/api/v1/applications/web').map((q) => q.status)).toEqual([0, 0]);
+  });
+
+  it('fails when ArgoCD dropped both GETs, and never sends a third', async () => {
+    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150, timeoutMs: 500, retries: 3 });
+    env.sim.addApp({ name: 'web', source: SRC });
+    env.sim.clearRequests();
+    env.sim.injectFaults({ latencyQueue: [1000, 1000], pathPattern: '^/api/v1/applications/web$' });
+
+    await expect(env.client.refreshApplication(ref('web'))).rejects.toMatchObject({ name: 'ArgoCDUnavailableError', reason: 'timeout' });
+
+    await waitFor(() => env.sim.requestsTo('GET', '/api/v1/applications/web').every((q) => q.status !== undefined), 'both GETs settled', 15_000);
+    expect(env.sim.requestsTo('GET', '/api/v1/applications/web').map((q) => q.status)).toEqual([0, 0]);
+    expect(env.sim.refreshes).toHaveLength(0);
+    expect(new Set(env.sim.requestsTo('GET', '/api/v1/applications').map((q) => q.query.fields))).toEqual(new Set([REFRESH_CHECK]));
+  });
+
+  it('shares one check list among refreshes that went unanswered together', async () => {
+    env = await startSimWithClient({ controllerMsPerApp: 5000, controllerProcessors: 1 }, { refreshWaitMs: 150, refreshCheckWindowMs: 200 });
+    for (const name of ['a', 'b', 'c']) env.sim.addApp({ name, source: SRC });
+    env.sim.clearRequests();
+
+    const results = await Promise.all(['a', 'b', 'c'].map((n) => env.client.refreshApplication(ref(n))));
+
+    expect(results.map((x) => [x.registeredBy, x.requests])).toEqual([
+      ['annotation', 1],
+      ['annotation', 1],
+      ['annotation', 1],
+    ]);
+    expect(env.sim.requestsTo('GET', '/api/v1/applications').map((q) => q.query.fields)).toEqual([REFRESH_CHECK]);
+    expect(env.sim.refreshes.map((x) => x.name).sort()).toEqual(['a', 'b', 'c']);
+  });
+
   it('confirms a refresh the controller processed within the wait, with the app ArgoCD answered', async () => {
     env = await startSimWithClient({ controllerMsPerApp: 0 }, { refreshWaitMs: 2000 });
     env.sim.addApp({ name: 'web', source: SRC });
     const r = await env.client.refreshApplication(ref('web'), { type: 'hard' });
-    expect(r).toMatchObject({ registered: true, confirmed: true, attempts: 1 });
+    expect(r).toMatchObject({ registered: true, registeredBy: 'answer', confirmed: true, requests: 1, attempts: 1 });
     expect(r.app?.metadata?.name).toBe('web');
     expect(env.sim.requestsTo('GET', '/api/v1/applications/web')[0]).toMatchObject({ status: 200, query: { refresh: 'hard' } });
   });
@@ -85,12 +154,29 @@ describe('refreshApplication', () => {
     await expect(client.refreshApplication(ref('web'))).rejects.toMatchObject({ name: 'ArgoCDUnavailableError', reason: 'network', attempts: 2 });
   });
 
-  it('treats a 504 from a proxy that gave up waiting as registered, not confirmed, and does not retry it', async () => {
+  it('after a 504 from a proxy that gave up waiting, checks for the annotation instead of retrying', async () => {
+    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { retries: 3 });
+    env.sim.addApp({ name: 'web', source: SRC });
+    // The app carries a pending refresh: the 504 came after ArgoCD registered it.
+    env.sim.getApp('web').metadata!.annotations = { [REFRESH_ANNOTATION]: 'normal' };
+    env.sim.injectFaults({ failNext: 1, failStatus: 504, pathPattern: '^/api/v1/applications/web$' });
+    await expect(env.client.refreshApplication(ref('web'))).resolves.toMatchObject({
+      registeredBy: 'annotation',
+      confirmed: false,
+      unconfirmedReason: 'gateway-timeout',
+      requests: 1,
+      attempts: 1,
+    });
+    expect(env.sim.requestsTo('GET', '/api/v1/applications/web')).toHaveLength(1);
+  });
+
+  it('after a 504 with no refresh pending on the app, sends the GET once more', async () => {
     env = await startSimWithClient({}, { retries: 3 });
     env.sim.addApp({ name: 'web', source: SRC });
     env.sim.injectFaults({ failNext: 1, failStatus: 504, pathPattern: '^/api/v1/applications/web$' });
-    await expect(env.client.refreshApplication(ref('web'))).resolves.toMatchObject({ confirmed: false, unconfirmedReason: 'gateway-timeout', attempts: 1 });
-    expect(env.sim.requestsTo('GET', '/api/v1/applications/web')).toHaveLength(1);
+    await expect(env.client.refreshApplication(ref('web'))).resolves.toMatchObject({ registeredBy: 'answer', confirmed: true, requests: 2, attempts: 2 });
+    expect(env.sim.requestsTo('GET', '/api/v1/applications/web').map((q) => q.status)).toEqual([504, 200]);
+    expect(env.sim.refreshes).toHaveLength(1);
   });
 });
 
