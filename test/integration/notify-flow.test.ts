@@ -7,25 +7,16 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { waitFor } from '../helpers/argocd-sim';
+import { freePort } from '../helpers/free-port';
 import { postGitHubPush } from '../helpers/github-push';
 
 const SECRET = 'notify-flow-secret';
 const HMAC = 'notify-flow-hmac-secret';
 const REPO = 'https://github.com/acme/shop.git';
 const COMMIT = '2e'.repeat(20);
-
-/** A port free right now (the receiver's, so the config file can name the webhook URL). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('notifications on the local stack', () => {
   let stack: LocalStack;
