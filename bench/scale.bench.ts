@@ -24,12 +24,17 @@
  *    5 history entries per app, 2% drifted, 50 ms latency): bytes received from ArgoCD and scan
  *    time with the projection (`DRIFT_SCAN_FIELDS`) and without it (the same scan with clients
  *    that drop `fields`), both in steady state after a first scan; in-memory state and audit.
+ *    Each scan also reports its own CPU (this process) beside the simulators' CPU (their
+ *    process) over the same span, and how many app states it wrote. The simulators cache each
+ *    app's JSON (whole and projected) until it changes, as their CPU is not ArgoCD's: the first
+ *    scan fills the projected cache, an unmeasured whole list the whole one.
  * 3. App index built from the projected list (`APP_INDEX_FIELDS`) at 50,000 apps: list bytes,
  *    build time and heap.
  *
  * Prints one JSON object on its last stdout line. Run: npm run bench scale
  * (BENCH_STORM_APPS, BENCH_PUSHES, BENCH_TODAY_PUSHES, BENCH_LIST_SIZES to vary;
- * BENCH_PARTS=storm,drift to pick parts).
+ * BENCH_PARTS=storm,drift to pick parts; BENCH_SIMS_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof",
+ * adds node options to the simulators' process).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -59,6 +64,11 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 const REPO = 'https://github.com/acme/mono.git';
 const SECRET = 'bench-webhook-secret';
 const round = (n: number, digits = 0) => +n.toFixed(digits);
+/** User + system CPU of this process since `since`, in ms. */
+const cpuMsSince = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return round((d.user + d.system) / 1000);
+};
 
 // ---------------------------------------------------------------------------------------------
 // The simulators' process: starts 20 instances and answers the parent's questions over IPC.
@@ -67,6 +77,7 @@ const round = (n: number, digits = 0) => +n.toFixed(digits);
 type SimsRequest =
   | { cmd: 'start'; seeds: Record<string, SeedInstance>; controllerMsPerApp: number }
   | { cmd: 'clear' }
+  | { cmd: 'warm' }
   | { cmd: 'storm' }
   | { cmd: 'traffic' }
   | { cmd: 'stop' };
@@ -74,7 +85,11 @@ type SimsRequest =
 const REFRESH_PATH = /^\/api\/v1\/applications\/[^/]+$/;
 
 function simsMain(): void {
+  // Exit (rather than die) on the parent's kill, so `--cpu-prof` in BENCH_SIMS_NODE_ARGS writes its profile.
+  process.on('SIGTERM', () => process.exit(0));
   let sims: StartedArgoCDSimulator[] = [];
+  // CPU this process spent since the last `clear`: the simulators' own share of a measured step.
+  let cpuSince = process.cpuUsage();
   const answer = async (req: SimsRequest): Promise<unknown> => {
     switch (req.cmd) {
       case 'start':
@@ -93,6 +108,11 @@ function simsMain(): void {
         return sims.map((s) => ({ instance: s.sim.instance, url: s.url, token: s.token }));
       case 'clear':
         sims.forEach((s) => s.sim.clearRequests());
+        cpuSince = process.cpuUsage();
+        return {};
+      case 'warm':
+        // Encodes every app once (the simulator caches each app's JSON until it changes).
+        sims.forEach((s) => s.sim.listBody());
         return {};
       case 'storm': {
         // Refresh GETs per app: when each was received (registered), to count and time them.
@@ -111,6 +131,7 @@ function simsMain(): void {
           calls: sims.reduce((n, s) => n + s.sim.requests.length, 0),
           lists: count('GET', /^\/api\/v1\/applications$/),
           appReads: count('GET', REFRESH_PATH),
+          cpuMs: cpuMsSince(cpuSince),
         };
       }
       case 'stop':
@@ -139,7 +160,7 @@ class SimsProcess {
     // A larger heap: 50,000 apps with their status, and their JSON, live in this process.
     const child = fork(__filename, [], {
       env: { ...process.env, SCALE_BENCH_ROLE: 'sims' },
-      execArgv: ['--import', 'tsx', '--max-old-space-size=6144'],
+      execArgv: ['--import', 'tsx', '--max-old-space-size=6144', ...(process.env.BENCH_SIMS_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     return new SimsProcess(child);
@@ -390,6 +411,19 @@ async function storm(mode: 'today' | 'now', apps: number, pushes: number) {
 // ---------------------------------------------------------------------------------------------
 // 2 and 3. Drift scan with and without projection; app index from the projected list
 
+/** The in-memory drift state, counting app state writes (puts and deletes; scan marks apart). */
+class CountingDriftStateStore extends InMemoryDriftStateStore {
+  writes = 0;
+  override putApp(...args: Parameters<InMemoryDriftStateStore['putApp']>) {
+    this.writes++;
+    return super.putApp(...args);
+  }
+  override deleteApp(...args: Parameters<InMemoryDriftStateStore['deleteApp']>) {
+    this.writes++;
+    return super.deleteApp(...args);
+  }
+}
+
 /** A client that lists whole Applications whatever it is asked: the scan as it was before projection. */
 class WholeListClient extends ArgoCDClient {
   override listApplications(options: ListApplicationsOptions = {}): Promise<Application[]> {
@@ -459,7 +493,7 @@ async function driftScans(apps: number) {
     projected: new ArgoCDRegistry(clientsFor(endpoints, settings)),
     whole: new ArgoCDRegistry(clientsFor(endpoints, settings, WholeListClient)),
   };
-  const driftState = new InMemoryDriftStateStore();
+  const driftState = new CountingDriftStateStore();
   const scan = async (which: keyof typeof registries) => {
     await simsProcess.ask({ cmd: 'clear' });
     const deps = {
@@ -468,19 +502,38 @@ async function driftScans(apps: number) {
       auditStore: new InMemoryAuditStore(),
       argocd: registries[which],
     };
+    driftState.writes = 0;
+    const cpu0 = process.cpuUsage();
     const t = performance.now();
     const r = await runDriftScan(deps);
     const ms = performance.now() - t;
-    const traffic = await simsProcess.ask<{ bytes: number; calls: number; lists: number; appReads: number }>({ cmd: 'traffic' });
+    const scanCpuMs = cpuMsSince(cpu0);
+    const traffic = await simsProcess.ask<{ bytes: number; calls: number; lists: number; appReads: number; cpuMs: number }>({ cmd: 'traffic' });
     const { drifted, repaired, skipped } = r;
-    return { scanMs: round(ms), bytesFromArgoCD: traffic.bytes, argocdCalls: traffic.calls, singleAppReads: traffic.appReads, drifted, repaired, skipped };
+    return {
+      scanMs: round(ms),
+      // The scan's own CPU (this process: HTTP, JSON, detection, state) and the simulators' (their process).
+      scanCpuMs,
+      simulatorCpuMs: traffic.cpuMs,
+      bytesFromArgoCD: traffic.bytes,
+      argocdCalls: traffic.calls,
+      singleAppReads: traffic.appReads,
+      stateWrites: driftState.writes,
+      drifted,
+      repaired,
+      skipped,
+    };
   };
   try {
     const first = await scan('projected'); // every drift new: details, states, records; not compared
     const projected = await scan('projected');
+    // The projected scan above found the simulators' projected items cached by the first scan;
+    // the whole scan gets the same start (not measured), so both figures are steady state.
+    await simsProcess.ask({ cmd: 'warm' });
     const whole = await scan('whole');
     return {
       apps,
+      loadAverage: round(loadavg()[0], 1),
       firstScanProjected: first,
       projected,
       whole,

@@ -103,8 +103,19 @@ export interface SimApp {
   progressingUntil?: number;
   /** What the next operation does; unset = succeed and stay healthy. */
   outcome?: SimOutcome;
-  /** Cached `JSON.stringify(app)`; cleared whenever the app changes. */
-  json?: string;
+  /** Cached `JSON.stringify(app)` as UTF-8; cleared whenever the app changes ({@link forgetJson}). */
+  bytes?: Buffer;
+  /** Cached projected item of the last `fields=` selection listed (by its key); cleared with `bytes`. */
+  projected?: { key: string; bytes: Buffer };
+}
+
+/**
+ * Drops an app's cached JSON (whole and projected) after it changed. The caches only spare the
+ * simulator's own CPU on list calls (its CPU is not ArgoCD's); what a list answers is the same.
+ */
+export function forgetJson(sa: SimApp): void {
+  sa.bytes = undefined;
+  sa.projected = undefined;
 }
 
 /** A refresh the simulator received. */

@@ -5,7 +5,7 @@
 import type { V1alpha1Application, V1alpha1RevisionHistory } from '../../functions/lib/argocd/generated/models';
 import { REFRESH_ANNOTATION } from './controller';
 import { isAutoSyncOn } from '../../functions/lib/argocd/app-helpers';
-import { clone, deepEqual, HISTORY_LIMIT, SimError, sourcesOf, type SimApp, type SimState, type SimSyncRequest } from './core';
+import { clone, deepEqual, forgetJson, HISTORY_LIMIT, SimError, sourcesOf, type SimApp, type SimState, type SimSyncRequest } from './core';
 import { resolveRevision } from './revisions';
 import { primaryResource, settleAfterSync, takeOutcome } from './health';
 import { recompute, render } from './status';
@@ -59,7 +59,7 @@ export function refresh(state: SimState, sa: SimApp, type: 'normal' | 'hard'): P
   const annotations = (app.metadata!.annotations ??= {});
   if (annotations[REFRESH_ANNOTATION] !== 'hard') annotations[REFRESH_ANNOTATION] = type;
   app.metadata!.resourceVersion = state.nextResourceVersion();
-  sa.json = undefined;
+  forgetJson(sa);
   return state.controller.enqueue(sa);
 }
 

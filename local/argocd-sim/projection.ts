@@ -61,21 +61,41 @@ function named(sel: FieldSelection, field: string): boolean {
   return false;
 }
 
-/** One item as ArgoCD projects it. */
-export function projectApp(app: V1alpha1Application, sel: FieldSelection): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** A selection resolved against the selectable set: what each item keeps, and where. */
+export interface CompiledSelection {
+  /** Identifies the selection (cache key of projected items). */
+  key: string;
+  kept: ReadonlyArray<{ get: Getter; parents: string[]; leaf: string }>;
+}
+
+/**
+ * Resolves a selection once per list call (the same for every item): which selectable fields it
+ * keeps, in ArgoCD's order, leaving out a field inside one already kept (`spec` and `spec.project`
+ * both named: the whole spec already holds the part).
+ */
+export function compileSelection(sel: FieldSelection): CompiledSelection {
+  const kept: Array<{ get: Getter; parents: string[]; leaf: string }> = [];
   const placed: string[] = [];
   for (const [field, get] of SELECTABLE_APP_FIELDS) {
     if (named(sel, field) === sel.exclude) continue;
-    // `spec` and `spec.project` both kept: the whole spec already holds the part.
     if (placed.some((p) => field.startsWith(`${p}.`))) continue;
+    const parts = field.split('.');
+    kept.push({ get, parents: parts.slice(0, -1), leaf: parts[parts.length - 1] });
+    placed.push(field);
+  }
+  return { key: `${sel.exclude ? '-' : ''}${placed.join(',')}`, kept };
+}
+
+/** One item as ArgoCD projects it. */
+export function projectApp(app: V1alpha1Application, sel: FieldSelection | CompiledSelection): Record<string, unknown> {
+  const { kept } = 'kept' in sel ? sel : compileSelection(sel);
+  const out: Record<string, unknown> = {};
+  for (const { get, parents, leaf } of kept) {
     const value = get(app);
     if (value === undefined || value === null) continue;
-    const parts = field.split('.');
     let node = out;
-    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
-    node[parts[parts.length - 1]] = value;
-    placed.push(field);
+    for (const p of parents) node = (node[p] ??= {}) as Record<string, unknown>;
+    node[leaf] = value;
   }
   return out;
 }

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { V1alpha1AppProject, V1alpha1AppProjectSpec, V1ObjectMeta } from '../../functions/lib/argocd/generated/models';
 import { normalizeProjectSpec } from '../../functions/lib/dr/normal-form';
-import { clone, deepEqual, SimError, type SimState } from './core';
+import { clone, deepEqual, forgetJson, SimError, type SimState } from './core';
 
 /** What ArgoCD creates its `default` project with. */
 const DEFAULT_PROJECT_SPEC = { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }], clusterResourceWhitelist: [{ group: '*', kind: '*' }] };
@@ -36,7 +36,7 @@ function userMetadata(meta: ProjectMetadata | undefined): ProjectMetadata {
 }
 
 function touched(state: SimState, name: string): void {
-  for (const sa of state.apps.values()) if (sa.app.spec?.project === name) sa.json = undefined;
+  for (const sa of state.apps.values()) if (sa.app.spec?.project === name) forgetJson(sa);
 }
 
 function store(

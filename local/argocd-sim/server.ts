@@ -46,15 +46,17 @@ const MAX_BODY = 10 * 1024 * 1024;
  */
 const onAnswer = new WeakMap<http.ServerResponse, (status: number, bytes: number) => void>();
 
-function sendText(res: http.ServerResponse, status: number, text: string, headers: Record<string, string>): void {
-  const length = Buffer.byteLength(text);
+function sendText(res: http.ServerResponse, status: number, text: string | Buffer, headers: Record<string, string>): void {
+  const length = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
   onAnswer.get(res)?.(status, length);
   res.writeHead(status, { ...headers, 'Content-Length': length });
   res.end(text);
 }
 
+/** JSON answer; a Buffer is sent as it is (JSON already encoded, as the list call builds it). */
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  sendText(res, status, typeof body === 'string' ? body : JSON.stringify(body), { 'Content-Type': 'application/json' });
+  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  sendText(res, status, text, { 'Content-Type': 'application/json' });
 }
 
 function sendError(res: http.ServerResponse, err: SimError): void {
@@ -208,7 +210,7 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
       if (method === 'GET') {
         const projects = [...url.searchParams.getAll('projects'), ...url.searchParams.getAll('project')];
         const filter = { name: qs(url, 'name'), selector: qs(url, 'selector'), projects, appNamespace: qs(url, 'appNamespace'), repo: qs(url, 'repo') };
-        return sendJson(res, 200, sim.listJson(filter, parseFieldSelection(qs(url, 'fields'))));
+        return sendJson(res, 200, sim.listBody(filter, parseFieldSelection(qs(url, 'fields'))));
       }
       if (method === 'POST') {
         const app = sim.createApp(parseJson(raw) as never, url.searchParams.get('upsert') === 'true');
@@ -245,7 +247,7 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
           }
         }
         if (res.destroyed || sim.faults.down) return;
-        return sendJson(res, 200, sim.appJson(sa));
+        return sendJson(res, 200, sim.appBytes(sa));
       }
       if (method === 'POST' && sub === 'sync') {
         // On POST, appNamespace and project are read from the body only.

@@ -260,9 +260,9 @@ export class ArgoCDSimulator {
     return this.findApp(name, namespace).app;
   }
 
-  /** An app's cached JSON (the list call joins these, which keeps 50k apps fast). */
-  appJson(sa: SimApp): string {
-    return apps.appJson(sa);
+  /** An app's JSON (UTF-8), cached until it changes (the list call joins these, which keeps 50k apps fast). */
+  appBytes(sa: SimApp): Buffer {
+    return apps.appBytes(sa);
   }
 
   /** Apps matching the list filters. */
@@ -270,9 +270,9 @@ export class ArgoCDSimulator {
     return apps.listApps(this.state, filter);
   }
 
-  /** The list response body as a JSON string, projected when `fields` is given (see projection.ts). */
-  listJson(filter: SimListFilter = {}, fields?: FieldSelection): string {
-    return apps.listJson(this.state, filter, fields);
+  /** The list response body (JSON, UTF-8), projected when `fields` is given (see projection.ts). */
+  listBody(filter: SimListFilter = {}, fields?: FieldSelection): Buffer {
+    return apps.listBody(this.state, filter, fields);
   }
 
   /** Removes an app behind the API's back, as `kubectl delete application` would; false when absent. */

@@ -3,7 +3,7 @@
  * revision, and the app's status (sync, resources, health, summary) from them.
  */
 import type { V1alpha1Application } from '../../functions/lib/argocd/generated/models';
-import { clone, deepEqual, sourcesOf, type SimApp, type SimResource, type SimState } from './core';
+import { clone, deepEqual, forgetJson, sourcesOf, type SimApp, type SimResource, type SimState } from './core';
 import { resolveRevision } from './revisions';
 import type { SimResourceSeed } from './types';
 
@@ -128,5 +128,5 @@ export function recompute(state: SimState, sa: SimApp): void {
   status.reconciledAt = status.reconciledAt ?? state.now().toISOString();
   status.controllerNamespace = state.namespace;
   app.metadata!.resourceVersion = state.nextResourceVersion();
-  sa.json = undefined;
+  forgetJson(sa);
 }

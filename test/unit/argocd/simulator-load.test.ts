@@ -149,6 +149,27 @@ describe('ArgoCD simulator: list projection and size', () => {
     expect(Math.abs(Buffer.byteLength(bigProj.text) - Buffer.byteLength(smallProj.text))).toBeLessThan(20);
   });
 
+  it('answers what the app is now after any change, projected or whole, whichever selection came before', async () => {
+    const fields = 'fields=items.metadata.name,items.status.sync.status,items.status.resources';
+    const before = await get(s, `/api/v1/applications?${fields}`);
+    expect(before.json.items[0].status.sync.status).toBe('Synced');
+    s.sim.injectDrift({ name: 'web' }, { kind: 'Deployment', name: 'web', field: 'spec.replicas', value: 9 });
+    const drifted = await get(s, `/api/v1/applications?${fields}`);
+    expect(drifted.json.items[0].status.sync.status).toBe('OutOfSync');
+    expect(drifted.json.items[0].status.resources.find((r: { kind: string }) => r.kind === 'Deployment').status).toBe('OutOfSync');
+    // Another selection, then the first again: each answers its own fields.
+    expect((await get(s, '/api/v1/applications?fields=items.metadata.labels')).json.items[0]).toEqual({ metadata: { labels: { team: 'a' } } });
+    s.sim.clearDrift({ name: 'web' });
+    const labelsOnly = await get(s, '/api/v1/applications?fields=items.metadata.labels');
+    expect(labelsOnly.json.items[0]).toEqual({ metadata: { labels: { team: 'a' } } });
+    expect((await get(s, `/api/v1/applications?${fields}`)).json.items[0].status.sync.status).toBe('Synced');
+    // A refresh changes the app (annotation) at once: a projected list shows it.
+    const annotated = await get(s, '/api/v1/applications/web?refresh=normal');
+    expect(annotated.status).toBe(200);
+    const updated = await get(s, '/api/v1/applications?fields=items.metadata.annotations');
+    expect(updated.json.items[0].metadata.annotations).toEqual(s.sim.getApp('web').metadata?.annotations);
+  });
+
   it('answers items null for an empty projected list', async () => {
     const r = await get(s, '/api/v1/applications?selector=team%3Dnone&fields=items.metadata.name');
     expect(r.text).toMatch(/"items":null/);
