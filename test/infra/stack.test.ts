@@ -5,7 +5,8 @@ import type { IConstruct } from 'constructs';
 import { AUDIT_TABLE, IDEMPOTENCY_TABLE, STATE_TABLE, tableNames } from '../../functions/lib/config/tables';
 import { loadConfig } from '../../functions/lib/config/index';
 import { decodeConfigValue } from '../../functions/lib/config/parameter-source';
-import { OPERATOR_ROUTES, WEBHOOK_ROUTE, type SentinelStack } from '../../infra/sentinel-stack';
+import type { SentinelStack } from '../../infra/sentinel-stack';
+import { OPERATOR_ROUTES, WEBHOOK_ROUTE } from '../../infra/stack/api';
 import { SECRETS_KEY_ARN, synthApp, TEST_CONFIG, TEST_CONTEXT } from './synth';
 
 type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
