@@ -112,17 +112,8 @@ export function validateConfigFile(data: unknown, source: string): ConfigFile {
   return data ?? {};
 }
 
-/**
- * Parses and validates the whole configuration once: defaults, then the file named by
- * `SENTINEL_CONFIG` (YAML or JSON) or the inline `SENTINEL_CONFIG_JSON` (deployed), then
- * environment variables (DESIGN.md names). Takes its input, so tests never touch
- * `process.env`.
- * @throws ConfigError with a message that names the key and the file or variable
- */
-// eslint-disable-next-line max-lines-per-function -- owned by the access/config work in progress this session (issue 13); to split when it settles
-export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): SentinelConfig {
-  let file: ConfigFile = {};
-  let source = 'environment';
+/** The configuration file's content and where it came from: `SENTINEL_CONFIG_JSON`, the file `SENTINEL_CONFIG` names, or none. */
+function readConfigSource(env: Env, options: LoadConfigOptions): { file: ConfigFile; source: string } {
   if (env.SENTINEL_CONFIG_JSON) {
     let data: unknown;
     try {
@@ -130,13 +121,17 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     } catch {
       throw new ConfigError('SENTINEL_CONFIG_JSON', 'environment', 'not valid JSON');
     }
-    file = validateConfigFile(data, 'SENTINEL_CONFIG_JSON');
-  } else if (env.SENTINEL_CONFIG) {
-    const read = readConfigFile(env.SENTINEL_CONFIG, options.parseYaml);
-    source = read.source;
-    file = validateConfigFile(read.data, read.source);
+    return { file: validateConfigFile(data, 'SENTINEL_CONFIG_JSON'), source: 'environment' };
   }
+  if (env.SENTINEL_CONFIG) {
+    const read = readConfigFile(env.SENTINEL_CONFIG, options.parseYaml);
+    return { file: validateConfigFile(read.data, read.source), source: read.source };
+  }
+  return { file: {}, source: 'environment' };
+}
 
+/** The file's instances with their defaults, servers normalised, names unique. */
+function instancesOf(file: ConfigFile, source: string): InstanceConfig[] {
   const instances: InstanceConfig[] = (file.instances ?? []).map((i, n) => {
     try {
       return {
@@ -157,34 +152,58 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     if (names.has(i.name)) throw new ConfigError(`instances.${n}.name`, source, `duplicate instance name "${i.name}"`);
     names.add(i.name);
   });
+  return instances;
+}
 
-  if (env.ARGOCD_SERVER) {
-    let server: string;
-    try {
-      server = normalizeServer(env.ARGOCD_SERVER);
-    } catch {
-      throw new ConfigError('ARGOCD_SERVER', 'environment', `not a URL or host:port: "${env.ARGOCD_SERVER}"`);
-    }
-    if (!env.ARGOCD_AUTH_TOKEN) throw new ConfigError('ARGOCD_AUTH_TOKEN', 'environment', 'required when ARGOCD_SERVER is set');
-    const fromEnv: InstanceConfig = {
-      name: DEFAULT_INSTANCE_NAME,
-      server,
-      token: { env: 'ARGOCD_AUTH_TOKEN' },
-      insecure: bool(env, 'ARGOCD_INSECURE') ?? false,
-      namespace: env.ARGOCD_NAMESPACE || DEFAULT_ARGOCD_NAMESPACE,
-    };
-    const at = instances.findIndex((i) => i.name === DEFAULT_INSTANCE_NAME);
-    // The variables name the server and token; the file's ApplicationSet webhook for `default` stays.
-    const appset = at >= 0 ? instances[at].applicationSetWebhook : undefined;
-    if (appset) fromEnv.applicationSetWebhook = appset;
-    if (at >= 0) instances[at] = fromEnv;
-    else instances.unshift(fromEnv);
+/**
+ * `ARGOCD_SERVER` + `ARGOCD_AUTH_TOKEN` (DESIGN.md) define the instance named `default`: it replaces
+ * the file's `default` instance in place, else comes first.
+ */
+function applyArgoCDEnv(instances: InstanceConfig[], env: Env): void {
+  if (!env.ARGOCD_SERVER) return;
+  let server: string;
+  try {
+    server = normalizeServer(env.ARGOCD_SERVER);
+  } catch {
+    throw new ConfigError('ARGOCD_SERVER', 'environment', `not a URL or host:port: "${env.ARGOCD_SERVER}"`);
   }
+  if (!env.ARGOCD_AUTH_TOKEN) throw new ConfigError('ARGOCD_AUTH_TOKEN', 'environment', 'required when ARGOCD_SERVER is set');
+  const fromEnv: InstanceConfig = {
+    name: DEFAULT_INSTANCE_NAME,
+    server,
+    token: { env: 'ARGOCD_AUTH_TOKEN' },
+    insecure: bool(env, 'ARGOCD_INSECURE') ?? false,
+    namespace: env.ARGOCD_NAMESPACE || DEFAULT_ARGOCD_NAMESPACE,
+  };
+  const at = instances.findIndex((i) => i.name === DEFAULT_INSTANCE_NAME);
+  // The variables name the server and token; the file's ApplicationSet webhook for `default` stays.
+  const appset = at >= 0 ? instances[at].applicationSetWebhook : undefined;
+  if (appset) fromEnv.applicationSetWebhook = appset;
+  if (at >= 0) instances[at] = fromEnv;
+  else instances.unshift(fromEnv);
+}
 
+/** The file's webhook secrets, each provider's replaced by its environment variable when set ({@link WEBHOOK_SECRET_ENV}). */
+function webhookSecretsOf(file: ConfigFile, env: Env): WebhookSecrets {
   const secrets: WebhookSecrets = { ...(file.webhook?.secrets ?? {}) };
   for (const [variable, key] of Object.entries(WEBHOOK_SECRET_ENV)) {
     if (env[variable]) secrets[key] = { env: variable };
   }
+  return secrets;
+}
+
+/**
+ * Parses and validates the whole configuration once: defaults, then the file named by
+ * `SENTINEL_CONFIG` (YAML or JSON) or the inline `SENTINEL_CONFIG_JSON` (deployed), then
+ * environment variables (DESIGN.md names). Takes its input, so tests never touch
+ * `process.env`.
+ * @throws ConfigError with a message that names the key and the file or variable
+ */
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): SentinelConfig {
+  const { file, source } = readConfigSource(env, options);
+  const instances = instancesOf(file, source);
+  applyArgoCDEnv(instances, env);
+  const secrets = webhookSecretsOf(file, env);
 
   return {
     instances,

@@ -132,6 +132,221 @@ function appKeyOf(r: AuditRecord): string | undefined {
   return r.app ? `${r.instance ?? ''}\0${r.namespace ?? ''}\0${r.app}` : undefined;
 }
 
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The accumulators of one walk over the audit records of a range: totals, per day and per app,
+ * plus what needs a second pass (actions whose latency comes from their delivery's
+ * `webhook.received`, drift events that form episodes) and the `scan.completed` points.
+ */
+class StatsWalk {
+  readonly total = newAcc();
+  readonly days = new Map<string, Acc>();
+  readonly apps = new Map<string, { instance: string; namespace: string; app: string; acc: Acc }>();
+  readonly scanRecords: ScanPoint[] = [];
+  records = 0;
+  private readonly received = new Map<string, number>();
+  private readonly pending: Array<{ deliveryId: string; at: number; day: string; appKey: string }> = [];
+  private readonly driftEvents = new Map<string, Array<{ at: number; kind: string }>>();
+
+  dayAcc(day: string): Acc {
+    return this.days.get(day) ?? (this.days.set(day, newAcc()), this.days.get(day)!);
+  }
+
+  private appAcc(r: AuditRecord, key: string): Acc {
+    let a = this.apps.get(key);
+    if (!a) this.apps.set(key, (a = { instance: r.instance ?? '', namespace: r.namespace ?? '', app: r.app!, acc: newAcc() }));
+    return a.acc;
+  }
+
+  /** Counts one record in the totals, its day and its app (an app is listed once it has any record). */
+  add(r: AuditRecord): void {
+    this.records++;
+    const day = r.ts.slice(0, 10);
+    const key = appKeyOf(r);
+    const targets = [this.total, this.dayAcc(day), ...(key ? [this.appAcc(r, key)] : [])];
+    const at = Date.parse(r.ts);
+    switch (r.kind) {
+      case 'webhook.received':
+        for (const t of targets) t.pushes++;
+        if (r.deliveryId) this.received.set(r.deliveryId, at);
+        break;
+      case 'app.refreshed':
+      case 'app.synced':
+        this.addAction(r, targets, { at, day, key });
+        break;
+      case 'app.failed':
+        for (const t of targets) {
+          t.failed++;
+          if (r.deliveryId) t.deliveries.add(r.deliveryId);
+        }
+        break;
+      case 'drift.found':
+      case 'drift.resolved':
+      case 'drift.repaired':
+        this.addDrift(r, targets, at, key);
+        break;
+      case 'app.rolledback':
+        if (r.outcome === 'success') for (const t of targets) t.rollbacks++;
+        break;
+      default:
+        if (r.kind.startsWith('deploy.')) addDeploy(r, targets);
+        else if (r.kind === 'scan.completed') this.addScan(r);
+    }
+  }
+
+  /** A refresh or sync: counted, and its latency from `details.latencyMs` or, later, from its delivery. */
+  private addAction(r: AuditRecord, targets: Acc[], where: { at: number; day: string; key: string | undefined }): void {
+    const ok = r.outcome !== 'failure';
+    for (const t of targets) {
+      if (r.kind === 'app.refreshed') t.refreshes++;
+      else t.syncs++;
+      if (ok) t.succeeded++;
+      else t.failed++;
+      if (r.deliveryId) t.deliveries.add(r.deliveryId);
+    }
+    if (!ok) return;
+    const latency = (r.details as { latencyMs?: unknown } | undefined)?.latencyMs;
+    if (typeof latency === 'number' && Number.isFinite(latency) && latency >= 0) {
+      for (const t of targets) t.latencies.push(latency);
+    } else if (r.deliveryId) {
+      this.pending.push({ deliveryId: r.deliveryId, at: where.at, day: where.day, appKey: where.key ?? '' });
+    }
+  }
+
+  private addDrift(r: AuditRecord, targets: Acc[], at: number, key: string | undefined): void {
+    if (r.kind === 'drift.found') for (const t of targets) t.driftFound++;
+    if (r.kind === 'drift.resolved') for (const t of targets) t.driftResolved++;
+    if (r.kind === 'drift.repaired' && r.outcome === 'success') for (const t of targets) t.driftRepaired++;
+    if (key && r.kind !== 'drift.repaired')
+      (this.driftEvents.get(key) ?? (this.driftEvents.set(key, []), this.driftEvents.get(key)!)).push({ at, kind: r.kind });
+  }
+
+  private addScan(r: AuditRecord): void {
+    const d = r.details as { consistencyPercent?: unknown; apps?: unknown; drifted?: unknown } | undefined;
+    if (typeof d?.consistencyPercent !== 'number') return;
+    this.scanRecords.push({
+      startedAt: r.ts,
+      consistencyPercent: d.consistencyPercent,
+      ...(typeof d.apps === 'number' ? { apps: d.apps } : {}),
+      ...(typeof d.drifted === 'number' ? { drifted: d.drifted } : {}),
+    });
+  }
+
+  /** Latency without details.latencyMs: from the delivery's webhook.received record in range. */
+  addDeliveryLatencies(): void {
+    for (const p of this.pending) {
+      const start = this.received.get(p.deliveryId);
+      if (start === undefined || p.at < start) continue;
+      const ms = p.at - start;
+      this.total.latencies.push(ms);
+      this.dayAcc(p.day).latencies.push(ms);
+      if (p.appKey) this.apps.get(p.appKey)?.acc.latencies.push(ms);
+    }
+  }
+
+  /** Drift episodes: the first drift.found after the last resolution opens one, drift.resolved closes it. */
+  addDriftEpisodes(): void {
+    for (const [key, events] of this.driftEvents) {
+      events.sort((a, b) => a.at - b.at);
+      let open: number | undefined;
+      for (const e of events) {
+        if (e.kind === 'drift.found') open ??= e.at;
+        else if (open !== undefined) {
+          const ms = e.at - open;
+          this.total.repairTimes.push(ms);
+          this.dayAcc(dayOf(e.at)).repairTimes.push(ms);
+          this.apps.get(key)?.acc.repairTimes.push(ms);
+          open = undefined;
+        }
+      }
+    }
+  }
+
+  /** Per-app figures, sorted by instance/namespace/app. */
+  appStats(): AppStats[] {
+    return [...this.apps.values()]
+      .map((a) => ({ instance: a.instance, namespace: a.namespace, app: a.app, ...finish(a.acc, true) }))
+      .sort((a, b) => `${a.instance}/${a.namespace}/${a.app}`.localeCompare(`${b.instance}/${b.namespace}/${b.app}`));
+  }
+}
+
+/** Deployment outcomes; lead time from `details.leadTimeMs` of `deploy.succeeded`. Other `deploy.*` kinds count nowhere. */
+function addDeploy(r: AuditRecord, targets: Acc[]): void {
+  switch (r.kind) {
+    case 'deploy.succeeded': {
+      const lead = (r.details as { leadTimeMs?: unknown } | undefined)?.leadTimeMs;
+      for (const t of targets) {
+        t.deploySucceeded++;
+        if (typeof lead === 'number' && Number.isFinite(lead) && lead >= 0) t.leadTimes.push(lead);
+      }
+      break;
+    }
+    case 'deploy.failed':
+    case 'deploy.degraded':
+    case 'deploy.timeout':
+      for (const t of targets) t.deployFailed++;
+      break;
+    case 'deploy.superseded':
+      for (const t of targets) t.deploySuperseded++;
+      break;
+    default:
+      break;
+  }
+}
+
+/** Feeds every audit record of the range (and of the app/instance/namespace filter) to `walk`, page by page. */
+async function walkAudit(deps: StatsDeps, options: StatsOptions, range: { from: string; to: string }, walk: StatsWalk): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await deps.auditStore.query({
+      ...range,
+      limit: PAGE,
+      cursor,
+      ...(options.app ? { app: options.app } : {}),
+      ...(options.instance ? { instance: options.instance } : {}),
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+    });
+    for (const r of page.items) walk.add(r);
+    cursor = page.cursor;
+  } while (cursor);
+}
+
+/** Scan points in start order: the scan summaries when the caller has them (and no app filter), else the audit's `scan.completed`. */
+async function scanPoints(deps: StatsDeps, options: StatsOptions, range: { from: string; to: string }, fromAudit: ScanPoint[]): Promise<ScanPoint[]> {
+  return (deps.listScans && !options.app ? await deps.listScans({ ...range, limit: 1000 }) : fromAudit)
+    .map((s) => ({
+      startedAt: s.startedAt,
+      consistencyPercent: s.consistencyPercent,
+      ...(s.apps !== undefined ? { apps: s.apps } : {}),
+      ...(s.drifted !== undefined ? { drifted: s.drifted } : {}),
+    }))
+    .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+}
+
+const mean = (xs: number[] | undefined) => (xs?.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length, 2) : null);
+
+/** One row per UTC day of the range (days without records included), with that day's scans. */
+function dayStatsOf(walk: StatsWalk, scans: ScanPoint[], range: { from: string; to: string }): DayStats[] {
+  const scansByDay = new Map<string, number[]>();
+  for (const s of scans) {
+    const d = s.startedAt.slice(0, 10);
+    (scansByDay.get(d) ?? (scansByDay.set(d, []), scansByDay.get(d)!)).push(s.consistencyPercent);
+  }
+  const allDays: string[] = [];
+  for (let t = Date.parse(range.from.slice(0, 10)); t <= Date.parse(range.to); t += DAY_MS) allDays.push(dayOf(t));
+  return allDays.map((day) => {
+    const c = scansByDay.get(day);
+    return {
+      day,
+      ...finish(walk.days.get(day) ?? newAcc(), false),
+      scans: c?.length ?? 0,
+      consistencyPercent: mean(c),
+      minConsistencyPercent: c?.length ? Math.min(...c) : null,
+    };
+  });
+}
+
 /**
  * Computes per-day and per-app figures for a range (default: the last 7 days).
  * Latency is `details.latencyMs` of `app.refreshed`/`app.synced` records when present, else the
@@ -140,184 +355,25 @@ function appKeyOf(r: AuditRecord): string | undefined {
  * counted on the day the deployment ended.
  * @throws StatsRangeError on an unusable range
  */
-// eslint-disable-next-line max-lines-per-function -- owned by the deploy/stats work in progress this session (issue 14); to split when it settles
 export async function computeStats(deps: StatsDeps, options: StatsOptions = {}): Promise<StatsReport> {
   const now = (deps.now ?? (() => new Date()))();
-  const { from, to } = statsRange(options, now);
-  const days = new Map<string, Acc>();
-  const apps = new Map<string, { instance: string; namespace: string; app: string; acc: Acc }>();
-  const total = newAcc();
-  const received = new Map<string, number>();
-  const pending: Array<{ deliveryId: string; at: number; day: string; appKey: string }> = [];
-  const driftEvents = new Map<string, Array<{ at: number; kind: string }>>();
-  const scanRecords: ScanPoint[] = [];
-  let records = 0;
-
-  const dayAcc = (day: string) => days.get(day) ?? (days.set(day, newAcc()), days.get(day)!);
-  const appAcc = (r: AuditRecord, key: string) => {
-    let a = apps.get(key);
-    if (!a) apps.set(key, (a = { instance: r.instance ?? '', namespace: r.namespace ?? '', app: r.app!, acc: newAcc() }));
-    return a.acc;
-  };
-
-  let cursor: string | undefined;
-  do {
-    const page = await deps.auditStore.query({
-      from,
-      to,
-      limit: PAGE,
-      cursor,
-      ...(options.app ? { app: options.app } : {}),
-      ...(options.instance ? { instance: options.instance } : {}),
-      ...(options.namespace ? { namespace: options.namespace } : {}),
-    });
-    for (const r of page.items) {
-      records++;
-      const day = r.ts.slice(0, 10);
-      const key = appKeyOf(r);
-      const targets = [total, dayAcc(day), ...(key ? [appAcc(r, key)] : [])];
-      const at = Date.parse(r.ts);
-      switch (r.kind) {
-        case 'webhook.received':
-          for (const t of targets) t.pushes++;
-          if (r.deliveryId) received.set(r.deliveryId, at);
-          break;
-        case 'app.refreshed':
-        case 'app.synced': {
-          const ok = r.outcome !== 'failure';
-          for (const t of targets) {
-            if (r.kind === 'app.refreshed') t.refreshes++;
-            else t.syncs++;
-            if (ok) t.succeeded++;
-            else t.failed++;
-            if (r.deliveryId) t.deliveries.add(r.deliveryId);
-          }
-          if (!ok) break;
-          const latency = (r.details as { latencyMs?: unknown } | undefined)?.latencyMs;
-          if (typeof latency === 'number' && Number.isFinite(latency) && latency >= 0) {
-            for (const t of targets) t.latencies.push(latency);
-          } else if (r.deliveryId) {
-            pending.push({ deliveryId: r.deliveryId, at, day, appKey: key ?? '' });
-          }
-          break;
-        }
-        case 'app.failed':
-          for (const t of targets) {
-            t.failed++;
-            if (r.deliveryId) t.deliveries.add(r.deliveryId);
-          }
-          break;
-        case 'drift.found':
-        case 'drift.resolved':
-        case 'drift.repaired':
-          if (r.kind === 'drift.found') for (const t of targets) t.driftFound++;
-          if (r.kind === 'drift.resolved') for (const t of targets) t.driftResolved++;
-          if (r.kind === 'drift.repaired' && r.outcome === 'success') for (const t of targets) t.driftRepaired++;
-          if (key && r.kind !== 'drift.repaired') (driftEvents.get(key) ?? (driftEvents.set(key, []), driftEvents.get(key)!)).push({ at, kind: r.kind });
-          break;
-        case 'app.rolledback':
-          if (r.outcome === 'success') for (const t of targets) t.rollbacks++;
-          break;
-        case 'deploy.succeeded': {
-          const lead = (r.details as { leadTimeMs?: unknown } | undefined)?.leadTimeMs;
-          for (const t of targets) {
-            t.deploySucceeded++;
-            if (typeof lead === 'number' && Number.isFinite(lead) && lead >= 0) t.leadTimes.push(lead);
-          }
-          break;
-        }
-        case 'deploy.failed':
-        case 'deploy.degraded':
-        case 'deploy.timeout':
-          for (const t of targets) t.deployFailed++;
-          break;
-        case 'deploy.superseded':
-          for (const t of targets) t.deploySuperseded++;
-          break;
-        case 'scan.completed': {
-          const d = r.details as { consistencyPercent?: unknown; apps?: unknown; drifted?: unknown } | undefined;
-          if (typeof d?.consistencyPercent === 'number') {
-            scanRecords.push({
-              startedAt: r.ts,
-              consistencyPercent: d.consistencyPercent,
-              ...(typeof d.apps === 'number' ? { apps: d.apps } : {}),
-              ...(typeof d.drifted === 'number' ? { drifted: d.drifted } : {}),
-            });
-          }
-          break;
-        }
-        default:
-          break;
-      }
-    }
-    cursor = page.cursor;
-  } while (cursor);
-
-  // Latency without details.latencyMs: from the delivery's webhook.received record in range.
-  for (const p of pending) {
-    const start = received.get(p.deliveryId);
-    if (start === undefined || p.at < start) continue;
-    const ms = p.at - start;
-    total.latencies.push(ms);
-    dayAcc(p.day).latencies.push(ms);
-    if (p.appKey) apps.get(p.appKey)?.acc.latencies.push(ms);
-  }
-
-  // Drift episodes: the first drift.found after the last resolution opens one, drift.resolved closes it.
-  for (const [key, events] of driftEvents) {
-    events.sort((a, b) => a.at - b.at);
-    let open: number | undefined;
-    for (const e of events) {
-      if (e.kind === 'drift.found') open ??= e.at;
-      else if (open !== undefined) {
-        const ms = e.at - open;
-        total.repairTimes.push(ms);
-        dayAcc(new Date(e.at).toISOString().slice(0, 10)).repairTimes.push(ms);
-        apps.get(key)?.acc.repairTimes.push(ms);
-        open = undefined;
-      }
-    }
-  }
-
-  const scans = (deps.listScans && !options.app ? await deps.listScans({ from, to, limit: 1000 }) : scanRecords)
-    .map((s) => ({
-      startedAt: s.startedAt,
-      consistencyPercent: s.consistencyPercent,
-      ...(s.apps !== undefined ? { apps: s.apps } : {}),
-      ...(s.drifted !== undefined ? { drifted: s.drifted } : {}),
-    }))
-    .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
-  const scansByDay = new Map<string, number[]>();
-  for (const s of scans) {
-    const d = s.startedAt.slice(0, 10);
-    (scansByDay.get(d) ?? (scansByDay.set(d, []), scansByDay.get(d)!)).push(s.consistencyPercent);
-  }
-
-  const allDays: string[] = [];
-  for (let t = Date.parse(from.slice(0, 10)); t <= Date.parse(to); t += DAY_MS) allDays.push(new Date(t).toISOString().slice(0, 10));
-  const mean = (xs: number[] | undefined) => (xs?.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length, 2) : null);
-  const dayStats: DayStats[] = allDays.map((day) => {
-    const c = scansByDay.get(day);
-    return {
-      day,
-      ...finish(days.get(day) ?? newAcc(), false),
-      scans: c?.length ?? 0,
-      consistencyPercent: mean(c),
-      minConsistencyPercent: c?.length ? Math.min(...c) : null,
-    };
-  });
-  const appStats: AppStats[] = [...apps.values()]
-    .map((a) => ({ instance: a.instance, namespace: a.namespace, app: a.app, ...finish(a.acc, true) }))
-    .sort((a, b) => `${a.instance}/${a.namespace}/${a.app}`.localeCompare(`${b.instance}/${b.namespace}/${b.app}`));
-  const refused = deps.listRefusals && !options.app ? summariseRefusals(await deps.listRefusals({ from, to })) : undefined;
+  const range = statsRange(options, now);
+  const walk = new StatsWalk();
+  await walkAudit(deps, options, range, walk);
+  walk.addDeliveryLatencies();
+  walk.addDriftEpisodes();
+  const scans = await scanPoints(deps, options, range, walk.scanRecords);
+  const days = dayStatsOf(walk, scans, range);
+  const apps = walk.appStats();
+  const refused = deps.listRefusals && !options.app ? summariseRefusals(await deps.listRefusals(range)) : undefined;
   return {
     ...(refused ? { refused } : {}),
-    from,
-    to,
-    records,
-    totals: { ...finish(total, false), scans: scans.length, consistencyPercent: mean(scans.map((s) => s.consistencyPercent)) },
-    days: dayStats,
-    apps: appStats,
+    from: range.from,
+    to: range.to,
+    records: walk.records,
+    totals: { ...finish(walk.total, false), scans: scans.length, consistencyPercent: mean(scans.map((s) => s.consistencyPercent)) },
+    days,
+    apps,
     scans,
   };
 }
