@@ -70,17 +70,51 @@ function operationOf(app: Application | undefined): RollbackOperation | undefine
   return { phase: op.phase, message: op.message, startedAt: op.startedAt, finishedAt: op.finishedAt, ...(revision ? { revision } : {}) };
 }
 
+/** One rollback under way: the request's settings, the app as read, and what every audit record of it carries. */
+interface RollbackRun {
+  deps: RollbackDeps;
+  request: RollbackRequest;
+  ref: RollbackRequest['ref'];
+  client: ArgoCDClient;
+  app: Application;
+  project: string | undefined;
+  /** Fields of every audit record of this rollback. */
+  base: { instance: string; namespace: string; app: string; project: string | undefined; actor: RollbackRequest['actor'] };
+  target: RollbackTarget;
+  /** `base` plus the target's revision and details, for the `app.rolledback` records. */
+  common: { revision: string; details: Record<string, unknown> } & RollbackRun['base'];
+  to: string;
+  dryRun: boolean;
+  prune: boolean;
+  previousRevision: string | undefined;
+  /** The app's auto-sync policy, when on. */
+  automated: Record<string, unknown> | undefined;
+}
+
 /**
- * Rolls an application back to a history id or a commit, as the caller (`actor`).
- * Every decision is audited: `app.autosync.disabled` when auto-sync was turned off,
- * `app.rolledback` with outcome success, refused or failure.
- * @throws RollbackNotFoundError unknown instance, app, history id or commit
- * @throws AutoSyncEnabledError auto-sync is on and `disableAutoSync` was not asked for
- * @throws OperationInProgressError another operation is running
- * @throws InvalidRollbackTargetError `to` is unusable
+ * What `to` names: a history entry (ArgoCD's rollback by id), else an older commit the audit
+ * trail saw for this app or its repository (a sync to it).
  */
-// eslint-disable-next-line max-lines-per-function -- checks, target resolution, sync and audit of one rollback; to split into phases like the drift scan (issue 16 follow-up)
-export async function rollbackApplication(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackResult> {
+async function resolveTarget(deps: RollbackDeps, app: Application, ref: RollbackRequest['ref'], to: string): Promise<RollbackTarget> {
+  const entry = findInHistory(app, to);
+  if (entry) return { method: 'rollback', historyId: entry.id, revision: revisionsOf(entry)[0] ?? to };
+  if (app.spec?.sources?.length) {
+    throw new InvalidRollbackTargetError('to', `commit ${to} is not in the history of this multi-source application; roll back to a history id instead`);
+  }
+  if (!FULL_SHA.test(to)) {
+    throw new RollbackNotFoundError('commit', `commit ${to} is not in the application's history; give the full 40-character sha of an older commit`);
+  }
+  if (!(await commitKnown(deps, app, ref, to.toLowerCase()))) {
+    throw new RollbackNotFoundError(
+      'commit',
+      `commit ${to} is unknown: it is not in the application's history and the audit trail never saw it for this application or its repository`,
+    );
+  }
+  return { method: 'sync', revision: to.toLowerCase() };
+}
+
+/** Checks the request, reads the app and resolves the target. */
+async function beginRollback(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackRun> {
   const { ref, actor } = request;
   const to = String(request.to ?? '').trim();
   const dryRun = request.dryRun === true;
@@ -93,89 +127,74 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
   const app = await getApp(client, ref, request.project);
   const project = app.spec?.project;
   const base = { instance: ref.instance, namespace: ref.namespace, app: ref.name, project, actor } as const;
-
   const history = app.status?.history ?? [];
   const previousRevision = history.length ? revisionsOf(history[history.length - 1])[0] : undefined;
-  const entry = findInHistory(app, to);
-  let target: RollbackTarget;
-  if (entry) {
-    target = { method: 'rollback', historyId: entry.id, revision: revisionsOf(entry)[0] ?? to };
-  } else {
-    if (app.spec?.sources?.length) {
-      throw new InvalidRollbackTargetError('to', `commit ${to} is not in the history of this multi-source application; roll back to a history id instead`);
-    }
-    if (!FULL_SHA.test(to)) {
-      throw new RollbackNotFoundError('commit', `commit ${to} is not in the application's history; give the full 40-character sha of an older commit`);
-    }
-    if (!(await commitKnown(deps, app, ref, to.toLowerCase()))) {
-      throw new RollbackNotFoundError(
-        'commit',
-        `commit ${to} is unknown: it is not in the application's history and the audit trail never saw it for this application or its repository`,
-      );
-    }
-    target = { method: 'sync', revision: to.toLowerCase() };
-  }
-
+  const target = await resolveTarget(deps, app, ref, to);
   const common = {
     ...base,
     revision: target.revision,
     details: { method: target.method, historyId: target.historyId, to, previousRevision, dryRun, prune },
   };
-
   const automated = autoSyncPolicy(app) as Record<string, unknown> | undefined;
-  let autoSyncDisabled: RollbackResult['autoSyncDisabled'];
-  if (automated) {
-    if (!request.disableAutoSync) {
-      const error = new AutoSyncEnabledError(automated);
-      await deps.auditStore.append({
-        ...common,
-        kind: 'app.rolledback',
-        outcome: 'refused',
-        message: `rollback to ${target.revision} refused: auto-sync is enabled`,
-      });
-      throw error;
-    }
-    if (dryRun) {
-      return {
-        app: ref,
-        method: target.method,
-        historyId: target.historyId,
-        revision: target.revision,
-        previousRevision,
-        dryRun,
-        prune,
-        wouldDisableAutoSync: true,
-        operation: operationOf(app),
-      };
-    }
-    const spec = structuredClone(app.spec!);
-    delete spec.syncPolicy!.automated;
-    await client.updateApplicationSpec(ref, spec, { project });
-    autoSyncDisabled = { previousAutomated: automated };
-    await deps.auditStore.append({
-      ...base,
-      kind: 'app.autosync.disabled',
-      outcome: 'success',
-      message: `auto-sync turned off before a rollback to ${target.revision}; restore spec.syncPolicy.automated from details.previousAutomated to turn it back on`,
-      details: { reason: 'rollback', previousAutomated: automated, rollbackTo: target.revision },
-    });
-  }
+  return { deps, request, ref, client, app, project, base, target, common, to, dryRun, prune, previousRevision, automated };
+}
 
-  let accepted: Application;
+/**
+ * ArgoCD refuses a rollback while auto-sync is on. Without `disableAutoSync` that is a refusal
+ * (audited); with it, auto-sync is turned off (audited with the removed policy), or, in a dry
+ * run, the answer says it would be.
+ * @returns the dry run's answer, or the policy turned off (undefined when auto-sync was off)
+ */
+async function turnOffAutoSync(run: RollbackRun): Promise<{ dryRunResult: RollbackResult } | { autoSyncDisabled: RollbackResult['autoSyncDisabled'] }> {
+  const { deps, request, ref, target, automated } = run;
+  if (!automated) return { autoSyncDisabled: undefined };
+  if (!request.disableAutoSync) {
+    const error = new AutoSyncEnabledError(automated);
+    await deps.auditStore.append({
+      ...run.common,
+      kind: 'app.rolledback',
+      outcome: 'refused',
+      message: `rollback to ${target.revision} refused: auto-sync is enabled`,
+    });
+    throw error;
+  }
+  if (run.dryRun) {
+    const { historyId, revision, method } = target;
+    const answer = { app: ref, method, historyId, revision, previousRevision: run.previousRevision, dryRun: run.dryRun, prune: run.prune };
+    return { dryRunResult: { ...answer, wouldDisableAutoSync: true, operation: operationOf(run.app) } };
+  }
+  const spec = structuredClone(run.app.spec!);
+  delete spec.syncPolicy!.automated;
+  await run.client.updateApplicationSpec(ref, spec, { project: run.project });
+  await deps.auditStore.append({
+    ...run.base,
+    kind: 'app.autosync.disabled',
+    outcome: 'success',
+    message: `auto-sync turned off before a rollback to ${target.revision}; restore spec.syncPolicy.automated from details.previousAutomated to turn it back on`,
+    details: { reason: 'rollback', previousAutomated: automated, rollbackTo: target.revision },
+  });
+  return { autoSyncDisabled: { previousAutomated: automated } };
+}
+
+/**
+ * Asks ArgoCD for the rollback (by history id) or the sync (to the older commit). A refusal
+ * (operation in progress, auto-sync on) or failure is audited and thrown as our error.
+ */
+async function startOperation(run: RollbackRun, autoSyncDisabled: RollbackResult['autoSyncDisabled']): Promise<Application> {
+  const { client, ref, target, dryRun, prune, project, common } = run;
   try {
-    accepted =
-      target.method === 'rollback'
-        ? await client.rollbackApplication(ref, { id: target.historyId!, dryRun, prune, project })
-        : await client.syncApplication(ref, { revision: target.revision, dryRun, prune, project });
+    return target.method === 'rollback'
+      ? await client.rollbackApplication(ref, { id: target.historyId!, dryRun, prune, project })
+      : await client.syncApplication(ref, { revision: target.revision, dryRun, prune, project });
   } catch (error) {
     const mapped =
       error instanceof ArgoCDFailedPreconditionError && error.operationInProgress
         ? new OperationInProgressError(undefined, { cause: error })
         : error instanceof ArgoCDFailedPreconditionError && error.autoSyncEnabled
-          ? new AutoSyncEnabledError(automated ?? {}, undefined, { cause: error })
+          ? new AutoSyncEnabledError(run.automated ?? {}, undefined, { cause: error })
           : error;
     const refused = mapped instanceof OperationInProgressError || mapped instanceof AutoSyncEnabledError;
-    await deps.auditStore.append({
+    await run.deps.auditStore.append({
       ...common,
       kind: 'app.rolledback',
       outcome: refused ? 'refused' : 'failure',
@@ -184,31 +203,53 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
     });
     throw mapped;
   }
+}
 
-  if (!dryRun && deps.deployments) {
-    const acceptedAt = (deps.now?.() ?? new Date()).toISOString();
-    await deps.deployments
-      .start({
-        ref,
-        project,
-        cause: 'rollback',
-        action: target.method === 'rollback' ? 'rollback' : 'sync',
-        expectedRevision: target.revision,
-        actor,
-        startedAt: acceptedAt,
-        acceptedAt,
-      })
-      .catch((error: unknown) => deps.log?.warn?.('rollback not tracked', { ...ref, error: error instanceof Error ? error.message : String(error) }));
-  }
+/** Hands an accepted rollback (not a dry run) to the deployment tracker; a tracking failure is logged, never the rollback's. */
+async function trackRollback(run: RollbackRun): Promise<void> {
+  const { deps, ref, target } = run;
+  if (run.dryRun || !deps.deployments) return;
+  const acceptedAt = (deps.now?.() ?? new Date()).toISOString();
+  await deps.deployments
+    .start({
+      ref,
+      project: run.project,
+      cause: 'rollback',
+      action: target.method === 'rollback' ? 'rollback' : 'sync',
+      expectedRevision: target.revision,
+      actor: run.request.actor,
+      startedAt: acceptedAt,
+      acceptedAt,
+    })
+    .catch((error: unknown) => deps.log?.warn?.('rollback not tracked', { ...ref, error: error instanceof Error ? error.message : String(error) }));
+}
+
+/**
+ * Rolls an application back to a history id or a commit, as the caller (`actor`).
+ * Every decision is audited: `app.autosync.disabled` when auto-sync was turned off,
+ * `app.rolledback` with outcome success, refused or failure.
+ * @throws RollbackNotFoundError unknown instance, app, history id or commit
+ * @throws AutoSyncEnabledError auto-sync is on and `disableAutoSync` was not asked for
+ * @throws OperationInProgressError another operation is running
+ * @throws InvalidRollbackTargetError `to` is unusable
+ */
+export async function rollbackApplication(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackResult> {
+  const run = await beginRollback(deps, request);
+  const autoSync = await turnOffAutoSync(run);
+  if ('dryRunResult' in autoSync) return autoSync.dryRunResult;
+  const { autoSyncDisabled } = autoSync;
+  const accepted = await startOperation(run, autoSyncDisabled);
+  await trackRollback(run);
+  const { ref, target, common, dryRun } = run;
   let operation = operationOf(accepted);
   const waitSeconds = Math.min(MAX_WAIT_SECONDS, Math.max(0, request.waitSeconds ?? 0));
-  if (waitSeconds > 0 && operation?.phase === 'Running') operation = await waitForOperation(client, ref, waitSeconds, operation, app.spec?.project);
-
+  if (waitSeconds > 0 && operation?.phase === 'Running') operation = await waitForOperation(run.client, ref, waitSeconds, operation, run.app.spec?.project);
+  const done = target.method === 'rollback' ? `rolled back to history id ${target.historyId}` : 'synced to older commit';
   const record: AuditRecord = await deps.auditStore.append({
     ...common,
     kind: 'app.rolledback',
     outcome: 'success',
-    message: `${dryRun ? 'dry run: ' : ''}${target.method === 'rollback' ? `rolled back to history id ${target.historyId}` : 'synced to older commit'} ${target.revision}${autoSyncDisabled ? ' (auto-sync turned off first)' : ''}`,
+    message: `${dryRun ? 'dry run: ' : ''}${done} ${target.revision}${autoSyncDisabled ? ' (auto-sync turned off first)' : ''}`,
     details: { ...common.details, autoSyncDisabled: !!autoSyncDisabled, operationPhase: operation?.phase },
   });
   return {
@@ -216,9 +257,9 @@ export async function rollbackApplication(deps: RollbackDeps, request: RollbackR
     method: target.method,
     ...(target.historyId !== undefined ? { historyId: target.historyId } : {}),
     revision: target.revision,
-    previousRevision,
+    previousRevision: run.previousRevision,
     dryRun,
-    prune,
+    prune: run.prune,
     ...(autoSyncDisabled ? { autoSyncDisabled } : {}),
     operation,
     auditId: record.id,
