@@ -90,7 +90,14 @@ describe('notifications of dead letters, failed verifies and refusal spikes on t
       repository: { html_url: 'https://github.com/acme/store', clone_url: REPO, default_branch: 'main', full_name: 'acme/store' },
       pusher: { name: 'octocat' },
       commits: [
-        { id: COMMIT, message: 'bump', timestamp: '2026-01-01T00:00:00Z', added: [], modified: ['shop/a.yaml', 'cart/b.yaml', 'billing/c.yaml'], removed: [] },
+        {
+          id: COMMIT,
+          message: 'bump PAYLOAD-MARKER-7f3',
+          timestamp: '2026-01-01T00:00:00Z',
+          added: [],
+          modified: ['shop/a.yaml', 'cart/b.yaml', 'billing/c.yaml'],
+          removed: [],
+        },
       ],
       head_commit: { id: COMMIT },
     });
@@ -121,8 +128,9 @@ describe('notifications of dead letters, failed verifies and refusal spikes on t
         `^push ${deliveryId} \\(github refs/heads/main\\) went to the dead-letter queue after 3 receive\\(s\\): 1 action\\(s\\) undone on default/shop-prod: shop \\(refresh: `,
       ),
     );
-    // cart was refreshed on the first receive: not named
+    // cart was refreshed on the first receive: not named; nothing of the payload is quoted
     expect(got[0].body).not.toContain('cart');
+    expect(got[0].body).not.toContain('PAYLOAD-MARKER');
     const failed = (await stack.deps.auditStore.query({ deliveryId, kind: 'app.failed' })).items.map((r) => r.app).sort();
     expect(failed).toEqual(['billing', 'shop']);
   });

@@ -5,6 +5,8 @@
  * are on what the receiver RECEIVED, what the dead letters hold and what the trail says.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DynamoDBAuditStore } from '../../../functions/lib/audit';
 import type { AuditInput } from '../../../functions/lib/audit/types';
 import { defaults } from '../../../functions/lib/config/defaults';
@@ -283,5 +285,39 @@ describe('notifications', () => {
     const reason = (env.results[1].send as { reason: string }).reason;
     expect(reason).toMatch(/^TypeError/);
     expect(reason).not.toContain('127.0.0.1');
+  });
+
+  it('retries a receiver that takes the request and never answers (timeout), naming the timeout, not the URL', async () => {
+    // Prepare: a receiver that reads each request and holds it open
+    const held: ServerResponse[] = [];
+    const hanging = createServer((req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      held.push(res);
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hook`;
+    try {
+      env = await startEnv({
+        maxAttempts: 2,
+        timeoutMs: 200,
+        channels: [{ name: 'ops-hook', type: 'webhook', url, secret: { env: 'HOOK_SECRET' } }],
+        rules: [{ events: ['drift.found'], channels: ['ops-hook'] }],
+      });
+
+      // Act
+      await env.store.append(driftFound());
+      await waitFor(() => env.results.length === 2, 'the second attempt', 10_000);
+
+      // Assess: both attempts reached the receiver; the message was retried, then dead-lettered
+      expect(held).toHaveLength(2);
+      expect(env.results.map((r) => r.outcome)).toEqual(['retrying', 'dead-lettered']);
+      const reason = (env.results[0].send as { reason: string }).reason;
+      expect(reason).toMatch(/Timeout|Abort/);
+      expect(reason).not.toContain('127.0.0.1');
+    } finally {
+      for (const res of held) res.destroy();
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
+    }
   });
 });
