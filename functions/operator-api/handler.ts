@@ -12,7 +12,6 @@ import type { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { lazyDeps, refreshing, type DepsOrBuilder } from '../lib/runtime/lazy';
 import { completeLogger } from '../lib/observability/simple-logger';
 import { authorize } from './access';
-import { QueryParams } from './params';
 import { errorResponse, json, methodNotAllowed, ok, routeNotFound } from './responses';
 import { matchRoute, type OperatorEvent } from './routes';
 
@@ -72,7 +71,7 @@ export function createOperatorApiHandler(deps: DepsOrBuilder<CoreDeps>, options:
         return json(415, { error: 'unsupported-media-type', message: 'write requests must have Content-Type: application/json' });
       }
       resolved = await getDeps();
-      const ctx = { event, deps: resolved, query: new QueryParams(event.queryStringParameters), params: match.params, actor: actorOf(event) };
+      const ctx = { event, deps: resolved, params: match.params, actor: actorOf(event) };
       const { scope, targets } = await authorize(match.route.access, ctx.actor, resolved, ctx, `${match.route.method} ${match.route.path}`);
       const result = await match.route.run({ ...ctx, scope, targets });
       return ok(result);

@@ -1,8 +1,10 @@
 /**
- * The operator API's routes: each turns request input into one `functions/lib` call and its
- * result into a body. Validation errors throw `InvalidParameterError`; `responses.ts` maps errors.
+ * The operator API's routes: each declares the schemas of its query and body (params.ts) and
+ * turns the validated input into one `functions/lib` call and its result into a body.
+ * Validation errors throw `InvalidParameterError`; `responses.ts` maps errors.
  */
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
+import type * as v from 'valibot';
 import { scopeAllows, scopeFilter, type AccessScope } from '../lib/access/index';
 import {
   appRefOf,
@@ -32,14 +34,27 @@ import type { AuditKind, VerifyReport } from '../lib/audit/types';
 import { heldChainsEvent, publishQuietly, verifyReportEvent } from '../lib/notify/events';
 import { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
 import { INDEX_BACKFILL_DELIVERY, INDEX_BACKFILLED_KIND } from '../lib/audit/index-backfill';
-import { checkObjects, exportPage, importObjects, MAX_EXPORT_PAGE, type CleanObject, type ExportKind } from '../lib/dr/index';
+import { checkObjects, exportPage, importObjects, MAX_EXPORT_PAGE, type CheckRequest, type CleanObject, type ExportKind } from '../lib/dr/index';
 import { clearFlapping, getDriftState, listScans, runDriftScan, type DriftScanResult } from '../lib/drift/index';
 import { rollbackApplication } from '../lib/rollback/index';
 import { argocdFor, type CoreDeps } from '../lib/runtime/core-deps';
 import { computeStats } from '../lib/stats/index';
 import { listRefusals } from '../lib/intake/dynamodb-refusal-counter';
 import type { RouteAccess, RouteTarget } from './access';
-import { AUDIT_KINDS, InvalidParameterError, QueryParams, ResourceNotFoundError, auditFrom, bodyField, parseJsonBody } from './params';
+import {
+  AUDIT_KINDS,
+  InvalidParameterError,
+  PATH_PARAM,
+  ResourceNotFoundError,
+  auditFrom,
+  body,
+  parseField,
+  parseJsonBody,
+  parseParams,
+  query,
+  queryInput,
+  strict,
+} from './params';
 
 /** Time one call of `POST /api/audit/backfill-index` works before it answers with a resume token. */
 const BACKFILL_SLICE_MS = 20_000;
@@ -47,11 +62,11 @@ const BACKFILL_SLICE_MS = 20_000;
 /** The event the routes read (HTTP API payload v2 with the IAM authorizer context). */
 export type OperatorEvent = APIGatewayProxyEventV2WithIAMAuthorizer;
 
-/** What a route gets. */
+/** What a route's access check gets (before its query and body are validated). */
 export interface RouteContext {
   event: OperatorEvent;
   deps: CoreDeps;
-  query: QueryParams;
+  /** Path parameters, percent-decoded and checked ({@link PATH_PARAM}). */
   params: Record<string, string>;
   /** The caller: the IAM principal ARN deployed, the local token's principal locally. */
   actor: string;
@@ -67,7 +82,8 @@ export interface AuthorizedContext extends RouteContext {
 
 /**
  * A route: API Gateway route key parts, the access it needs (checked by the handler before
- * `run`, see access.ts) and the function answering it (status 200 with its result).
+ * `run`, see access.ts) and the function answering it (status 200 with its result), which
+ * validates the request's query (GET) or body (POST) first.
  */
 export interface OperatorRoute {
   method: 'GET' | 'POST';
@@ -77,6 +93,47 @@ export interface OperatorRoute {
   access: RouteAccess<RouteContext>;
   run(ctx: AuthorizedContext): Promise<unknown>;
 }
+
+/** A strict object schema of query parameters or body fields (`strict` in params.ts). */
+type InputSchema = v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>;
+
+/** No query parameters at all (GET routes that take none refuse any). */
+const NO_QUERY = strict({});
+
+/** A route as written below: its input schemas and a `run` that gets the validated input, typed. */
+interface RouteSpec<Q extends InputSchema, B extends InputSchema> extends Omit<OperatorRoute, 'run'> {
+  /** The query parameters of a GET route. @default none */
+  query?: Q;
+  /** The JSON body fields of a POST route. @default none */
+  body?: B;
+  /** Whether a POST needs a body; without, an empty body reads as `{}`. @default false */
+  bodyRequired?: boolean;
+  run: (ctx: AuthorizedContext & { query: v.InferOutput<Q>; body: v.InferOutput<B> }) => Promise<unknown>;
+}
+
+/**
+ * Builds a route whose input is validated after the access check, as before (a caller without
+ * access learns nothing about the parameters, and every refusal is audited). GET routes read
+ * the query only and POST routes the body only; the other is not read.
+ */
+function route<Q extends InputSchema = typeof NO_QUERY, B extends InputSchema = typeof NO_QUERY>(spec: RouteSpec<Q, B>): OperatorRoute {
+  const { query: q, body: b, bodyRequired = false, run, ...rest } = spec;
+  return {
+    ...rest,
+    run: (ctx) => {
+      const { event } = ctx;
+      const get = rest.method === 'GET';
+      const input = {
+        query: get ? parseParams(q ?? NO_QUERY, queryInput(event.queryStringParameters)) : {},
+        body: get ? {} : parseParams(b ?? NO_QUERY, parseJsonBody(event.body, event.isBase64Encoded, bodyRequired)),
+      };
+      return run({ ...ctx, ...input });
+    },
+  };
+}
+
+/** The body schema of a POST route. */
+const bodyOf = <E extends v.ObjectEntries>(entries: E) => strict(entries, 'body field', 'must be a JSON object');
 
 /** The app named by a route's path parameters. */
 function appParams(params: Record<string, string>) {
@@ -212,12 +269,16 @@ function projectOfObject(o: Pick<CleanObject, 'kind' | 'metadata' | 'spec'>): st
   return typeof o.spec?.project === 'string' && o.spec.project ? o.spec.project : 'default';
 }
 
+/**
+ * The targets of an import, read from its body before the access check: leniently, as they are
+ * only what is checked (the body schema refuses a malformed body after the check).
+ */
 async function importTargets({ deps, event }: RouteContext): Promise<RouteTarget[]> {
-  const body = parseJsonBody(event.body, event.isBase64Encoded, true);
-  const instance = typeof body.instance === 'string' ? body.instance : undefined;
+  const json = parseJsonBody(event.body, event.isBase64Encoded, true);
+  const instance = typeof json.instance === 'string' ? json.instance : undefined;
   const objects = [
-    ...(Array.isArray(body.projects) ? (body.projects as unknown[]) : []),
-    ...(Array.isArray(body.applications) ? (body.applications as unknown[]) : []),
+    ...(Array.isArray(json.projects) ? (json.projects as unknown[]) : []),
+    ...(Array.isArray(json.applications) ? (json.applications as unknown[]) : []),
   ] as Array<Partial<CleanObject>>;
   const targets: RouteTarget[] = [{ instance, anyProject: true }];
   const named = objects.filter((o) => o && typeof o === 'object' && o.metadata && typeof o.metadata.name === 'string');
@@ -312,53 +373,57 @@ async function notifyBroken<R extends VerifyReport & { breaksOmitted?: number }>
 
 /** Every route, in matching order. */
 export const OPERATOR_ROUTES: OperatorRoute[] = [
-  {
+  route({
     method: 'GET',
     path: '/healthz',
     access: { kind: 'public' },
-    run: async ({ deps, query }) => {
-      query.allowOnly();
-      return { status: 'ok', instances: deps.argocd.names };
-    },
-  },
-  {
+    run: async ({ deps }) => ({ status: 'ok', instances: deps.argocd.names }),
+  }),
+  route({
     method: 'GET',
     path: '/api/audit',
     access: { kind: 'scoped', action: 'read' },
-    run: async ({ deps, query, scope }) => {
-      query.allowOnly('app', 'instance', 'namespace', 'kind', 'from', 'to', 'delivery', 'revision', 'limit', 'cursor');
-      const kind = query.oneOf<AuditKind>('kind', AUDIT_KINDS);
-      const from = auditFrom(query.time('from'));
-      const to = query.time('to');
+    query: strict({
+      app: query.text,
+      instance: query.text,
+      namespace: query.text,
+      kind: query.oneOf<AuditKind>(AUDIT_KINDS),
+      from: query.time,
+      to: query.time,
+      delivery: query.text,
+      revision: query.text,
+      // Capped, not refused: a client asking for more simply gets the largest page.
+      limit: query.int(1, MAX_LIMIT, true),
+      cursor: query.cursor,
+    }),
+    run: async ({ deps, query: q, scope }) => {
       const page = await scopedAuditStore(deps.auditStore, scope, deps.argocd.names).query({
-        app: query.string('app'),
-        instance: query.string('instance'),
-        namespace: query.string('namespace'),
-        kind,
-        from,
-        to,
-        deliveryId: query.string('delivery'),
-        revision: query.string('revision'),
-        // Capped, not refused: a client asking for more simply gets the largest page.
-        limit: query.int('limit', { min: 1, max: MAX_LIMIT, cap: true }),
-        cursor: query.string('cursor'),
+        app: q.app,
+        instance: q.instance,
+        namespace: q.namespace,
+        kind: q.kind,
+        from: auditFrom(q.from),
+        to: q.to,
+        deliveryId: q.delivery,
+        revision: q.revision,
+        limit: q.limit,
+        cursor: q.cursor,
       });
       return { items: page.items, count: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/audit/verify',
     // Chains span projects (system chains hold records of no project): every project is needed.
     access: { kind: 'global', action: 'verify' },
-    run: async ({ deps, query, actor }) => {
-      query.allowOnly('chain', 'after', 'limit', 'digests');
-      const chains = query.list('chain');
-      const after = query.string('after');
-      const limit = query.int('limit', { min: 1, max: VERIFY_PAGE_CHAINS, cap: true });
-      const digests = query.string('digests');
-      if (digests !== undefined && digests !== 'all' && digests !== 'checkpoint')
-        throw new InvalidParameterError('digests', 'digests must be "checkpoint" or "all"');
+    query: strict({
+      chain: query.list,
+      after: query.text,
+      limit: query.int(1, VERIFY_PAGE_CHAINS, true),
+      digests: query.oneOf(['checkpoint', 'all'], 'must be "checkpoint" or "all"'),
+    }),
+    run: async ({ deps, actor, query: { chain: chains, after, limit, digests } }) => {
       if (chains && (after !== undefined || limit !== undefined)) throw new InvalidParameterError('after', 'chain cannot be combined with after/limit');
       if (!deps.anchor) return notifyBroken(deps, actor, { ...(await deps.auditStore.verify(chains ? { chains } : {})), anchoring: 'not-configured' });
       const { reader, store } = deps.anchor;
@@ -375,16 +440,14 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       );
       return notifyBroken(deps, actor, report);
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/audit/anchor',
     // Anchoring names every chain's head, across projects, like verify.
     access: { kind: 'global', action: 'verify' },
-    run: async ({ deps, event, actor }) => {
-      const body = parseJsonBody(event.body, event.isBase64Encoded);
-      bodyField.allowOnly(body, 'checkpoint');
-      const checkpoint = bodyField.bool(body, 'checkpoint');
+    body: bodyOf({ checkpoint: body.bool }),
+    run: async ({ deps, actor, body: { checkpoint } }) => {
       const result = await anchorOf(deps).anchorNow(checkpoint !== undefined ? { checkpoint } : {});
       await deps.auditStore.append({
         kind: 'audit.anchored',
@@ -406,23 +469,20 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       await publishQuietly(deps.notify, heldChainsEvent(result.held, actor, deps.now().toISOString()), deps.log);
       return result;
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/audit/backfill-index',
     // It writes to every chain (records of every project): an upgrade step for admins.
     access: { kind: 'global', action: 'admin' },
-    run: async ({ deps, event, actor }) => {
-      const body = parseJsonBody(event.body, event.isBase64Encoded);
-      bodyField.allowOnly(body, 'resume');
-      if (body.resume !== undefined && typeof body.resume !== 'string')
-        throw new InvalidParameterError('resume', 'resume must be the token of an earlier call');
+    body: bodyOf({ resume: body.text('must be the token of an earlier call') }),
+    run: async ({ deps, actor, body: { resume } }) => {
       // The by-project index is the DynamoDB adapter's; a store without it has nothing to backfill.
       if (!(deps.auditStore instanceof DynamoDBAuditStore)) throw new InvalidParameterError('resume', 'this audit store has no by-project index to backfill');
       // A slice ends well inside API Gateway's 29 s; the caller (the CLI) continues with `resume`.
       const result = await deps.auditStore.backfillIndex({
         deadline: deps.now().getTime() + BACKFILL_SLICE_MS,
-        ...(body.resume ? { resume: body.resume } : {}),
+        ...(resume ? { resume } : {}),
       });
       if (result.done) {
         // One record per completed pass; from now on verify treats a missing projectDay as a break.
@@ -438,97 +498,82 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       }
       return result;
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/audit/public-key',
     access: { kind: 'global', action: 'verify' },
-    run: async ({ deps, query }) => {
-      query.allowOnly();
+    run: async ({ deps }) => {
       const pem = await anchorOf(deps).publicKeyPem();
       return { pem, fingerprint: publicKeyOf(pem).fingerprint };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/audit/digests',
     // Digests name the heads of every chain, across projects.
     access: { kind: 'global', action: 'verify' },
-    run: async ({ deps, query }) => {
-      query.allowOnly('after', 'limit', 'from');
-      const from = query.string('from');
-      if (from !== undefined && from !== 'checkpoint' && from !== 'all') throw new InvalidParameterError('from', 'from must be "checkpoint" or "all"');
+    query: strict({ after: query.text, limit: query.int(1, 1000, true), from: query.oneOf(['checkpoint', 'all'], 'must be "checkpoint" or "all"') }),
+    run: async ({ deps, query: { after, limit, from } }) => {
       const anchor = anchorOf(deps);
       return digestsPage(anchor.store, {
-        after: query.string('after'),
-        limit: query.int('limit', { min: 1, max: 1000, cap: true }),
+        after,
+        limit,
         ...(from === 'checkpoint' ? { from, publicKeyPem: await anchor.publicKeyPem() } : {}),
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/audit/digests/part',
     // A part of a big digest (heads in parts of at most 1 MB, so every answer stays under Lambda's 6 MB).
     access: { kind: 'global', action: 'verify' },
-    run: async ({ deps, query }) => {
-      query.allowOnly('seq', 'hash');
-      const seq = query.int('seq', { min: 0 });
-      const hash = query.string('hash');
-      if (seq === undefined) throw new InvalidParameterError('seq', 'seq is required');
-      if (!hash || !/^[0-9a-f]{64}$/.test(hash)) throw new InvalidParameterError('hash', 'hash must be 64 lower-case hex digits');
+    query: strict({ seq: query.requiredInt(0), hash: query.pattern(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits') }),
+    run: async ({ deps, query: { seq, hash } }) => {
       const part = await digestPart(anchorOf(deps).store, seq, hash);
       if (!part) throw new ResourceNotFoundError('digest part', `no part ${hash} of digest ${seq}`);
       return part;
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/audit/proof/chains',
     access: { kind: 'global', action: 'verify' },
-    run: async ({ deps, query }) => {
-      query.allowOnly('app', 'instance', 'namespace', 'from', 'to', 'after', 'limit');
-      const app = query.string('app');
-      const appChain = app
-        ? `${APP_CHAIN_PREFIX}${appKey(query.string('instance') ?? RECORD_DEFAULTS.defaultInstance, query.string('namespace') ?? RECORD_DEFAULTS.defaultNamespace, app)}`
+    query: strict({
+      app: query.text,
+      instance: query.text,
+      namespace: query.text,
+      from: query.time,
+      // Accepted for the record but narrows nothing: a record is proven by the links from it to the anchored head.
+      to: query.time,
+      after: query.text,
+      limit: query.int(1, PROOF_CHAINS_PAGE, true),
+    }),
+    run: async ({ deps, query: q }) => {
+      const appChain = q.app
+        ? `${APP_CHAIN_PREFIX}${appKey(q.instance ?? RECORD_DEFAULTS.defaultInstance, q.namespace ?? RECORD_DEFAULTS.defaultNamespace, q.app)}`
         : undefined;
-      // `to` is accepted for the record but narrows nothing: a record is proven by the links from it to the anchored head.
-      query.time('to');
       // Paged (`after`, `next`): 100,000 chain names would not fit in one answer.
-      const page = await proofChains(anchorOf(deps), {
-        appChain,
-        from: query.time('from'),
-        after: query.string('after'),
-        limit: query.int('limit', { min: 1, max: PROOF_CHAINS_PAGE, cap: true }),
-      });
+      const page = await proofChains(anchorOf(deps), { appChain, from: q.from, after: q.after, limit: q.limit });
       return { chains: page.chains.map((chain) => ({ chain, fromSeq: 0 })), ...(page.next !== undefined ? { next: page.next } : {}) };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/audit/proof/records',
     // Proof records are whole chains (system chains hold records of no project): as verify, every project.
     access: { kind: 'global', action: 'verify' },
-    run: async ({ deps, query }) => {
-      query.allowOnly('chain', 'fromSeq', 'limit');
-      const chain = query.string('chain');
-      if (!chain) throw new InvalidParameterError('chain', 'chain is required');
-      return chainRecordsPage(
-        anchorOf(deps).reader,
-        chain,
-        query.int('fromSeq', { min: 0 }) ?? 0,
-        query.int('limit', { min: 1, max: MAX_LIMIT, cap: true }) ?? MAX_LIMIT,
-      );
-    },
-  },
-  {
+    query: strict({ chain: query.required(), fromSeq: query.int(0), limit: query.int(1, MAX_LIMIT, true) }),
+    run: async ({ deps, query: { chain, fromSeq, limit } }) => chainRecordsPage(anchorOf(deps).reader, chain, fromSeq ?? 0, limit ?? MAX_LIMIT),
+  }),
+  route({
     method: 'GET',
     path: '/api/drift',
     access: { kind: 'scoped', action: 'read' },
-    run: async ({ deps, query, scope }) => {
-      query.allowOnly('instance', 'includeResolved');
-      const instance = requireInstance(deps, query.string('instance'));
-      const includeResolved = query.bool('includeResolved');
+    query: strict({ instance: query.text, includeResolved: query.bool }),
+    run: async ({ deps, query: q, scope }) => {
+      const instance = requireInstance(deps, q.instance);
+      const includeResolved = q.includeResolved;
       const [apps, scans] = await Promise.all([
         getDriftState(deps, { ...(instance ? { instance } : {}), ...(includeResolved !== undefined ? { includeResolved } : {}) }),
         listScans(deps, { limit: 1 }),
@@ -538,8 +583,8 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       const lastScan = scopeAllows(scope, {}) ? scans[0] : undefined;
       return { apps: visible, drifted: visible.filter((a) => a.condition === 'drifted').length, lastScan };
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/drift/scan',
     // A scan covers whole instances; the caller needs `scan` on some project of each, and sees
@@ -547,30 +592,28 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
     access: {
       kind: 'targets',
       action: 'scan',
+      // Read before the access check (it names what is checked), with the body schema's own rule.
       find: async ({ deps, event }) => {
-        const instances = bodyField.strings(parseJsonBody(event.body, event.isBase64Encoded), 'instances') ?? deps.argocd.names;
+        const instances = parseField('instances', body.strings, parseJsonBody(event.body, event.isBase64Encoded).instances) ?? deps.argocd.names;
         return instances.map((instance) => ({ instance, anyProject: true }));
       },
     },
-    run: async ({ deps, event, actor, scope }) => {
-      const body = parseJsonBody(event.body, event.isBase64Encoded);
-      bodyField.allowOnly(body, 'dryRun', 'instances');
-      const instances = bodyField.strings(body, 'instances');
+    body: bodyOf({ dryRun: body.bool, instances: body.strings }),
+    run: async ({ deps, actor, scope, body: { dryRun, instances } }) => {
       for (const i of instances ?? []) requireInstance(deps, i);
-      const dryRun = bodyField.bool(body, 'dryRun');
       const result = await runDriftScan(
         { ...deps, argocd: argocdFor(deps, 'scanner') },
         { actor, ...(dryRun !== undefined ? { dryRun } : {}), ...(instances ? { instances } : {}) },
       );
       return scope.all ? result : scopedScan(result, scope);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/stats',
     access: { kind: 'scoped', action: 'read' },
-    run: async ({ deps, query, scope }) => {
-      query.allowOnly('from', 'to', 'app', 'instance', 'namespace');
+    query: strict({ from: query.time, to: query.time, app: query.text, instance: query.text, namespace: query.text }),
+    run: async ({ deps, query: q, scope }) => {
       const everything = scopeAllows(scope, {});
       return computeStats(
         // Scan summaries and webhook refusals belong to no project: only callers over every project get them.
@@ -581,17 +624,17 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
             ? { listScans: (o) => listScans(deps, o), listRefusals: (o) => listRefusals({ doc: deps.doc, tableName: deps.tables.state }, o.from, o.to) }
             : {}),
         },
-        { from: query.time('from'), to: query.time('to'), app: query.string('app'), instance: query.string('instance'), namespace: query.string('namespace') },
+        { from: q.from, to: q.to, app: q.app, instance: q.instance, namespace: q.namespace },
       );
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/apps',
     access: { kind: 'scoped', action: 'read' },
-    run: async ({ deps, query, scope }) => {
-      query.allowOnly('instance');
-      const only = requireInstance(deps, query.string('instance'));
+    query: strict({ instance: query.text }),
+    run: async ({ deps, query: q, scope }) => {
+      const only = requireInstance(deps, q.instance);
       const narrowed = scopeFilter(scope, deps.argocd.names);
       const names = (only ? [only] : deps.argocd.names).filter((n) => !narrowed.instances || narrowed.instances.includes(n));
       const instances = await Promise.all(
@@ -612,13 +655,12 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       );
       return { instances };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/apps/{instance}/{namespace}/{name}',
     access: { kind: 'targets', action: 'read', find: appTarget },
-    run: async ({ deps, query, params, targets }): Promise<AppDetail> => {
-      query.allowOnly();
+    run: async ({ deps, params, targets }): Promise<AppDetail> => {
       const ref = appParams(params);
       requireInstance(deps, ref.instance);
       const client = deps.argocd.get(ref.instance);
@@ -644,34 +686,30 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         .map((h) => ({ id: h.id, revision: h.revision ?? h.revisions?.join(','), deployedAt: h.deployedAt }));
       return { instance: ref.instance, ...summarize(ref.instance, app, client.namespace), history, resources, ...(treeError ? { treeError } : {}) };
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/apps/{instance}/{namespace}/{name}/rollback',
     access: { kind: 'targets', action: 'rollback', find: appTarget },
-    run: async ({ deps, event, params, actor, targets }) => {
-      const body = parseJsonBody(event.body, event.isBase64Encoded, true);
-      bodyField.allowOnly(body, 'to', 'dryRun', 'prune', 'disableAutoSync', 'waitSeconds');
+    bodyRequired: true,
+    body: bodyOf({ to: body.rollbackTarget, dryRun: body.bool, prune: body.bool, disableAutoSync: body.bool, waitSeconds: body.number(0, 25) }),
+    run: async ({ deps, params, actor, targets, body: b }) => {
       // The project the caller was allowed for: ArgoCD is told it on every call, and refuses the
       // app should it have moved to another project in between.
       const project = targets[0]?.project;
-      const to = body.to;
-      if (!(typeof to === 'string' && to.trim()) && !(typeof to === 'number' && Number.isSafeInteger(to) && to >= 0)) {
-        throw new InvalidParameterError('to', 'to is required: a commit sha or a history id');
-      }
       return rollbackApplication(deps, {
         ref: appParams(params),
-        to: String(to).trim(),
-        dryRun: bodyField.bool(body, 'dryRun'),
-        prune: bodyField.bool(body, 'prune'),
-        disableAutoSync: bodyField.bool(body, 'disableAutoSync'),
-        waitSeconds: bodyField.number(body, 'waitSeconds', 0, 25),
+        to: b.to,
+        dryRun: b.dryRun,
+        prune: b.prune,
+        disableAutoSync: b.disableAutoSync,
+        waitSeconds: b.waitSeconds,
         actor,
         ...(project ? { project } : {}),
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/apps/{instance}/{namespace}/{name}/clear-flapping',
     // The project comes from the app's drift state, which is what the route changes.
@@ -691,34 +729,32 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
         ];
       },
     },
-    run: async ({ deps, event, params, actor }) => {
-      const body = parseJsonBody(event.body, event.isBase64Encoded);
-      bodyField.allowOnly(body, 'reason');
-      if (body.reason !== undefined && typeof body.reason !== 'string') throw new InvalidParameterError('reason', 'reason must be a string');
+    body: bodyOf({ reason: body.text() }),
+    run: async ({ deps, params, actor, body: { reason } }) => {
       requireInstance(deps, params.instance);
-      return clearFlapping(deps, { ref: appParams(params), actor, ...(body.reason ? { reason: body.reason } : {}) });
+      return clearFlapping(deps, { ref: appParams(params), actor, ...(reason ? { reason } : {}) });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/export',
     // The caller needs `export` on some project of the instance and gets only its projects' objects.
-    access: { kind: 'targets', action: 'export', find: async ({ query }) => [{ instance: query.string('instance'), anyProject: true }] },
-    run: async ({ deps, query, actor, scope }) => {
-      query.allowOnly('instance', 'kind', 'offset', 'limit', 'snapshot');
-      const instance = query.string('instance');
-      if (!instance) throw new InvalidParameterError('instance', 'instance is required');
+    // The instance as given (checked by the query schema after the access check).
+    access: {
+      kind: 'targets',
+      action: 'export',
+      find: async ({ event }) => [{ instance: event.queryStringParameters?.instance || undefined, anyProject: true }],
+    },
+    query: strict({
+      instance: query.required(),
+      kind: query.requiredOneOf<ExportKind>(['applications', 'projects'], 'is required: applications or projects'),
+      offset: query.int(0),
+      limit: query.int(1, MAX_EXPORT_PAGE, true),
+      snapshot: query.text,
+    }),
+    run: async ({ deps, query: { instance, kind, offset, limit, snapshot }, actor, scope }) => {
       requireInstance(deps, instance);
-      const kind = query.oneOf<ExportKind>('kind', ['applications', 'projects']);
-      if (!kind) throw new InvalidParameterError('kind', 'kind is required: applications or projects');
-      const page = await exportPage(deps, {
-        instance,
-        kind,
-        offset: query.int('offset', { min: 0 }),
-        limit: query.int('limit', { min: 1, max: MAX_EXPORT_PAGE, cap: true }),
-        snapshot: query.string('snapshot'),
-        actor,
-      });
+      const page = await exportPage(deps, { instance, kind, offset, limit, snapshot, actor });
       if (scope.all) return page;
       // Offsets stay those of the whole snapshot, so paging is unchanged; a page just holds fewer
       // objects. `total` (objects of every project) is left out: it counts other teams' objects.
@@ -726,34 +762,31 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       void _total;
       return { ...rest, items: page.items.filter((o) => scopeAllows(scope, { instance, project: projectOfObject(o) })) };
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/import',
     // Every object must be in the caller's projects, and so must every app it would replace:
     // one object outside them refuses the whole import before anything is written.
     access: { kind: 'targets', action: 'import', find: importTargets },
-    run: async ({ deps, event, actor }) => {
-      const body = parseJsonBody(event.body, event.isBase64Encoded, true);
-      bodyField.allowOnly(body, 'instance', 'dryRun', 'projects', 'applications');
-      if (typeof body.instance !== 'string' || !body.instance) throw new InvalidParameterError('instance', 'instance is required');
-      requireInstance(deps, body.instance);
-      for (const field of ['projects', 'applications'] as const) {
-        if (body[field] !== undefined && !Array.isArray(body[field])) throw new InvalidParameterError(field, `${field} must be an array`);
-      }
+    bodyRequired: true,
+    body: bodyOf({ instance: body.required, dryRun: body.bool, projects: body.array, applications: body.array }),
+    run: async ({ deps, actor, body: b }) => {
+      requireInstance(deps, b.instance);
       return importObjects(
         { ...deps, argocd: argocdFor(deps, 'importer') },
+        // The objects themselves are checked by lib/dr, which names each one at fault (`applications[0]`).
         {
-          instance: body.instance,
-          dryRun: bodyField.bool(body, 'dryRun'),
-          projects: body.projects as CleanObject[] | undefined,
-          applications: body.applications as CleanObject[] | undefined,
+          instance: b.instance,
+          dryRun: b.dryRun,
+          projects: b.projects as CleanObject[] | undefined,
+          applications: b.applications as CleanObject[] | undefined,
         },
         actor,
       );
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/dr/check',
     // The check reports objects the instance has beyond the given ones, whatever their project:
@@ -762,38 +795,34 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       kind: 'targets',
       action: 'export',
       find: async ({ event }) => {
-        const body = parseJsonBody(event.body, event.isBase64Encoded, true);
-        return [{ instance: typeof body.instance === 'string' ? body.instance : undefined }];
+        const json = parseJsonBody(event.body, event.isBase64Encoded, true);
+        return [{ instance: typeof json.instance === 'string' ? json.instance : undefined }];
       },
     },
-    run: async ({ deps, event, actor }) => {
-      const body = parseJsonBody(event.body, event.isBase64Encoded, true);
-      bodyField.allowOnly(body, 'instance', 'projects', 'applications', 'expect', 'checkId');
-      if (typeof body.instance !== 'string' || !body.instance) throw new InvalidParameterError('instance', 'instance is required');
-      requireInstance(deps, body.instance);
-      for (const field of ['projects', 'applications'] as const) {
-        if (body[field] !== undefined && !Array.isArray(body[field])) throw new InvalidParameterError(field, `${field} must be an array`);
-      }
-      const expect = body.expect as Record<string, unknown> | undefined;
-      if (expect !== undefined) {
-        if (!expect || typeof expect !== 'object' || Array.isArray(expect))
-          throw new InvalidParameterError('expect', 'expect must be an object with projects and/or applications');
-        bodyField.allowOnly(expect, 'projects', 'applications');
-      }
-      if (body.checkId !== undefined && typeof body.checkId !== 'string') throw new InvalidParameterError('checkId', 'checkId must be a string');
+    bodyRequired: true,
+    body: bodyOf({
+      instance: body.required,
+      projects: body.array,
+      applications: body.array,
+      // The lists inside are checked by lib/dr (`expect.applications`).
+      expect: body.object({ projects: body.any, applications: body.any }, 'must be an object with projects and/or applications'),
+      checkId: body.text(),
+    }),
+    run: async ({ deps, actor, body: b }) => {
+      requireInstance(deps, b.instance);
       return checkObjects(
         deps,
         {
-          instance: body.instance,
-          projects: body.projects as CleanObject[] | undefined,
-          applications: body.applications as CleanObject[] | undefined,
-          expect: expect,
-          checkId: body.checkId,
+          instance: b.instance,
+          projects: b.projects as CleanObject[] | undefined,
+          applications: b.applications as CleanObject[] | undefined,
+          expect: b.expect as CheckRequest['expect'],
+          checkId: b.checkId,
         },
         actor,
       );
     },
-  },
+  }),
 ];
 
 interface CompiledRoute {
@@ -815,8 +844,9 @@ const COMPILED: CompiledRoute[] = OPERATOR_ROUTES.map((route) => {
 export type RouteMatch = { kind: 'found'; route: OperatorRoute; params: Record<string, string> } | { kind: 'method'; allowed: string[] } | { kind: 'none' };
 
 /**
- * Finds the route for a method and path (path parameters URL-decoded).
- * @throws InvalidParameterError when a path parameter is not valid percent-encoding
+ * Finds the route for a method and path (path parameters URL-decoded and checked against
+ * {@link PATH_PARAM} here, before the access check reads them).
+ * @throws InvalidParameterError when a path parameter is not valid percent-encoding or too long
  */
 export function matchRoute(method: string, path: string): RouteMatch {
   const onPath = COMPILED.map((c) => ({ c, m: c.pattern.exec(path) })).filter((x) => x.m);
@@ -825,11 +855,13 @@ export function matchRoute(method: string, path: string): RouteMatch {
   if (!hit) return { kind: 'method', allowed: [...new Set(onPath.map((x) => x.c.route.method))] };
   const params: Record<string, string> = {};
   hit.c.names.forEach((n, i) => {
+    let decoded: string;
     try {
-      params[n] = decodeURIComponent(hit.m![i + 1]);
+      decoded = decodeURIComponent(hit.m![i + 1]);
     } catch {
       throw new InvalidParameterError(n, `${n} is not valid percent-encoding`);
     }
+    params[n] = parseField(n, PATH_PARAM, decoded);
   });
   return { kind: 'found', route: hit.c.route, params };
 }
