@@ -9,6 +9,7 @@ export const defaults: Omit<SentinelConfig, 'instances'> = {
     cooldownMinutes: 30,
     detailsConcurrency: 8,
     maxDetailsPerScan: 500,
+    detailsRefresh: 'every-scan',
     dryRun: false,
     prune: false,
     rules: [],

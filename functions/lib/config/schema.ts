@@ -216,6 +216,7 @@ export const fileSchema = v.strictObject({
       cooldownMinutes: v.optional(int(0)),
       detailsConcurrency: v.optional(int(1, 256)),
       maxDetailsPerScan: v.optional(int(0)),
+      detailsRefresh: v.optional(v.picklist(['every-scan', 'on-change'], 'must be every-scan or on-change')),
       dryRun: v.optional(v.boolean()),
       prune: v.optional(v.boolean()),
       rules: v.optional(v.array(rule)),

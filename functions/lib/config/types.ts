@@ -147,6 +147,15 @@ export interface DriftConfig {
   detailsConcurrency: number;
   /** Managed-resources calls at most per scan. @default 500 */
   maxDetailsPerScan: number;
+  /**
+   * When an app that stays drifted gets its field-level details again: `every-scan`, or
+   * `on-change`, only when its OutOfSync resources (or Missing ones) or its target revision
+   * differ from the stored details: one managed-resources call per drift instead of per scan,
+   * but a field that starts to differ inside an already OutOfSync resource shows only once
+   * the details are fetched again (the drift itself is reported either way).
+   * @default "every-scan"
+   */
+  detailsRefresh: 'every-scan' | 'on-change';
   /** Report only, change nothing. @default false */
   dryRun: boolean;
   /** Prune on repair. @default false */

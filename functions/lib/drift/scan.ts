@@ -341,16 +341,47 @@ function classifyApps(listed: ListedInstance[], run: ScanRun): { observed: Obser
   return { observed, gone, tally };
 }
 
+/** Identity and kind of change of each differing resource, in a stable order (no fields). */
+function driftShape(resources: ResourceDrift[]): string {
+  return resources
+    .map((r) => [r.group ?? '', r.kind, r.namespace ?? '', r.name, r.change === 'missing' ? 'missing' : 'present'].join('/'))
+    .sort()
+    .join('\n');
+}
+
+/**
+ * Whether a drifted app's stored field-level details still describe it (`detailsRefresh:
+ * on-change`): they came from managed-resources and were complete, the target revision is the
+ * same, and `status.resources` names the same OutOfSync resources (and Missing ones) as they do.
+ * Anything else (an `extra` resource, a failed or capped fetch, a new revision) fetches again.
+ */
+function storedDetailsHold(w: ObservedApp): boolean {
+  const p = w.prior;
+  const d = p?.details;
+  if (p?.condition !== 'drifted' || d?.source !== 'managed-resources' || d.truncated || d.note) return false;
+  if (d.resources.some((r) => r.change === 'extra') || p.targetRevision !== currentTarget(w.app)) return false;
+  const now = detailsFromStatus(w.app);
+  return !now.truncated && driftShape(now.resources) === driftShape(d.resources);
+}
+
 /**
  * Phase 3: details for drifted apps only, newly drifted first, at most `maxDetailsPerScan`
  * managed-resources calls, `detailsConcurrency` at once per instance. Beyond the cap an app
- * keeps the field-level details an earlier scan fetched for the same drift.
+ * keeps the field-level details an earlier scan fetched for the same drift. With
+ * `detailsRefresh: on-change` an app whose stored details still hold ({@link storedDetailsHold})
+ * keeps them without a call: at 50,000 apps with 1,000 drifted, the re-fetches were half of a
+ * steady scan's time, and 1,000 diffs per scan for Argo CD to compute.
  */
 async function fetchDetails(drifted: ObservedApp[], run: ScanRun): Promise<{ details: Map<ObservedApp, DriftDetails>; fetched: number; capped: number }> {
-  const ordered = [...drifted].sort((a, b) => Number(a.prior?.condition === 'drifted') - Number(b.prior?.condition === 'drifted'));
+  const details = new Map<ObservedApp, DriftDetails>();
+  const toFetch: ObservedApp[] = [];
+  for (const w of drifted) {
+    if (run.cfg.detailsRefresh === 'on-change' && storedDetailsHold(w)) details.set(w, w.prior!.details!);
+    else toFetch.push(w);
+  }
+  const ordered = toFetch.sort((a, b) => Number(a.prior?.condition === 'drifted') - Number(b.prior?.condition === 'drifted'));
   const withDetails = ordered.slice(0, Math.max(0, run.cfg.maxDetailsPerScan));
   const capped = ordered.slice(withDetails.length);
-  const details = new Map<ObservedApp, DriftDetails>();
   const perInstance = new Map<string, Semaphore>();
   const limitOf = (instance: string): Semaphore => {
     let sem = perInstance.get(instance);

@@ -85,6 +85,7 @@ describe('loadConfig', () => {
     ]);
     expect(config.drift.maxRepairsPerScan).toBe(3);
     expect(config.drift.cooldownMinutes).toBe(30);
+    expect(config.drift.detailsRefresh).toBe('every-scan');
     expect(config.drift.rules).toEqual([{ project: 'payments', selector: 'team=pay' }]);
     expect(config.port).toBe(9100);
   });
@@ -92,6 +93,12 @@ describe('loadConfig', () => {
   it('fails on a misspelt key, naming the key and the file', () => {
     const path = configFile('bad.yaml', 'drift:\n  maxRepairPerScan: 3\n');
     expectConfigError(() => loadConfig({ SENTINEL_CONFIG: path }), 'drift.maxRepairPerScan', path);
+  });
+
+  it('takes detailsRefresh on-change and refuses any other value, naming the key', () => {
+    expect(loadConfig({ SENTINEL_CONFIG: configFile('ok.yaml', 'drift:\n  detailsRefresh: on-change\n') }).drift.detailsRefresh).toBe('on-change');
+    const path = configFile('bad.yaml', 'drift:\n  detailsRefresh: sometimes\n');
+    expectConfigError(() => loadConfig({ SENTINEL_CONFIG: path }), 'drift.detailsRefresh', path);
   });
 
   it('fails on a value of the wrong type, naming the nested key', () => {

@@ -154,6 +154,56 @@ describe('runDriftScan: detection', () => {
     expect(env.records('drift.resolved', 'api')).toHaveLength(1);
   });
 
+  it("fetches a continuing drift's details on every scan by default", async () => {
+    env = await startDriftEnv({ instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] })] } } });
+    await runDriftScan(env.deps);
+    await runDriftScan(env.deps);
+    expect(env.sims.default.sim.requestsTo('GET', /managed-resources$/)).toHaveLength(2);
+  });
+
+  it('with detailsRefresh on-change, fetches details again only when the OutOfSync resources or the revision change', async () => {
+    env = await startDriftEnv({
+      drift: { detailsRefresh: 'on-change' },
+      instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] }), app('web')] } },
+    });
+    const sim = env.sims.default.sim;
+    const detailCalls = () => sim.requestsTo('GET', /managed-resources$/).length;
+    await runDriftScan(env.deps);
+    expect(detailCalls()).toBe(1);
+
+    // Same drift: the stored details are kept, no call, no write.
+    const second = await runDriftScan(env.deps);
+    expect(detailCalls()).toBe(1);
+    expect(second.findings[0].details).toMatchObject({
+      source: 'managed-resources',
+      resources: [{ kind: 'Deployment', fields: [{ path: 'spec.replicas', live: '5' }] }],
+    });
+    expect(await env.deps.driftState.readApp({ instance: 'default', namespace: 'argocd', name: 'api' })).toMatchObject({ version: 1, consecutiveScans: 2 });
+
+    // Another resource goes OutOfSync: fetched again.
+    sim.injectDrift({ name: 'api' }, { kind: 'Service', name: 'api', field: 'spec.type', value: 'NodePort' });
+    const third = await runDriftScan(env.deps);
+    expect(detailCalls()).toBe(2);
+    expect(third.findings[0].details?.resources.map((r) => r.kind).sort()).toEqual(['Deployment', 'Service']);
+
+    // The trade-off the setting documents: another value inside an already OutOfSync resource shows once fetched again.
+    sim.injectDrift({ name: 'api' }, replicasDrift('api', 7));
+    const fourth = await runDriftScan(env.deps);
+    expect(detailCalls()).toBe(2);
+    expect(fourth.findings[0].details?.resources.find((r) => r.kind === 'Deployment')?.fields).toEqual([expect.objectContaining({ live: '5' })]);
+
+    // A new revision to compare against: fetched again, and the new value shows.
+    sim.setHead('https://github.com/acme/api.git', 'main', 'c'.repeat(40));
+    sim.reconcileAll();
+    const fifth = await runDriftScan(env.deps);
+    expect(detailCalls()).toBe(3);
+    expect(fifth.findings[0].details?.resources.find((r) => r.kind === 'Deployment')?.fields).toContainEqual({
+      path: 'spec.replicas',
+      live: '7',
+      desired: expect.any(String),
+    });
+  });
+
   it('lists scan summaries newest first through the by-kind index, within a time range', async () => {
     env = await startDriftEnv({ instances: { default: { apps: [app('api', { drift: [replicasDrift('api')] })] } } });
     const a = await runDriftScan(env.deps);
