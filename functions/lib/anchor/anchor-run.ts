@@ -183,6 +183,105 @@ async function writeParts(store: AnchorStore, seq: number, runs: DigestHead[][])
   return { refs, bytes };
 }
 
+/** What a run found: the chains whose head moved past their anchor, and those held at it. */
+interface RunFindings {
+  /** New heads (first head of a chain never anchored, or a head that extends the anchored one). */
+  moved: Map<string, DigestHead>;
+  held: HeldChain[];
+  /** Records the moved heads add to what is anchored. */
+  newRecords: number;
+  /** Start of the incremental window (previous digest's time less the margin), when there is one. */
+  since?: string;
+  /** Chains the window named. */
+  touched: number;
+  /** The sweep's slice, and where the next run goes on. */
+  sweep: { from: string; next?: string; chains: number };
+}
+
+/**
+ * Looks at the chains touched since the previous digest and at the sweep's slice, each once:
+ * a chain whose head moved past its anchor and still extends it is `moved`; one that no longer
+ * extends it is `held`.
+ * @param started the run's start (ms), for `budgetMs`
+ */
+async function findMovedHeads(deps: AnchorRunDeps, state: AnchorState, options: AnchorRunOptions, started: number): Promise<RunFindings> {
+  const marginMs = options.marginMs ?? ANCHOR_DEFAULTS.marginMs;
+  const concurrency = Math.max(1, options.concurrency ?? ANCHOR_DEFAULTS.concurrency);
+  const sweepChains = Math.max(0, options.sweepChains ?? ANCHOR_DEFAULTS.sweepChains);
+  const found: RunFindings = { moved: new Map(), held: [], newRecords: 0, touched: 0, sweep: { from: state.sweepFrom, chains: 0 } };
+  const seen = new Set<string>();
+  const consider = async (chain: string) => {
+    if (seen.has(chain)) return;
+    seen.add(chain);
+    const known = state.anchored.get(chain);
+    if (!known) {
+      const head = await deps.reader.head(chain);
+      if (!head) return;
+      found.moved.set(chain, { chain, seq: head.seq, hash: head.hash });
+      found.newRecords += head.seq + 1;
+      return;
+    }
+    // A new head is anchored only if the chain still holds the anchored record and links from
+    // it to the new head (a consistency proof, as CT asks of a log between two tree heads).
+    // Otherwise a writer could rewrite a chain, wait for the next run, and have the forgery
+    // anchored over the truth.
+    const problem = await extendsAnchor(deps.reader, chain, known);
+    if (typeof problem === 'string') {
+      found.held.push({ chain, problem });
+      return;
+    }
+    if (problem.seq === known.seq) return;
+    found.moved.set(chain, { chain, seq: problem.seq, hash: problem.hash });
+    found.newRecords += problem.seq - known.seq;
+  };
+
+  if (state.validTime !== undefined) {
+    found.since = new Date(Date.parse(state.validTime) - marginMs).toISOString();
+    await forEachLimit(deps.reader.chainsTouchedSince(found.since), concurrency, consider);
+  }
+  found.touched = seen.size;
+  found.sweep = { from: state.sweepFrom, ...(state.sweepFrom ? { next: state.sweepFrom } : {}), chains: 0 };
+  const inBudget = () => options.budgetMs === undefined || Date.now() - started < options.budgetMs;
+  await forEachLimit(sweepSlice(deps.reader, state.anchored.keys(), state.sweepFrom, sweepChains, inBudget, found.sweep), concurrency, consider);
+  return found;
+}
+
+/** The heads a digest lists, by chain: every anchored head updated by the moved ones (checkpoint), or the moved ones alone. */
+function digestHeads(state: AnchorState, moved: Map<string, DigestHead>, checkpoint: boolean): DigestHead[] {
+  let heads: DigestHead[];
+  if (checkpoint) {
+    const merged = new Map<string, DigestHead>();
+    for (const [chain, h] of state.anchored) merged.set(chain, { chain, seq: h.seq, hash: h.hash });
+    for (const [chain, h] of moved) merged.set(chain, h);
+    heads = [...merged.values()];
+  } else {
+    heads = [...moved.values()];
+  }
+  return heads.sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : 0));
+}
+
+/**
+ * Signs and creates digest `digest.seq` (its heads inline, or in parts written first when they
+ * exceed `maxPartBytes`, so no file is too big for the API to hand out).
+ */
+async function writeDigest(
+  deps: AnchorRunDeps,
+  fields: Omit<Digest, 'heads' | 'parts'>,
+  heads: DigestHead[],
+  maxPartBytes: number | undefined,
+): Promise<{ outcome: 'created' | 'exists'; name: string; bytes: number; parts: number }> {
+  const runs = splitHeads(heads, maxPartBytes);
+  const inline = runs.length <= 1;
+  const parts = inline ? { refs: [], bytes: 0 } : await writeParts(deps.store, fields.seq, runs);
+  const { recordsCovered, newRecords, sweep, ...header } = fields;
+  const digest: Digest = { ...header, heads: inline ? heads : [], ...(inline ? {} : { parts: parts.refs }), recordsCovered, newRecords, sweep };
+  const signature = await deps.signer.sign(signedBytes(digest));
+  const bytes = encodeDigestFile(digest, signature);
+  const name = digestName(fields.seq);
+  const outcome = await deps.store.create(name, bytes);
+  return { outcome, name, bytes: bytes.length + parts.bytes, parts: parts.refs.length };
+}
+
 /**
  * Writes the next digest: a checkpoint when none exists, when the newest is older than
  * `checkpointEveryMs`, when a digest since it is damaged, or when asked; else an incremental
@@ -192,14 +291,10 @@ async function writeParts(store: AnchorStore, seq: number, runs: DigestHead[][])
  * @returns what was written; `written: false` when a concurrent run created this seq first
  * @throws whatever the reader, signer or store throw: no digest has been written then
  */
-// eslint-disable-next-line max-lines-per-function -- one run read top to bottom: window, touched chains, sweep, digest, write
 export async function runAnchor(deps: AnchorRunDeps, options: AnchorRunOptions = {}): Promise<AnchorResult> {
   const started = Date.now();
   const now = (deps.now ?? (() => new Date()))();
   const checkpointEveryMs = options.checkpointEveryMs ?? ANCHOR_DEFAULTS.checkpointEveryMs;
-  const marginMs = options.marginMs ?? ANCHOR_DEFAULTS.marginMs;
-  const concurrency = Math.max(1, options.concurrency ?? ANCHOR_DEFAULTS.concurrency);
-  const sweepChains = Math.max(0, options.sweepChains ?? ANCHOR_DEFAULTS.sweepChains);
   const publicKeyPem = await deps.signer.publicKeyPem();
   const { fingerprint } = publicKeyOf(publicKeyPem);
   const state = await loadAnchorState(deps.store, publicKeyPem);
@@ -211,101 +306,52 @@ export async function runAnchor(deps: AnchorRunDeps, options: AnchorRunOptions =
     state.last?.time === undefined ||
     now.getTime() - Date.parse(state.checkpointTime) >= checkpointEveryMs;
 
-  const moved = new Map<string, DigestHead>();
-  const held: HeldChain[] = [];
-  const seen = new Set<string>();
-  let newRecords = 0;
-  const consider = async (chain: string) => {
-    if (seen.has(chain)) return;
-    seen.add(chain);
-    const known = state.anchored.get(chain);
-    if (!known) {
-      const head = await deps.reader.head(chain);
-      if (!head) return;
-      moved.set(chain, { chain, seq: head.seq, hash: head.hash });
-      newRecords += head.seq + 1;
-      return;
-    }
-    // A new head is anchored only if the chain still holds the anchored record and links from
-    // it to the new head (a consistency proof, as CT asks of a log between two tree heads).
-    // Otherwise a writer could rewrite a chain, wait for the next run, and have the forgery
-    // anchored over the truth.
-    const problem = await extendsAnchor(deps.reader, chain, known);
-    if (typeof problem === 'string') {
-      held.push({ chain, problem });
-      return;
-    }
-    if (problem.seq === known.seq) return;
-    moved.set(chain, { chain, seq: problem.seq, hash: problem.hash });
-    newRecords += problem.seq - known.seq;
-  };
-
-  let since: string | undefined;
-  if (state.validTime !== undefined) {
-    since = new Date(Date.parse(state.validTime) - marginMs).toISOString();
-    await forEachLimit(deps.reader.chainsTouchedSince(since), concurrency, consider);
-  }
-  const touched = seen.size;
-  const sweep: { from: string; next?: string; chains: number } = { from: state.sweepFrom, ...(state.sweepFrom ? { next: state.sweepFrom } : {}), chains: 0 };
-  const inBudget = () => options.budgetMs === undefined || Date.now() - started < options.budgetMs;
-  await forEachLimit(sweepSlice(deps.reader, state.anchored.keys(), state.sweepFrom, sweepChains, inBudget, sweep), concurrency, consider);
+  const { moved, held, newRecords, since, touched, sweep } = await findMovedHeads(deps, state, options, started);
   if (held.length)
     deps.log?.warn?.('anchor: chains that no longer extend their anchor were held at it; verify reports them', {
       chains: held.slice(0, 20),
       count: held.length,
     });
 
-  let heads: DigestHead[];
-  if (checkpoint) {
-    const merged = new Map<string, DigestHead>();
-    for (const [chain, h] of state.anchored) merged.set(chain, { chain, seq: h.seq, hash: h.hash });
-    for (const [chain, h] of moved) merged.set(chain, h);
-    heads = [...merged.values()];
-  } else {
-    heads = [...moved.values()];
-  }
-  heads.sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : 0));
-
+  const heads = digestHeads(state, moved, checkpoint);
   const seq = state.last ? state.last.seq + 1 : 0;
   const recordsCovered = heads.reduce((n, h) => n + h.seq + 1, 0);
-  // Heads beyond MAX_PART_BYTES go to parts, so no file is too big for the API to hand out.
-  const runs = splitHeads(heads, options.maxPartBytes);
-  const inline = runs.length <= 1;
-  const parts = inline ? { refs: [], bytes: 0 } : await writeParts(deps.store, seq, runs);
-  const digest: Digest = {
-    version: DIGEST_VERSION,
-    seq,
-    time: now.toISOString(),
-    kind: checkpoint ? 'checkpoint' : 'incremental',
-    ...(since ? { since } : {}),
-    previousDigestHash: state.last?.hash ?? '',
-    keyFingerprint: fingerprint,
-    heads: inline ? heads : [],
-    ...(inline ? {} : { parts: parts.refs }),
-    recordsCovered,
-    newRecords,
-    sweep,
-  };
-  const signature = await deps.signer.sign(signedBytes(digest));
-  const bytes = encodeDigestFile(digest, signature);
-  const name = digestName(seq);
-  const outcome = await deps.store.create(name, bytes);
+  const kind = checkpoint ? 'checkpoint' : 'incremental';
+  const time = now.toISOString();
+  const written = await writeDigest(
+    deps,
+    {
+      version: DIGEST_VERSION,
+      seq,
+      time,
+      kind,
+      ...(since ? { since } : {}),
+      previousDigestHash: state.last?.hash ?? '',
+      keyFingerprint: fingerprint,
+      recordsCovered,
+      newRecords,
+      sweep,
+    },
+    heads,
+    options.maxPartBytes,
+  );
+  const { name, outcome } = written;
   const result: AnchorResult = {
     written: outcome === 'created',
     name,
     seq,
-    kind: digest.kind,
-    time: digest.time,
+    kind,
+    time,
     chains: heads.length,
     recordsCovered,
     newRecords,
-    bytes: bytes.length + parts.bytes,
-    parts: parts.refs.length,
+    bytes: written.bytes,
+    parts: written.parts,
     sweep,
     touched,
     held,
   };
   if (outcome === 'exists') deps.log?.warn?.('anchor: another run wrote this digest first; nothing written', { name });
-  else deps.log?.info?.('anchor: digest written', { name, kind: digest.kind, chains: heads.length, newRecords, sweep });
+  else deps.log?.info?.('anchor: digest written', { name, kind, chains: heads.length, newRecords, sweep });
   return result;
 }
