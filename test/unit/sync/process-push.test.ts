@@ -1,5 +1,10 @@
+import { APP_INDEX_FIELDS } from '../../../functions/lib/argocd';
 import { processPush } from '../../../functions/lib/sync';
 import { REPO, SHA, auditOf, deleteSimApp, pushMessage, refreshesReceived, startSyncEnv, webSeed, type SyncEnv } from './fixtures';
+
+/** The app index's list calls to an instance (projected with APP_INDEX_FIELDS). */
+const indexLists = (env: SyncEnv, instance: string) =>
+  env.sims[instance].sim.requestsTo('GET', '/api/v1/applications').filter((r) => r.query.fields === APP_INDEX_FIELDS.join(','));
 
 describe('processPush', () => {
   let env: SyncEnv;
@@ -67,9 +72,10 @@ describe('processPush', () => {
       'argocd/web:normal',
       'team-a/web-team:normal',
     ]);
-    // One list call per instance, whatever the number of apps.
-    expect(env.sims.default.sim.requestsTo('GET', '/api/v1/applications')).toHaveLength(1);
-    expect(env.sims.eu.sim.requestsTo('GET', '/api/v1/applications')).toHaveLength(1);
+    // One index list call per instance, whatever the number of apps (a refresh not answered within
+    // its wait on a loaded machine adds a registration check list, which is not the index's).
+    expect(indexLists(env, 'default')).toHaveLength(1);
+    expect(indexLists(env, 'eu')).toHaveLength(1);
 
     // Assess: the audit trail
     const records = await auditOf(env.audit, message.push.deliveryId);
@@ -229,7 +235,7 @@ describe('processPush', () => {
     expect(result.complete).toBe(true);
     expect(result.actions.find((a) => a.name === 'web')).toMatchObject({ status: 'skipped', audited: 'app.skipped' });
     expect(env.sims.default.sim.requestsTo('GET', '/api/v1/applications/web').map((r) => r.status)).toEqual([403]);
-    expect(env.sims.default.sim.requestsTo('GET', '/api/v1/applications')).toHaveLength(2);
+    expect(indexLists(env, 'default')).toHaveLength(2);
     const index = await env.indexes.get('default');
     expect(index.has({ instance: 'default', namespace: 'argocd', name: 'web' })).toBe(false);
     const record = (await auditOf(env.audit, message.push.deliveryId)).find((r) => r.app === 'web')!;
