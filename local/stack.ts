@@ -377,7 +377,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const statuses = createCommitStatusService(core, followUps);
     const tracker = createDeploymentTracker({ ...core, argocd: argocdFor(core, 'worker') }, followUps, statuses ? [statuses.listener] : []);
     const deps: CoreDeps = tracker ? { ...core, deployments: tracker } : core;
-    const consumeFollowUps = createDeployTrackerHandler({ tracker, log: logger, ...(statuses ? { statuses } : {}) });
+    const consumeFollowUps = createDeployTrackerHandler({
+      tracker,
+      log: logger,
+      ...(statuses ? { statuses } : {}),
+      // Same limit as the queue: a check or status failing on its last receive queues delivery.dead-lettered.
+      maxReceiveCount: 3,
+      ...(notify ? { notify } : {}),
+    });
     followUps.start((batch) => consumeFollowUps(batch));
 
     const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 1000, concurrency: 4 });

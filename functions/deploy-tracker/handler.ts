@@ -33,6 +33,9 @@ export const handler: DeployTrackerHandler = createDeployTrackerHandler(() => {
     tracker: createDeploymentTracker(core, queue, statuses ? [statuses.listener] : []),
     ...(statuses ? { statuses } : {}),
     log: core.log,
+    // A follow-up failing on its last receive queues delivery.dead-lettered (SENTINEL_MAX_RECEIVE_COUNT is the queue's limit).
+    maxReceiveCount: core.config.maxReceiveCount,
+    ...(core.notify ? { notify: core.notify } : {}),
     // Only when something was counted: an empty flush makes Powertools warn on every batch.
     afterBatch: () => {
       if (counted) metrics.publishStoredMetrics();

@@ -10,13 +10,17 @@ import type { CommitStatusService, StatusHandling } from '../lib/commit-status/s
 import type { DeploymentTracker } from '../lib/deploy/tracker';
 import type { CheckResult } from '../lib/deploy/types';
 import type { SimpleLogger } from '../lib/observability/logger';
-import { parseFollowUp } from '../lib/queue/follow-up';
+import { followUpDeadLetteredEvent, publishQuietly } from '../lib/notify/events';
+import type { NotificationPublisher } from '../lib/notify/publisher';
+import { parseFollowUp, type FollowUpMessage } from '../lib/queue/follow-up';
 import { lazyDeps, type DepsOrBuilder } from '../lib/runtime/lazy';
 
 /** The part of an SQS record the tracker reads (Lambda's `SQSRecord` and the local queue's records fit). */
 export interface FollowUpRecord {
   messageId: string;
   body: string;
+  /** SQS attributes; the receive count tells the last receive. @default a first receive */
+  attributes?: { ApproximateReceiveCount?: string };
 }
 
 /** A batch (Lambda's `SQSEvent`, or `InProcessQueueBatch` locally). */
@@ -40,6 +44,13 @@ export interface DeployTrackerDeps {
   onStatus?: (result: StatusHandling) => void;
   /** Called after each batch (flushes buffered metrics, deployed). */
   afterBatch?: () => void;
+  /**
+   * The follow-up queue's redrive `maxReceiveCount` (the stack's `queue.maxReceiveCount`): a message
+   * that fails on that receive goes to the dead letters, and `notify` is told. @default 5
+   */
+  maxReceiveCount?: number;
+  /** Where `delivery.dead-lettered` is queued for a follow-up that fails on its last receive. @default none */
+  notify?: Pick<NotificationPublisher, 'publish'>;
 }
 
 /**
@@ -53,6 +64,33 @@ export function createDeployTrackerHandler(deps: DepsOrBuilder<DeployTrackerDeps
   return async (event, context) => {
     const d = await getDeps();
     const recordHandler = async (record: FollowUpRecord): Promise<void> => {
+      try {
+        await handleRecord(record);
+      } catch (error) {
+        // SQS moves the message to the dead letters by its redrive policy, running none of our code:
+        // this receive is the last moment to say that a deployment is no longer followed.
+        const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount) || 1);
+        if (d.notify && receiveCount >= (d.maxReceiveCount ?? 5)) {
+          let message: FollowUpMessage | undefined;
+          try {
+            message = parseFollowUp(record.body);
+          } catch {
+            message = undefined;
+          }
+          const event = followUpDeadLetteredEvent({
+            body: record.body,
+            ...(message ? { message } : {}),
+            messageId: record.messageId,
+            receiveCount,
+            reason: error instanceof Error ? error.name : 'UnknownError',
+            ts: new Date().toISOString(),
+          });
+          await publishQuietly(d.notify, event, d.log);
+        }
+        throw error;
+      }
+    };
+    const handleRecord = async (record: FollowUpRecord): Promise<void> => {
       const message = parseFollowUp(record.body);
       if (message.type === 'commit-status.set') {
         if (!d.statuses) return;

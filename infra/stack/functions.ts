@@ -138,7 +138,11 @@ export function sentinelFunctions(scope: Construct, input: FunctionsInput): Sent
     operatorApi: fn('OperatorApi', 'operator-api', sizes.operatorApi, { ...network, environment: { ...followUpEnv, ...notifyEnv } }),
     // The anchor reads no configuration: the audit table (by prefix) and its SENTINEL_ANCHOR_* are all it needs.
     anchor: fn('Anchor', 'anchor', sizes.anchor, {}, false),
-    deployTracker: fn('DeployTracker', 'deploy-tracker', sizes.deployTracker, { ...network, environment: { ...followUpEnv, ...notifyEnv } }),
+    // The follow-up queue's redrive limit: a check or status failing on its last receive queues delivery.dead-lettered.
+    deployTracker: fn('DeployTracker', 'deploy-tracker', sizes.deployTracker, {
+      ...network,
+      environment: { SENTINEL_MAX_RECEIVE_COUNT: String(settings.queue.maxReceiveCount), ...followUpEnv, ...notifyEnv },
+    }),
     // Outside the VPC: it reaches Slack and webhooks on the Internet and AWS APIs, never ArgoCD.
     notifier: fn('Notifier', 'notifier', sizes.notifier, {
       environment: { ...notifyEnv, SENTINEL_NOTIFY_DLQ_URL: queues.notifyDeadLetterQueue.queueUrl },

@@ -108,7 +108,7 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         OperatorApi: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_NOTIFY_QUEUE_URL', ...anchorEnv, 'SENTINEL_ANCHOR_FUNCTION'],
         // The anchor reads no configuration parameter (and may not: no ssm:GetParameter).
         Anchor: anchorEnv,
-        DeployTracker: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_NOTIFY_QUEUE_URL'],
+        DeployTracker: [...configEnv, 'SENTINEL_FOLLOWUP_QUEUE_URL', 'SENTINEL_MAX_RECEIVE_COUNT', 'SENTINEL_NOTIFY_QUEUE_URL'],
         Notifier: [...configEnv, 'SENTINEL_NOTIFY_QUEUE_URL', 'SENTINEL_NOTIFY_DLQ_URL'],
       };
       const physicalTables = Object.values(template.findResources('AWS::DynamoDB::Table')).map((t) => t.Properties.TableName as string);
@@ -119,7 +119,7 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
         // CloudFormation references stand in as placeholders; loadConfig parses the rest as the function will.
         const config = loadConfig(Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${k}`])));
         expect(Object.values(tableNames(config.storage.tablePrefix)).sort()).toEqual([...physicalTables].sort());
-        if (fn === 'SyncWorker') expect(config.maxReceiveCount).toBe(7);
+        if (fn === 'SyncWorker' || fn === 'DeployTracker') expect(config.maxReceiveCount).toBe(7);
         if (fn === 'Notifier')
           expect(config).toMatchObject({ notifyQueueUrl: 'resolved-SENTINEL_NOTIFY_QUEUE_URL', notifyDeadLetterQueueUrl: 'resolved-SENTINEL_NOTIFY_DLQ_URL' });
         if (anchorEnv.every((k) => names.includes(k))) expect(config.anchor).toMatchObject({ checkpointMinutes: 60 });

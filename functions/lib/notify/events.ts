@@ -134,6 +134,65 @@ export function deadLetteredEvents(input: DeadLetterInput): NotificationEvent[] 
   return events.map((e) => ({ ...e, subject: e.id }));
 }
 
+/** What the deploy tracker knows about a follow-up message on the receive that sends it to the dead letters. */
+export interface FollowUpDeadLetterInput {
+  /** The raw body: hashed into the id (a redelivery is the same event), never quoted. */
+  body: string;
+  /** The message, when it parsed. */
+  message?:
+    | { type: 'deploy.check'; instance: string; namespace: string; name: string; step: number }
+    | {
+        type: 'commit-status.set';
+        instance: string;
+        namespace: string;
+        name: string;
+        project?: string;
+        deliveryId?: string;
+        sha: string;
+        state: string;
+        context: string;
+      };
+  messageId: string;
+  receiveCount: number;
+  /** The error's name (never its message: it may quote a request). */
+  reason: string;
+  /** ISO time. */
+  ts: string;
+}
+
+/**
+ * The `delivery.dead-lettered` event of a follow-up message (a deployment check or a commit
+ * status) on its last receive: the deployment it belongs to is then no longer followed, or its
+ * status not set, which nothing else would tell. Names the app (and, for a status, the project
+ * and delivery the message carries: a check carries no project, so project-filtered rules miss it).
+ */
+export function followUpDeadLetteredEvent(input: FollowUpDeadLetterInput): NotificationEvent {
+  const m = input.message;
+  const after = `went to the follow-up dead-letter queue after ${input.receiveCount} receive(s) (${input.reason})`;
+  const app = m ? `${m.instance}/${m.namespace}/${m.name}` : undefined;
+  const message = !m
+    ? `follow-up queue message ${input.messageId} ${after}: the body is not a follow-up message`
+    : m.type === 'deploy.check'
+      ? `deployment check ${m.step} of ${app} ${after}: the deployment is no longer followed (no outcome record, no final commit status)`
+      : `commit status ${m.state} for ${m.sha.slice(0, 7)} (${clip(m.context, 200)}) ${after}: it was not set`;
+  const id = `dead-letter:${digest(['follow-up', input.body])}`;
+  return stripUndefined({
+    kind: 'delivery.dead-lettered' as const,
+    id,
+    subject: id,
+    ts: input.ts,
+    outcome: 'failure',
+    instance: m?.instance,
+    namespace: m?.namespace,
+    app: m?.name,
+    project: m?.type === 'commit-status.set' ? m.project : undefined,
+    revision: m?.type === 'commit-status.set' ? m.sha : undefined,
+    deliveryId: m?.type === 'commit-status.set' ? m.deliveryId : undefined,
+    message: clip(message, MAX_MESSAGE),
+    details: { queue: 'follow-up', receiveCount: input.receiveCount, ...(m ? { type: m.type } : { messageId: input.messageId }) },
+  });
+}
+
 /** A break as the notification names it: where, and what kind of break; never the record's content. */
 export interface VerifyFailure {
   chain: string;

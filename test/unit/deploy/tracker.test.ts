@@ -11,6 +11,8 @@ import type { DeployConfig } from '../../../functions/lib/config/types';
 import { DeploymentStore, DeploymentTracker, type CheckResult } from '../../../functions/lib/deploy/index';
 import { createDeployTrackerHandler } from '../../../functions/deploy-tracker/worker';
 import { processPush } from '../../../functions/lib/sync';
+import { NotificationPublisher } from '../../../functions/lib/notify/publisher';
+import type { NotifyMessage } from '../../../functions/lib/queue/notification';
 import { InProcessQueue } from '../../../local/in-process-queue';
 import { waitFor } from '../../helpers/argocd-sim';
 import { deleteSimApp, pushMessage, REPO, startSyncEnv, type SyncEnv } from '../sync/fixtures';
@@ -316,5 +318,84 @@ describe('DeploymentTracker (simulator over HTTP, dynalite, in-process follow-up
     const [record] = await env.deployRecords('web-sop');
     expect(record).toMatchObject({ kind: 'deploy.timeout', outcome: 'failure' });
     expect((record.details as { reason: string }).reason).toMatch(/deadline of 30 min passed: operation Running/);
+  });
+});
+
+describe('follow-ups that end in the dead letters (delivery.dead-lettered)', () => {
+  let env: Env;
+  beforeEach(async () => {
+    env = await startEnv();
+  });
+  afterEach(async () => {
+    await env?.close();
+  });
+
+  /** A follow-up consumer whose tracker cannot reach its state table, telling a keeping queue on the last receive. */
+  function brokenConsumer() {
+    const messages: NotifyMessage[] = [];
+    const notify = new NotificationPublisher({
+      config: { rules: [{ events: ['delivery.dead-lettered'], channels: ['ops'] }] },
+      queue: { publish: async (m) => void messages.push(m), deadLetter: async () => undefined },
+    });
+    const tracker = new DeploymentTracker({
+      store: new DeploymentStore({ doc: env.tables.doc, tableName: `${env.tables.prefix}-no-such-table` }),
+      queue: env.followUps,
+      auditStore: env.audit,
+      argocd: env.registry,
+      config: defaults.deploy,
+      log: quiet,
+    });
+    const queue = new InProcessQueue({ maxReceiveCount: 3, visibilityTimeoutMs: 0, queueName: 'follow-up-broken' });
+    const seenAt: number[] = [];
+    const consume = createDeployTrackerHandler({ tracker, log: quiet, maxReceiveCount: 3, notify });
+    queue.start(async (batch) => {
+      const response = await consume(batch);
+      seenAt.push(messages.length);
+      return response;
+    });
+    return { messages, queue, seenAt };
+  }
+
+  it('tells, on the last receive only, that a deployment check failed for good and the deployment is no longer followed', async () => {
+    const { messages, queue, seenAt } = brokenConsumer();
+    const check = {
+      type: 'deploy.check' as const,
+      v: 1 as const,
+      trackId: randomUUID(),
+      step: 2,
+      checkId: randomUUID(),
+      instance: 'default',
+      namespace: 'argocd',
+      name: 'web-sop',
+    };
+
+    await queue.schedule(check, 0);
+    await queue.drain();
+    await queue.stop();
+
+    expect(queue.deadLetters()).toHaveLength(1);
+    expect(seenAt).toEqual([0, 0, 1]);
+    expect(messages[0].event).toMatchObject({
+      kind: 'delivery.dead-lettered',
+      instance: 'default',
+      namespace: 'argocd',
+      app: 'web-sop',
+      details: { queue: 'follow-up', receiveCount: 3, type: 'deploy.check' },
+    });
+    expect(messages[0].event.message).toBe(
+      'deployment check 2 of default/argocd/web-sop went to the follow-up dead-letter queue after 3 receive(s) (ResourceNotFoundException): the deployment is no longer followed (no outcome record, no final commit status)',
+    );
+  });
+
+  it('tells about a body that is not a follow-up by its message id, without quoting it', async () => {
+    const { messages, queue } = brokenConsumer();
+
+    const id = queue.send('{"token":"s3cr3t-follow-up"}');
+    await queue.drain();
+    await queue.stop();
+
+    expect(messages).toHaveLength(1);
+    expect(messages[0].event).toMatchObject({ kind: 'delivery.dead-lettered', details: { queue: 'follow-up', receiveCount: 3, messageId: id } });
+    expect(JSON.stringify(messages[0])).not.toContain('s3cr3t');
   });
 });
