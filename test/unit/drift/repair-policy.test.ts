@@ -51,6 +51,30 @@ describe('repair policy (runDriftScan against the simulator)', () => {
     expect(sim.getApp('api').status!.history!.at(-1)!.revision).toBe(deployed);
   });
 
+  it('two scans at once record and repair a drift once, and count as one scan for the apps they both found unchanged', async () => {
+    env = await startDriftEnv({
+      store: 'dynamodb',
+      instances: {
+        default: { apps: [app('api', { annotations: AUTO, history: 3, drift: [replicasDrift('api')] }), app('web', { drift: [replicasDrift('web')] })] },
+      },
+    });
+    const [a, b] = await Promise.all([runDriftScan(env.deps), runDriftScan(env.deps)]);
+    expect(a.repaired + b.repaired).toBe(1);
+    expect(syncs(env)).toHaveLength(1);
+    expect(env.records('drift.found', 'api')).toHaveLength(1);
+    expect(env.records('drift.found', 'web')).toHaveLength(1);
+    expect(env.records('drift.repaired', 'api')).toHaveLength(1);
+    const web = { instance: 'default', namespace: 'argocd', name: 'web' };
+    expect(await env.deps.driftState.readApp(web)).toMatchObject({ consecutiveScans: 1, version: 1 });
+
+    // Two more at once that find web unchanged: neither rewrites it, and it reads as seen by one more scan, as one write would have.
+    env.advanceMinutes(5);
+    const [c, d] = await Promise.all([runDriftScan(env.deps), runDriftScan(env.deps)]);
+    expect(await env.deps.driftState.readApp(web)).toMatchObject({ consecutiveScans: 2, version: 1, lastSeen: c.startedAt });
+    expect(d.startedAt).toBe(c.startedAt);
+    expect(env.records('drift.found', 'web')).toHaveLength(1);
+  });
+
   it('repairs multi-source apps with per-source revisions and prunes when the config says so', async () => {
     env = await startDriftEnv({
       instances: {
