@@ -5,7 +5,7 @@
  * error mapping (`responses.ts`). The actor of every audited action is the caller's identity.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { deployedCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
+import { deployedCoreDeps, purposeRegistries, type BaseCoreDeps, type CoreDeps } from '../lib/runtime/core-deps';
 import { DynamoDBDriftStateStore } from '../lib/drift/dynamodb-drift-state-store';
 import type { AnchorService } from '../lib/anchor/anchor-service';
 import type { DynamoDBAuditStore } from '../lib/audit/dynamodb-audit-store';
@@ -110,13 +110,22 @@ function withDeployedAnchor(deps: DepsOrBuilder<CoreDeps>): DepsOrBuilder<CoreDe
 }
 
 /**
+ * What the operator API adds to the deployed dependencies every ArgoCD-facing function shares
+ * (`buildCoreDeps`, which builds neither, so the other functions do not bundle them): the drift
+ * state store (only this function and drift-scan use it) and the clients with other purposes'
+ * tokens (scan now, import: only this function).
+ */
+export function withOperatorDeps(core: BaseCoreDeps): CoreDeps {
+  return {
+    ...core,
+    driftState: new DynamoDBDriftStateStore(core.doc, core.tables.state),
+    argocdByPurpose: purposeRegistries(core.config, core.secrets, core.argocd, core.log),
+  };
+}
+
+/**
  * The Lambda entry point; dependencies (config, DynamoDB, Secrets Manager, ArgoCD clients, and
  * the anchoring when configured) are built on the first request and again when the deployed
  * configuration changes (a new access policy takes effect within `SENTINEL_CONFIG_MAX_AGE_SECONDS`).
  */
-export const handler: OperatorApiHandler = createOperatorApiHandler(
-  withDeployedAnchor(
-    // The drift state store is added here, not in buildCoreDeps: only this function and drift-scan use it.
-    deployedCoreDeps('operator-api', process.env, (core) => ({ ...core, driftState: new DynamoDBDriftStateStore(core.doc, core.tables.state) })),
-  ),
-);
+export const handler: OperatorApiHandler = createOperatorApiHandler(withDeployedAnchor(deployedCoreDeps('operator-api', process.env, withOperatorDeps)));

@@ -284,7 +284,7 @@ export class ArgoCDClient {
    */
   async refreshApplication(ref: AppRef, options: RefreshOptions = {}): Promise<RefreshResult> {
     // `sendRefresh` speaks node:http itself. An injected transport is a function; axios's own default is a list of adapter names.
-    if (typeof this.http.defaults.adapter === 'function') throw new TypeError('[gitops-sentinel/argocd] refresh needs node:http, not a transport');
+    if (typeof this.http.defaults.adapter === 'function') throw new TypeError('[gitops-sentinel/argocd] refresh needs node:http');
     const started = Date.now();
     const ctx = { instance: this.name, method: 'GET', path: this.appPath(ref) };
     const waitMs = options.waitMs ?? this.settings.refreshWaitMs;

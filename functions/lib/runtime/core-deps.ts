@@ -65,7 +65,9 @@ export interface CoreDeps {
 /**
  * What {@link buildCoreDeps} builds for every ArgoCD-facing function: {@link CoreDeps} without
  * the drift state store, which only drift-scan and the operator API use: their handler modules
- * add it, so the other functions do not bundle the DynamoDB drift adapter (2.7 KB).
+ * add it, so the other functions do not bundle the DynamoDB drift adapter (2.7 KB). Nor does it
+ * build `argocdByPurpose`: only the operator API acts with other purposes' tokens (scan now,
+ * import), and it adds {@link purposeRegistries} itself.
  */
 export type BaseCoreDeps = Omit<CoreDeps, 'driftState'>;
 
@@ -136,7 +138,6 @@ export function buildCoreDeps(
     ...(notify ? { notify } : {}),
     secrets,
     argocd,
-    argocdByPurpose: purposeRegistries(config, secrets, argocd, log),
     log,
     now: () => new Date(),
   };

@@ -3,13 +3,8 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConfigError } from '../../../functions/lib/config';
 import { ParameterConfigSource } from '../../../functions/lib/config/parameter-source';
-import { createOperatorApiHandler, type OperatorEvent } from '../../../functions/operator-api/handler';
+import { createOperatorApiHandler, withOperatorDeps, type OperatorEvent } from '../../../functions/operator-api/handler';
 import { deployedCoreDeps } from '../../../functions/lib/runtime/core-deps';
-import { DynamoDBDriftStateStore } from '../../../functions/lib/drift/dynamodb-drift-state-store';
-import type { BaseCoreDeps } from '../../../functions/lib/runtime/core-deps';
-
-/** The operator API's deployed dependencies, drift state included, as its handler module builds them. */
-const withDriftState = (core: BaseCoreDeps) => ({ ...core, driftState: new DynamoDBDriftStateStore(core.doc, core.tables.state) });
 import { createTestTables } from '../../helpers/dynamo';
 
 const ssm = mockClient(SSMClient);
@@ -110,8 +105,8 @@ describe('deployed operator API with its configuration in Parameter Store', () =
   it('applies a changed policy within the refresh interval, without a deploy, and audits config.changed once per version', async () => {
     answer(policy(['rollback']), 1);
     // Two instances of the function, as Lambda would run them.
-    const a = createOperatorApiHandler(deployedCoreDeps('operator-api', env, withDriftState));
-    const b = createOperatorApiHandler(deployedCoreDeps('operator-api', env, withDriftState));
+    const a = createOperatorApiHandler(deployedCoreDeps('operator-api', env, withOperatorDeps));
+    const b = createOperatorApiHandler(deployedCoreDeps('operator-api', env, withOperatorDeps));
     expect((await a(event(alice))).statusCode).toBe(403);
     expect((await b(event(alice))).statusCode).toBe(403);
 
@@ -123,7 +118,7 @@ describe('deployed operator API with its configuration in Parameter Store', () =
     expect(now.statusCode).toBe(200);
     expect((await b(event(alice))).statusCode).toBe(200);
 
-    const admin = createOperatorApiHandler(deployedCoreDeps('operator-api', { ...env, SENTINEL_CONFIG_PARAMETER: '/sentinel/other' }, withDriftState));
+    const admin = createOperatorApiHandler(deployedCoreDeps('operator-api', { ...env, SENTINEL_CONFIG_PARAMETER: '/sentinel/other' }, withOperatorDeps));
     ssm.on(GetParameterCommand, { Name: '/sentinel/other' }).resolves({ Parameter: { Value: '{}', Version: 1 } });
     const trail = JSON.parse(
       (
