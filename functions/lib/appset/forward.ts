@@ -49,6 +49,17 @@ export interface ApplicationSetForwarderOptions extends AppSetForwarderSettings 
 /** What one forward attempt series came to. */
 type Sent = { ok: true; status: number; attempts: number } | { ok: false; final: boolean; status?: number; attempts: number; reason: string };
 
+/** A forward this receive claimed: what it forwards, and the claim to complete. */
+interface ClaimedForward {
+  target: AppSetTarget;
+  message: PushMessage;
+  receive: ReceiveContext;
+  /** The ledger's key of this forward (`appsetClaimRef`). */
+  ref: ReturnType<typeof appsetClaimRef>;
+  /** The claim's owner token. */
+  owner: string;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The URL as audit records and logs name it: scheme, host, path (no query, which might carry a key). */
@@ -100,12 +111,10 @@ export class ApplicationSetForwarder {
     return Promise.all(targets.map((t) => this.#forwardTo(t, message, receive)));
   }
 
-  // eslint-disable-next-line max-lines-per-function -- claim, send, record and audit in the order the at-most-once guarantee needs
+  /** Claims the forward (at most once per delivery and instance), sends it, then records and audits the outcome. */
   async #forwardTo(target: AppSetTarget, message: PushMessage, receive: ReceiveContext): Promise<AppSetForwardResult> {
     const { push } = message;
-    const now = this.#o.now ?? (() => new Date());
     const ref = appsetClaimRef(target.name);
-    const lastReceive = receive.receiveCount >= receive.maxReceiveCount;
     const claim = await this.#o.ledger.claim(push.deliveryId, ref, { receiveCount: receive.receiveCount });
     if (!claim.claimed) {
       if (claim.existing?.status === 'done') {
@@ -114,9 +123,14 @@ export class ApplicationSetForwarder {
       }
       return { instance: target.name, status: 'in-progress', attempts: 0, message: 'another receive holds this forward' };
     }
-
-    const url = target.applicationSetWebhook.url;
     const sent = await this.#send(target, message.appset, receive.deadline);
+    const forward: ClaimedForward = { target, message, receive, ref, owner: claim.owner };
+    return sent.ok ? this.#recordForwarded(forward, sent) : this.#recordFailure(forward, sent);
+  }
+
+  /** The fields every audit record of this forward carries, and its details. */
+  #auditBase({ target, message, receive }: ClaimedForward, sent: Sent) {
+    const { push } = message;
     const base: Omit<AuditInput, 'kind' | 'outcome' | 'message'> = {
       instance: target.name,
       deliveryId: push.deliveryId,
@@ -127,36 +141,51 @@ export class ApplicationSetForwarder {
     const details = {
       provider: push.provider,
       ref: push.ref,
-      url: shownUrl(url),
+      url: shownUrl(target.applicationSetWebhook.url),
       httpStatus: sent.status ?? null,
       attempts: sent.attempts,
       bodyBytes: message.appset?.bodyBytes ?? null,
       bodySha256: message.appset?.bodySha256 ?? null,
       receiveCount: receive.receiveCount,
     };
-    if (sent.ok) {
-      const audit: AuditInput = {
-        ...base,
-        kind: 'appset.forwarded',
-        outcome: 'success',
-        message: `forwarded the ${push.provider} push to the ApplicationSet webhook of ${target.name} (HTTP ${sent.status}, ${sent.attempts} attempt(s))`,
-        details,
-        ts: now().toISOString(),
-      };
-      // Marked done (with its record) before the append, as app actions are: a redelivery after a
-      // lost append re-appends the record instead of forwarding again.
-      await this.#o.ledger.complete(push.deliveryId, ref, claim.owner, 'done', { message: audit.message, audit, receiveCount: receive.receiveCount });
-      await this.#o.auditStore.append(audit);
-      return {
-        instance: target.name,
-        status: 'forwarded',
-        audited: 'appset.forwarded',
-        httpStatus: sent.status,
-        attempts: sent.attempts,
-        message: audit.message,
-      };
-    }
+    return { base, details };
+  }
 
+  async #recordForwarded(forward: ClaimedForward, sent: Extract<Sent, { ok: true }>): Promise<AppSetForwardResult> {
+    const { target, message, receive, ref, owner } = forward;
+    const { push } = message;
+    const { base, details } = this.#auditBase(forward, sent);
+    const audit: AuditInput = {
+      ...base,
+      kind: 'appset.forwarded',
+      outcome: 'success',
+      message: `forwarded the ${push.provider} push to the ApplicationSet webhook of ${target.name} (HTTP ${sent.status}, ${sent.attempts} attempt(s))`,
+      details,
+      ts: (this.#o.now ?? (() => new Date()))().toISOString(),
+    };
+    // Marked done (with its record) before the append, as app actions are: a redelivery after a
+    // lost append re-appends the record instead of forwarding again.
+    await this.#o.ledger.complete(push.deliveryId, ref, owner, 'done', { message: audit.message, audit, receiveCount: receive.receiveCount });
+    await this.#o.auditStore.append(audit);
+    return {
+      instance: target.name,
+      status: 'forwarded',
+      audited: 'appset.forwarded',
+      httpStatus: sent.status,
+      attempts: sent.attempts,
+      message: audit.message,
+    };
+  }
+
+  /**
+   * A failed forward: retried on the next receive (ledger `failed`, not audited) unless it is
+   * final or this is the last receive; then audited as `appset.forward-failed`.
+   */
+  async #recordFailure(forward: ClaimedForward, sent: Extract<Sent, { ok: false }>): Promise<AppSetForwardResult> {
+    const { target, message, receive, ref, owner } = forward;
+    const { push } = message;
+    const lastReceive = receive.receiveCount >= receive.maxReceiveCount;
+    const { base, details } = this.#auditBase(forward, sent);
     this.#o.log?.warn?.('ApplicationSet webhook forward failed', {
       instance: target.name,
       deliveryId: push.deliveryId,
@@ -166,7 +195,7 @@ export class ApplicationSetForwarder {
       reason: sent.reason,
     });
     if (!sent.final && !lastReceive) {
-      await this.#o.ledger.complete(push.deliveryId, ref, claim.owner, 'failed', { message: sent.reason, receiveCount: receive.receiveCount });
+      await this.#o.ledger.complete(push.deliveryId, ref, owner, 'failed', { message: sent.reason, receiveCount: receive.receiveCount });
       return { instance: target.name, status: 'failed', httpStatus: sent.status, attempts: sent.attempts, message: sent.reason };
     }
     const audit: AuditInput = {
@@ -177,11 +206,11 @@ export class ApplicationSetForwarder {
         ? `the ApplicationSet webhook of ${target.name} was not sent this push, for good: ${sent.reason}`
         : `forward to the ApplicationSet webhook of ${target.name} failed on the last of ${receive.receiveCount} receive(s); the push goes to the dead-letter queue: ${sent.reason}`,
       details: { ...details, final: sent.final, lastReceive },
-      ts: now().toISOString(),
+      ts: (this.#o.now ?? (() => new Date()))().toISOString(),
     };
     // A final refusal is decided: `done`, never sent again. The last receive's failure stays
     // `failed` (a redrive from the dead letters may try again).
-    await this.#o.ledger.complete(push.deliveryId, ref, claim.owner, sent.final ? 'done' : 'failed', {
+    await this.#o.ledger.complete(push.deliveryId, ref, owner, sent.final ? 'done' : 'failed', {
       message: sent.reason,
       audit,
       receiveCount: receive.receiveCount,
