@@ -51,6 +51,8 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { APP_INDEX_FIELDS, ArgoCDClient, ArgoCDRegistry, type ListApplicationsOptions, type Application } from '../functions/lib/argocd';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBAuditStore, type AuditInput } from '../functions/lib/audit';
 import type { AuditStore } from '../functions/lib/audit/audit-store';
 import { loadConfig } from '../functions/lib/config/index';
 import { defaults } from '../functions/lib/config/defaults';
@@ -63,6 +65,7 @@ import { REFRESH_CHECK_FIELDS } from '../functions/lib/argocd/refresh-check';
 import type { PushMessage } from '../functions/lib/queue/types';
 import { ActionLedger, AppIndexCache, CallCoalescer, FairScheduler, processPush, type SyncDeps } from '../functions/lib/sync';
 import { generateSyntheticSeed, startArgoCDSimulator, type SeedInstance, type StartedArgoCDSimulator } from '../local/argocd-sim';
+import { ensureTables, localDynamoClient, startEmbeddedDynamo } from '../local/dynamo';
 import { InMemoryAuditStore } from '../test/helpers/in-memory-audit-store';
 import { InMemoryDeliveryLedgerStore } from '../test/helpers/in-memory-delivery-ledger-store';
 import { InMemoryDriftStateStore } from '../test/helpers/in-memory-drift-state-store';
@@ -184,7 +187,7 @@ class SimsProcess {
     child.on('message', (m: { id: number; result?: unknown; error?: string }) => this.waiting.get(m.id)?.(m));
   }
 
-  static start(role: 'sims' | 'webhook' = 'sims', onPush?: (m: PushMessage) => void): SimsProcess {
+  static start(role: 'sims' | 'webhook' | 'dynamo' = 'sims', onPush?: (m: PushMessage) => void): SimsProcess {
     // A larger heap: 50,000 apps with their status, and their JSON, live in this process.
     const child = fork(__filename, [], {
       env: { ...process.env, SCALE_BENCH_ROLE: role },
@@ -200,7 +203,7 @@ class SimsProcess {
     return new SimsProcess(child);
   }
 
-  ask<T>(req: SimsRequest | WebhookRequest): Promise<T> {
+  ask<T>(req: SimsRequest | WebhookRequest | { cmd: 'start' | 'stop' }): Promise<T> {
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, (m) => {
@@ -238,12 +241,12 @@ function stubLedger(): ActionLedger {
 }
 
 /** Audit trail that counts appends (250,000 records per storm would measure the store). */
-function countingAudit(): AuditStore & { count: number } {
+function countingAudit(inner?: AuditStore): AuditStore & { count: number } {
   const s = {
     count: 0,
-    append: async (r: unknown) => {
+    append: async (r: AuditInput) => {
       s.count++;
-      return r;
+      return inner ? inner.append(r) : r;
     },
     query: async () => ({ items: [] }),
   };
@@ -289,7 +292,27 @@ function signedPush(n: number): { rawBody: string; headers: Record<string, strin
   };
 }
 
-function stormDeps(mode: 'today' | 'now', endpoints: SimEndpoint[]): SyncDeps & { audit: ReturnType<typeof countingAudit> } {
+/** The real ledger and audit store on dynalite, counting the DynamoDB calls they make. */
+interface RealStores {
+  ledger: ActionLedger;
+  auditStore: AuditStore;
+  calls: { n: number };
+}
+
+async function realStores(endpoint: string): Promise<RealStores> {
+  const client = localDynamoClient(endpoint);
+  const names = await ensureTables(client, `storm-${Date.now()}`);
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const calls = { n: 0 };
+  const counting = { send: (cmd: never) => (calls.n++, doc.send(cmd)) } as unknown as DynamoDBDocumentClient;
+  return {
+    ledger: new ActionLedger({ doc: counting, tableName: names.state }),
+    auditStore: new DynamoDBAuditStore({ tableName: names.audit, client: counting, logger: quiet }),
+    calls,
+  };
+}
+
+function stormDeps(mode: 'today' | 'now', endpoints: SimEndpoint[], stores?: RealStores): SyncDeps & { audit: ReturnType<typeof countingAudit> } {
   const now = mode === 'now';
   const registry = new ArgoCDRegistry(
     clientsFor(endpoints, {
@@ -299,16 +322,29 @@ function stormDeps(mode: 'today' | 'now', endpoints: SimEndpoint[]): SyncDeps & 
       refreshWaitMs: now ? defaults.argocd.refreshWaitMs : 10_000,
     }),
   );
-  const audit = countingAudit();
+  const audit = countingAudit(stores?.auditStore);
   return {
     argocd: registry,
     auditStore: audit,
     audit,
     indexes: new AppIndexCache(registry, { ttlSeconds: 600, log: quiet }),
-    ledger: stubLedger(),
+    ledger: stores?.ledger ?? stubLedger(),
     log: quiet,
     ...(now ? { coalescer: new CallCoalescer(undefined, { windowMs: defaults.argocd.coalesceWindowMs }), scheduler: new FairScheduler(16) } : {}),
   };
+}
+
+/** The DynamoDB process: dynalite in memory; answers its endpoint. */
+function dynamoMain(): void {
+  let running: Awaited<ReturnType<typeof startEmbeddedDynamo>> | undefined;
+  process.on('message', (m: { id: number; req: { cmd: 'start' | 'stop' } }) => {
+    const work: Promise<unknown> =
+      m.req.cmd === 'start' ? startEmbeddedDynamo().then((d) => ((running = d), d.endpoint)) : (running?.close() ?? Promise.resolve()).then(() => ({}));
+    work.then(
+      (result) => process.send!({ id: m.id, result }),
+      (err: unknown) => process.send!({ id: m.id, error: String(err) }),
+    );
+  });
 }
 
 /** What the parent asks the webhook process. */
@@ -401,10 +437,13 @@ type StormFigures = {
   controllerPeakQueued: number;
 };
 
-async function storm(mode: 'today' | 'now', apps: number, pushes: number) {
+async function storm(mode: 'today' | 'now', apps: number, pushes: number, store: 'stubs' | 'dynalite' = 'stubs') {
   const simsProcess = SimsProcess.start();
   const endpoints = await simsProcess.ask<SimEndpoint[]>({ cmd: 'start', seeds: stormSeeds(apps), controllerMsPerApp: 20 });
-  const deps = stormDeps(mode, endpoints);
+  // dynalite in a process of its own, like DynamoDB (only when the real stores are measured).
+  const dynamoProcess = store === 'dynalite' ? SimsProcess.start('dynamo') : undefined;
+  const stores = dynamoProcess ? await realStores(await dynamoProcess.ask<string>({ cmd: 'start' })) : undefined;
+  const deps = stormDeps(mode, endpoints, stores);
   const running: Array<Promise<{ actions: Array<{ status: string }> }>> = [];
   const webhook = SimsProcess.start('webhook', (m) => running.push(processPush(m, deps)));
   try {
@@ -427,6 +466,7 @@ async function storm(mode: 'today' | 'now', apps: number, pushes: number) {
     return {
       apps,
       pushes,
+      store,
       queued: sent.queued,
       ...(sent.notQueued.length ? { notQueued: sent.notQueued.slice(0, 5) } : {}),
       pushSpanMs: sent.lastSentAt - sent.t0,
@@ -454,10 +494,12 @@ async function storm(mode: 'today' | 'now', apps: number, pushes: number) {
       workerCpuMs: round((cpu.user + cpu.system) / 1000),
       workerCpuPerActionUs: round((cpu.user + cpu.system) / Math.max(1, actions), 1),
       auditRecords: deps.audit.count,
+      ...(stores ? { dynamodbCalls: stores.calls.n, dynamodbCallsPerAction: round(stores.calls.n / Math.max(1, actions), 2) } : {}),
     };
   } finally {
     deps.argocd.close();
     await webhook.close();
+    await dynamoProcess?.close();
     await simsProcess.close();
   }
 }
@@ -620,6 +662,14 @@ async function main(): Promise<void> {
     await step('stormNow', () => storm('now', apps, pushes));
     await step('stormToday', () => storm('today', apps, todayPushes));
   }
+  if (parts.includes('storm-dynalite')) {
+    // The per-(delivery, app) bookkeeping with the real ledger and audit store (on dynalite), at
+    // BENCH_DYNALITE_APPS (default 1,000) x BENCH_DYNALITE_PUSHES (default 20), beside the stubs.
+    const dApps = Number(process.env.BENCH_DYNALITE_APPS ?? 1_000);
+    const dPushes = Number(process.env.BENCH_DYNALITE_PUSHES ?? 20);
+    await step('stormNowStubsSmall', () => storm('now', dApps, dPushes));
+    await step('stormNowDynaliteSmall', () => storm('now', dApps, dPushes, 'dynalite'));
+  }
   if (parts.includes('drift')) {
     for (const n of (process.env.BENCH_LIST_SIZES ?? '10000,50000').split(',').map(Number)) await step(`driftScan${n}`, () => driftScans(n));
   }
@@ -628,6 +678,7 @@ async function main(): Promise<void> {
 
 if (process.env.SCALE_BENCH_ROLE === 'sims') simsMain();
 else if (process.env.SCALE_BENCH_ROLE === 'webhook') webhookMain();
+else if (process.env.SCALE_BENCH_ROLE === 'dynamo') dynamoMain();
 else
   main().catch((err: unknown) => {
     console.error(err);
