@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { ReceivedNotification } from '../../local/notify-receiver';
+import { rewriteAndRehash } from '../helpers/audit-attacker';
 import { waitFor } from '../helpers/argocd-sim';
 import { freePort } from '../helpers/free-port';
 import { postGitHubPush } from '../helpers/github-push';
@@ -197,5 +198,72 @@ describe('notifications of dead letters, failed verifies and refusal spikes on t
     expect(failedRecords.map((r) => (r.details as { channel: string }).channel)).toEqual(['broken']);
     expect(received('delivery.dead-lettered').every((r) => (r.json.details as { queue: string }).queue === 'push')).toBe(true);
     expect(received('delivery.dead-lettered')).toHaveLength(1);
+  });
+});
+
+describe('audit.verify-failed from an anchor run on the local stack', () => {
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'notify-anchor-'));
+    const config = join(dir, 'sentinel.yaml');
+    writeFileSync(
+      config,
+      [
+        'notify:',
+        '  channels:',
+        `    - { name: ops, type: webhook, url: 'http://127.0.0.1:${port}/webhook/ops', secret: { env: SENTINEL_LOCAL_WEBHOOK_SECRET } }`,
+        '  rules:',
+        '    - { events: [audit.verify-failed], channels: [ops] }',
+        '',
+      ].join('\n'),
+    );
+    stack = await startLocalStack({
+      env: { SENTINEL_CONFIG: config, SENTINEL_LOCAL_WEBHOOK_SECRET: HMAC, SENTINEL_TABLE_PREFIX: `notify-anc-${randomUUID().slice(0, 8)}` },
+      port: 0,
+      notifyReceiver: { port },
+      dataDir: null,
+      anchorDir: dir,
+      tokenFile: join(dir, 'local-token'),
+      simulatorSeed: { instances: { default: { apps: [{ name: 'shop', source: { repoURL: REPO, path: 'shop', targetRevision: 'main' } }] } } },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('tells once that an anchor run held a chain rewritten (and re-hashed) after it was anchored', async () => {
+    // Prepare: two records on the app's chain, anchored
+    const ref = { instance: 'default', namespace: 'argocd', app: 'shop', actor: 'test', outcome: 'success' as const };
+    const first = await stack.deps.auditStore.append({ ...ref, kind: 'app.refreshed', message: 'refreshed once' });
+    await stack.deps.auditStore.append({ ...ref, kind: 'app.refreshed', message: 'refreshed twice' });
+    const anchorNow = () =>
+      fetch(`${stack.url}/api/audit/anchor`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: '{}' });
+    expect((await anchorNow()).status).toBe(200);
+    // the attacker rewrites the first record and re-hashes the chain, so the hash chain alone is consistent
+    await rewriteAndRehash(stack.deps.doc, stack.tables.audit, first.chain, 0, (r) => ({ ...r, message: 'nothing to see here' }));
+    const sent = () =>
+      stack.notifyReceiver!.received.filter(
+        (r) => (r.json as Body | undefined)?.kind === 'audit.verify-failed' && (r.json as { details: { source: string } }).details.source === 'anchor',
+      );
+
+    // Act
+    const held = (await (await anchorNow()).json()) as { held: Array<{ chain: string }> };
+    await waitFor(() => sent().length === 1, 'the anchor verify-failed notification', 20_000);
+    expect((await anchorNow()).status).toBe(200);
+    await stack.notifications.drain();
+
+    // Assess
+    expect(held.held.map((h) => h.chain)).toEqual([first.chain]);
+    expect(sent()).toHaveLength(1);
+    const got = sent()[0];
+    expect(got.signatureValid).toBe(true);
+    expect(got.json).toMatchObject({
+      kind: 'audit.verify-failed',
+      details: { source: 'anchor', chains: 1, failures: [{ chain: first.chain, reason: 'anchor-held' }] },
+    });
+    expect((got.json as Body).message).toContain(`anchor-held in ${first.chain}`);
+    expect(got.body).not.toContain('nothing to see here');
   });
 });
