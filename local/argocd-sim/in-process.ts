@@ -126,8 +126,11 @@ function timeoutError(config: InternalAxiosRequestConfig, request: unknown): Axi
 export function inProcessTransport(sim: ArgoCDSimulator): AxiosAdapter {
   const handle = createSimulatorHandler(sim);
   const open = new Set<InProcessSocket>();
-  // As over HTTP: an instance going down drops every connection it holds.
+  // As over HTTP: an instance going down drops every connection it holds (the HTTP server's
+  // too, when the same simulator is also served over HTTP).
+  const previous = sim.onDown;
   sim.onDown = () => {
+    previous?.();
     for (const socket of open) socket.destroy();
   };
 

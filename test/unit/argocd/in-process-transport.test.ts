@@ -1,4 +1,5 @@
 import { ArgoCDClient, type AppRef, type ArgoCDClientOptions } from '../../../functions/lib/argocd';
+import { waitFor } from '../../helpers/argocd-sim';
 import { ArgoCDSimulator, inProcessTransport, startArgoCDSimulator, type ArgoCDSimulatorOptions, type RecordedRequest } from '../../../local/argocd-sim';
 
 const TOKEN = 'sim-token-0123456789';
@@ -150,6 +151,24 @@ describe('inProcessTransport (the simulator without its socket)', () => {
     });
     await expect(probe.listApplications()).rejects.toMatchObject({ name: 'ArgoCDUnavailableError', httpStatus: 503 });
     expect(seen).toEqual([{ status: 503, retryAfter: '7' }]);
+  });
+
+  it('drops held requests when the instance goes down, over HTTP and in-process from the same simulator', async () => {
+    const http = await overHttp();
+    targets.push(http);
+    http.sim.injectFaults({ latencyMs: 60_000 });
+    const overSocket = outcome(() => http.client({ retries: 0 }).listProjects());
+    const inProcess = outcome(() =>
+      new ArgoCDClient({ ...clientOptions('http://default.argocd.invalid'), transport: inProcessTransport(http.sim), retries: 0 }).listProjects(),
+    );
+    await waitFor(() => http.sim.requests.length === 2, 'both requests held by the simulator');
+
+    http.sim.injectFaults({ down: true });
+
+    expect(await Promise.all([overSocket, inProcess])).toEqual([
+      { error: 'ArgoCDUnavailableError', status: undefined, reason: 'network' },
+      { error: 'ArgoCDUnavailableError', status: undefined, reason: 'network' },
+    ]);
   });
 
   it('refuses a refresh, which needs to know when bytes reached a socket', async () => {
