@@ -1,4 +1,4 @@
-import { deadLetteredEvents, heldChainsEvent, verifyFailedEvent } from '../../../functions/lib/notify/events';
+import { deadLetteredEvents, heldChainsEvent, refusedSpikeEvent, verifyFailedEvent } from '../../../functions/lib/notify/events';
 import { NotifyRules } from '../../../functions/lib/notify/rules';
 
 const push = { provider: 'github', deliveryId: 'd-1', ref: 'refs/heads/main', revision: 'a'.repeat(40), repoUrls: ['https://github.com/acme/x.git'] };
@@ -108,5 +108,21 @@ describe('verifyFailedEvent', () => {
     expect(verifyFailedEvent({ source: 'verify', failures, omitted: 40, ts: 't' })!.message).toMatch(
       /^audit verify found 42 break\(s\) in 2 chain\(s\): hash-mismatch in app#prod\/argocd\/a at seq 4, gap in sys#2026-01-01#3 at seq 0$/,
     );
+  });
+});
+
+describe('trail-wide and endpoint-wide events under filtered rules', () => {
+  it('reach only rules without instance, project or app filters', () => {
+    const rules = new NotifyRules({
+      rules: [
+        { events: ['audit.verify-failed', 'webhook.refused-spike'], channels: ['security'] },
+        { events: ['audit.verify-failed', 'webhook.refused-spike'], instances: ['*'], channels: ['per-instance'] },
+        { events: ['audit.verify-failed', 'webhook.refused-spike'], projects: ['*'], channels: ['per-project'] },
+      ],
+    });
+    const verify = verifyFailedEvent({ source: 'verify', failures: [{ chain: 'app#prod/argocd/a', seq: 1, reason: 'gap' }], ts: 't' })!;
+    const spike = refusedSpikeEvent({ provider: 'github', windowStart: '2026-01-01T00:00:00.000Z', windowMinutes: 5, threshold: 100, ts: 't' });
+    expect(rules.channelsFor(verify)).toEqual(['security']);
+    expect(rules.channelsFor(spike)).toEqual(['security']);
   });
 });
