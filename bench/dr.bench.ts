@@ -153,7 +153,9 @@ async function main(): Promise<void> {
       reimport: reimportFigures,
       check: checkFigures,
       roundTripByteIdentical: identical,
-      note: 'server = operator API + both simulators (10k apps each after the import) + dynalite, one process; targetCalls = requests the restore instance received during the phase',
+      note:
+        'server = operator API + both simulators (10k apps each after the import) + dynalite, one process; targetCalls = requests the restore ' +
+        'instance received during the phase',
     }),
   );
 }

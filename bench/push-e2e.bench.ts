@@ -106,7 +106,8 @@ async function externalDynamo(): Promise<string | undefined> {
   // The child answers each line on stdin with its own CPU time, for the per-delivery CPU figures.
   const code =
     "process.on('SIGTERM',()=>process.exit(0));process.stdin.on('data',()=>process.stdout.write(JSON.stringify(process.cpuUsage())+'\\n'));" +
-    "const s=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});s.listen(0,'127.0.0.1',()=>process.stdout.write(String(s.address().port)+'\\n'))";
+    "const s=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});" +
+    "s.listen(0,'127.0.0.1',()=>process.stdout.write(String(s.address().port)+'\\n'))";
   const child = spawn(process.execPath, [...(env.BENCH_DYNAMO_NODE_ARGS ? env.BENCH_DYNAMO_NODE_ARGS.split(' ') : []), '-e', code], {
     cwd: join(__dirname, '..'),
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -628,7 +629,8 @@ function preIssue12Intake(doc: DynamoDBDocumentClient, table: string, secrets: E
         TableName: table,
         Item: { id, expiration: now + 86_400, in_progress_expiration: Date.now() + 30_000, status: 'INPROGRESS', validation: bodySha256 },
         ConditionExpression:
-          'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)',
+          'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < ' +
+          ':now_in_millis)',
         ExpressionAttributeNames: { '#id': 'id', '#expiry': 'expiration', '#in_progress_expiry': 'in_progress_expiration', '#status': 'status' },
         ExpressionAttributeValues: { ':now': now, ':now_in_millis': Date.now(), ':inprogress': 'INPROGRESS' },
       }),
@@ -708,7 +710,9 @@ async function intakeCostScenario() {
   client.destroy();
   await embedded?.close();
   return {
-    note: 'before reproduces the Powertools Idempotency calls (PutItem conditional + UpdateItem) that 71da741 replaced; after is receivePush as it is. Both: verify, parse, one audit append, no-op queue',
+    note:
+      'before reproduces the Powertools Idempotency calls (PutItem conditional + UpdateItem) that 71da741 replaced; after is receivePush as it is. ' +
+      'Both: verify, parse, one audit append, no-op queue',
     before: beforeResult,
     after: afterResult,
     extraDynamoDBCallsPerDelivery: {
@@ -729,7 +733,13 @@ async function main() {
   if (wanted.includes('intakeCost')) scenarios.intakeCost = await intakeCostScenario();
   dynamoChild?.child.kill();
   process.stdout.write(
-    `${JSON.stringify({ benchmark: 'push-e2e', node: process.version, cpus: cpus().length, dynamodb: dynamoChild ? 'dynalite in a child process' : 'dynalite in process', scenarios })}\n`,
+    `${JSON.stringify({
+      benchmark: 'push-e2e',
+      node: process.version,
+      cpus: cpus().length,
+      dynamodb: dynamoChild ? 'dynalite in a child process' : 'dynalite in process',
+      scenarios,
+    })}\n`,
   );
 }
 

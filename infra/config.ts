@@ -415,7 +415,8 @@ export function loadDeployment(context: ContextReader, env: NodeJS.ProcessEnv = 
     throw new ConfigError(
       '(file)',
       source,
-      `configuration is ${Buffer.byteLength(configJson)} bytes as JSON, ${Buffer.byteLength(configParameterValue)} gzipped and base64-encoded; an advanced SSM parameter holds at most ${SSM_ADVANCED_LIMIT_BYTES}`,
+      `configuration is ${Buffer.byteLength(configJson)} bytes as JSON, ${Buffer.byteLength(configParameterValue)} gzipped and base64-encoded; an ` +
+        `advanced SSM parameter holds at most ${SSM_ADVANCED_LIMIT_BYTES}`,
     );
   }
   const rules = file.access?.rules;

@@ -65,7 +65,8 @@ export function insecureLines(settings: LocalStack['insecure']): string[] {
     '',
     ...settings.map(
       (s) =>
-        `  WARNING    ${s.key}: ${s.problem}. A deployment refuses this ${s.acknowledged ? 'but it is acknowledged' : 'unless acknowledged'} (acknowledge: [${s.acknowledgement}]).`,
+        `  WARNING    ${s.key}: ${s.problem}. A deployment refuses this ${s.acknowledged ? 'but it is acknowledged' : 'unless acknowledged'} ` +
+        `(acknowledge: [${s.acknowledgement}]).`,
     ),
   ];
 }
@@ -78,6 +79,19 @@ function appsetLines(config: LocalStack['config']): string[] {
 }
 
 /** Where commit statuses go: the fake GitHub API with a curl listing a commit's statuses, or the configuration check's line. */
+/** Where digests and the key are, or that anchoring is off. */
+function anchorLine(stack: LocalStack): string {
+  if (!stack.anchor) return 'off (audit chains not anchored)';
+  return `${shown(stack.anchor.anchorsDir)} signed with ${shown(stack.anchor.keyPath)} (every minute and at shutdown; sentinel audit verify)`;
+}
+
+/** Where the admin token is kept and what needs it. */
+function tokenLine(stack: LocalStack): string {
+  if (!stack.tokenFile) return 'in memory';
+  const created = stack.tokenCreated ? ' (created now, mode 0600)' : '';
+  return `${shown(stack.tokenFile)}${created}: every route but /healthz and /api/webhook needs Authorization: Bearer <token>`;
+}
+
 function statusLine(stack: LocalStack): string {
   if (stack.statusApi) {
     return `fake GitHub status API ${stack.statusApi.url} (each status is printed here; GET /repos/OWNER/REPO/commits/SHA/statuses lists a commit's)`;
@@ -102,8 +116,8 @@ export function banner(stack: LocalStack, startupMs: number, githubSecret?: stri
     `  ArgoCD     ${argocd}`,
     `  DynamoDB   ${stack.dynamodbEndpoint} (embedded dynalite)`,
     `  data       ${stack.dataDir ?? 'in memory (lost on exit)'}`,
-    `  anchors    ${stack.anchor ? `${shown(stack.anchor.anchorsDir)} signed with ${shown(stack.anchor.keyPath)} (every minute and at shutdown; sentinel audit verify)` : 'off (audit chains not anchored)'}`,
-    `  token      ${stack.tokenFile ? `${shown(stack.tokenFile)}${stack.tokenCreated ? ' (created now, mode 0600)' : ''}: every route but /healthz and /api/webhook needs Authorization: Bearer <token>` : 'in memory'}`,
+    `  anchors    ${anchorLine(stack)}`,
+    `  token      ${tokenLine(stack)}`,
     `  access     ${accessLine(stack.config)}`,
     ...appsetLines(stack.config),
     `  statuses   ${statusLine(stack)}`,

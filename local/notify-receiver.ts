@@ -116,7 +116,8 @@ export async function startNotifyReceiver(options: NotifyReceiverOptions = {}): 
         const sig = r.signatureValid === undefined ? 'unchecked' : r.signatureValid ? 'valid' : 'INVALID';
         print(
           safe(
-            `[webhook] ${String(j.kind)} ${String(j.app ?? '-')} ${String(j.revision ?? '-')}: ${String(j.message)} (delivery ${String(req.headers['x-sentinel-delivery'])}, signature ${sig})`,
+            `[webhook] ${String(j.kind)} ${String(j.app ?? '-')} ${String(j.revision ?? '-')}: ${String(j.message)} (delivery ` +
+              `${String(req.headers['x-sentinel-delivery'])}, signature ${sig})`,
           ),
         );
       }

@@ -376,9 +376,11 @@ export function registerAudit(program: Command, io: CliIO): void {
       const result = await ctx.api.post<AnchorResult>('/api/audit/anchor', o.checkpoint ? { checkpoint: true } : {});
       emit(ctx.io, ctx.format, result, () =>
         result.written
-          ? `digest ${result.seq} (${result.kind}) at ${result.time}: ${result.chains} chain head(s), ${result.newRecords} new record(s), ${result.recordsCovered} record(s) covered, ${result.bytes} bytes${result.parts ? ` in ${result.parts + 1} files` : ''}\n` +
+          ? `digest ${result.seq} (${result.kind}) at ${result.time}: ${result.chains} chain head(s), ${result.newRecords} new record(s), ` +
+            `${result.recordsCovered} record(s) covered, ${result.bytes} bytes${result.parts ? ` in ${result.parts + 1} files` : ''}\n` +
             (result.sweep
-              ? `sweep: ${result.sweep.chains} chain(s) after ${JSON.stringify(result.sweep.from)}; ${result.sweep.next ? `the next run goes on after ${result.sweep.next}` : 'reached the end, the next run starts over'}\n`
+              ? `sweep: ${result.sweep.chains} chain(s) after ${JSON.stringify(result.sweep.from)}; ` +
+                `${result.sweep.next ? `the next run goes on after ${result.sweep.next}` : 'reached the end, the next run starts over'}\n`
               : '') +
             (result.held.length ? `held at their anchor (no longer extend it; verify reports them): ${result.held.map((h) => h.chain).join(', ')}\n` : '')
           : `digest ${result.seq} was written by another anchor run at the same time; nothing written\n`,
@@ -442,7 +444,8 @@ export function registerAudit(program: Command, io: CliIO): void {
         ctx.format,
         summary,
         () =>
-          `wrote ${records} record(s) of ${chains.length} chain(s), ${digests} digest(s) and the public key (${key.fingerprint}) to ${dir}\nverify with: sentinel audit verify --offline ${dir}\n`,
+          `wrote ${records} record(s) of ${chains.length} chain(s), ${digests} digest(s) and the public key (${key.fingerprint}) to ${dir}\nverify with: ` +
+          `sentinel audit verify --offline ${dir}\n`,
       );
     });
 }

@@ -98,7 +98,8 @@ export function registerDr(program: Command, io: CliIO): void {
   program
     .command('import')
     .description(
-      'make an ArgoCD instance hold the exported objects of one instance (create, or replace what differs; equal objects are not written); --dry-run shows the diff and changes nothing',
+      'make an ArgoCD instance hold the exported objects of one instance (create, or replace what differs; equal objects are not written); --dry-run ' +
+        'shows the diff and changes nothing',
     )
     .argument('<dir>', 'an export directory (with manifest.yaml)')
     .requiredOption('--instance <name>', 'target ArgoCD instance')
@@ -128,14 +129,15 @@ export function registerDr(program: Command, io: CliIO): void {
       }
       emit(ctx.io, ctx.format, summary, () => {
         const lines = summary.changes.flatMap((c) => [
-          `${c.action === 'create' ? '+' : c.action === 'update' ? '~' : '!'} ${c.action} ${c.kind} ${c.namespace}/${c.name}${c.error ? `: ${c.error}` : ''}${c.retries ? ` (after ${c.retries} conflict(s))` : ''}`,
+          `${c.action === 'create' ? '+' : c.action === 'update' ? '~' : '!'} ${c.action} ${c.kind} ` +
+            `${c.namespace}/${c.name}${c.error ? `: ${c.error}` : ''}${c.retries ? ` (after ${c.retries} conflict(s))` : ''}`,
           ...(c.diff ?? []).map((d) => `    ${d}`),
         ]);
         return (
-          `${lines.join('\n')}${lines.length ? '\n' : ''}${o.dryRun ? 'dry run: ' : ''}${summary.created} to create, ${summary.updated} to update, ${summary.unchanged} unchanged, ${summary.failed} failed`.replace(
-            o.dryRun ? /$^/ : /to create, (\d+) to update/,
-            o.dryRun ? '' : `created, $1 updated`,
-          ) + '\n'
+          (
+            `${lines.join('\n')}${lines.length ? '\n' : ''}${o.dryRun ? 'dry run: ' : ''}${summary.created} to create, ${summary.updated} to update, ` +
+            `${summary.unchanged} unchanged, ${summary.failed} failed`
+          ).replace(o.dryRun ? /$^/ : /to create, (\d+) to update/, o.dryRun ? '' : `created, $1 updated`) + '\n'
         );
       });
       if (summary.failed) throw new CliError(EXIT.error, `${summary.failed} object(s) failed to import`);
@@ -170,12 +172,16 @@ export function registerDr(program: Command, io: CliIO): void {
       add(await ctx.api.post<CheckResult>('/api/dr/check', { instance: o.instance, checkId, expect: keys }));
       emit(ctx.io, ctx.format, summary, () => {
         const sign = { different: '~', missing: '-', extra: '+' } as const;
+        const where = { different: '', missing: ' (in the export, not in the instance)', extra: ' (in the instance, not in the export)' } as const;
         const lines = summary.findings.flatMap((f) => [
-          `${sign[f.status]} ${f.status} ${f.kind} ${f.namespace}/${f.name}${f.status === 'missing' ? ' (in the export, not in the instance)' : f.status === 'extra' ? ' (in the instance, not in the export)' : ''}`,
+          `${sign[f.status]} ${f.status} ${f.kind} ${f.namespace}/${f.name}${where[f.status]}`,
           ...(f.diff ?? []).map((d) => `    ${d}`),
         ]);
         const head = summary.findings.length ? 'DIFFERENT' : 'SAME';
-        return `${lines.join('\n')}${lines.length ? '\n' : ''}${head}: ${summary.checked} exported objects checked against ${o.instance}: ${summary.same} same, ${summary.different} different, ${summary.missing} missing, ${summary.extra} not in the export\n`;
+        return (
+          `${lines.join('\n')}${lines.length ? '\n' : ''}${head}: ${summary.checked} exported objects checked against ${o.instance}: ` +
+          `${summary.same} same, ${summary.different} different, ${summary.missing} missing, ${summary.extra} not in the export\n`
+        );
       });
       if (summary.findings.length)
         throw new CliError(

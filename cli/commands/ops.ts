@@ -121,7 +121,9 @@ export function registerOps(program: Command, io: CliIO): void {
         const { path } = appPath(app, { instance: o.instance ?? 'default', namespace: o.namespace });
         const detail = await ctx.api.get<AppDetail>(path);
         emit(ctx.io, ctx.format, detail, () => {
-          const head = `${detail.instance}/${detail.namespace}/${detail.name}  project ${detail.project ?? ''}  sync ${detail.sync ?? ''}  health ${detail.health ?? ''}  revision ${short(detail.revision)}${detail.operation ? `  operation ${detail.operation}` : ''}\n`;
+          const head =
+            `${detail.instance}/${detail.namespace}/${detail.name}  project ${detail.project ?? ''}  sync ${detail.sync ?? ''}  health ` +
+            `${detail.health ?? ''}  revision ${short(detail.revision)}${detail.operation ? `  operation ${detail.operation}` : ''}\n`;
           const tree = table(detail.resources, [
             // Indentation draws the tree: children under their parent.
             { header: 'resource', get: (r) => `${r.depth ? `${'  '.repeat(r.depth - 1)}└─ ` : ''}${r.kind}/${r.name}` },
@@ -202,10 +204,13 @@ export function registerOps(program: Command, io: CliIO): void {
           result,
           () =>
             [
-              `${result.dryRun ? 'dry run: ' : ''}${label}: ${result.method === 'rollback' ? `rollback to history id ${result.historyId}` : 'sync to older commit'} ${result.revision} (was ${short(result.previousRevision) || 'unknown'})`,
+              `${result.dryRun ? 'dry run: ' : ''}${label}: ` +
+                `${result.method === 'rollback' ? `rollback to history id ${result.historyId}` : 'sync to older commit'} ${result.revision} (was ` +
+                `${short(result.previousRevision) || 'unknown'})`,
               ...(result.autoSyncDisabled
                 ? [
-                    `auto-sync turned off first; previous policy ${JSON.stringify(result.autoSyncDisabled.previousAutomated)} is in the audit trail (app.autosync.disabled)`,
+                    `auto-sync turned off first; previous policy ${JSON.stringify(result.autoSyncDisabled.previousAutomated)} is in the audit trail ` +
+                      `(app.autosync.disabled)`,
                   ]
                 : []),
               ...(result.wouldDisableAutoSync ? ['would turn auto-sync off first'] : []),

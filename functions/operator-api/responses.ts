@@ -60,7 +60,8 @@ function oneLine(s: string): string {
  * Maps an error to its response:
  * 400 invalid parameter (named), tampered or foreign cursor (`cursor`), bad range or target;
  * 404 unknown instance, app, history id or commit; 409 auto-sync on, operation running, conflict;
- * 403 the access policy refused (message names principal, action, project) or ArgoCD refused (RBAC, sync window); 502 ArgoCD refused our token or is unreachable;
+ * 403 the access policy refused (message names principal, action, project) or ArgoCD refused (RBAC, sync window);
+ * 502 ArgoCD refused our token or is unreachable;
  * 501 audit anchoring asked for where none is configured;
  * 500 anything else (fixed message).
  */

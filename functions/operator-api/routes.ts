@@ -492,7 +492,9 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
           actor,
           // Lets verify find it with one Query, whichever chains it walks.
           deliveryId: INDEX_BACKFILL_DELIVERY,
-          message: `by-project index backfill complete: ${result.total.indexed} record(s) indexed, ${result.total.skipped} left for verify, ${result.total.records} read in ${result.total.chains} chain(s)`,
+          message:
+            `by-project index backfill complete: ${result.total.indexed} record(s) indexed, ${result.total.skipped} left for verify, ` +
+            `${result.total.records} read in ${result.total.chains} chain(s)`,
           details: { ...result.total },
         });
       }

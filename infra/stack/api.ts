@@ -65,7 +65,8 @@ export function sentinelHttpApi(scope: Construct, { settings, retention, webhook
   Validations.of(webhookRoute).acknowledge({
     id: 'AwsSolutions-APIG4',
     reason:
-      'Git providers cannot sign requests with SigV4; the webhook function verifies each provider’s HMAC signature or token before parsing and answers 401 otherwise.',
+      'Git providers cannot sign requests with SigV4; the webhook function verifies each provider’s HMAC signature or token before parsing and answers ' +
+      '401 otherwise.',
   });
   const iamAuthorizer = new HttpIamAuthorizer();
   const operatorIntegration = new HttpLambdaIntegration('OperatorIntegration', operatorApi);

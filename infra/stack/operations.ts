@@ -88,7 +88,8 @@ export function sentinelAlarms(scope: Construct, input: AlarmsInput): SentinelAl
   alarm(
     'CommitStatusTokenRefused',
     atLeastOne(
-      'A Git provider refused the commit status token (401/403): no statuses for that provider until the token changes or the cool-down ends (see the commit-status.refused audit record).',
+      'A Git provider refused the commit status token (401/403): no statuses for that provider until the token changes or the cool-down ends (see the ' +
+        'commit-status.refused audit record).',
       metric(COMMIT_STATUS_REFUSED_METRIC, 'Sum'),
     ),
   );
@@ -172,7 +173,9 @@ function webhookAlarms(alarm: AddAlarm, metric: MetricOf): void {
   // Refused webhook requests are counted, not audited (anyone can send them): a spike means a
   // misconfigured hook (rotated secret, wrong URL) or someone probing the endpoint.
   alarm('WebhookRefusalSpike', {
-    alarmDescription: `More than ${WEBHOOK_REFUSAL_ALARM_THRESHOLD} webhook requests were refused within 5 minutes (see the WebhookRefused metric per provider and reason).`,
+    alarmDescription:
+      `More than ${WEBHOOK_REFUSAL_ALARM_THRESHOLD} webhook requests were refused within 5 minutes (see the WebhookRefused metric per ` +
+      `provider and reason).`,
     metric: metric(REFUSED_METRIC, 'Sum'),
     threshold: WEBHOOK_REFUSAL_ALARM_THRESHOLD,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

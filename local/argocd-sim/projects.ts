@@ -112,7 +112,8 @@ export function updateProject(state: SimState, name: string, project: V1alpha1Ap
   if (meta.resourceVersion !== existing.metadata?.resourceVersion) {
     throw new SimError(
       10,
-      `Operation cannot be fulfilled on appprojects.argoproj.io "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      `Operation cannot be fulfilled on appprojects.argoproj.io "${name}": the object has been modified; please apply your changes to the latest version ` +
+        `and try again`,
     );
   }
   const updated: V1alpha1AppProject = {

@@ -173,10 +173,10 @@ describe('DR round trip (issue 17): export, import into an empty instance, expor
     // Every object was written successfully exactly once over both runs.
     const written = writesTo('scratch')
       .filter((r) => r.status === 200)
-      .map(
-        (r) =>
-          `${r.method} ${r.path} ${JSON.stringify((r.body as { metadata?: { name: string }; project?: { metadata: { name: string } } }).metadata?.name ?? (r.body as { project?: { metadata: { name: string } } }).project?.metadata.name)}`,
-      );
+      .map((r) => {
+        const body = r.body as { metadata?: { name: string }; project?: { metadata: { name: string } } };
+        return `${r.method} ${r.path} ${JSON.stringify(body.metadata?.name ?? body.project?.metadata.name)}`;
+      });
     expect(written.sort()).toEqual([
       'POST /api/v1/applications "api"',
       'POST /api/v1/applications "guestbook"',

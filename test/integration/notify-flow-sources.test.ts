@@ -126,7 +126,8 @@ describe('notifications of dead letters, failed verifies and refusal spikes on t
     });
     expect(got[0].json.message).toMatch(
       new RegExp(
-        `^push ${deliveryId} \\(github refs/heads/main\\) went to the dead-letter queue after 3 receive\\(s\\): 1 action\\(s\\) undone on default/shop-prod: shop \\(refresh: `,
+        `^push ${deliveryId} \\(github refs/heads/main\\) went to the dead-letter queue after 3 receive\\(s\\): 1 action\\(s\\) undone on ` +
+          `default/shop-prod: shop \\(refresh: `,
       ),
     );
     // cart was refreshed on the first receive: not named; nothing of the payload is quoted

@@ -85,7 +85,8 @@ export class AccessPolicy {
     if (!this.rules) return { allowed: true };
     const rules = this.matching(principal, action);
     if (rules.some((r) => coversInstance(r, target.instance) && coversProject(r, target.project))) return { allowed: true };
-    const where = `${target.project === undefined ? 'all projects' : `project "${target.project}"`}${target.instance === undefined ? '' : ` on instance "${target.instance}"`}`;
+    const projects = target.project === undefined ? 'all projects' : `project "${target.project}"`;
+    const where = `${projects}${target.instance === undefined ? '' : ` on instance "${target.instance}"`}`;
     const why = rules.length ? 'no rule covers it' : 'no rule grants this action to this principal';
     return { allowed: false, reason: `${principal} may not ${action} ${where}: ${why}` };
   }

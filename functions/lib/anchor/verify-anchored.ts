@@ -163,7 +163,8 @@ export class DigestChainChecker {
         this.report(
           seq - 1,
           'digest-edited',
-          `digest ${seq - 1} was edited or replaced: digest ${seq} names hash ${digest.previousDigestHash.slice(0, 16)}…, the file hashes to ${prevHash.slice(0, 16)}…`,
+          `digest ${seq - 1} was edited or replaced: digest ${seq} names hash ${digest.previousDigestHash.slice(0, 16)}…, the file hashes to ` +
+            `${prevHash.slice(0, 16)}…`,
         );
     }
     this.merge(seq, digest.heads);
@@ -249,7 +250,8 @@ export class AnchoredChainCheck {
         this.verifier.report(
           record.seq,
           'anchor-mismatch',
-          `seq ${record.seq} is not the record digest ${a.digest} anchored: the chain was rewritten at or before seq ${record.seq} (its hashes may have been recomputed)`,
+          `seq ${record.seq} is not the record digest ${a.digest} anchored: the chain was rewritten at or before seq ${record.seq} (its hashes may have ` +
+            `been recomputed)`,
         );
       }
     }

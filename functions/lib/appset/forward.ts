@@ -204,7 +204,8 @@ export class ApplicationSetForwarder {
       outcome: 'failure',
       message: sent.final
         ? `the ApplicationSet webhook of ${target.name} was not sent this push, for good: ${sent.reason}`
-        : `forward to the ApplicationSet webhook of ${target.name} failed on the last of ${receive.receiveCount} receive(s); the push goes to the dead-letter queue: ${sent.reason}`,
+        : `forward to the ApplicationSet webhook of ${target.name} failed on the last of ${receive.receiveCount} receive(s); the push goes to the ` +
+          `dead-letter queue: ${sent.reason}`,
       details: { ...details, final: sent.final, lastReceive },
       ts: (this.#o.now ?? (() => new Date()))().toISOString(),
     };

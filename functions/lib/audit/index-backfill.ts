@@ -83,14 +83,17 @@ export class UnindexedTally {
       ...(this.newest ? { newest: this.newest } : {}),
       hint: this.backfilledAt
         ? `the index backfill of ${this.backfilledAt} gave every record its projectDay: these lost it since (hidden from project-scoped reads)`
-        : 'written before the by-project index existed (not tampered: projectDay is not hashed); project-scoped reads miss them until `sentinel audit backfill-index` runs',
+        : 'written before the by-project index existed (not tampered: projectDay is not hashed); project-scoped reads miss them until `sentinel audit ' +
+          'backfill-index` runs',
     };
     if (!this.backfilledAt) return { unindexed: summary, breaks: [] };
     const breaks = this.positions.map((p) => ({
       chain: p.chain,
       seq: p.seq,
       reason: 'index-mismatch' as const,
-      message: `seq ${p.seq} (id ${p.id}): index attribute projectDay is missing, though the index backfill of ${this.backfilledAt} wrote it: removed since, the record is hidden from project-scoped reads`,
+      message:
+        `seq ${p.seq} (id ${p.id}): index attribute projectDay is missing, though the index backfill of ${this.backfilledAt} wrote it: removed ` +
+        `since, the record is hidden from project-scoped reads`,
     }));
     return { unindexed: summary, breaks };
   }

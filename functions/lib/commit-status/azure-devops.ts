@@ -22,9 +22,10 @@ export const azureDevOps: StatusApi = {
   },
   request: (base, [org, project, repo], sha, status, token) => {
     const cut = status.context.lastIndexOf('/');
+    const orgPath = org.split('/').map(encodeURIComponent).join('/');
     return {
       method: 'POST',
-      url: `${base}/${org.split('/').map(encodeURIComponent).join('/')}${path(project, '_apis', 'git', 'repositories', repo, 'commits', sha, 'statuses')}?api-version=7.1`,
+      url: `${base}/${orgPath}${path(project, '_apis', 'git', 'repositories', repo, 'commits', sha, 'statuses')}?api-version=7.1`,
       headers: { ...jsonHeaders(), Authorization: `Basic ${Buffer.from(`:${token}`).toString('base64')}` },
       body: {
         state: STATE[status.state],

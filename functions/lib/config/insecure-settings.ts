@@ -62,7 +62,9 @@ export function insecureSettings(config: Pick<SentinelConfig, 'instances' | 'web
     if (appset && new URL(appset).protocol === 'http:') {
       found.push({
         key: envServer ? `instances[name=${instance.name}].applicationSetWebhook.url` : `instances.${n}.applicationSetWebhook.url`,
-        problem: `the ApplicationSet webhook ${appset} of instance "${instance.name}" is plain http: its GitLab token or Azure DevOps password, and every forwarded push, cross the network unencrypted`,
+        problem:
+          `the ApplicationSet webhook ${appset} of instance "${instance.name}" is plain http: its GitLab token or Azure DevOps password, and ` +
+          `every forwarded push, cross the network unencrypted`,
         acknowledgement: 'insecure-argocd',
       });
     }

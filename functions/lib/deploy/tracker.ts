@@ -289,7 +289,10 @@ function messageOf(d: TrackedDeployment, outcome: DeployOutcome, reason: string,
   const what = d.cause === 'push' ? `push ${short(d.commit)}` : `${d.cause} to ${short(d.expectedRevision)}`;
   switch (outcome) {
     case 'succeeded':
-      return `${what} deployed${revision ? ` at ${short(revision)}` : ''} and healthy${durations.leadTimeMs !== undefined ? ` in ${formatDuration(durations.leadTimeMs)}` : ''}`;
+      return (
+        `${what} deployed${revision ? ` at ${short(revision)}` : ''} and ` +
+        `healthy${durations.leadTimeMs !== undefined ? ` in ${formatDuration(durations.leadTimeMs)}` : ''}`
+      );
     case 'superseded':
       return `${what}: ${reason}`;
     case 'gone':

@@ -88,7 +88,9 @@ export async function checkObjects(deps: CheckDeps, request: CheckRequest, actor
     outcome: findings.length ? 'failure' : 'success',
     actor,
     instance,
-    message: `check of ${result.checked} exported objects against ${instance}: ${result.same} same, ${result.different} different, ${result.missing} missing, ${result.extra} not in the export`,
+    message:
+      `check of ${result.checked} exported objects against ${instance}: ${result.same} same, ${result.different} different, ${result.missing} ` +
+      `missing, ${result.extra} not in the export`,
     details: {
       ...(request.checkId ? { checkId: String(request.checkId).slice(0, 64) } : {}),
       checked: result.checked,

@@ -127,7 +127,8 @@ export function verifyInstanceDir(dir: string, instance: string, manifest: Expor
   }
   if (counts.applications !== expected.applications || counts.projects !== expected.projects) {
     throw new ManifestMismatchError(
-      `${instance}: the manifest lists ${expected.applications} applications and ${expected.projects} projects, the folder holds ${counts.applications} and ${counts.projects}`,
+      `${instance}: the manifest lists ${expected.applications} applications and ${expected.projects} projects, the folder holds ${counts.applications} ` +
+        `and ${counts.projects}`,
     );
   }
   if (checksumOf(files) !== expected.checksum) throw new ManifestMismatchError(`${instance}: checksum mismatch: files were changed since the export`);

@@ -194,7 +194,9 @@ export async function importObjects(deps: ImportDeps, request: ImportRequest, ac
     outcome: result.failed ? 'failure' : dryRun ? 'info' : 'success',
     actor,
     instance,
-    message: `${dryRun ? 'dry run: ' : ''}import into ${instance}: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged, ${result.failed} failed`,
+    message:
+      `${dryRun ? 'dry run: ' : ''}import into ${instance}: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged, ` +
+      `${result.failed} failed`,
     details: {
       dryRun,
       created: result.created,

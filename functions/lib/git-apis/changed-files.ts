@@ -116,7 +116,8 @@ const askAzureDevOps: Asker = async ({ push, base, token, signal, before, after,
   const [org, project, repo] = path.map(encodeURIComponent);
   let calls = 0;
   for (let skip = 0, page = 0; page < MAX_PAGES; page++) {
-    const url = `${base}/${org}/${project}/_apis/git/repositories/${repo}/diffs/commits?baseVersion=${before}&baseVersionType=commit&targetVersion=${after}&targetVersionType=commit&$top=1000&$skip=${skip}&api-version=7.1`;
+    const query = `baseVersion=${before}&baseVersionType=commit&targetVersion=${after}&targetVersionType=commit&$top=1000&$skip=${skip}&api-version=7.1`;
+    const url = `${base}/${org}/${project}/_apis/git/repositories/${repo}/diffs/commits?${query}`;
     const { body } = await getJson(url, auth, signal);
     calls++;
     const changes = (body as { changes?: Array<{ item?: { path?: string; isFolder?: boolean }; sourceServerItem?: string }> }).changes;

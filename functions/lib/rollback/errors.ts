@@ -53,7 +53,8 @@ export class AutoSyncEnabledError extends RollbackError {
   constructor(automated: Record<string, unknown>, message?: string, options?: ErrorOptions) {
     super(
       message ??
-        'auto-sync is enabled for this application: ArgoCD refuses a rollback (and a sync to another revision) while spec.syncPolicy.automated is set; retry with disableAutoSync (CLI: --disable-auto-sync) to turn auto-sync off first, or disable it yourself',
+        'auto-sync is enabled for this application: ArgoCD refuses a rollback (and a sync to another revision) while spec.syncPolicy.automated is set; ' +
+          'retry with disableAutoSync (CLI: --disable-auto-sync) to turn auto-sync off first, or disable it yourself',
       options,
     );
     this.name = 'AutoSyncEnabledError';

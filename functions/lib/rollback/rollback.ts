@@ -170,7 +170,8 @@ async function turnOffAutoSync(run: RollbackRun): Promise<{ dryRunResult: Rollba
     ...run.base,
     kind: 'app.autosync.disabled',
     outcome: 'success',
-    message: `auto-sync turned off before a rollback to ${target.revision}; restore spec.syncPolicy.automated from details.previousAutomated to turn it back on`,
+    message:
+      `auto-sync turned off before a rollback to ${target.revision}; restore spec.syncPolicy.automated from details.previousAutomated to ` + `turn it back on`,
     details: { reason: 'rollback', previousAutomated: automated, rollbackTo: target.revision },
   });
   return { autoSyncDisabled: { previousAutomated: automated } };

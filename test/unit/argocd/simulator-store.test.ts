@@ -83,7 +83,8 @@ describe('simulator: project and application storage as ArgoCD', () => {
       httpStatus: 409,
       grpcCode: GrpcCode.Aborted,
       message:
-        'Operation cannot be fulfilled on appprojects.argoproj.io "declared": the object has been modified; please apply your changes to the latest version and try again',
+        'Operation cannot be fulfilled on appprojects.argoproj.io "declared": the object has been modified; please apply your changes to the latest ' +
+        'version and try again',
     });
     const noVersion = { ...next, metadata: { ...next.metadata, resourceVersion: undefined } };
     await expect(env.client.updateProject(noVersion)).rejects.toBeInstanceOf(ArgoCDBadRequestError);

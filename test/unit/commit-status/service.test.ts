@@ -294,7 +294,8 @@ describe('commit status configuration check', () => {
   it('names the providers that get statuses and those without a token', () => {
     const config = { ...base.config, gitApis: { github: { token: { env: 'GH' } }, gitea: { token: { env: 'GT' } } } };
     expect(commitStatusSummary(config)).toBe(
-      'commit statuses: github (https://api.github.com); none for gitlab, bitbucketCloud, bitbucketServer, azureDevOps (no gitApis.<provider>.token); none for gitea (token but no gitApis.<provider>.apiUrl)',
+      'commit statuses: github (https://api.github.com); none for gitlab, bitbucketCloud, bitbucketServer, azureDevOps (no gitApis.<provider>.token); ' +
+        'none for gitea (token but no gitApis.<provider>.apiUrl)',
     );
     expect(commitStatusSummary({ ...config, commitStatus: { ...defaults.commitStatus, enabled: false } })).toBe(
       'commit statuses: off (commitStatus.enabled is false)',

@@ -56,8 +56,10 @@ describe('banner warnings (npm start)', () => {
     };
     const lines = insecureLines(insecureSettings(loadConfig(env), env));
     expect(lines.filter((l) => l.includes('WARNING'))).toEqual([
-      '  WARNING    ARGOCD_SERVER: ArgoCD server http://127.0.0.1:8081 is plain http: the API token crosses the network unencrypted. A deployment refuses this unless acknowledged (acknowledge: [insecure-argocd]).',
-      '  WARNING    webhook.allowUnsigned: providers without a webhook secret are accepted unsigned: anyone who can reach the webhook can queue pushes. A deployment refuses this but it is acknowledged (acknowledge: [allow-unsigned]).',
+      '  WARNING    ARGOCD_SERVER: ArgoCD server http://127.0.0.1:8081 is plain http: the API token crosses the network unencrypted. A deployment ' +
+        'refuses this unless acknowledged (acknowledge: [insecure-argocd]).',
+      '  WARNING    webhook.allowUnsigned: providers without a webhook secret are accepted unsigned: anyone who can reach the webhook can queue pushes. ' +
+        'A deployment refuses this but it is acknowledged (acknowledge: [allow-unsigned]).',
     ]);
   });
 

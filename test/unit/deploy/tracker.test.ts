@@ -383,7 +383,8 @@ describe('follow-ups that end in the dead letters (delivery.dead-lettered)', () 
       details: { queue: 'follow-up', receiveCount: 3, type: 'deploy.check' },
     });
     expect(messages[0].event.message).toBe(
-      'deployment check 2 of default/argocd/web-sop went to the follow-up dead-letter queue after 3 receive(s) (ResourceNotFoundException): the deployment is no longer followed (no outcome record, no final commit status)',
+      'deployment check 2 of default/argocd/web-sop went to the follow-up dead-letter queue after 3 receive(s) (ResourceNotFoundException): the ' +
+        'deployment is no longer followed (no outcome record, no final commit status)',
     );
   });
 

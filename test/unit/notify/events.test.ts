@@ -31,7 +31,8 @@ describe('deadLetteredEvents', () => {
     ]);
     expect(new Set(events.map((e) => e.subject)).size).toBe(3);
     expect(events[0].message).toBe(
-      'push d-1 (github refs/heads/main) went to the dead-letter queue after 5 receive(s): 2 action(s) undone on prod/shop: a (refresh: HTTP 500), b (refresh: HTTP 500)',
+      'push d-1 (github refs/heads/main) went to the dead-letter queue after 5 receive(s): 2 action(s) undone on prod/shop: a (refresh: HTTP 500), b ' +
+        '(refresh: HTTP 500)',
     );
   });
 
