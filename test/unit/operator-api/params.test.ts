@@ -1,58 +1,18 @@
-import { createArgoCDClients } from '../../../functions/lib/argocd';
-import type { AuditQuery } from '../../../functions/lib/audit/types';
 import { MAX_LIMIT } from '../../../functions/lib/audit/query-plan';
-import { loadConfig } from '../../../functions/lib/config';
-import { tableNames } from '../../../functions/lib/config/tables';
-import { quietLogger } from '../../../functions/lib/observability/simple-logger';
-import type { CoreDeps } from '../../../functions/lib/runtime/core-deps';
-import { createOperatorApiHandler, type OperatorEvent } from '../../../functions/operator-api/handler';
-import { InMemoryAuditStore } from '../../helpers/in-memory-audit-store';
-import { InMemoryDriftStateStore } from '../../helpers/in-memory-drift-state-store';
+import { apiFixture, type ApiFixture } from './api-fixture';
 
 /**
  * The operator API's input checks (functions/operator-api/params.ts), one malformed input class
  * at a time, through the handler: the answer names the parameter, and nothing reaches the store.
  */
 describe('operator API parameters and bodies', () => {
-  let audit = new InMemoryAuditStore();
-  const queries: AuditQuery[] = [];
-  const config = loadConfig({});
-  const deps = {
-    config,
-    tables: tableNames('params-test'),
-    // Records what the route asked the audit store for: the query as validated.
-    auditStore: {
-      append: (input: Parameters<InMemoryAuditStore['append']>[0]) => audit.append(input),
-      verify: (options: Parameters<InMemoryAuditStore['verify']>[0]) => audit.verify(options),
-      query: (q: AuditQuery) => {
-        queries.push(q);
-        return audit.query(q);
-      },
-    },
-    driftState: new InMemoryDriftStateStore(),
-    secrets: { get: async () => 'unused-token-0000', refresh: async () => 'unused-token-0000' },
-    argocd: createArgoCDClients(config, { get: async () => '', refresh: async () => '' }),
-    log: quietLogger,
-    now: () => new Date('2025-06-02T10:00:00.000Z'),
-  } as unknown as CoreDeps;
-  const handler = createOperatorApiHandler(deps);
-
-  beforeEach(() => {
-    queries.length = 0;
-    audit = new InMemoryAuditStore();
+  let api: ApiFixture;
+  beforeAll(async () => {
+    api = await apiFixture();
   });
-
-  async function call(method: 'GET' | 'POST', path: string, input: { query?: Record<string, string>; body?: string } = {}) {
-    const event = {
-      rawPath: path,
-      requestContext: { http: { method, path }, authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/ops' } } },
-      headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
-      ...(input.query ? { queryStringParameters: input.query } : {}),
-      ...(input.body !== undefined ? { body: input.body } : {}),
-    } as unknown as OperatorEvent;
-    const res = await handler(event);
-    return { status: res.statusCode, body: JSON.parse(String(res.body)) as { error?: string; parameter?: string; message?: string } };
-  }
+  afterAll(() => api.close());
+  beforeEach(() => api.reset());
+  const call: ApiFixture['call'] = (...args) => api.call(...args);
 
   const refused = (parameter: string, message: string | RegExp) => ({
     status: 400,
@@ -62,7 +22,7 @@ describe('operator API parameters and bodies', () => {
   it('reads a valid query as typed values: dates to the start of the day, a large limit capped, empty values absent', async () => {
     const res = await call('GET', '/api/audit', { query: { app: 'guestbook', from: '2024-05-01', to: '2024-05-02T12:00:00Z', limit: '100000', kind: '' } });
     expect(res.status).toBe(200);
-    expect(queries).toEqual([
+    expect(api.queries).toEqual([
       expect.objectContaining({ app: 'guestbook', from: '2024-05-01T00:00:00.000Z', to: '2024-05-02T12:00:00Z', limit: MAX_LIMIT, kind: undefined }),
     ]);
   });
@@ -80,7 +40,7 @@ describe('operator API parameters and bodies', () => {
       ['a cursor of the wrong shape', { cursor: 'garbage' }, 'cursor', 'cursor is invalid: it was altered, or issued for another query or table'],
     ])('refuses %s on GET /api/audit', async (_what, query, parameter, message) => {
       expect(await call('GET', '/api/audit', { query })).toEqual(refused(parameter, message));
-      expect(queries).toEqual([]);
+      expect(api.queries).toEqual([]);
     });
 
     it('refuses a boolean that is not one, and any parameter where a route takes none', async () => {
@@ -144,14 +104,19 @@ describe('operator API parameters and bodies', () => {
       ],
     ])('refuses %s', async (_what, path, body, parameter, message) => {
       expect(await call('POST', path, { body: JSON.stringify(body) })).toEqual(refused(parameter, message));
-      expect(audit.records()).toEqual([]);
+      expect(api.audit().records()).toEqual([]);
     });
 
     it('checks access first: a malformed request the access check refuses is a 403, audited, as before', async () => {
       // An import names its instance; an empty one is no instance any rule covers.
       const res = await call('POST', '/api/import', { body: JSON.stringify({ instance: '', colour: 'red' }) });
       expect(res).toMatchObject({ status: 403, body: { error: 'forbidden' } });
-      expect(audit.records().map((r) => r.kind)).toEqual(['access.denied']);
+      expect(
+        api
+          .audit()
+          .records()
+          .map((r) => r.kind),
+      ).toEqual(['access.denied']);
     });
 
     it('refuses a body that is not a JSON object, and a missing one where a route needs it', async () => {
