@@ -50,8 +50,14 @@ function sourceFolder(dir: string, instance: string, from: string | undefined): 
 }
 
 /** Registers `export`, `import` and `dr check`. */
-// eslint-disable-next-line max-lines-per-function -- one commander chain declaring the dr commands; each action is a few lines
 export function registerDr(program: Command, io: CliIO): void {
+  registerExport(program, io);
+  registerImport(program, io);
+  registerDrCheck(program, io);
+}
+
+/** `export`: every Application and AppProject as clean YAML, with a manifest. */
+function registerExport(program: Command, io: CliIO): void {
   program
     .command('export')
     .description('write every Application and AppProject of every instance as clean YAML, one file per object, plus manifest.yaml with counts and checksums')
@@ -94,7 +100,10 @@ export function registerDr(program: Command, io: CliIO): void {
           ]) + `${manifest.files} files in ${dir}, checksum sha256:${manifest.checksum}\n`,
       );
     });
+}
 
+/** `import`: make an instance hold an export's objects. */
+function registerImport(program: Command, io: CliIO): void {
   program
     .command('import')
     .description(
@@ -142,6 +151,10 @@ export function registerDr(program: Command, io: CliIO): void {
       });
       if (summary.failed) throw new CliError(EXIT.error, `${summary.failed} object(s) failed to import`);
     });
+}
+
+/** `dr check`: an export against what an instance holds now. */
+function registerDrCheck(program: Command, io: CliIO): void {
   const dr = program.command('dr').description('disaster-recovery checks');
   dr.command('check')
     .description('compare an export with what an instance holds now, object by object and field by field; exit 2 on any difference')

@@ -26,8 +26,15 @@ function appPath(app: string, o: { instance: string; namespace: string }): { lab
 }
 
 /** Registers the operational commands. */
-// eslint-disable-next-line max-lines-per-function -- one commander chain declaring the operator commands; each action is a few lines
 export function registerOps(program: Command, io: CliIO): void {
+  registerDrift(program, io);
+  registerApps(program, io);
+  registerRollback(program, io);
+  registerStats(program, io);
+}
+
+/** `drift` (with `--scan`) and `drift clear-flapping`. */
+function registerDrift(program: Command, io: CliIO): void {
   const drift = program
     .command('drift')
     .description('current drift state per app; --scan runs a scan now (audited with your identity)')
@@ -108,7 +115,10 @@ export function registerOps(program: Command, io: CliIO): void {
         result.cleared ? `${label}: flapping mark cleared; the next scan treats it like any drifted app\n` : `${label}: was not flapping; nothing changed\n`,
       );
     });
+}
 
+/** `apps`: the apps per instance, or one app with its resource tree. */
+function registerApps(program: Command, io: CliIO): void {
   program
     .command('apps')
     .description('applications per instance with sync and health status; with APP, that app with its resource tree')
@@ -160,7 +170,10 @@ export function registerOps(program: Command, io: CliIO): void {
             .join(''),
       );
     });
+}
 
+/** `rollback`: to a commit or history id, through the operator API. */
+function registerRollback(program: Command, io: CliIO): void {
   program
     .command('rollback')
     .description('roll an app back to a commit or history id through the operator API (audited with your identity)')
@@ -220,7 +233,10 @@ export function registerOps(program: Command, io: CliIO): void {
         );
       },
     );
+}
 
+/** `stats`: per-day or per-app figures. */
+function registerStats(program: Command, io: CliIO): void {
   program
     .command('stats')
     .description(
