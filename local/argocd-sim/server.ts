@@ -230,8 +230,9 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
         if (refresh === 'normal' || refresh === 'hard') {
           const socket = res.socket;
           let gone = false;
+          let leave = (): void => undefined;
           const left = new Promise<void>((resolve) => {
-            const leave = (): void => {
+            leave = (): void => {
               gone = true;
               resolve();
             };
@@ -241,6 +242,8 @@ async function route(sim: ArgoCDSimulator, method: string, path: string, url: UR
           const processed = sim.refresh(sa, refresh); // registered now, before any wait
           if (socket?.readableEnded) gone = true;
           else await Promise.race([processed, left]);
+          // A keep-alive socket serves many refreshes: its listener goes with this one.
+          socket?.off('end', leave);
           if (gone) {
             socket?.destroy();
             return;
