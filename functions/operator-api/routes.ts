@@ -428,12 +428,15 @@ export const OPERATOR_ROUTES: OperatorRoute[] = [
       if (!deps.anchor) return notifyBroken(deps, actor, { ...(await deps.auditStore.verify(chains ? { chains } : {})), anchoring: 'not-configured' });
       const { reader, store } = deps.anchor;
       // A page (`after`, "" for the first) is cut short after VERIFY_PAGE_BUDGET_MS, so it answers
-      // within API Gateway's 29 s whatever the chains hold; `next` says where to go on.
+      // within API Gateway's 29 s whatever the chains hold; `next` says where to go on. An empty
+      // `after` reads as absent (as every empty parameter, and the CLI leaves empty ones out), so
+      // `limit` alone asks for the first page.
+      const page = after ?? (limit !== undefined ? '' : undefined);
       const report = await verifyAnchored(
         { reader, store, publicKeyPem: await deps.anchor.publicKeyPem() },
         {
           ...(chains ? { chains } : {}),
-          ...(after !== undefined ? { after, budgetMs: VERIFY_PAGE_BUDGET_MS } : {}),
+          ...(page !== undefined ? { after: page, budgetMs: VERIFY_PAGE_BUDGET_MS } : {}),
           ...(limit !== undefined ? { limit } : {}),
           ...(digests ? { digests } : {}),
         },

@@ -30,8 +30,11 @@ export interface ApiFixture {
   close(): void;
 }
 
-/** Builds the fixture; call `reset` in `beforeEach`, `close` in `afterAll`. */
-export async function apiFixture(): Promise<ApiFixture> {
+/**
+ * Builds the fixture; call `reset` in `beforeEach`, `close` in `afterAll`.
+ * @param extra dependencies to add or replace (e.g. `anchor`)
+ */
+export async function apiFixture(extra: Partial<CoreDeps> = {}): Promise<ApiFixture> {
   const tables = await createTestTables('opapi-params');
   let audit = new InMemoryAuditStore();
   const queries: AuditQuery[] = [];
@@ -54,7 +57,8 @@ export async function apiFixture(): Promise<ApiFixture> {
     argocd: createArgoCDClients(config, { get: async () => '', refresh: async () => '' }),
     log: quietLogger,
     now: () => new Date('2025-06-02T10:00:00.000Z'),
-  } as unknown as CoreDeps;
+    ...extra,
+  };
   const handler = createOperatorApiHandler(deps);
   return {
     queries,
