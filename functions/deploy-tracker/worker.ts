@@ -108,7 +108,7 @@ export function createDeployTrackerHandler(deps: DepsOrBuilder<DeployTrackerDeps
       ...(context ? { context } : {}),
       throwOnFullBatchFailure: false,
     });
-    for (const [, error] of processor.errors.entries()) d.log?.error?.('follow-up record failed', { error: error.name, message: error.message });
+    for (const [, error] of processor.errors.entries()) d.log?.error?.('follow-up record failed', { error: error.name, reason: error.message });
     d.afterBatch?.();
     return response;
   };

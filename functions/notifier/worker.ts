@@ -53,7 +53,7 @@ export function createNotifierHandler(deps: DepsOrBuilder<NotifierHandlerDeps>):
       ...(context ? { context } : {}),
       throwOnFullBatchFailure: false,
     });
-    for (const [, error] of processor.errors.entries()) d.log?.error?.('notification record failed', { error: error.name, message: error.message });
+    for (const [, error] of processor.errors.entries()) d.log?.error?.('notification record failed', { error: error.name, reason: error.message });
     return response;
   };
 }

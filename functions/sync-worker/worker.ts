@@ -131,7 +131,7 @@ export function createSyncWorkerHandler(deps: BaseCoreDeps | SyncDeps, options: 
       throwOnFullBatchFailure: false,
     });
     for (const [, error] of processor.errors.entries()) {
-      if (!(error instanceof IncompletePushError)) sync.log?.error?.('push record failed', { error: error.name, message: error.message });
+      if (!(error instanceof IncompletePushError)) sync.log?.error?.('push record failed', { error: error.name, reason: error.message });
     }
     return response;
   };

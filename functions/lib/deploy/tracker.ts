@@ -254,7 +254,7 @@ export class DeploymentTracker {
     } catch (error) {
       this.#d.log?.warn?.(`deploy: ${what} listener failed`, {
         error: error instanceof Error ? error.name : 'Error',
-        message: error instanceof Error ? error.message : String(error),
+        reason: error instanceof Error ? error.message : String(error),
       });
     }
   }

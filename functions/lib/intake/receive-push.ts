@@ -94,7 +94,8 @@ async function refuse(error: unknown, attempt: Attempt, deps: ReceivePushDeps, n
   if (due)
     log.warn?.('webhook refused (sampled: one line per provider and reason a minute)', {
       ...context,
-      message: error instanceof Error ? printable(error.message, 200) : '',
+      // Not `message`: Powertools reserves that key for the line's text and drops an extra one.
+      detail: error instanceof Error ? printable(error.message, 200) : '',
       suppressed,
     });
 }
