@@ -205,7 +205,11 @@ export class ArgoCDClient {
     const concurrency = options.concurrency ?? settings.concurrency;
     this.semaphore = new Semaphore(concurrency);
     this.log = completeLogger(options.logger);
-    this.refreshCheck = new RefreshCheck(() => this.listForRefreshCheck(), this.namespace, options.refreshCheckWindowMs ?? DEFAULT_REFRESH_CHECK_WINDOW_MS);
+    this.refreshCheck = new RefreshCheck(
+      (deadline) => this.listForRefreshCheck(deadline),
+      this.namespace,
+      options.refreshCheckWindowMs ?? DEFAULT_REFRESH_CHECK_WINDOW_MS,
+    );
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     this.httpsAgent = new https.Agent({
       keepAlive: true,
@@ -306,7 +310,7 @@ export class ArgoCDClient {
       // Ended unseen: one more look, since the server may have acted just before it ended.
       let seen: boolean;
       try {
-        seen = await this.refreshCheck.seen(ref);
+        seen = await this.refreshCheck.seen(ref, options.deadline);
       } catch (error) {
         if (requests === 2) throw error;
         this.log.warn('cannot check whether ArgoCD registered a refresh; sending it once more', { ...ctx, error: (error as Error).name });
@@ -351,11 +355,12 @@ export class ArgoCDClient {
   }
 
   /** The refresh check's list: identity and annotations only, past the limits (see `ungated`). */
-  private async listForRefreshCheck(): Promise<Application[]> {
+  private async listForRefreshCheck(deadline?: number): Promise<Application[]> {
     const list = await this.request<V1alpha1ApplicationList>({
       method: 'GET',
       path: '/api/v1/applications',
       query: { fields: REFRESH_CHECK_FIELDS.join(',') },
+      deadline,
       ungated: true,
     });
     return list?.items ?? [];
@@ -727,7 +732,7 @@ export class ArgoCDClient {
         setTimeout(() => req.destroy(), this.settings.timeoutMs).unref();
       };
       const look = (): void => {
-        this.refreshCheck.seen(ref).then(
+        this.refreshCheck.seen(ref, spec.deadline).then(
           (seen) => lookedAt(seen),
           () => lookedAt(false),
         );

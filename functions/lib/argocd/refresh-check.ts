@@ -24,6 +24,7 @@ export const DEFAULT_REFRESH_CHECK_WINDOW_MS = 50;
 
 interface Pending {
   key: string;
+  deadline?: number;
   resolve: (seen: boolean) => void;
   reject: (error: unknown) => void;
 }
@@ -40,12 +41,13 @@ export class RefreshCheck {
   private listing = false;
 
   /**
-   * @param list lists the instance's apps with {@link REFRESH_CHECK_FIELDS} (the client's own list call)
+   * @param list lists the instance's apps with {@link REFRESH_CHECK_FIELDS} (the client's own list
+   *   call), within the deadline (epoch ms) when one is given
    * @param namespace the namespace of apps addressed without one
    * @param windowMs how long a first question waits for others to join its list
    */
   constructor(
-    private readonly list: () => Promise<Application[]>,
+    private readonly list: (deadline?: number) => Promise<Application[]>,
     private readonly namespace: string,
     private readonly windowMs: number = DEFAULT_REFRESH_CHECK_WINDOW_MS,
   ) {}
@@ -55,11 +57,13 @@ export class RefreshCheck {
    * a refresh is registered and its controller has not processed it yet (ours, or an earlier one
    * the controller will process after our commit landed, which serves the same purpose). False
    * means none is pending: ArgoCD dropped ours, or its controller has already finished it. The
-   * list's errors are thrown to every question it was serving.
+   * list's errors are thrown to every question it was serving. A list serving several questions
+   * keeps to the earliest of their deadlines.
+   * @param deadline epoch ms the list must end by (the caller's remaining time)
    */
-  seen(ref: AppRef): Promise<boolean> {
+  seen(ref: AppRef, deadline?: number): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ key: `${ref.namespace || this.namespace}/${ref.name}`, resolve, reject });
+      this.pending.push({ key: `${ref.namespace || this.namespace}/${ref.name}`, deadline, resolve, reject });
       this.schedule();
     });
   }
@@ -77,7 +81,8 @@ export class RefreshCheck {
     this.pending = [];
     this.listing = true;
     try {
-      const apps = await this.list();
+      const deadlines = batch.map((p) => p.deadline).filter((d): d is number => d !== undefined);
+      const apps = await this.list(deadlines.length ? Math.min(...deadlines) : undefined);
       const annotated = new Set<string>();
       for (const a of apps) {
         if (a.metadata?.annotations && REFRESH_ANNOTATION in a.metadata.annotations) {

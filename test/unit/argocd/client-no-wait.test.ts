@@ -92,6 +92,20 @@ describe('refreshApplication', () => {
     expect(new Set(env.sim.requestsTo('GET', '/api/v1/applications').map((q) => q.query.fields))).toEqual(new Set([REFRESH_CHECK]));
   });
 
+  it("keeps to the caller's deadline: no second GET and no check after it, however long the call timeout", async () => {
+    env = await startSimWithClient({ controllerMsPerApp: 5000 }, { refreshWaitMs: 150, timeoutMs: 30_000 });
+    env.sim.addApp({ name: 'web', source: SRC });
+    env.sim.clearRequests();
+    env.sim.injectFaults({ latencyQueue: [3000], pathPattern: '^/api/v1/applications/web$' });
+
+    await expect(env.client.refreshApplication(ref('web'), { deadline: Date.now() + 1000 })).rejects.toBeInstanceOf(ArgoCDUnavailableError);
+
+    // The GET was held until the deadline, then left (dropped by the server): never sent again.
+    await waitFor(() => env.sim.requestsTo('GET', '/api/v1/applications/web')[0]?.status === 0, 'held GET dropped', 15_000);
+    expect(env.sim.requestsTo('GET', '/api/v1/applications/web')).toHaveLength(1);
+    expect(env.sim.refreshes).toHaveLength(0);
+  });
+
   it('shares one check list among refreshes that went unanswered together', async () => {
     env = await startSimWithClient({ controllerMsPerApp: 5000, controllerProcessors: 1 }, { refreshWaitMs: 150, refreshCheckWindowMs: 200 });
     for (const name of ['a', 'b', 'c']) env.sim.addApp({ name, source: SRC });

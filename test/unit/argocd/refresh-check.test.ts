@@ -13,8 +13,8 @@ const app = (name: string, annotated: boolean, namespace = 'argocd'): Applicatio
 
 /** A list call that answers only when the test says so. */
 function manualList() {
-  const calls: Array<{ resolve: (apps: Application[]) => void; reject: (e: unknown) => void }> = [];
-  const list = () => new Promise<Application[]>((resolve, reject) => calls.push({ resolve, reject }));
+  const calls: Array<{ deadline?: number; resolve: (apps: Application[]) => void; reject: (e: unknown) => void }> = [];
+  const list = (deadline?: number) => new Promise<Application[]>((resolve, reject) => calls.push({ deadline, resolve, reject }));
   const nextCall = async () => {
     // The check lists after its window (0 ms here): let that timer run.
     while (!calls.length) await new Promise((r) => setImmediate(r));
@@ -45,6 +45,21 @@ describe('RefreshCheck', () => {
     (await m.nextCall()).resolve([app('a', true), app('b', true), app('c', false)]);
     await expect(Promise.all(later)).resolves.toEqual([true, true, false]);
     expect(m.pending()).toBe(0);
+  });
+
+  it('keeps each list to the earliest deadline of the questions it serves', async () => {
+    const m = manualList();
+    const check = new RefreshCheck(m.list, 'argocd', 0);
+    const asked = [check.seen(ref('a'), 2_000_000), check.seen(ref('b')), check.seen(ref('c'), 1_000_000)];
+    const call = await m.nextCall();
+    expect(call.deadline).toBe(1_000_000);
+    call.resolve([]);
+    await Promise.all(asked);
+    const alone = check.seen(ref('a'));
+    const second = await m.nextCall();
+    expect(second.deadline).toBeUndefined();
+    second.resolve([]);
+    await alone;
   });
 
   it('rejects every question of a failed list with its error, and lists again for the next ones', async () => {
