@@ -242,104 +242,129 @@ async function actOn(m: MatchResult, ctx: Ctx): Promise<Acted> {
 }
 
 /** Calls ArgoCD for one app; answers what to record. Throws only for failures worth a retry. */
-// eslint-disable-next-line max-lines-per-function -- owned by the scale/intake work in progress this session (issues 12, 15); to split when it settles
 async function perform(m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision> {
-  const { push } = ctx.message;
-  const latency = () => (Number.isFinite(ctx.receivedAtMs) ? Math.max(0, ctx.now().getTime() - ctx.receivedAtMs) : undefined);
   if (m.action === 'skip') {
     return { status: 'skipped', kind: 'app.skipped', outcome: 'skipped', message: `ignored: ${m.reason}`, details: { skipReason: 'ignored' } };
   }
   const client = ctx.deps.argocd.get(ref.instance);
   const startedAt = ctx.now().getTime();
   try {
-    const deadline = ctx.receive.deadline;
-    const key = `${ref.instance}/${ref.namespace}/${ref.name}`;
-    if (m.action === 'refresh') {
-      // Never waits for ArgoCD's controller: registered (shown by ArgoCD) is enough (see refreshApplication).
-      const c = await coalesce(ctx, `refresh:${key}`, ref.instance, () => client.refreshApplication(ref, { deadline }));
-      const r = c.result;
-      const how = r.confirmed ? 'refreshed' : 'refresh registered (ArgoCD shows its refresh annotation; its controller was still processing it)';
-      return {
-        status: 'refreshed',
-        kind: 'app.refreshed',
-        outcome: 'success',
-        message: `${how}${foldedNote(c)}: ${m.reason}`,
-        latencyMs: latency(),
-        details: {
-          confirmed: r.confirmed,
-          registeredBy: r.registeredBy,
-          ...(r.unconfirmedReason ? { unconfirmedReason: r.unconfirmedReason } : {}),
-          requests: r.requests,
-          attempts: r.attempts,
-          ...callDetails(c),
-        },
-      };
-    }
-    // Sync-on-push deploys the branch, never the payload's sha: each matched source is synced
-    // to its own targetRevision, which ArgoCD resolves to the branch head itself, so a replayed
-    // or forged push can at worst deploy what the branch already holds. One sync per app for a
-    // burst of pushes (they all mean "the branch").
-    const c = await coalesce(ctx, `sync:${key}`, ref.instance, () => syncOnce(client, ref, m, deadline, ctx));
-    const s = c.result;
-    const target = [...new Set(s.targets)].join(', ');
-    if (!s.canSync) {
+    // Awaited here, so that their failures reach the catch below.
+    return m.action === 'refresh' ? await performRefresh(client, m, ref, ctx) : await performSync(client, m, ref, ctx);
+  } catch (error) {
+    return decisionOnError(error, m, ref, ctx, startedAt);
+  }
+}
+
+/** Time from the push's receipt to now, when the receipt time is known. */
+const latencyOf = (ctx: Ctx) => (Number.isFinite(ctx.receivedAtMs) ? Math.max(0, ctx.now().getTime() - ctx.receivedAtMs) : undefined);
+
+/** The coalescing key of an app's action. */
+const actionKey = (ref: AppRef) => `${ref.instance}/${ref.namespace}/${ref.name}`;
+
+/** A refresh (one for every push folded into it). Never waits for ArgoCD's controller: registered (shown by ArgoCD) is enough (see refreshApplication). */
+async function performRefresh(client: ArgoCDClient, m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision> {
+  const deadline = ctx.receive.deadline;
+  const c = await coalesce(ctx, `refresh:${actionKey(ref)}`, ref.instance, () => client.refreshApplication(ref, { deadline }));
+  const r = c.result;
+  const how = r.confirmed ? 'refreshed' : 'refresh registered (ArgoCD shows its refresh annotation; its controller was still processing it)';
+  return {
+    status: 'refreshed',
+    kind: 'app.refreshed',
+    outcome: 'success',
+    message: `${how}${foldedNote(c)}: ${m.reason}`,
+    latencyMs: latencyOf(ctx),
+    details: {
+      confirmed: r.confirmed,
+      registeredBy: r.registeredBy,
+      ...(r.unconfirmedReason ? { unconfirmedReason: r.unconfirmedReason } : {}),
+      requests: r.requests,
+      attempts: r.attempts,
+      ...callDetails(c),
+    },
+  };
+}
+
+/**
+ * Sync-on-push deploys the branch, never the payload's sha: each matched source is synced
+ * to its own targetRevision, which ArgoCD resolves to the branch head itself, so a replayed
+ * or forged push can at worst deploy what the branch already holds. One sync per app for a
+ * burst of pushes (they all mean "the branch").
+ */
+async function performSync(client: ArgoCDClient, m: MatchResult, ref: AppRef, ctx: Ctx): Promise<Decision> {
+  const c = await coalesce(ctx, `sync:${actionKey(ref)}`, ref.instance, () => syncOnce(client, ref, m, ctx.receive.deadline, ctx));
+  const s = c.result;
+  const target = [...new Set(s.targets)].join(', ');
+  if (!s.canSync) {
+    return {
+      status: 'skipped',
+      kind: 'app.skipped',
+      outcome: 'skipped',
+      message: `sync to ${target} skipped${foldedNote(c)}: a sync window does not allow syncing now`,
+      details: { skipReason: 'sync-window', activeWindows: s.activeWindows, ...callDetails(c) },
+    };
+  }
+  const claimed = ctx.message.push.revision;
+  const deployed = s.deployed ?? null;
+  const mismatch = deployed !== null && deployed.some((rev) => rev.toLowerCase() !== claimed.toLowerCase());
+  return {
+    status: 'synced',
+    kind: 'app.synced',
+    outcome: 'success',
+    message: `sync to ${target} (the branch, not the payload's sha)${foldedNote(c)}: ${syncOutcomeText(s, claimed, mismatch, ctx)}; ${m.reason}`,
+    latencyMs: Number.isFinite(ctx.receivedAtMs) && s.acceptedAtMs !== undefined ? Math.max(0, s.acceptedAtMs - ctx.receivedAtMs) : latencyOf(ctx),
+    details: {
+      syncTarget: s.targets,
+      claimedRevision: claimed,
+      deployedRevision: deployed === null ? null : s.sourcePositions ? deployed : deployed[0],
+      revisionMismatch: deployed === null ? null : mismatch,
+      ...(s.sourcePositions ? { sourcePositions: s.sourcePositions } : {}),
+      ...callDetails(c),
+    },
+  };
+}
+
+/** What the sync record says about the deployed revision against the one the push claimed. */
+function syncOutcomeText(s: SyncOutcome, claimed: string, mismatch: boolean, ctx: Ctx): string {
+  if (s.deployed === undefined) return `deployment tracking follows the operation and records the revision ArgoCD deployed (the push claimed ${claimed})`;
+  if (s.deployed === null) {
+    return `the operation had not finished within ${ctx.deps.syncResultWaitMs ?? DEFAULT_SYNC_RESULT_WAIT_MS} ms, so the deployed revision is not known yet`;
+  }
+  if (mismatch) {
+    return (
+      `ArgoCD deployed ${s.deployed.join(', ')}, not ${claimed} as the push claimed ` +
+      '(a newer push landed first, or the payload named a commit that is not the branch head)'
+    );
+  }
+  return `ArgoCD deployed ${s.deployed.join(', ')}, the commit the push claimed`;
+}
+
+/**
+ * An ArgoCD refusal as a decision: a sync window or a gone app is a skip, a permission or
+ * validation refusal a rejection; anything else is thrown, to be retried.
+ */
+async function decisionOnError(error: unknown, m: MatchResult, ref: AppRef, ctx: Ctx, startedAt: number): Promise<Decision> {
+  if (error instanceof ArgoCDForbiddenError && /sync window/i.test(error.message)) {
+    return { status: 'skipped', kind: 'app.skipped', outcome: 'skipped', message: `sync skipped: ${error.message}`, details: { skipReason: 'sync-window' } };
+  }
+  if (error instanceof ArgoCDNotFoundError || error instanceof ArgoCDForbiddenError) {
+    // ArgoCD answers 403 for an app that does not exist (when no project is given), so
+    // a fresh list decides between "gone" and "forbidden".
+    if (await ctx.deps.indexes.isGone(ref, startedAt)) {
       return {
         status: 'skipped',
         kind: 'app.skipped',
         outcome: 'skipped',
-        message: `sync to ${target} skipped${foldedNote(c)}: a sync window does not allow syncing now`,
-        details: { skipReason: 'sync-window', activeWindows: s.activeWindows, ...callDetails(c) },
+        message: `app no longer exists in ArgoCD (HTTP ${error.httpStatus ?? '?'}); dropped from the app index`,
+        details: { skipReason: 'gone', ...errorDetails(error) },
       };
     }
-    const claimed = push.revision;
-    const deployed = s.deployed ?? null;
-    const mismatch = deployed !== null && deployed.some((rev) => rev.toLowerCase() !== claimed.toLowerCase());
-    const outcomeText =
-      s.deployed === undefined
-        ? `deployment tracking follows the operation and records the revision ArgoCD deployed (the push claimed ${claimed})`
-        : deployed === null
-          ? `the operation had not finished within ${ctx.deps.syncResultWaitMs ?? DEFAULT_SYNC_RESULT_WAIT_MS} ms, so the deployed revision is not known yet`
-          : mismatch
-            ? `ArgoCD deployed ${deployed.join(', ')}, not ${claimed} as the push claimed (a newer push landed first, or the payload named a commit that is not the branch head)`
-            : `ArgoCD deployed ${deployed.join(', ')}, the commit the push claimed`;
-    return {
-      status: 'synced',
-      kind: 'app.synced',
-      outcome: 'success',
-      message: `sync to ${target} (the branch, not the payload's sha)${foldedNote(c)}: ${outcomeText}; ${m.reason}`,
-      latencyMs: Number.isFinite(ctx.receivedAtMs) && s.acceptedAtMs !== undefined ? Math.max(0, s.acceptedAtMs - ctx.receivedAtMs) : latency(),
-      details: {
-        syncTarget: s.targets,
-        claimedRevision: claimed,
-        deployedRevision: deployed === null ? null : s.sourcePositions ? deployed : deployed[0],
-        revisionMismatch: deployed === null ? null : mismatch,
-        ...(s.sourcePositions ? { sourcePositions: s.sourcePositions } : {}),
-        ...callDetails(c),
-      },
-    };
-  } catch (error) {
-    if (error instanceof ArgoCDForbiddenError && /sync window/i.test(error.message)) {
-      return { status: 'skipped', kind: 'app.skipped', outcome: 'skipped', message: `sync skipped: ${error.message}`, details: { skipReason: 'sync-window' } };
-    }
-    if (error instanceof ArgoCDNotFoundError || error instanceof ArgoCDForbiddenError) {
-      // ArgoCD answers 403 for an app that does not exist (when no project is given), so
-      // a fresh list decides between "gone" and "forbidden".
-      if (await ctx.deps.indexes.isGone(ref, startedAt)) {
-        return {
-          status: 'skipped',
-          kind: 'app.skipped',
-          outcome: 'skipped',
-          message: `app no longer exists in ArgoCD (HTTP ${error.httpStatus ?? '?'}); dropped from the app index`,
-          details: { skipReason: 'gone', ...errorDetails(error) },
-        };
-      }
-      if (error instanceof ArgoCDForbiddenError) return rejected(m, error, 'permission denied');
-      throw error;
-    }
-    if (error instanceof ArgoCDFailedPreconditionError && !error.operationInProgress) return rejected(m, error, 'refused');
-    if (error instanceof ArgoCDBadRequestError) return rejected(m, error, 'refused');
+    if (error instanceof ArgoCDForbiddenError) return rejected(m, error, 'permission denied');
     throw error;
   }
+  if (error instanceof ArgoCDFailedPreconditionError && !error.operationInProgress) return rejected(m, error, 'refused');
+  if (error instanceof ArgoCDBadRequestError) return rejected(m, error, 'refused');
+  throw error;
 }
 
 /**
