@@ -84,4 +84,14 @@ export default tseslint.config(
   },
   { files: ['**/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },
   prettier,
+  {
+    // After `prettier`, which turns max-len off: Prettier wraps code at its printWidth (160) but
+    // never a string, a template or a comment, and those grew past it (issue 16: 55 lines). Break
+    // them instead. Not counted: URLs and regular expressions (unreadable split), and test titles
+    // (kept whole so a failure's title can be searched for). ESLint core keeps max-len until v11;
+    // @stylistic/max-len takes the same options then.
+    rules: {
+      'max-len': ['error', { code: 160, ignoreUrls: true, ignoreRegExpLiterals: true, ignorePattern: '^\\s*(it|test|describe)(\\.\\w+)*\\(' }],
+    },
+  },
 );
