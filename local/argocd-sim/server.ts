@@ -199,126 +199,127 @@ function qs(url: URL, name: string): string | undefined {
   return url.searchParams.get(name) ?? undefined;
 }
 
-// eslint-disable-next-line max-lines-per-function -- the simulator's route table: one branch per ArgoCD endpoint, read as a table
+/** One ArgoCD API request, as a route of {@link SIM_ROUTES} sees it. */
+interface SimRequest {
+  sim: ArgoCDSimulator;
+  path: string;
+  url: URL;
+  raw: string;
+  res: http.ServerResponse;
+  /** The app or project the path names (`/api/v1/applications/{name}...`, `/api/v1/projects/{name}...`). */
+  name: string;
+}
+
+/** The filters of managed-resources and resource-tree (query parameters of the same names). */
+const resourceFilter = (url: URL) => ({
+  namespace: qs(url, 'namespace'),
+  name: qs(url, 'name'),
+  version: qs(url, 'version'),
+  group: qs(url, 'group'),
+  kind: qs(url, 'kind'),
+});
+
+/** The app a GET (or PUT .../spec) names: `appNamespace` and `project` from the query. */
+const queriedApp = ({ sim, name, url }: SimRequest) => sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
+
+/** The app a POST names: on POST, ArgoCD reads appNamespace and project from the body only. */
+const postedApp = ({ sim, name }: SimRequest, body: Record<string, unknown>) =>
+  sim.findApp(name, body.appNamespace as string | undefined, body.project as string | undefined);
+
+/**
+ * GET one app. With `refresh`, ArgoCD registers the refresh, then holds the request until the
+ * controller has processed the app; a client that gives up meanwhile just closes the connection.
+ * Like Go's server, a client that closes its side (FIN) cancels the wait: the connection is
+ * dropped then, not held until the controller is done.
+ */
+async function getApp(r: SimRequest): Promise<void> {
+  const { sim, url, res } = r;
+  const sa = queriedApp(r);
+  const refresh = qs(url, 'refresh');
+  if (refresh === 'normal' || refresh === 'hard') {
+    const socket = res.socket;
+    let gone = false;
+    const left = new Promise<void>((resolve) => {
+      const leave = (): void => {
+        gone = true;
+        resolve();
+      };
+      socket?.once('end', leave);
+      res.once('close', leave);
+    });
+    const processed = sim.refresh(sa, refresh); // registered now, before any wait
+    if (socket?.readableEnded) gone = true;
+    else await Promise.race([processed, left]);
+    if (gone) {
+      socket?.destroy();
+      return;
+    }
+  }
+  if (res.destroyed || sim.faults.down) return;
+  return sendJson(res, 200, sim.appBytes(sa));
+}
+
+/**
+ * The ArgoCD endpoints the simulator serves, by `METHOD path` below `/api/v1` (`:name` is one
+ * segment; under `applications/:name`, segments after the sub-resource are not looked at, as
+ * before this was a table). A request matching none is gRPC NotFound.
+ */
+const SIM_ROUTES: Record<string, (r: SimRequest) => void | Promise<void>> = {
+  'GET applications': ({ sim, url, res }) => {
+    const projects = [...url.searchParams.getAll('projects'), ...url.searchParams.getAll('project')];
+    const filter = { name: qs(url, 'name'), selector: qs(url, 'selector'), projects, appNamespace: qs(url, 'appNamespace'), repo: qs(url, 'repo') };
+    return sendJson(res, 200, sim.listBody(filter, parseFieldSelection(qs(url, 'fields'))));
+  },
+  'POST applications': ({ sim, url, raw, res }) => sendJson(res, 200, sim.createApp(parseJson(raw) as never, url.searchParams.get('upsert') === 'true')),
+  'GET applications/:name': getApp,
+  'POST applications/:name/sync': (r) => {
+    const body = parseJson(r.raw) as Record<string, unknown>;
+    return answerWrite(r.sim, r.path, r.res, r.sim.sync(postedApp(r, body), body));
+  },
+  'POST applications/:name/rollback': (r) => {
+    const body = parseJson(r.raw) as Record<string, unknown>;
+    return answerWrite(r.sim, r.path, r.res, r.sim.rollback(postedApp(r, body), body));
+  },
+  'GET applications/:name/syncwindows': (r) => sendJson(r.res, 200, r.sim.syncWindows(queriedApp(r))),
+  'GET applications/:name/managed-resources': (r) => sendJson(r.res, 200, { items: r.sim.managedResources(queriedApp(r), resourceFilter(r.url)) }),
+  'GET applications/:name/resource-tree': (r) => sendJson(r.res, 200, r.sim.resourceTree(queriedApp(r), resourceFilter(r.url))),
+  'PUT applications/:name': ({ sim, name, url, raw, res }) => {
+    // The namespace comes from the body's metadata; `project` (query) is the app's current project.
+    const body = parseJson(raw) as { metadata?: { namespace?: string } };
+    return sendJson(res, 200, sim.updateApp(sim.findApp(name, body.metadata?.namespace, qs(url, 'project')), body));
+  },
+  'PUT applications/:name/spec': (r) => sendJson(r.res, 200, r.sim.updateSpec(queriedApp(r), parseJson(r.raw) as never)),
+  'GET projects': ({ sim, res }) => sendJson(res, 200, { metadata: {}, items: sim.listProjects() }),
+  'POST projects': ({ sim, raw, res }) => {
+    const body = parseJson(raw) as { project?: never; upsert?: boolean };
+    return sendJson(res, 200, sim.createProject(body.project as never, body.upsert === true));
+  },
+  'GET projects/:name': ({ sim, name, res }) => sendJson(res, 200, sim.getProject(name)),
+  'PUT projects/:name': ({ sim, name, raw, res }) => {
+    const body = parseJson(raw) as { project?: never };
+    return sendJson(res, 200, sim.updateProject(name, body.project as never));
+  },
+  'GET projects/:name/syncwindows': ({ sim, name, res }) => sendJson(res, 200, sim.projectSyncWindows(name)),
+};
+
+/** The {@link SIM_ROUTES} key of a path's segments below `/api/v1`, or undefined when it names no route shape. */
+function routeKey(method: string, seg: string[]): string | undefined {
+  const [, , collection, name, sub] = seg;
+  if (collection === 'applications' && seg.length >= 3) return `${method} applications${seg.length >= 4 ? `/:name${sub ? `/${sub}` : ''}` : ''}`;
+  if (collection !== 'projects') return undefined;
+  if (seg.length === 3) return `${method} projects`;
+  if (seg.length === 4) return `${method} projects/:name`;
+  return seg.length === 5 && sub === 'syncwindows' && name ? `${method} projects/:name/syncwindows` : undefined;
+}
+
 async function route(sim: ArgoCDSimulator, method: string, path: string, url: URL, raw: string, res: http.ServerResponse): Promise<void> {
   const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
   // seg: ['api','v1','applications', name?, sub?]
   if (seg[0] !== 'api' || seg[1] !== 'v1') throw new SimError(5, 'Not Found');
-
-  if (seg[2] === 'applications') {
-    if (seg.length === 3) {
-      if (method === 'GET') {
-        const projects = [...url.searchParams.getAll('projects'), ...url.searchParams.getAll('project')];
-        const filter = { name: qs(url, 'name'), selector: qs(url, 'selector'), projects, appNamespace: qs(url, 'appNamespace'), repo: qs(url, 'repo') };
-        return sendJson(res, 200, sim.listBody(filter, parseFieldSelection(qs(url, 'fields'))));
-      }
-      if (method === 'POST') {
-        const app = sim.createApp(parseJson(raw) as never, url.searchParams.get('upsert') === 'true');
-        return sendJson(res, 200, app);
-      }
-    }
-    if (seg.length >= 4) {
-      const name = seg[3];
-      const sub = seg[4];
-      if (method === 'GET' && !sub) {
-        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
-        const refresh = qs(url, 'refresh');
-        // ArgoCD registers the refresh, then holds the request until the controller has
-        // processed the app; a client that gives up meanwhile just closes the connection.
-        // Like Go's server, a client that closes its side (FIN) cancels the wait: the
-        // connection is dropped then, not held until the controller is done.
-        if (refresh === 'normal' || refresh === 'hard') {
-          const socket = res.socket;
-          let gone = false;
-          let leave = (): void => undefined;
-          const left = new Promise<void>((resolve) => {
-            leave = (): void => {
-              gone = true;
-              resolve();
-            };
-            socket?.once('end', leave);
-            res.once('close', leave);
-          });
-          const processed = sim.refresh(sa, refresh); // registered now, before any wait
-          if (socket?.readableEnded) gone = true;
-          else await Promise.race([processed, left]);
-          // A keep-alive socket serves many refreshes: its listener goes with this one.
-          socket?.off('end', leave);
-          if (gone) {
-            socket?.destroy();
-            return;
-          }
-        }
-        if (res.destroyed || sim.faults.down) return;
-        return sendJson(res, 200, sim.appBytes(sa));
-      }
-      if (method === 'POST' && sub === 'sync') {
-        // On POST, appNamespace and project are read from the body only.
-        const body = parseJson(raw) as Record<string, unknown>;
-        const sa = sim.findApp(name, body.appNamespace as string | undefined, body.project as string | undefined);
-        return answerWrite(sim, path, res, sim.sync(sa, body));
-      }
-      if (method === 'POST' && sub === 'rollback') {
-        const body = parseJson(raw) as Record<string, unknown>;
-        const sa = sim.findApp(name, body.appNamespace as string | undefined, body.project as string | undefined);
-        return answerWrite(sim, path, res, sim.rollback(sa, body));
-      }
-      if (method === 'GET' && sub === 'syncwindows') {
-        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
-        return sendJson(res, 200, sim.syncWindows(sa));
-      }
-      if (method === 'GET' && sub === 'managed-resources') {
-        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
-        const items = sim.managedResources(sa, {
-          namespace: qs(url, 'namespace'),
-          name: qs(url, 'name'),
-          version: qs(url, 'version'),
-          group: qs(url, 'group'),
-          kind: qs(url, 'kind'),
-        });
-        return sendJson(res, 200, { items });
-      }
-      if (method === 'GET' && sub === 'resource-tree') {
-        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
-        return sendJson(
-          res,
-          200,
-          sim.resourceTree(sa, {
-            namespace: qs(url, 'namespace'),
-            name: qs(url, 'name'),
-            version: qs(url, 'version'),
-            group: qs(url, 'group'),
-            kind: qs(url, 'kind'),
-          }),
-        );
-      }
-      if (method === 'PUT' && !sub) {
-        // The namespace comes from the body's metadata; `project` (query) is the app's current project.
-        const body = parseJson(raw) as { metadata?: { namespace?: string } };
-        const sa = sim.findApp(name, body.metadata?.namespace, qs(url, 'project'));
-        return sendJson(res, 200, sim.updateApp(sa, body));
-      }
-      if (method === 'PUT' && sub === 'spec') {
-        const sa = sim.findApp(name, qs(url, 'appNamespace'), qs(url, 'project'));
-        return sendJson(res, 200, sim.updateSpec(sa, parseJson(raw) as never));
-      }
-    }
-  }
-
-  if (seg[2] === 'projects') {
-    if (seg.length === 3 && method === 'GET') return sendJson(res, 200, { metadata: {}, items: sim.listProjects() });
-    if (seg.length === 3 && method === 'POST') {
-      const body = parseJson(raw) as { project?: never; upsert?: boolean };
-      return sendJson(res, 200, sim.createProject(body.project as never, body.upsert === true));
-    }
-    if (seg.length === 4 && method === 'GET') return sendJson(res, 200, sim.getProject(seg[3]));
-    if (seg.length === 4 && method === 'PUT') {
-      const body = parseJson(raw) as { project?: never };
-      return sendJson(res, 200, sim.updateProject(seg[3], body.project as never));
-    }
-    if (seg.length === 5 && seg[4] === 'syncwindows' && method === 'GET') return sendJson(res, 200, sim.projectSyncWindows(seg[3]));
-  }
-  throw new SimError(5, 'Not Found');
+  const key = routeKey(method, seg);
+  const handler = key !== undefined && Object.hasOwn(SIM_ROUTES, key) ? SIM_ROUTES[key] : undefined;
+  if (!handler) throw new SimError(5, 'Not Found');
+  return handler({ sim, path, url, raw, res, name: seg[3] });
 }
 
 /** Answers a write that was carried out, after the injected `answerDelayMs` (if the client is still there). */
