@@ -231,6 +231,7 @@ export const fileSchema = v.strictObject({
       ratePerSecond: v.optional(int(0, 10_000)),
       refreshWaitMs: v.optional(int(1, 60_000)),
       coalesceWindowMs: v.optional(int(0, 60_000)),
+      coalesceSkewMs: v.optional(int(0, 60_000)),
     }),
   ),
   storage: v.optional(

@@ -187,6 +187,12 @@ export interface ArgoCDClientSettings {
    * call to ArgoCD (a call at once, then at most one more after the burst). 0 = off. @default 2000
    */
   coalesceWindowMs?: number;
+  /**
+   * Clock-skew margin between the webhook and the sync worker: a call for an app sent at least
+   * this long after the webhook received a delivery covers that delivery (see
+   * `functions/lib/sync/coalescer.ts`). @default 1000
+   */
+  coalesceSkewMs?: number;
 }
 
 export interface StorageConfig {

@@ -18,7 +18,7 @@ export { SyncError, IncompletePushError } from './errors';
 export { AppIndexCache, type AppIndexCacheOptions, type AppIndexCacheStats } from './app-index-cache';
 export { ActionLedger, actionPk, actionSk, type ActionClaim, type ActionLedgerOptions, type ClaimResult, type ClaimStatus } from './action-ledger';
 export { processPush } from './process-push';
-export { CallCoalescer, type CallCoalescerOptions, type Coalesced, type CallGate } from './coalescer';
+export { CallCoalescer, type CallCoalescerOptions, type Coalesced, type CallGate, type CoalesceRequest } from './coalescer';
 export { FairScheduler } from './fair-scheduler';
 
 /** Options of {@link createSyncDeps}. */
@@ -70,7 +70,10 @@ export function createSyncDeps(
     indexes: new AppIndexCache(core.argocd, { ttlSeconds: core.config.appIndexTtlSeconds, now: core.now, log: core.log }),
     ledger,
     ...(appsets ? { appsets } : {}),
-    coalescer: new CallCoalescer(undefined, { windowMs: core.config.argocd.coalesceWindowMs ?? defaults.argocd.coalesceWindowMs }),
+    coalescer: new CallCoalescer(undefined, {
+      windowMs: core.config.argocd.coalesceWindowMs ?? defaults.argocd.coalesceWindowMs,
+      skewMs: core.config.argocd.coalesceSkewMs ?? defaults.argocd.coalesceSkewMs,
+    }),
     scheduler: new FairScheduler(core.config.argocd.concurrency),
     ...(core.config.gitApis ? { changedFiles: (push) => fetchChangedFiles(push, core.config.gitApis, core.secrets) } : {}),
     log: core.log,

@@ -481,7 +481,9 @@ function coalesce<R>(ctx: Ctx, key: string, instance: string, send: () => Promis
       folded: false,
       result: result as R,
     }));
-  return coalescer.run(key, deliveryId, send, gated);
+  // The webhook's receive time of this delivery: a call sent after it covers this push.
+  const receivedAtMs = Number.isFinite(ctx.receivedAtMs) ? ctx.receivedAtMs : undefined;
+  return coalescer.run(key, deliveryId, send, gated, { receivedAtMs });
 }
 
 /** The audit details naming the call a delivery's action was carried by. */
