@@ -100,6 +100,9 @@ export interface CallCoalescerOptions {
   now?: () => number;
 }
 
+/** What a sent call's `send` becomes (it is never called again). */
+const sentAlready = (): Promise<unknown> => Promise.reject(new Error('[gitops-sentinel/sync] call already sent'));
+
 /** Per-app coalescing of calls (see the module comment). */
 export class CallCoalescer {
   private readonly keys = new Map<string, KeyState>();
@@ -226,8 +229,12 @@ export class CallCoalescer {
         state.inFlight++;
         call.sentAt = state.sentAt = this.now();
         state.covering.push(call);
+        // A finished call may be kept to cover for minutes: it should not keep its request's
+        // closure (the push message, the deps) alive with it.
+        const send = call.send;
+        call.send = sentAlready;
         try {
-          const result = await call.send();
+          const result = await send();
           call.ok = true;
           // Of the succeeded calls only the newest is kept: it covers whatever an older one covers.
           const newest = state.covering.reduce<Call | undefined>((n, c) => (c.ok && (!n || c.sentAt > n.sentAt) ? c : n), undefined);
