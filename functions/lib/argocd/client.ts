@@ -294,7 +294,9 @@ export class ArgoCDClient {
     const waitMs = options.waitMs ?? this.settings.refreshWaitMs;
     let attempts = 0;
     let reason: RefreshResult['unconfirmedReason'];
+    let gets = 0;
     for (const requests of [1, 2] as const) {
+      gets = requests;
       const sent = await this.refreshOnce(ref, options, waitMs);
       attempts += sent.attempts;
       const done = (r: Pick<RefreshResult, 'registeredBy' | 'confirmed'> & Partial<RefreshResult>): RefreshResult => ({
@@ -317,10 +319,15 @@ export class ArgoCDClient {
         seen = false;
       }
       if (seen) return done({ registeredBy: 'annotation', confirmed: false, unconfirmedReason: reason });
-      if (requests === 1) this.log.info('ArgoCD did not show an unanswered refresh; sending it once more', { ...ctx, reason });
+      if (requests === 2) break;
+      // A GET sent with less than one wait left would be closed before a busy server has read
+      // it, which is the very loss the second GET is meant to repair: leave it to redelivery.
+      if (this.remaining(options.deadline) < waitMs) break;
+      this.log.info('ArgoCD did not show an unanswered refresh; sending it once more', { ...ctx, reason });
     }
     throw new ArgoCDUnavailableError(
-      `refresh of ${ctx.path} on "${this.name}" not registered: two GETs went unanswered (${reason}) and the app carried no refresh annotation after either`,
+      `refresh of ${ctx.path} on "${this.name}" not registered: ${gets === 1 ? 'its GET' : 'two GETs'} went unanswered (${reason}) ` +
+        `and the app carried no refresh annotation after ${gets === 1 ? 'it' : 'either'}`,
       'timeout',
       { ...ctx, attempts },
     );
