@@ -284,7 +284,7 @@ async function listInstances(run: ScanRun): Promise<{ listed: ListedInstance[]; 
       if ('apps' in listed) return { instance, client, apps: listed.apps, prior, ...(mark ? { mark } : {}), seq: (mark?.seq ?? 0) + 1 };
       const u: UnreachableInstance = { instance, reason: unreachableReason(listed.error), message: errorMessage(listed.error) };
       unreachable.push(u);
-      run.log.warn('drift: instance unreachable', { ...u });
+      run.log.warn('drift: instance unreachable', { instance: u.instance, reason: u.reason, detail: u.message });
       run.audit.add({
         kind: 'instance.unreachable',
         outcome: 'failure',

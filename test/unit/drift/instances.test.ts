@@ -19,11 +19,17 @@ describe('runDriftScan: instances that fail', () => {
     env.sims.east.sim.clearDrift({ name: 'api' });
     env.advanceMinutes(5);
 
+    const warnings: [string, Record<string, unknown>][] = [];
+    const log = { ...env.deps.log, warn: (m: string, extra: Record<string, unknown> = {}) => void warnings.push([m, extra]) };
+
     // Act
-    const result = await runDriftScan(env.deps);
+    const result = await runDriftScan({ ...env.deps, log });
 
     // Assess
     expect(result).toMatchObject({ instances: 2, instancesScanned: 1, apps: 1, drifted: 0, resolved: 1 });
+    // Powertools drops a log field named `message`: the error text travels as `detail`.
+    const warned = warnings.find(([m]) => m === 'drift: instance unreachable')?.[1];
+    expect(warned).toEqual({ instance: 'west', reason: 'unavailable', detail: expect.stringContaining('west') });
     expect(result.unreachable).toEqual([{ instance: 'west', reason: 'unavailable', message: expect.stringContaining('west') }]);
     expect(env.records('instance.unreachable')).toEqual([
       expect.objectContaining({ instance: 'west', outcome: 'failure', details: expect.objectContaining({ reason: 'unavailable' }) }),
