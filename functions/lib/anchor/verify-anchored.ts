@@ -86,9 +86,9 @@ export class DigestChainChecker {
   last?: { seq: number; hash: string; time?: string };
   mode: DigestSummary['mode'] = 'all';
   from?: number;
-  private expected = 0;
-  private prevHash: string | undefined = '';
-  private readonly key: KeyObject;
+  #expected = 0;
+  #prevHash: string | undefined = '';
+  readonly #key: KeyObject;
   readonly fingerprint: string;
 
   constructor(
@@ -98,11 +98,11 @@ export class DigestChainChecker {
     private readonly filter?: ChainFilter,
   ) {
     const k = publicKeyOf(publicKeyPem);
-    this.key = k.key;
+    this.#key = k.key;
     this.fingerprint = k.fingerprint;
   }
 
-  private report(seq: number, reason: ChainBreak['reason'], message: string): void {
+  #report(seq: number, reason: ChainBreak['reason'], message: string): void {
     this.breaks.add({ chain: DIGEST_CHAIN, seq, reason, message });
   }
 
@@ -111,8 +111,8 @@ export class DigestChainChecker {
    * read, so its own predecessor hash is not checked.
    */
   startAt(seq: number): void {
-    this.expected = seq;
-    this.prevHash = undefined;
+    this.#expected = seq;
+    this.#prevHash = undefined;
     this.mode = 'checkpoint';
     this.from = seq;
   }
@@ -123,55 +123,55 @@ export class DigestChainChecker {
     this.from ??= seqOfName(name);
     const seq = seqOfName(name);
     if (seq === undefined) {
-      this.report(-1, 'digest-invalid', `${name}: not a digest name this verifier knows`);
+      this.#report(-1, 'digest-invalid', `${name}: not a digest name this verifier knows`);
       return;
     }
-    if (seq > this.expected) {
-      this.report(this.expected, 'digest-missing', `digest(s) ${this.expected}..${seq - 1} are missing from the digest chain`);
-      this.prevHash = undefined;
+    if (seq > this.#expected) {
+      this.#report(this.#expected, 'digest-missing', `digest(s) ${this.#expected}..${seq - 1} are missing from the digest chain`);
+      this.#prevHash = undefined;
     }
-    this.expected = seq + 1;
+    this.#expected = seq + 1;
     if (!bytes) {
       this.last = { seq, hash: '' };
-      this.report(seq, 'digest-missing', `${name} is listed but cannot be read`);
-      this.prevHash = undefined;
+      this.#report(seq, 'digest-missing', `${name} is listed but cannot be read`);
+      this.#prevHash = undefined;
       return;
     }
     const hash = sha256Hex(bytes);
     const parsed = parseDigestFile(bytes);
     this.last = { seq, hash, ...(parsed.ok ? { time: parsed.file.digest.time } : {}) };
-    const prevHash = this.prevHash;
-    this.prevHash = hash;
+    const prevHash = this.#prevHash;
+    this.#prevHash = hash;
     if (!parsed.ok) {
-      this.report(seq, 'digest-invalid', `${name}: ${parsed.problem}`);
+      this.#report(seq, 'digest-invalid', `${name}: ${parsed.problem}`);
       return;
     }
     const digest: Digest = parsed.file.digest;
     if (digest.seq !== seq) {
-      this.report(seq, 'digest-invalid', `${name} holds digest seq ${digest.seq}: moved or renamed`);
+      this.#report(seq, 'digest-invalid', `${name} holds digest seq ${digest.seq}: moved or renamed`);
       return;
     }
-    if (!signatureValid(parsed.file, this.key)) {
+    if (!signatureValid(parsed.file, this.#key)) {
       const other =
         digest.keyFingerprint !== this.fingerprint ? ` (it names key ${digest.keyFingerprint.slice(0, 16)}…, not ${this.fingerprint.slice(0, 16)}…)` : '';
-      this.report(seq, 'digest-signature', `digest ${seq}: signature does not verify with the anchor key${other}: edited, or signed with another key`);
+      this.#report(seq, 'digest-signature', `digest ${seq}: signature does not verify with the anchor key${other}: edited, or signed with another key`);
       return;
     }
     if (prevHash !== undefined && digest.previousDigestHash !== prevHash) {
-      if (seq === 0) this.report(0, 'digest-edited', 'digest 0 names a predecessor: digests before it were removed');
+      if (seq === 0) this.#report(0, 'digest-edited', 'digest 0 names a predecessor: digests before it were removed');
       else
-        this.report(
+        this.#report(
           seq - 1,
           'digest-edited',
           `digest ${seq - 1} was edited or replaced: digest ${seq} names hash ${digest.previousDigestHash.slice(0, 16)}…, the file hashes to ` +
             `${prevHash.slice(0, 16)}…`,
         );
     }
-    this.merge(seq, digest.heads);
+    this.#merge(seq, digest.heads);
     for (const [index, part] of (digest.parts ?? []).entries()) {
       if (this.filter && !this.filter.overlaps(part.first, part.last)) continue;
-      const heads = await this.readPart(seq, index, part.hash);
-      if (heads) this.merge(seq, heads);
+      const heads = await this.#readPart(seq, index, part.hash);
+      if (heads) this.#merge(seq, heads);
     }
     this.newest = { seq, time: digest.time, kind: digest.kind };
     this.newestDigest = digest;
@@ -179,26 +179,26 @@ export class DigestChainChecker {
   }
 
   /** Reads part `index` of digest `seq` and checks it against the hash the digest names. */
-  private async readPart(seq: number, index: number, hash: string): Promise<DigestHead[] | undefined> {
+  async #readPart(seq: number, index: number, hash: string): Promise<DigestHead[] | undefined> {
     const name = partName(seq, hash);
     const bytes = await this.store.get(name);
     if (!bytes) {
-      this.report(seq, 'digest-missing', `part ${index} of digest ${seq} (${name}) is missing`);
+      this.#report(seq, 'digest-missing', `part ${index} of digest ${seq} (${name}) is missing`);
       return undefined;
     }
     if (sha256Hex(bytes) !== hash) {
-      this.report(seq, 'digest-edited', `part ${index} of digest ${seq} does not hash to what the digest names: edited or replaced`);
+      this.#report(seq, 'digest-edited', `part ${index} of digest ${seq} does not hash to what the digest names: edited or replaced`);
       return undefined;
     }
     const heads = parsePart(bytes, seq, index);
     if (typeof heads === 'string') {
-      this.report(seq, 'digest-invalid', `part ${index} of digest ${seq}: ${heads}`);
+      this.#report(seq, 'digest-invalid', `part ${index} of digest ${seq}: ${heads}`);
       return undefined;
     }
     return heads;
   }
 
-  private merge(seq: number, heads: DigestHead[]): void {
+  #merge(seq: number, heads: DigestHead[]): void {
     for (const h of heads) {
       if (this.filter && !this.filter.has(h.chain)) continue;
       const known = this.anchored.get(h.chain);
@@ -221,9 +221,9 @@ export class DigestChainChecker {
  * Checks one chain (or an exported segment of it) against the hash-chain rules and its anchor.
  */
 export class AnchoredChainCheck {
-  private readonly verifier: ChainVerifier;
-  private sawAnchored = false;
-  private lastSeq = -1;
+  readonly #verifier: ChainVerifier;
+  #sawAnchored = false;
+  #lastSeq = -1;
   unanchored = 0;
   oldestUnanchored?: string;
 
@@ -232,22 +232,22 @@ export class AnchoredChainCheck {
     private readonly anchored: AnchoredHead | undefined,
     options: { from?: number } = {},
   ) {
-    this.verifier = new ChainVerifier(chain, options);
+    this.#verifier = new ChainVerifier(chain, options);
   }
 
   get records(): number {
-    return this.verifier.records;
+    return this.#verifier.records;
   }
 
   add({ record, indexMismatch }: StoredRecord): void {
-    this.verifier.add(record);
-    if (indexMismatch) this.verifier.report(record.seq, 'index-mismatch', indexMismatch);
-    this.lastSeq = record.seq;
+    this.#verifier.add(record);
+    if (indexMismatch) this.#verifier.report(record.seq, 'index-mismatch', indexMismatch);
+    this.#lastSeq = record.seq;
     const a = this.anchored;
     if (a && record.seq === a.seq) {
-      this.sawAnchored = true;
+      this.#sawAnchored = true;
       if (record.hash !== a.hash) {
-        this.verifier.report(
+        this.#verifier.report(
           record.seq,
           'anchor-mismatch',
           `seq ${record.seq} is not the record digest ${a.digest} anchored: the chain was rewritten at or before seq ${record.seq} (its hashes may have ` +
@@ -264,21 +264,21 @@ export class AnchoredChainCheck {
   /** @param named the chain is expected to exist (listed, named, or anchored) */
   finish(named = true): ChainBreak[] {
     const a = this.anchored;
-    if (a && !this.sawAnchored) {
-      if (this.lastSeq < a.seq) {
-        this.verifier.report(
+    if (a && !this.#sawAnchored) {
+      if (this.#lastSeq < a.seq) {
+        this.#verifier.report(
           a.seq,
           'anchor-truncated',
-          this.lastSeq < 0
+          this.#lastSeq < 0
             ? `chain has no records left but digest ${a.digest} anchored it up to seq ${a.seq}: records deleted`
-            : `chain ends at seq ${this.lastSeq} but digest ${a.digest} anchored it up to seq ${a.seq}: records deleted`,
+            : `chain ends at seq ${this.#lastSeq} but digest ${a.digest} anchored it up to seq ${a.seq}: records deleted`,
         );
       } else {
-        this.verifier.report(a.seq, 'anchor-truncated', `seq ${a.seq}, anchored by digest ${a.digest}, is missing: records deleted`);
+        this.#verifier.report(a.seq, 'anchor-truncated', `seq ${a.seq}, anchored by digest ${a.digest}, is missing: records deleted`);
       }
     }
-    if (!named && this.verifier.records === 0) return this.verifier.breaks;
-    return this.verifier.finish();
+    if (!named && this.#verifier.records === 0) return this.#verifier.breaks;
+    return this.#verifier.finish();
   }
 }
 

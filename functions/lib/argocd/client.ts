@@ -162,26 +162,26 @@ export class ArgoCDClient {
   /** Namespace ArgoCD runs in. */
   readonly namespace: string;
 
-  private readonly http: AxiosInstance;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  readonly #http: AxiosInstance;
+  readonly #httpAgent: http.Agent;
+  readonly #httpsAgent: https.Agent;
   /**
    * Refreshes get agents of their own without a socket cap: a refresh that stopped listening
    * leaves a half-closed socket until the server closes it, which must not make the next
    * refresh queue for a socket (the semaphore bounds the calls in progress).
    */
-  private readonly refreshHttpAgent: http.Agent;
-  private readonly refreshHttpsAgent: https.Agent;
-  private readonly semaphore: Semaphore;
+  readonly #refreshHttpAgent: http.Agent;
+  readonly #refreshHttpsAgent: https.Agent;
+  readonly #semaphore: Semaphore;
   /** Batches "did ArgoCD register this unanswered refresh?" into projected lists. */
-  private readonly refreshCheck: RefreshCheck;
-  private readonly limiter: RateLimiter;
-  private readonly log: SimpleLogger;
-  private readonly settings: { timeoutMs: number; retries: number; backoffMs: number; maxBackoffMs: number; refreshWaitMs: number };
-  private readonly getToken: () => Promise<string>;
-  private readonly refreshToken?: () => Promise<string>;
+  readonly #refreshCheck: RefreshCheck;
+  readonly #limiter: RateLimiter;
+  readonly #log: SimpleLogger;
+  readonly #settings: { timeoutMs: number; retries: number; backoffMs: number; maxBackoffMs: number; refreshWaitMs: number };
+  readonly #getToken: () => Promise<string>;
+  readonly #refreshToken?: () => Promise<string>;
   /** Every token this client has used, so errors and logs can be scrubbed of all of them. */
-  private readonly seenTokens = new Set<string>();
+  readonly #seenTokens = new Set<string>();
 
   /** @param options see {@link ArgoCDClientOptions} */
   constructor(options: ArgoCDClientOptions) {
@@ -190,39 +190,39 @@ export class ArgoCDClient {
     this.name = options.name;
     this.baseUrl = normalizeServer(options.server);
     this.namespace = options.namespace ?? DEFAULT_ARGOCD_NAMESPACE;
-    this.getToken = options.getToken;
-    this.refreshToken = options.refreshToken;
+    this.#getToken = options.getToken;
+    this.#refreshToken = options.refreshToken;
     // The configuration's defaults (config/defaults.ts), so a client built without a config behaves as one built from it.
     const settings = defaults.argocd;
-    this.settings = {
+    this.#settings = {
       timeoutMs: options.timeoutMs ?? settings.timeoutMs,
       retries: options.retries ?? settings.retries,
       backoffMs: options.backoffMs ?? settings.backoffMs,
       maxBackoffMs: options.maxBackoffMs ?? MAX_BACKOFF_MS,
       refreshWaitMs: options.refreshWaitMs ?? settings.refreshWaitMs!,
     };
-    this.limiter = new RateLimiter(options.ratePerSecond ?? settings.ratePerSecond!);
+    this.#limiter = new RateLimiter(options.ratePerSecond ?? settings.ratePerSecond!);
     const concurrency = options.concurrency ?? settings.concurrency;
-    this.semaphore = new Semaphore(concurrency);
-    this.log = completeLogger(options.logger);
-    this.refreshCheck = new RefreshCheck(
-      (deadline) => this.listForRefreshCheck(deadline),
+    this.#semaphore = new Semaphore(concurrency);
+    this.#log = completeLogger(options.logger);
+    this.#refreshCheck = new RefreshCheck(
+      (deadline) => this.#listForRefreshCheck(deadline),
       this.namespace,
       options.refreshCheckWindowMs ?? DEFAULT_REFRESH_CHECK_WINDOW_MS,
     );
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-    this.httpsAgent = new https.Agent({
+    this.#httpAgent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    this.#httpsAgent = new https.Agent({
       keepAlive: true,
       maxSockets: concurrency,
       rejectUnauthorized: options.insecure !== true,
     });
-    this.refreshHttpAgent = new http.Agent({ keepAlive: true });
-    this.refreshHttpsAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: options.insecure !== true });
-    this.http = axios.create({
+    this.#refreshHttpAgent = new http.Agent({ keepAlive: true });
+    this.#refreshHttpsAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: options.insecure !== true });
+    this.#http = axios.create({
       baseURL: this.baseUrl,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      timeout: this.settings.timeoutMs,
+      httpAgent: this.#httpAgent,
+      httpsAgent: this.#httpsAgent,
+      timeout: this.#settings.timeoutMs,
       // Status handling (and error mapping) is ours; axios must not throw on 4xx/5xx.
       validateStatus: () => true,
       // Our own serializer: grpc-gateway wants repeated keys for arrays.
@@ -240,7 +240,7 @@ export class ArgoCDClient {
    * @returns the items, never null
    */
   async listApplications(options: ListApplicationsOptions = {}): Promise<Application[]> {
-    const list = await this.request<V1alpha1ApplicationList>({
+    const list = await this.#request<V1alpha1ApplicationList>({
       method: 'GET',
       path: '/api/v1/applications',
       query: {
@@ -261,10 +261,10 @@ export class ArgoCDClient {
    * refresh endpoint) and answers once its controller has processed the app.
    */
   async getApplication(ref: AppRef, options: GetApplicationOptions = {}): Promise<Application> {
-    return this.request<Application>({
+    return this.#request<Application>({
       method: 'GET',
-      path: this.appPath(ref),
-      query: { ...this.nsQuery(ref), refresh: options.refresh, project: options.project },
+      path: this.#appPath(ref),
+      query: { ...this.#nsQuery(ref), refresh: options.refresh, project: options.project },
       deadline: options.deadline,
     });
   }
@@ -288,16 +288,16 @@ export class ArgoCDClient {
    */
   async refreshApplication(ref: AppRef, options: RefreshOptions = {}): Promise<RefreshResult> {
     // `sendRefresh` speaks node:http itself. An injected transport is a function; axios's own default is a list of adapter names.
-    if (typeof this.http.defaults.adapter === 'function') throw new TypeError('[gitops-sentinel/argocd] refresh needs node:http');
+    if (typeof this.#http.defaults.adapter === 'function') throw new TypeError('[gitops-sentinel/argocd] refresh needs node:http');
     const started = Date.now();
-    const ctx = { instance: this.name, method: 'GET', path: this.appPath(ref) };
-    const waitMs = options.waitMs ?? this.settings.refreshWaitMs;
+    const ctx = { instance: this.name, method: 'GET', path: this.#appPath(ref) };
+    const waitMs = options.waitMs ?? this.#settings.refreshWaitMs;
     let attempts = 0;
     let reason: RefreshResult['unconfirmedReason'];
     let gets = 0;
     for (const requests of [1, 2] as const) {
       gets = requests;
-      const sent = await this.refreshOnce(ref, options, waitMs);
+      const sent = await this.#refreshOnce(ref, options, waitMs);
       attempts += sent.attempts;
       const done = (r: Pick<RefreshResult, 'registeredBy' | 'confirmed'> & Partial<RefreshResult>): RefreshResult => ({
         registered: true,
@@ -312,18 +312,18 @@ export class ArgoCDClient {
       // Ended unseen: one more look, since the server may have acted just before it ended.
       let seen: boolean;
       try {
-        seen = await this.refreshCheck.seen(ref, options.deadline);
+        seen = await this.#refreshCheck.seen(ref, options.deadline);
       } catch (error) {
         if (requests === 2) throw error;
-        this.log.warn('cannot check whether ArgoCD registered a refresh; sending it once more', { ...ctx, error: (error as Error).name });
+        this.#log.warn('cannot check whether ArgoCD registered a refresh; sending it once more', { ...ctx, error: (error as Error).name });
         seen = false;
       }
       if (seen) return done({ registeredBy: 'annotation', confirmed: false, unconfirmedReason: reason });
       if (requests === 2) break;
       // A GET sent with less than one wait left would be closed before a busy server has read
       // it, which is the very loss the second GET is meant to repair: leave it to redelivery.
-      if (this.remaining(options.deadline) < waitMs) break;
-      this.log.info('ArgoCD did not show an unanswered refresh; sending it once more', { ...ctx, reason });
+      if (this.#remaining(options.deadline) < waitMs) break;
+      this.#log.info('ArgoCD did not show an unanswered refresh; sending it once more', { ...ctx, reason });
     }
     throw new ArgoCDUnavailableError(
       `refresh of ${ctx.path} on "${this.name}" not registered: ${gets === 1 ? 'its GET' : 'two GETs'} went unanswered (${reason}) ` +
@@ -338,23 +338,23 @@ export class ArgoCDClient {
    * body), else why it went unanswered after the request was written and whether a check saw
    * its annotation meanwhile.
    */
-  private async refreshOnce(
+  async #refreshOnce(
     ref: AppRef,
     options: RefreshOptions,
     waitMs: number,
   ): Promise<{ attempts: number; app?: Application | null; reason?: RefreshResult['unconfirmedReason']; seen?: boolean }> {
     const spec: RequestSpec = {
       method: 'GET',
-      path: this.appPath(ref),
-      query: { ...this.nsQuery(ref), refresh: options.type ?? 'normal', project: options.project },
+      path: this.#appPath(ref),
+      query: { ...this.#nsQuery(ref), refresh: options.type ?? 'normal', project: options.project },
       deadline: options.deadline,
       // A proxy's 504: it gave up waiting; whether ArgoCD acted is for the check to show.
       final: [504],
     };
     let attempts = 0;
-    const out = await this.exchange(spec, (token, timeoutMs) => {
+    const out = await this.#exchange(spec, (token, timeoutMs) => {
       attempts++;
-      return this.sendRefresh(spec, ref, token, Math.min(waitMs, timeoutMs), timeoutMs);
+      return this.#sendRefresh(spec, ref, token, Math.min(waitMs, timeoutMs), timeoutMs);
     });
     if (out.kind === 'accepted') return { attempts, reason: out.reason, seen: out.seen };
     if (out.res.status === 504) return { attempts, reason: 'gateway-timeout' };
@@ -362,8 +362,8 @@ export class ArgoCDClient {
   }
 
   /** The refresh check's list: identity and annotations only, past the limits (see `ungated`). */
-  private async listForRefreshCheck(deadline?: number): Promise<Application[]> {
-    const list = await this.request<V1alpha1ApplicationList>({
+  async #listForRefreshCheck(deadline?: number): Promise<Application[]> {
+    const list = await this.#request<V1alpha1ApplicationList>({
       method: 'GET',
       path: '/api/v1/applications',
       query: { fields: REFRESH_CHECK_FIELDS.join(',') },
@@ -381,7 +381,7 @@ export class ArgoCDClient {
   async syncApplication(ref: AppRef, options: SyncApplicationOptions = {}): Promise<Application> {
     const body: ApplicationApplicationSyncRequest = {
       name: ref.name,
-      ...this.nsBody(ref),
+      ...this.#nsBody(ref),
       revision: options.revision,
       revisions: options.revisions,
       sourcePositions: options.sourcePositions?.map(String),
@@ -392,12 +392,12 @@ export class ArgoCDClient {
       syncOptions: options.syncOptions ? { items: options.syncOptions } : undefined,
       project: options.project,
     };
-    return this.request<Application>({
+    return this.#request<Application>({
       method: 'POST',
-      path: `${this.appPath(ref)}/sync`,
+      path: `${this.#appPath(ref)}/sync`,
       body,
       deadline: options.deadline,
-      verify: this.operationStartedSince(ref, Date.now(), options.project),
+      verify: this.#operationStartedSince(ref, Date.now(), options.project),
     });
   }
 
@@ -407,9 +407,9 @@ export class ArgoCDClient {
    * undefined. ArgoCD refuses a second operation while one runs, and a finished one that
    * started after our call is ours or newer; either way sending the write again is wrong.
    */
-  private operationStartedSince(ref: AppRef, since: number, project?: string): () => Promise<Application | undefined> {
+  #operationStartedSince(ref: AppRef, since: number, project?: string): () => Promise<Application | undefined> {
     return async () => {
-      const app = await this.request<Application>({ method: 'GET', path: this.appPath(ref), query: { ...this.nsQuery(ref), project } });
+      const app = await this.#request<Application>({ method: 'GET', path: this.#appPath(ref), query: { ...this.#nsQuery(ref), project } });
       const op = app?.status?.operationState;
       if (app?.operation || op?.phase === 'Running') return app;
       const startedAt = op?.startedAt ? Date.parse(op.startedAt) : NaN;
@@ -427,28 +427,28 @@ export class ArgoCDClient {
     }
     const body: ApplicationApplicationRollbackRequest = {
       name: ref.name,
-      ...this.nsBody(ref),
+      ...this.#nsBody(ref),
       id: options.id,
       dryRun: options.dryRun,
       prune: options.prune,
       project: options.project,
     };
-    return this.request<Application>({
+    return this.#request<Application>({
       method: 'POST',
-      path: `${this.appPath(ref)}/rollback`,
+      path: `${this.#appPath(ref)}/rollback`,
       body,
       deadline: options.deadline,
-      verify: this.operationStartedSince(ref, Date.now(), options.project),
+      verify: this.#operationStartedSince(ref, Date.now(), options.project),
     });
   }
 
   /** Whether a manual/API sync is allowed now, and which windows apply. */
   async getSyncWindows(ref: AppRef, options: { deadline?: number; project?: string } = {}): Promise<SyncWindowsState> {
-    const res = await this.request<ApplicationApplicationSyncWindowsResponse>({
+    const res = await this.#request<ApplicationApplicationSyncWindowsResponse>({
       method: 'GET',
-      path: `${this.appPath(ref)}/syncwindows`,
+      path: `${this.#appPath(ref)}/syncwindows`,
       // `project` makes a project-scoped ArgoCD role answer for its own apps only (404 otherwise).
-      query: { ...this.nsQuery(ref), project: options.project },
+      query: { ...this.#nsQuery(ref), project: options.project },
       deadline: options.deadline,
     });
     return {
@@ -460,11 +460,11 @@ export class ArgoCDClient {
 
   /** The managed resources with live/target/normalized/predicted states (JSON strings). */
   async getManagedResources(ref: AppRef, options: ManagedResourcesOptions = {}): Promise<ResourceDiff[]> {
-    this.checkRef(ref);
-    const res = await this.request<ApplicationManagedResourcesResponse>({
+    this.#checkRef(ref);
+    const res = await this.#request<ApplicationManagedResourcesResponse>({
       method: 'GET',
       path: `/api/v1/applications/${encodeURIComponent(ref.name)}/managed-resources`,
-      query: { ...this.nsQuery(ref), ...options },
+      query: { ...this.#nsQuery(ref), ...options },
     });
     return res?.items ?? [];
   }
@@ -475,10 +475,10 @@ export class ArgoCDClient {
    * @returns the tree, with `nodes` never null
    */
   async getResourceTree(ref: AppRef, options: ManagedResourcesOptions = {}): Promise<ApplicationTree> {
-    const tree = await this.request<ApplicationTree>({
+    const tree = await this.#request<ApplicationTree>({
       method: 'GET',
-      path: `${this.appPath(ref)}/resource-tree`,
-      query: { ...this.nsQuery(ref), ...options },
+      path: `${this.#appPath(ref)}/resource-tree`,
+      query: { ...this.#nsQuery(ref), ...options },
     });
     return { ...tree, nodes: tree?.nodes ?? [] };
   }
@@ -488,28 +488,28 @@ export class ArgoCDClient {
    * rollback. Read the app, change the spec, send it whole.
    */
   async updateApplicationSpec(ref: AppRef, spec: ApplicationSpec, options: UpdateSpecOptions = {}): Promise<ApplicationSpec> {
-    return this.request<ApplicationSpec>({
+    return this.#request<ApplicationSpec>({
       method: 'PUT',
-      path: `${this.appPath(ref)}/spec`,
-      query: { ...this.nsQuery(ref), validate: options.validate, project: options.project },
+      path: `${this.#appPath(ref)}/spec`,
+      query: { ...this.#nsQuery(ref), validate: options.validate, project: options.project },
       body: spec,
     });
   }
 
   /** Gets one AppProject (sync windows live in `spec.syncWindows`). */
   async getProject(name: string): Promise<AppProject> {
-    return this.request<AppProject>({ method: 'GET', path: `/api/v1/projects/${encodeURIComponent(name)}` });
+    return this.#request<AppProject>({ method: 'GET', path: `/api/v1/projects/${encodeURIComponent(name)}` });
   }
 
   /** Lists AppProjects, never null. */
   async listProjects(): Promise<AppProject[]> {
-    const list = await this.request<V1alpha1AppProjectList>({ method: 'GET', path: '/api/v1/projects' });
+    const list = await this.#request<V1alpha1AppProjectList>({ method: 'GET', path: '/api/v1/projects' });
     return list?.items ?? [];
   }
 
   /** Creates an Application (namespace from `metadata.namespace`); `upsert` replaces a differing one. */
   async createApplication(app: Application, options: CreateApplicationOptions = {}): Promise<Application> {
-    return this.request<Application>({
+    return this.#request<Application>({
       method: 'POST',
       path: '/api/v1/applications',
       query: { upsert: options.upsert, validate: options.validate },
@@ -519,7 +519,7 @@ export class ArgoCDClient {
 
   /** Creates an AppProject; `upsert` replaces a differing one. */
   async createProject(project: AppProject, options: CreateProjectOptions = {}): Promise<AppProject> {
-    return this.request<AppProject>({
+    return this.#request<AppProject>({
       method: 'POST',
       path: '/api/v1/projects',
       body: { project, upsert: options.upsert ?? false },
@@ -538,7 +538,7 @@ export class ArgoCDClient {
   async updateProject(project: AppProject): Promise<AppProject> {
     const name = project?.metadata?.name;
     if (!name) throw new TypeError('[gitops-sentinel/argocd] updateProject needs metadata.name');
-    return this.request<AppProject>({ method: 'PUT', path: `/api/v1/projects/${encodeURIComponent(name)}`, body: { project } });
+    return this.#request<AppProject>({ method: 'PUT', path: `/api/v1/projects/${encodeURIComponent(name)}`, body: { project } });
   }
 
   /**
@@ -551,7 +551,7 @@ export class ArgoCDClient {
   async updateApplication(app: Application, options: UpdateSpecOptions = {}): Promise<Application> {
     const name = app?.metadata?.name;
     if (!name) throw new TypeError('[gitops-sentinel/argocd] updateApplication needs metadata.name');
-    return this.request<Application>({
+    return this.#request<Application>({
       method: 'PUT',
       path: `/api/v1/applications/${encodeURIComponent(name)}`,
       query: { validate: options.validate, project: options.project },
@@ -561,51 +561,51 @@ export class ArgoCDClient {
 
   /** ArgoCD's version information. */
   async version(): Promise<VersionMessage> {
-    return this.request<VersionMessage>({ method: 'GET', path: '/api/version' });
+    return this.#request<VersionMessage>({ method: 'GET', path: '/api/version' });
   }
 
   /** Closes the keep-alive sockets; the client must not be used afterwards. */
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
-    this.refreshHttpAgent.destroy();
-    this.refreshHttpsAgent.destroy();
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+    this.#refreshHttpAgent.destroy();
+    this.#refreshHttpsAgent.destroy();
   }
 
-  private checkRef(ref: AppRef): void {
+  #checkRef(ref: AppRef): void {
     if (!ref || ref.instance !== this.name) {
       throw new TypeError(`[gitops-sentinel/argocd] app ref for instance "${ref?.instance}" passed to client "${this.name}"`);
     }
     if (!ref.name) throw new TypeError('[gitops-sentinel/argocd] app ref needs a name');
   }
 
-  private appPath(ref: AppRef): string {
-    this.checkRef(ref);
+  #appPath(ref: AppRef): string {
+    this.#checkRef(ref);
     return `/api/v1/applications/${encodeURIComponent(ref.name)}`;
   }
 
   /** Apps outside the control-plane namespace are addressed with `appNamespace`. */
-  private appNamespaceOf(ref: AppRef): string | undefined {
+  #appNamespaceOf(ref: AppRef): string | undefined {
     return ref.namespace && ref.namespace !== this.namespace ? ref.namespace : undefined;
   }
 
-  private nsQuery(ref: AppRef): Query {
-    const ns = this.appNamespaceOf(ref);
+  #nsQuery(ref: AppRef): Query {
+    const ns = this.#appNamespaceOf(ref);
     return ns ? { appNamespace: ns } : {};
   }
 
-  private nsBody(ref: AppRef): { appNamespace?: string } {
-    const ns = this.appNamespaceOf(ref);
+  #nsBody(ref: AppRef): { appNamespace?: string } {
+    const ns = this.#appNamespaceOf(ref);
     return ns ? { appNamespace: ns } : {};
   }
 
-  private scrub(text: string): string {
-    return redact(text, [...this.seenTokens]);
+  #scrub(text: string): string {
+    return redact(text, [...this.#seenTokens]);
   }
 
   /** One logical call: auth, retries, refresh-once-on-401, error mapping; the 2xx body. */
-  private async request<T>(spec: RequestSpec): Promise<T> {
-    const out = await this.exchange(spec, (token, timeoutMs) => this.send(spec, token, timeoutMs));
+  async #request<T>(spec: RequestSpec): Promise<T> {
+    const out = await this.#exchange(spec, (token, timeoutMs) => this.#send(spec, token, timeoutMs));
     if (out.kind !== 'response') throw new Error('unreachable: only a refresh can end unconfirmed');
     return out.res.data as T;
   }
@@ -617,75 +617,75 @@ export class ArgoCDClient {
    * started the operation, that is the answer; only when it did not is the write sent again.
    * Every attempt and wait stays inside `spec.deadline`.
    */
-  private async exchange(
+  async #exchange(
     spec: RequestSpec,
     attempt: (token: string, timeoutMs: number) => Promise<Outcome>,
   ): Promise<Extract<Outcome, { kind: 'response' | 'accepted' }>> {
     const ctx = { instance: this.name, method: spec.method.toUpperCase(), path: spec.path };
-    let token = await this.getToken();
-    this.seenTokens.add(token);
+    let token = await this.#getToken();
+    this.#seenTokens.add(token);
     let refreshed = false;
     let attempts = 0;
     for (;;) {
       attempts++;
-      const timeoutMs = Math.min(this.settings.timeoutMs, this.remaining(spec.deadline));
-      if (timeoutMs <= 0) throw this.deadlineError(ctx, attempts - 1);
-      const out = spec.ungated ? await attempt(token, timeoutMs) : await this.semaphore.run(() => this.limiter.take().then(() => attempt(token, timeoutMs)));
+      const timeoutMs = Math.min(this.#settings.timeoutMs, this.#remaining(spec.deadline));
+      if (timeoutMs <= 0) throw this.#deadlineError(ctx, attempts - 1);
+      const out = spec.ungated ? await attempt(token, timeoutMs) : await this.#semaphore.run(() => this.#limiter.take().then(() => attempt(token, timeoutMs)));
       if (out.kind === 'accepted') return out;
       const res = out.kind === 'response' ? out.res : undefined;
       const failure = out.kind === 'failed' ? out.failure : undefined;
       if (res && ((res.status >= 200 && res.status < 300) || spec.final?.includes(res.status))) return { kind: 'response', res };
 
       if (res && res.status === 401) {
-        if (this.refreshToken && !refreshed) {
+        if (this.#refreshToken && !refreshed) {
           refreshed = true;
-          this.log.info('ArgoCD answered 401; refreshing the token and retrying once', { ...ctx, attempt: attempts });
-          token = await this.refreshToken();
-          this.seenTokens.add(token);
+          this.#log.info('ArgoCD answered 401; refreshing the token and retrying once', { ...ctx, attempt: attempts });
+          token = await this.#refreshToken();
+          this.#seenTokens.add(token);
           attempts--; // the refresh retry does not use up a network retry
           continue;
         }
-        throw this.toError(res, ctx, attempts);
+        throw this.#toError(res, ctx, attempts);
       }
 
       const retryable = failure !== undefined || (res !== undefined && (res.status >= 500 || res.status === 429));
-      if (!retryable && res) throw this.toError(res, ctx, attempts);
+      if (!retryable && res) throw this.#toError(res, ctx, attempts);
       if (spec.verify && isAmbiguous(out)) {
         // The write may have been carried out: look before sending it again.
         const started = await spec.verify().catch(() => undefined);
         if (started !== undefined) {
-          this.log.info('ArgoCD started the operation although the call failed; not sending it again', { ...ctx, attempt: attempts });
+          this.#log.info('ArgoCD started the operation although the call failed; not sending it again', { ...ctx, attempt: attempts });
           return { kind: 'response', res: { status: 200, data: started, headers: {} } as AxiosResponse };
         }
       }
-      const fail = (): ArgoCDError => (res ? this.toError(res, ctx, attempts) : this.toNetworkError(failure!, ctx, attempts, timeoutMs));
-      if (attempts > this.settings.retries) throw fail();
-      const delay = this.backoff(attempts, res);
-      if (delay >= this.remaining(spec.deadline)) throw fail();
-      this.log.debug('ArgoCD call failed; retrying', { ...ctx, attempt: attempts, status: res?.status, code: failure?.code, delayMs: delay });
+      const fail = (): ArgoCDError => (res ? this.#toError(res, ctx, attempts) : this.#toNetworkError(failure!, ctx, attempts, timeoutMs));
+      if (attempts > this.#settings.retries) throw fail();
+      const delay = this.#backoff(attempts, res);
+      if (delay >= this.#remaining(spec.deadline)) throw fail();
+      this.#log.debug('ArgoCD call failed; retrying', { ...ctx, attempt: attempts, status: res?.status, code: failure?.code, delayMs: delay });
       await sleep(delay);
     }
   }
 
   /** Milliseconds left before `deadline` (epoch ms); Infinity without one. */
-  private remaining(deadline: number | undefined): number {
+  #remaining(deadline: number | undefined): number {
     return deadline === undefined ? Infinity : deadline - Date.now();
   }
 
-  private deadlineError(ctx: { instance: string; method: string; path: string }, attempts: number): ArgoCDUnavailableError {
+  #deadlineError(ctx: { instance: string; method: string; path: string }, attempts: number): ArgoCDUnavailableError {
     return new ArgoCDUnavailableError(`ArgoCD call ${ctx.method} ${ctx.path} on "${this.name}" not sent: the caller's deadline has passed`, 'timeout', {
       ...ctx,
       attempts,
     });
   }
 
-  private async send(spec: RequestSpec, token: string, timeoutMs: number): Promise<Outcome> {
+  async #send(spec: RequestSpec, token: string, timeoutMs: number): Promise<Outcome> {
     const isWrite = spec.method.toUpperCase() !== 'GET';
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
     // ArgoCD compares the whole header against its allowed list: no "; charset=utf-8".
     if (isWrite) headers['Content-Type'] = 'application/json';
     try {
-      const res = await this.http.request({
+      const res = await this.#http.request({
         method: spec.method,
         url: spec.path,
         params: spec.query,
@@ -711,7 +711,7 @@ export class ArgoCDClient {
    * An answer arriving meanwhile still counts. Node's http directly, because only here must we
    * know whether the request was written (unwritten is a plain failure, retried).
    */
-  private sendRefresh(spec: RequestSpec, ref: AppRef, token: string, waitMs: number, holdMs: number): Promise<Outcome> {
+  #sendRefresh(spec: RequestSpec, ref: AppRef, token: string, waitMs: number, holdMs: number): Promise<Outcome> {
     const query = serializeQuery(spec.query);
     const url = new URL(`${this.baseUrl}${spec.path}${query ? `?${query}` : ''}`);
     const secure = url.protocol === 'https:';
@@ -729,17 +729,17 @@ export class ArgoCDClient {
       };
       const req = (secure ? https : http).request(url, {
         method: 'GET',
-        agent: secure ? this.refreshHttpsAgent : this.refreshHttpAgent,
+        agent: secure ? this.#refreshHttpsAgent : this.#refreshHttpAgent,
         headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
       });
       // Half-close (FIN), not reset: a server that already acted finishes cleanly. One that
       // keeps the connection open anyway is cut off after the call timeout.
       const stopListening = (): void => {
         req.socket?.end();
-        setTimeout(() => req.destroy(), this.settings.timeoutMs).unref();
+        setTimeout(() => req.destroy(), this.#settings.timeoutMs).unref();
       };
       const look = (): void => {
-        this.refreshCheck.seen(ref, spec.deadline).then(
+        this.#refreshCheck.seen(ref, spec.deadline).then(
           (seen) => lookedAt(seen),
           () => lookedAt(false),
         );
@@ -791,36 +791,36 @@ export class ArgoCDClient {
    * Full jitter: uniform in [0, min(max, base * 2^(attempt-1))], and never sooner than a
    * 429's or 503's `Retry-After` (seconds or an HTTP date).
    */
-  private backoff(attempt: number, res: AxiosResponse | undefined): number {
-    const ceiling = Math.min(this.settings.maxBackoffMs, this.settings.backoffMs * 2 ** (attempt - 1));
+  #backoff(attempt: number, res: AxiosResponse | undefined): number {
+    const ceiling = Math.min(this.#settings.maxBackoffMs, this.#settings.backoffMs * 2 ** (attempt - 1));
     const delay = Math.floor(Math.random() * (ceiling + 1));
     return Math.max(delay, retryAfterMs(res) ?? 0);
   }
 
-  private toError(res: AxiosResponse, ctx: { instance: string; method: string; path: string }, attempts: number): ArgoCDError {
-    const secrets = [...this.seenTokens];
+  #toError(res: AxiosResponse, ctx: { instance: string; method: string; path: string }, attempts: number): ArgoCDError {
+    const secrets = [...this.#seenTokens];
     const fake = new AxiosError(`Request failed with status code ${res.status}`, AxiosError.ERR_BAD_RESPONSE, undefined, undefined, res);
     const cause = sanitizeAxiosError(fake, secrets);
     const err = errorFromResponse(res.status, cause.response?.data, { ...ctx, attempts, cause });
-    err.message = this.scrub(err.message);
-    if (err.stack) err.stack = this.scrub(err.stack);
+    err.message = this.#scrub(err.message);
+    if (err.stack) err.stack = this.#scrub(err.stack);
     if (err instanceof ArgoCDAuthError) {
-      this.log.warn('ArgoCD refused the token', { ...ctx, status: res.status });
+      this.#log.warn('ArgoCD refused the token', { ...ctx, status: res.status });
     }
     return err;
   }
 
-  private toNetworkError(
+  #toNetworkError(
     failure: AxiosError,
     ctx: { instance: string; method: string; path: string },
     attempts: number,
-    timeoutMs = this.settings.timeoutMs,
+    timeoutMs = this.#settings.timeoutMs,
   ): ArgoCDError {
-    const cause = sanitizeAxiosError(failure, [...this.seenTokens]);
+    const cause = sanitizeAxiosError(failure, [...this.#seenTokens]);
     const timeout = failure.code === AxiosError.ETIMEDOUT || failure.code === AxiosError.ECONNABORTED;
     const what = timeout ? `no answer within ${timeoutMs} ms` : `network error (${failure.code ?? failure.message})`;
     return new ArgoCDUnavailableError(
-      this.scrub(`ArgoCD instance "${this.name}" unavailable: ${what} after ${attempts} attempt(s) on ${ctx.method} ${ctx.path}`),
+      this.#scrub(`ArgoCD instance "${this.name}" unavailable: ${what} after ${attempts} attempt(s) on ${ctx.method} ${ctx.path}`),
       timeout ? 'timeout' : 'network',
       { ...ctx, attempts, cause },
     );

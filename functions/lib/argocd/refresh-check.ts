@@ -36,9 +36,9 @@ interface Pending {
  * one read per app.
  */
 export class RefreshCheck {
-  private pending: Pending[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private listing = false;
+  #pending: Pending[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #listing = false;
 
   /**
    * @param list lists the instance's apps with {@link REFRESH_CHECK_FIELDS} (the client's own list
@@ -63,23 +63,23 @@ export class RefreshCheck {
    */
   seen(ref: AppRef, deadline?: number): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ key: `${ref.namespace || this.namespace}/${ref.name}`, deadline, resolve, reject });
-      this.schedule();
+      this.#pending.push({ key: `${ref.namespace || this.namespace}/${ref.name}`, deadline, resolve, reject });
+      this.#schedule();
     });
   }
 
-  private schedule(): void {
-    if (this.timer || this.listing || !this.pending.length) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
+  #schedule(): void {
+    if (this.#timer || this.#listing || !this.#pending.length) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#flush();
     }, this.windowMs);
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    this.listing = true;
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#listing = true;
     try {
       const deadlines = batch.map((p) => p.deadline).filter((d): d is number => d !== undefined);
       const apps = await this.list(deadlines.length ? Math.min(...deadlines) : undefined);
@@ -93,8 +93,8 @@ export class RefreshCheck {
     } catch (error) {
       for (const p of batch) p.reject(error);
     } finally {
-      this.listing = false;
-      this.schedule();
+      this.#listing = false;
+      this.#schedule();
     }
   }
 }

@@ -154,40 +154,40 @@ function dayBefore(day: string): string {
  * await store.append({ kind: 'app.synced', outcome: 'success', actor: 'scheduler', message: 'synced', instance: 'prod', app: 'guestbook' });
  */
 export class DynamoDBAuditStore implements AuditStore, ChainReader {
-  private readonly doc: DynamoDBDocumentClient;
-  private readonly tableName: string;
-  private readonly now: () => Date;
-  private readonly settings: RecordSettings;
-  private readonly maxAttempts: number;
-  private readonly headCacheSize: number;
-  private readonly cursorKey: Uint8Array;
-  private readonly defaultQueryDays: number;
-  private readonly log: SimpleLogger;
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #now: () => Date;
+  readonly #settings: RecordSettings;
+  readonly #maxAttempts: number;
+  readonly #headCacheSize: number;
+  readonly #cursorKey: Uint8Array;
+  readonly #defaultQueryDays: number;
+  readonly #log: SimpleLogger;
   /** Last head this process wrote or read per chain, oldest first (LRU by re-insertion). */
-  private readonly heads = new Map<string, ChainHead>();
+  readonly #heads = new Map<string, ChainHead>();
   /** Tail of the in-process append queue per chain. */
-  private readonly tails = new Map<string, Promise<unknown>>();
+  readonly #tails = new Map<string, Promise<unknown>>();
 
   constructor(options: DynamoDBAuditStoreOptions) {
     if (!options?.tableName) throw new TypeError('[gitops-sentinel/audit] tableName is required');
     if (options.client && options.clientConfig) throw new TypeError('[gitops-sentinel/audit] pass either client or clientConfig, not both');
-    this.doc =
+    this.#doc =
       options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), { marshallOptions: { removeUndefinedValues: true } });
-    this.tableName = options.tableName;
-    this.now = options.now ?? (() => new Date());
-    this.settings = {
+    this.#tableName = options.tableName;
+    this.#now = options.now ?? (() => new Date());
+    this.#settings = {
       shards: Math.max(1, Math.floor(options.shards ?? RECORD_DEFAULTS.shards)),
       defaultInstance: options.defaultInstance ?? RECORD_DEFAULTS.defaultInstance,
       defaultNamespace: options.defaultNamespace ?? RECORD_DEFAULTS.defaultNamespace,
     };
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? 64);
-    this.headCacheSize = Math.max(0, options.headCacheSize ?? 1000);
-    this.defaultQueryDays = options.defaultQueryDays ?? DEFAULT_QUERY_DAYS;
-    this.cursorKey =
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 64);
+    this.#headCacheSize = Math.max(0, options.headCacheSize ?? 1000);
+    this.#defaultQueryDays = options.defaultQueryDays ?? DEFAULT_QUERY_DAYS;
+    this.#cursorKey =
       typeof options.cursorKey === 'string'
         ? Buffer.from(options.cursorKey, 'utf8')
         : (options.cursorKey ?? createHash('sha256').update(`gitops-sentinel/audit/cursor\0${options.tableName}`).digest());
-    this.log = completeLogger(options.logger);
+    this.#log = completeLogger(options.logger);
   }
 
   /**
@@ -200,49 +200,49 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
   append(input: AuditInput): Promise<AuditRecord> {
     let prepared: PreparedRecord;
     try {
-      prepared = prepareRecord(input, this.now(), this.settings);
+      prepared = prepareRecord(input, this.#now(), this.#settings);
     } catch (error) {
       return Promise.reject(error);
     }
-    const chain = chainFor(prepared, this.settings.shards);
-    return this.serialize(chain, () => this.appendToChain(chain, prepared));
+    const chain = chainFor(prepared, this.#settings.shards);
+    return this.#serialize(chain, () => this.#appendToChain(chain, prepared));
   }
 
   /** Runs `fn` after every earlier append to `chain` from this process has settled. */
-  private serialize<T>(chain: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(chain) ?? Promise.resolve();
+  #serialize<T>(chain: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(chain) ?? Promise.resolve();
     const run = previous.then(fn);
     const tail = run.then(
       () => undefined,
       () => undefined,
     );
-    this.tails.set(chain, tail);
+    this.#tails.set(chain, tail);
     void tail.then(() => {
-      if (this.tails.get(chain) === tail) this.tails.delete(chain);
+      if (this.#tails.get(chain) === tail) this.#tails.delete(chain);
     });
     return run;
   }
 
-  private async appendToChain(chain: string, prepared: PreparedRecord): Promise<AuditRecord> {
-    let head = this.heads.get(chain) ?? (await this.readHead(chain));
+  async #appendToChain(chain: string, prepared: PreparedRecord): Promise<AuditRecord> {
+    let head = this.#heads.get(chain) ?? (await this.#readHead(chain));
     for (let attempt = 1; ; attempt++) {
       const record = sealRecord({ ...prepared, chain, seq: head ? head.seq + 1 : 0, prevHash: head ? head.hash : '' });
       try {
-        await this.doc.send(
+        await this.#doc.send(
           new PutCommand({
-            TableName: this.tableName,
+            TableName: this.#tableName,
             Item: stripUndefined({ ...record, ...indexAttributes(record) }),
             // The position (chain, seq) is taken at most once: this is what keeps the chain from forking.
             ConditionExpression: 'attribute_not_exists(chain)',
           }),
         );
-        this.remember(chain, record);
+        this.#remember(chain, record);
         return record;
       } catch (error) {
-        this.heads.delete(chain);
+        this.#heads.delete(chain);
         if (!isConditionalCheckFailed(error)) throw error;
-        if (attempt >= this.maxAttempts) {
-          this.log.warn('audit append gave up after conflicting writes', { chain, attempts: attempt });
+        if (attempt >= this.#maxAttempts) {
+          this.#log.warn('audit append gave up after conflicting writes', { chain, attempts: attempt });
           throw new AuditConflictError(chain, attempt, { cause: error });
         }
         // Exponential backoff with full jitter, before the re-read so the head we link to is fresh
@@ -250,34 +250,34 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt)));
         // Someone else holds this seq, or our own earlier try does: the SDK retries a put whose
         // response was lost, and that retry then fails its condition against our own record.
-        const newer = await this.readFrom(chain, record.seq);
+        const newer = await this.#readFrom(chain, record.seq);
         const mine = newer.items.find((item) => item.id === record.id);
         if (mine) {
           const stored = toRecord(mine);
-          this.remember(chain, newer.head ?? stored);
+          this.#remember(chain, newer.head ?? stored);
           return stored;
         }
-        head = newer.head ?? (await this.readHead(chain));
-        this.log.debug('audit chain head moved, retrying', { chain, attempt, seq: head?.seq });
+        head = newer.head ?? (await this.#readHead(chain));
+        this.#log.debug('audit chain head moved, retrying', { chain, attempt, seq: head?.seq });
       }
     }
   }
 
-  private remember(chain: string, head: ChainHead): void {
-    if (this.headCacheSize === 0) return;
-    this.heads.delete(chain);
-    this.heads.set(chain, { seq: head.seq, hash: head.hash });
-    if (this.heads.size > this.headCacheSize) {
-      const oldest = this.heads.keys().next().value;
-      if (oldest !== undefined) this.heads.delete(oldest);
+  #remember(chain: string, head: ChainHead): void {
+    if (this.#headCacheSize === 0) return;
+    this.#heads.delete(chain);
+    this.#heads.set(chain, { seq: head.seq, hash: head.hash });
+    if (this.#heads.size > this.#headCacheSize) {
+      const oldest = this.#heads.keys().next().value;
+      if (oldest !== undefined) this.#heads.delete(oldest);
     }
   }
 
   /** The newest record of a chain (strongly consistent), or undefined for a new chain. */
-  private async readHead(chain: string): Promise<ChainHead | undefined> {
-    const res = await this.doc.send(
+  async #readHead(chain: string): Promise<ChainHead | undefined> {
+    const res = await this.#doc.send(
       new QueryCommand({
-        TableName: this.tableName,
+        TableName: this.#tableName,
         KeyConditionExpression: 'chain = :c',
         ExpressionAttributeValues: { ':c': chain },
         ExpressionAttributeNames: { '#s': 'seq', '#h': 'hash' },
@@ -295,18 +295,18 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
    * Records of a chain from `seq` on (strongly consistent, ascending): tells whether one of
    * them is ours and where the head is now. Bounded: past a few pages the head comes from a head read.
    */
-  private async readFrom(chain: string, seq: number): Promise<{ items: Item[]; head?: ChainHead }> {
+  async #readFrom(chain: string, seq: number): Promise<{ items: Item[]; head?: ChainHead }> {
     const items: Item[] = [];
     let pages = 0;
     const input: QueryCommandInput = {
-      TableName: this.tableName,
+      TableName: this.#tableName,
       KeyConditionExpression: 'chain = :c AND #s >= :s',
       ExpressionAttributeValues: { ':c': chain, ':s': seq },
       ExpressionAttributeNames: { '#s': 'seq' },
       ConsistentRead: true,
       Limit: 100,
     };
-    for await (const res of paginateQuery({ client: this.doc }, input)) {
+    for await (const res of paginateQuery({ client: this.#doc }, input)) {
       items.push(...(res.Items ?? []));
       if (!res.LastEvaluatedKey) {
         const last = items[items.length - 1];
@@ -324,14 +324,14 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
    * @throws TypeError on a bad limit or timestamp
    */
   async query(query: AuditQuery): Promise<AuditPage> {
-    const plan = planQuery(query, this.now(), this.settings, this.defaultQueryDays);
+    const plan = planQuery(query, this.#now(), this.#settings, this.#defaultQueryDays);
     // An empty range; DynamoDB would refuse a BETWEEN whose bounds are reversed.
     if (plan.from && plan.to && plan.from > plan.to) return { items: [] };
-    if (plan.path === 'project') return this.queryProjects(plan, query.cursor);
+    if (plan.path === 'project') return this.#queryProjects(plan, query.cursor);
     const fromDay = plan.from ? utcDay(plan.from) : undefined;
     let state: CursorState = { path: plan.path, day: plan.path === 'day' ? utcDay(plan.to!) : undefined };
     if (query?.cursor) {
-      state = decodeCursor(query.cursor, plan.fingerprint, this.cursorKey);
+      state = decodeCursor(query.cursor, plan.fingerprint, this.#cursorKey);
       if (state.path !== plan.path) throw new InvalidCursorError('audit cursor was issued for a different query');
       if (plan.path === 'day' && (!state.day || !/^\d{4}-\d{2}-\d{2}$/.test(state.day) || state.day < fromDay! || state.day > utcDay(plan.to!))) {
         throw new InvalidCursorError();
@@ -362,7 +362,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
     for (let queries = 0; items.length < plan.limit && queries < MAX_QUERIES_PER_PAGE; queries++) {
       const remaining = plan.limit - items.length;
       const input: QueryCommandInput = {
-        TableName: this.tableName,
+        TableName: this.#tableName,
         IndexName: index,
         KeyConditionExpression: keyCondition,
         ExpressionAttributeNames: names,
@@ -373,7 +373,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
         ExclusiveStartKey: state.lastKey,
       };
       if (filtered) input.FilterExpression = filterParts.join(' AND ');
-      const res = await this.doc.send(new QueryCommand(input));
+      const res = await this.#doc.send(new QueryCommand(input));
       const got = res.Items ?? [];
       const take = got.slice(0, remaining);
       items.push(...take);
@@ -396,7 +396,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
     // The filter expression already applied the scope; checked again in code because lists
     // longer than DynamoDB's IN limit are filtered here only.
     const page: AuditPage = { items: items.map(toRecord).filter((r) => withinPlan(r, plan)) };
-    if (!exhausted) page.cursor = encodeCursor(state, plan.fingerprint, this.cursorKey);
+    if (!exhausted) page.cursor = encodeCursor(state, plan.fingerprint, this.#cursorKey);
     return page;
   }
 
@@ -407,13 +407,13 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
    * partition of that day strictly before it. A partition read only in part bounds what may be
    * handed out, so the merge never skips a record of a partition it has not read that far.
    */
-  private async queryProjects(plan: QueryPlan, cursor: string | undefined): Promise<AuditPage> {
+  async #queryProjects(plan: QueryPlan, cursor: string | undefined): Promise<AuditPage> {
     const fromDay = utcDay(plan.from!);
     const toDay = utcDay(plan.to!);
     let day = toDay;
     let before: string | undefined;
     if (cursor) {
-      const state = decodeCursor(cursor, plan.fingerprint, this.cursorKey);
+      const state = decodeCursor(cursor, plan.fingerprint, this.#cursorKey);
       const tsId = state.lastKey?.tsId;
       if (state.path !== 'project' || !state.day || !/^\d{4}-\d{2}-\d{2}$/.test(state.day) || state.day < fromDay || state.day > toDay)
         throw new InvalidCursorError();
@@ -435,9 +435,9 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
       const hi = before ?? `${plan.to}#~`;
       const reads = await Promise.all(
         projects.map(async (project) => {
-          const res = await this.doc.send(
+          const res = await this.#doc.send(
             new QueryCommand({
-              TableName: this.tableName,
+              TableName: this.#tableName,
               IndexName: AUDIT_INDEX.byProject,
               KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
               ExpressionAttributeNames: names,
@@ -480,7 +480,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
       before = boundary;
     }
     const page: AuditPage = { items: items.map(toRecord).filter((r) => withinPlan(r, plan)) };
-    if (more) page.cursor = encodeCursor({ path: 'project', day, ...(before ? { lastKey: { tsId: before } } : {}) }, plan.fingerprint, this.cursorKey);
+    if (more) page.cursor = encodeCursor({ path: 'project', day, ...(before ? { lastKey: { tsId: before } } : {}) }, plan.fingerprint, this.#cursorKey);
     return page;
   }
 
@@ -513,7 +513,7 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
     const tally = unindexed.finish();
     breaks.push(...tally.breaks);
     breaks.sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : a.seq - b.seq));
-    this.log.debug('audit verify done', { chains: chains.length, records, breaks: breaks.length });
+    this.#log.debug('audit verify done', { chains: chains.length, records, breaks: breaks.length });
     return { chains: chains.length, records, ok: breaks.length === 0, breaks, ...(tally.unindexed ? { unindexed: tally.unindexed } : {}) };
   }
 
@@ -523,16 +523,19 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
    * @throws InvalidCursorError on a resume token this store did not issue
    */
   backfillIndex(options: Omit<IndexBackfillOptions, 'now'> = {}): Promise<IndexBackfillResult> {
-    return backfillIndex({ reader: this, doc: this.doc, tableName: this.tableName, tokenKey: this.cursorKey }, { ...options, now: () => this.now().getTime() });
+    return backfillIndex(
+      { reader: this, doc: this.#doc, tableName: this.#tableName, tokenKey: this.#cursorKey },
+      { ...options, now: () => this.#now().getTime() },
+    );
   }
 
   /** When the newest completed index backfill was audited: one Query on the by-delivery index. */
   async indexBackfilledAt(): Promise<string | undefined> {
     let lastKey: Record<string, unknown> | undefined;
     do {
-      const res = await this.doc.send(
+      const res = await this.#doc.send(
         new QueryCommand({
-          TableName: this.tableName,
+          TableName: this.#tableName,
           IndexName: AUDIT_INDEX.byDelivery,
           KeyConditionExpression: 'deliveryId = :d',
           FilterExpression: '#k = :k AND outcome = :o',
@@ -554,9 +557,9 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
   async *listChains(after?: string): AsyncIterable<string> {
     let previous: string | undefined;
     const pages = paginateQuery(
-      { client: this.doc },
+      { client: this.#doc },
       {
-        TableName: this.tableName,
+        TableName: this.#tableName,
         IndexName: AUDIT_INDEX.byChain,
         KeyConditionExpression: after ? 'chainIndex = :v AND chain > :a' : 'chainIndex = :v',
         ExpressionAttributeValues: after ? { ':v': CHAIN_INDEX_VALUE, ':a': after } : { ':v': CHAIN_INDEX_VALUE },
@@ -581,12 +584,12 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
   async *chainsTouchedSince(since: string): AsyncIterable<string> {
     const from = normalizeTs(since, 'since');
     const seen = new Set<string>();
-    const lastDay = utcDay(new Date(this.now().getTime() + 86_400_000).toISOString());
+    const lastDay = utcDay(new Date(this.#now().getTime() + 86_400_000).toISOString());
     for (let day = utcDay(from); day <= lastDay; day = dayAfter(day)) {
       const pages = paginateQuery(
-        { client: this.doc },
+        { client: this.#doc },
         {
-          TableName: this.tableName,
+          TableName: this.#tableName,
           IndexName: AUDIT_INDEX.byDay,
           KeyConditionExpression: '#d = :d AND tsId >= :from',
           ExpressionAttributeNames: { '#d': 'day' },
@@ -608,15 +611,15 @@ export class DynamoDBAuditStore implements AuditStore, ChainReader {
 
   /** The newest record's position and hash (strongly consistent); undefined for an empty chain. */
   head(chain: string): Promise<ChainHead | undefined> {
-    return this.readHead(chain);
+    return this.#readHead(chain);
   }
 
   /** The records of a chain in ascending seq from `fromSeq`, strongly consistent, page by page. */
   async *readChain(chain: string, fromSeq = 0): AsyncIterable<StoredRecord> {
     const pages = paginateQuery(
-      { client: this.doc },
+      { client: this.#doc },
       {
-        TableName: this.tableName,
+        TableName: this.#tableName,
         KeyConditionExpression: fromSeq > 0 ? 'chain = :c AND #s >= :s' : 'chain = :c',
         ExpressionAttributeValues: fromSeq > 0 ? { ':c': chain, ':s': fromSeq } : { ':c': chain },
         ...(fromSeq > 0 ? { ExpressionAttributeNames: { '#s': 'seq' } } : {}),

@@ -75,8 +75,8 @@ export const DRIFT_METRICS = {
 /** Audit appends of one scan: queued with bounded concurrency, failures counted and logged, never thrown. */
 class ScanAudit {
   failures = 0;
-  private readonly pending: Array<Promise<void>> = [];
-  private readonly semaphore = new Semaphore(WRITE_CONCURRENCY);
+  readonly #pending: Array<Promise<void>> = [];
+  readonly #semaphore = new Semaphore(WRITE_CONCURRENCY);
 
   constructor(
     private readonly store: Pick<AuditStore, 'append'>,
@@ -87,8 +87,8 @@ class ScanAudit {
 
   add(input: Omit<AuditInput, 'actor' | 'ts'>): void {
     const append = () => this.store.append({ ...input, actor: this.actor, ts: this.ts });
-    this.pending.push(
-      this.semaphore.run(append).then(
+    this.#pending.push(
+      this.#semaphore.run(append).then(
         () => undefined,
         (err: unknown) => this.failed(input.kind, err),
       ),
@@ -97,7 +97,7 @@ class ScanAudit {
 
   /** Waits for every queued append. */
   async drain(): Promise<void> {
-    await Promise.all(this.pending);
+    await Promise.all(this.#pending);
   }
 
   failed(kind: string, err: unknown): void {

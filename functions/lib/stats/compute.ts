@@ -145,15 +145,15 @@ class StatsWalk {
   readonly apps = new Map<string, { instance: string; namespace: string; app: string; acc: Acc }>();
   readonly scanRecords: ScanPoint[] = [];
   records = 0;
-  private readonly received = new Map<string, number>();
-  private readonly pending: Array<{ deliveryId: string; at: number; day: string; appKey: string }> = [];
-  private readonly driftEvents = new Map<string, Array<{ at: number; kind: string }>>();
+  readonly #received = new Map<string, number>();
+  readonly #pending: Array<{ deliveryId: string; at: number; day: string; appKey: string }> = [];
+  readonly #driftEvents = new Map<string, Array<{ at: number; kind: string }>>();
 
   dayAcc(day: string): Acc {
     return this.days.get(day) ?? (this.days.set(day, newAcc()), this.days.get(day)!);
   }
 
-  private appAcc(r: AuditRecord, key: string): Acc {
+  #appAcc(r: AuditRecord, key: string): Acc {
     let a = this.apps.get(key);
     if (!a) this.apps.set(key, (a = { instance: r.instance ?? '', namespace: r.namespace ?? '', app: r.app!, acc: newAcc() }));
     return a.acc;
@@ -164,16 +164,16 @@ class StatsWalk {
     this.records++;
     const day = r.ts.slice(0, 10);
     const key = appKeyOf(r);
-    const targets = [this.total, this.dayAcc(day), ...(key ? [this.appAcc(r, key)] : [])];
+    const targets = [this.total, this.dayAcc(day), ...(key ? [this.#appAcc(r, key)] : [])];
     const at = Date.parse(r.ts);
     switch (r.kind) {
       case 'webhook.received':
         for (const t of targets) t.pushes++;
-        if (r.deliveryId) this.received.set(r.deliveryId, at);
+        if (r.deliveryId) this.#received.set(r.deliveryId, at);
         break;
       case 'app.refreshed':
       case 'app.synced':
-        this.addAction(r, targets, { at, day, key });
+        this.#addAction(r, targets, { at, day, key });
         break;
       case 'app.failed':
         for (const t of targets) {
@@ -184,19 +184,19 @@ class StatsWalk {
       case 'drift.found':
       case 'drift.resolved':
       case 'drift.repaired':
-        this.addDrift(r, targets, at, key);
+        this.#addDrift(r, targets, at, key);
         break;
       case 'app.rolledback':
         if (r.outcome === 'success') for (const t of targets) t.rollbacks++;
         break;
       default:
         if (r.kind.startsWith('deploy.')) addDeploy(r, targets);
-        else if (r.kind === 'scan.completed') this.addScan(r);
+        else if (r.kind === 'scan.completed') this.#addScan(r);
     }
   }
 
   /** A refresh or sync: counted, and its latency from `details.latencyMs` or, later, from its delivery. */
-  private addAction(r: AuditRecord, targets: Acc[], where: { at: number; day: string; key: string | undefined }): void {
+  #addAction(r: AuditRecord, targets: Acc[], where: { at: number; day: string; key: string | undefined }): void {
     const ok = r.outcome !== 'failure';
     for (const t of targets) {
       if (r.kind === 'app.refreshed') t.refreshes++;
@@ -210,19 +210,19 @@ class StatsWalk {
     if (typeof latency === 'number' && Number.isFinite(latency) && latency >= 0) {
       for (const t of targets) t.latencies.push(latency);
     } else if (r.deliveryId) {
-      this.pending.push({ deliveryId: r.deliveryId, at: where.at, day: where.day, appKey: where.key ?? '' });
+      this.#pending.push({ deliveryId: r.deliveryId, at: where.at, day: where.day, appKey: where.key ?? '' });
     }
   }
 
-  private addDrift(r: AuditRecord, targets: Acc[], at: number, key: string | undefined): void {
+  #addDrift(r: AuditRecord, targets: Acc[], at: number, key: string | undefined): void {
     if (r.kind === 'drift.found') for (const t of targets) t.driftFound++;
     if (r.kind === 'drift.resolved') for (const t of targets) t.driftResolved++;
     if (r.kind === 'drift.repaired' && r.outcome === 'success') for (const t of targets) t.driftRepaired++;
     if (key && r.kind !== 'drift.repaired')
-      (this.driftEvents.get(key) ?? (this.driftEvents.set(key, []), this.driftEvents.get(key)!)).push({ at, kind: r.kind });
+      (this.#driftEvents.get(key) ?? (this.#driftEvents.set(key, []), this.#driftEvents.get(key)!)).push({ at, kind: r.kind });
   }
 
-  private addScan(r: AuditRecord): void {
+  #addScan(r: AuditRecord): void {
     const d = r.details as { consistencyPercent?: unknown; apps?: unknown; drifted?: unknown } | undefined;
     if (typeof d?.consistencyPercent !== 'number') return;
     this.scanRecords.push({
@@ -235,8 +235,8 @@ class StatsWalk {
 
   /** Latency without details.latencyMs: from the delivery's webhook.received record in range. */
   addDeliveryLatencies(): void {
-    for (const p of this.pending) {
-      const start = this.received.get(p.deliveryId);
+    for (const p of this.#pending) {
+      const start = this.#received.get(p.deliveryId);
       if (start === undefined || p.at < start) continue;
       const ms = p.at - start;
       this.total.latencies.push(ms);
@@ -247,7 +247,7 @@ class StatsWalk {
 
   /** Drift episodes: the first drift.found after the last resolution opens one, drift.resolved closes it. */
   addDriftEpisodes(): void {
-    for (const [key, events] of this.driftEvents) {
+    for (const [key, events] of this.#driftEvents) {
       events.sort((a, b) => a.at - b.at);
       let open: number | undefined;
       for (const e of events) {

@@ -105,13 +105,13 @@ const sentAlready = (): Promise<unknown> => Promise.reject(new Error('[gitops-se
 
 /** Per-app coalescing of calls (see the module comment). */
 export class CallCoalescer {
-  private readonly keys = new Map<string, KeyState>();
-  private readonly windowMs: number;
-  private readonly maxWaitMs: number;
-  private readonly skewMs: number;
-  private readonly coverTtlMs: number;
-  private readonly maxKeys: number;
-  private readonly now: () => number;
+  readonly #keys = new Map<string, KeyState>();
+  readonly #windowMs: number;
+  readonly #maxWaitMs: number;
+  readonly #skewMs: number;
+  readonly #coverTtlMs: number;
+  readonly #maxKeys: number;
+  readonly #now: () => number;
 
   /**
    * @param gate where a call waits for its turn before it is sent
@@ -121,12 +121,12 @@ export class CallCoalescer {
     private readonly gate: CallGate = (_d, send) => send(),
     options: CallCoalescerOptions = {},
   ) {
-    this.windowMs = options.windowMs ?? 2000;
-    this.maxWaitMs = options.maxWaitMs ?? 10 * this.windowMs;
-    this.skewMs = options.skewMs ?? 1000;
-    this.coverTtlMs = options.coverTtlMs ?? 15 * 60_000;
-    this.maxKeys = Math.max(1, options.maxKeys ?? 100_000);
-    this.now = options.now ?? Date.now;
+    this.#windowMs = options.windowMs ?? 2000;
+    this.#maxWaitMs = options.maxWaitMs ?? 10 * this.#windowMs;
+    this.#skewMs = options.skewMs ?? 1000;
+    this.#coverTtlMs = options.coverTtlMs ?? 15 * 60_000;
+    this.#maxKeys = Math.max(1, options.maxKeys ?? 100_000);
+    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -134,29 +134,29 @@ export class CallCoalescer {
    * it (or rejects with its error).
    */
   async run<R>(key: string, deliveryId: string, send: () => Promise<R>, gate: CallGate = this.gate, request: CoalesceRequest = {}): Promise<Coalesced<R>> {
-    if (request.pinned || this.windowMs <= 0) return this.alone(deliveryId, send, gate);
-    const state = this.stateOf(key);
-    let call = this.coveringCall(state, request.receivedAtMs) ?? state.open;
+    if (request.pinned || this.#windowMs <= 0) return this.#alone(deliveryId, send, gate);
+    const state = this.#stateOf(key);
+    let call = this.#coveringCall(state, request.receivedAtMs) ?? state.open;
     let folded = true;
     if (call) {
       if (!call.deliveries.includes(deliveryId)) call.deliveries.push(deliveryId);
       if (!call.sent) {
         call.send = send; // the newest request's parameters
-        if (call.timer) this.arm(call); // a trailing call: the burst goes on
+        if (call.timer) this.#arm(call); // a trailing call: the burst goes on
       }
     } else {
       folded = false;
-      call = this.open(state, deliveryId, send, gate);
-      const quiet = state.inFlight === 0 && this.now() - state.sentAt >= this.windowMs;
+      call = this.#open(state, deliveryId, send, gate);
+      const quiet = state.inFlight === 0 && this.#now() - state.sentAt >= this.#windowMs;
       if (quiet) call.start();
-      else this.arm(call);
+      else this.#arm(call);
     }
     const result = (await call.promise) as R;
     return { callId: call.id, leadDeliveryId: call.lead, deliveryIds: [...call.deliveries], folded: folded && call.lead !== deliveryId, result };
   }
 
   /** A call of its own, neither joining nor joinable (a pinned call, or coalescing off). */
-  private async alone<R>(deliveryId: string, send: () => Promise<R>, gate: CallGate): Promise<Coalesced<R>> {
+  async #alone<R>(deliveryId: string, send: () => Promise<R>, gate: CallGate): Promise<Coalesced<R>> {
     const result = (await gate(deliveryId, send)) as R;
     return { callId: `call-${randomUUID()}`, leadDeliveryId: deliveryId, deliveryIds: [deliveryId], folded: false, result };
   }
@@ -166,22 +166,22 @@ export class CallCoalescer {
    * margin, in flight or succeeded. A succeeded one is preferred (its answer is known and it can
    * no longer fail), else the newest in flight.
    */
-  private coveringCall(state: KeyState, receivedAtMs: number | undefined): Call | undefined {
+  #coveringCall(state: KeyState, receivedAtMs: number | undefined): Call | undefined {
     if (receivedAtMs === undefined || !Number.isFinite(receivedAtMs)) return undefined;
-    const after = state.covering.filter((c) => c.sentAt >= receivedAtMs + this.skewMs);
+    const after = state.covering.filter((c) => c.sentAt >= receivedAtMs + this.#skewMs);
     return after.find((c) => c.ok) ?? after.at(-1);
   }
 
   /** The key's state, marked most recently used; expired covering calls and idle old apps dropped. */
-  private stateOf(key: string): KeyState {
-    const now = this.now();
-    let s = this.keys.get(key);
+  #stateOf(key: string): KeyState {
+    const now = this.#now();
+    let s = this.#keys.get(key);
     // Deleted and set again: the Map's order is then least recently used first.
-    if (s) this.keys.delete(key);
+    if (s) this.#keys.delete(key);
     else s = { sentAt: -Infinity, inFlight: 0, covering: [] };
-    s.covering = s.covering.filter((c) => !c.ok || now - c.sentAt < this.coverTtlMs);
-    this.evict(now);
-    this.keys.set(key, s);
+    s.covering = s.covering.filter((c) => !c.ok || now - c.sentAt < this.#coverTtlMs);
+    this.#evict(now);
+    this.#keys.set(key, s);
     return s;
   }
 
@@ -191,16 +191,16 @@ export class CallCoalescer {
    * nothing any more). Stops at the first app used recently enough, so each request costs O(1)
    * amortised.
    */
-  private evict(now: number): void {
-    for (const [k, s] of this.keys) {
-      const over = this.keys.size >= this.maxKeys;
-      if (!over && now - s.sentAt < this.coverTtlMs) return;
-      if (!s.open && s.inFlight === 0) this.keys.delete(k);
+  #evict(now: number): void {
+    for (const [k, s] of this.#keys) {
+      const over = this.#keys.size >= this.#maxKeys;
+      if (!over && now - s.sentAt < this.#coverTtlMs) return;
+      if (!s.open && s.inFlight === 0) this.#keys.delete(k);
       else if (!over) return; // a busy app: the stale ones after it wait for a later request
     }
   }
 
-  private open(state: KeyState, lead: string, send: () => Promise<unknown>, gate: CallGate): Call {
+  #open(state: KeyState, lead: string, send: () => Promise<unknown>, gate: CallGate): Call {
     let release!: () => void;
     const started = new Promise<void>((r) => (release = r));
     const call: Call = {
@@ -211,7 +211,7 @@ export class CallCoalescer {
       sent: false,
       sentAt: -Infinity,
       ok: false,
-      firstAt: this.now(),
+      firstAt: this.#now(),
       start: () => {
         clearTimeout(call.timer);
         call.timer = undefined;
@@ -227,7 +227,7 @@ export class CallCoalescer {
         call.sent = true;
         if (state.open === call) state.open = undefined;
         state.inFlight++;
-        call.sentAt = state.sentAt = this.now();
+        call.sentAt = state.sentAt = this.#now();
         state.covering.push(call);
         // A finished call may be kept to cover for minutes: it should not keep its request's
         // closure (the push message, the deps) alive with it.
@@ -254,10 +254,10 @@ export class CallCoalescer {
   }
 
   /** (Re)starts a trailing call's quiet timer: `windowMs` after the newest request, at most `maxWaitMs` after the first. */
-  private arm(call: Call): void {
+  #arm(call: Call): void {
     clearTimeout(call.timer);
-    const now = this.now();
-    const due = Math.min(now + this.windowMs, call.firstAt + this.maxWaitMs);
+    const now = this.#now();
+    const due = Math.min(now + this.#windowMs, call.firstAt + this.#maxWaitMs);
     call.timer = setTimeout(() => call.start(), Math.max(0, due - now));
   }
 }
