@@ -239,8 +239,9 @@ async function getApp(r: SimRequest): Promise<void> {
   if (refresh === 'normal' || refresh === 'hard') {
     const socket = res.socket;
     let gone = false;
+    let leave = (): void => undefined;
     const left = new Promise<void>((resolve) => {
-      const leave = (): void => {
+      leave = () => {
         gone = true;
         resolve();
       };
@@ -250,6 +251,9 @@ async function getApp(r: SimRequest): Promise<void> {
     const processed = sim.refresh(sa, refresh); // registered now, before any wait
     if (socket?.readableEnded) gone = true;
     else await Promise.race([processed, left]);
+    // A keep-alive socket serves many requests: each one's listener goes with it.
+    socket?.off('end', leave);
+    res.off('close', leave);
     if (gone) {
       socket?.destroy();
       return;
