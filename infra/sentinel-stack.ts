@@ -13,15 +13,7 @@ import { commitStatusSummary } from '../functions/lib/commit-status/index';
 import { driftScheduleMinutes, type SentinelDeployment } from './config';
 import { sentinelAnchor } from './stack/anchor';
 import { sentinelHttpApi } from './stack/api';
-import {
-  acknowledgeVpcAccess,
-  driftScanSchedule,
-  grantScanNow,
-  wireDeployTracker,
-  wireNotifier,
-  wirePushConsumer,
-  type ConsumersInput,
-} from './stack/consumers';
+import { acknowledgeVpcAccess, driftScanSchedule, wireDeployTracker, wireNotifier, wirePushConsumer, type ConsumersInput } from './stack/consumers';
 import { bindDataAccess, configParameter, sentinelFunctions, type SentinelFunctions } from './stack/functions';
 import { functionNetwork } from './stack/network';
 import { sentinelAlarms, sentinelDashboard } from './stack/operations';
@@ -113,7 +105,6 @@ export class SentinelStack extends Stack {
     const consumers: ConsumersInput = { settings, functions, tables, queues, secrets };
     wireDeployTracker(consumers);
     wireNotifier(this, consumers, config);
-    grantScanNow(functions);
     wirePushConsumer(consumers);
     acknowledgeVpcAccess(consumers);
     const scheduleMinutes = driftScheduleMinutes(config);

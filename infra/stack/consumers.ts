@@ -111,11 +111,3 @@ export function driftScanSchedule(scope: Construct, functions: SentinelFunctions
     ],
   });
 }
-
-/**
- * "Scan now" starts the scan function asynchronously; granted on the function ARN alone
- * (grantInvoke would add `<arn>:*` for every version and alias).
- */
-export function grantScanNow(functions: SentinelFunctions): void {
-  functions.operatorApi.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [functions.driftScan.functionArn] }));
-}

@@ -499,7 +499,7 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       expect(env).toMatchObject({ SENTINEL_ANCHOR_BUCKET: { Ref: bucket }, SENTINEL_ANCHOR_CHECKPOINT_MINUTES: '60' });
     });
 
-    it('lets only the webhook send to the push queue, only deployment starters to the follow-up queue, and only the operator API start a scan', () => {
+    it('lets only the webhook send to the push queue, only deployment starters to the follow-up queue, and only the operator API invoke a function (the anchor)', () => {
       const rs = roles();
       const has = (fn: string, action: string) => rs.get(roleOf(template, fn))!.some((s) => asList<string>(s.Action).includes(action));
       const sendsTo = (fn: string, queue: string) =>
@@ -514,6 +514,14 @@ describe('SentinelStack (two instances, 10-minute schedule, maxReceiveCount 7)',
       expect(['Webhook', 'SyncWorker', 'DriftScan', 'OperatorApi', 'Anchor', 'DeployTracker'].filter((fn) => has(fn, 'lambda:InvokeFunction'))).toEqual([
         'OperatorApi',
       ]);
+      // "Scan now" runs the scan inside the operator API: it invokes the anchor function (the only signer) and nothing else.
+      const invoked = rs
+        .get(roleOf(template, 'OperatorApi'))!
+        .filter((s) => asList<string>(s.Action).includes('lambda:InvokeFunction'))
+        .map((s) => JSON.stringify(s.Resource));
+      expect(invoked).toHaveLength(1);
+      expect(invoked[0]).toContain(logicalId(template, 'AWS::Lambda::Function', 'Anchor'));
+      expect(invoked[0]).not.toContain(logicalId(template, 'AWS::Lambda::Function', 'DriftScan'));
     });
   });
 
