@@ -12,7 +12,7 @@
  * With a `token`, any other token is answered 401, as the real APIs do.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen';
 
 /** Which API a request went to. */
 export type FakeStatusProvider = 'github' | 'gitlab' | 'bitbucketCloud' | 'bitbucketServer' | 'gitea' | 'azureDevOps';
@@ -181,11 +181,7 @@ export async function startFakeStatusApi(options: FakeStatusApiOptions = {}): Pr
       );
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server, options.port);
   return {
     url: `http://127.0.0.1:${port}`,
     received,

@@ -8,7 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen';
 
 /** One request as the receiver got it. */
 export interface ReceivedNotification {
@@ -125,11 +125,7 @@ export async function startNotifyReceiver(options: NotifyReceiverOptions = {}): 
       res.writeHead(status, { 'content-type': 'text/plain', ...(answer?.headers ?? {}) }).end(text);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server, options.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -42,6 +42,7 @@ import { watchRefusalSpikes } from '../functions/lib/intake/refusal-spikes';
 import { startNotifyReceiver, type NotifyReceiver } from './notify-receiver';
 import { createCommitStatusService, type CommitStatusService } from '../functions/lib/commit-status/index';
 import { startFakeStatusApi, type FakeStatusApi } from './fake-status-api';
+import { listenLocal } from './listen';
 
 /** Options of `startLocalStack`. */
 export interface LocalStackOptions {
@@ -444,10 +445,7 @@ async function startHttpServer(
     }),
   );
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(access.port, '127.0.0.1', () => resolve());
-  });
+  await listenLocal(server, access.port);
   ctx.closers.push(
     () =>
       new Promise<void>((resolve) => {

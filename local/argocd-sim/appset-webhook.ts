@@ -12,7 +12,8 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenLocal } from '../listen';
 
 /** The controller's secrets (`argocd-secret`: `webhook.github.secret`, ...). Empty: not checked. */
 export interface AppSetWebhookSecrets {
@@ -227,11 +228,7 @@ export async function startAppSetWebhook(receiver = new AppSetWebhookReceiver(),
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
+  const bound = await listenLocal(server, port);
   return {
     url: `http://127.0.0.1:${bound}/api/webhook`,
     receiver,

@@ -4,11 +4,12 @@
  * routes (no auth; the server binds to 127.0.0.1) for the local stack, CLI and benchmarks.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { startAppSetWebhook, AppSetWebhookReceiver, type AppSetWebhookSecrets, type StartedAppSetWebhook } from './appset-webhook';
 import { parseFieldSelection } from './projection';
 import { ArgoCDSimulator, SimError } from './simulator';
 import type { ArgoCDSimulatorOptions, DriftSpec } from './types';
+import { listenLocal } from '../listen';
 
 /** A running simulator. */
 export interface StartedArgoCDSimulator {
@@ -425,11 +426,7 @@ export async function startArgoCDSimulator(options: StartArgoCDSimulatorOptions 
   sim.onDown = () => {
     for (const s of sockets) s.destroy();
   };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server, options.port, options.host);
   let appsetWebhook: StartedAppSetWebhook | undefined;
   try {
     if (options.applicationSetWebhook) appsetWebhook = await startAppSetWebhook(new AppSetWebhookReceiver(options.applicationSetWebhook.secrets));

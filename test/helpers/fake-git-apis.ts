@@ -5,7 +5,7 @@
  * every request they received.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from '../../local/listen';
 
 /** One request the fake received (the token only as "present"). */
 export interface FakeApiRequest {
@@ -86,8 +86,7 @@ export async function startFakeGitApis(): Promise<FakeGitApis> {
     }
     send(404, { message: 'unknown route' });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
